@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// Helios: an HTTP/JSON database service. Targets mirror the pipeline of
+// ../shared/DESIGN.md §1; nothing below Service imports JSON or the C shims.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Helios",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "heliosd", targets: ["heliosd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson",
+                       providers: [.apt(["libjansson-dev"])]),
+        .target(name: "Core", swiftSettings: strict),
+        .target(name: "JSON", dependencies: ["CJansson"], swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["Core"], swiftSettings: strict),
+        .target(name: "SQL", dependencies: ["Core"], swiftSettings: strict),
+        .target(name: "Engine", dependencies: ["Core", "Storage", "SQL"], swiftSettings: strict),
+        .target(name: "Service",
+                dependencies: ["Core", "Engine", "JSON", "CMicroHTTPD"],
+                swiftSettings: strict),
+        .executableTarget(name: "heliosd",
+                          dependencies: ["Service", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Core"]),
+        .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Core"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "JSON"]),
+    ]
+)

@@ -1,0 +1,55 @@
+/// A column's declared SQL type. Later issues add more cases; every switch
+/// over it lives in Core, SQL or Storage.
+public enum DataType: Hashable, Sendable, CustomStringConvertible {
+    case smallint
+    case integer
+    case bigint
+    case double
+    case text
+    case boolean
+
+    /// The name reported in `column_types` and error messages (PostgreSQL spelling).
+    public var description: String {
+        switch self {
+        case .smallint: "SMALLINT"
+        case .integer: "INTEGER"
+        case .bigint: "BIGINT"
+        case .double: "DOUBLE PRECISION"
+        case .text: "TEXT"
+        case .boolean: "BOOLEAN"
+        }
+    }
+
+    public var isInteger: Bool {
+        switch self {
+        case .smallint, .integer, .bigint: true
+        default: false
+        }
+    }
+
+    public var isNumeric: Bool { isInteger || self == .double }
+
+    /// The inclusive range an integer type can hold.
+    public var integerRange: ClosedRange<Int64>? {
+        switch self {
+        case .smallint: Int64(Int16.min)...Int64(Int16.max)
+        case .integer: Int64(Int32.min)...Int64(Int32.max)
+        case .bigint: Int64.min...Int64.max
+        default: nil
+        }
+    }
+
+    /// Parses a type name as written in SQL (`INT`, `int4`, `VARCHAR`, `float8`…);
+    /// nil when the name is unknown.
+    public init?(sqlName: String) {
+        switch sqlName.lowercased() {
+        case "smallint", "int2": self = .smallint
+        case "int", "integer", "int4": self = .integer
+        case "bigint", "int8": self = .bigint
+        case "double", "double precision", "float8", "float", "real", "float4": self = .double
+        case "text", "varchar", "character varying", "char", "character", "string": self = .text
+        case "bool", "boolean": self = .boolean
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Core
+import SQL
+import Storage
+import Synchronization
+
+// Engine: the database facade the service (or an embedding program) uses.
+//
+// A request is a string of `;`-separated statements with parameters. The
+// engine parses it (through a small cache of parsed texts), opens one storage
+// transaction, runs every statement in it, and commits at the end: the whole
+// request is all or nothing. Explicit BEGIN/COMMIT/ROLLBACK inside the text
+// split it into several transactions, as in PostgreSQL's simple-query
+// protocol: statements before BEGIN commit at BEGIN, COMMIT ends the block.
+// Any error rolls back the transaction in progress and is returned with the
+// SQLSTATE and position of the failing statement; nothing partial is left.
+
+/// One SQL request.
+public struct SQLRequest: Sendable {
+    public var sql: String
+    public var parameters: [Value]
+    public var branch: String
+    /// Statement timeout for the whole request, in milliseconds.
+    public var timeoutMilliseconds: Int?
+
+    public init(sql: String, parameters: [Value] = [], branch: String = "main", timeoutMilliseconds: Int? = nil) {
+        self.sql = sql; self.parameters = parameters; self.branch = branch
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+}
+
+/// The engine layer's error type: a failure of a request, carrying the
+/// lower layer's SQLSTATE, message and position.
+public struct EngineError: DatabaseError, Equatable {
+    public var sqlState: String
+    public var message: String
+    public var position: Int?
+
+    public init(_ sqlState: String, _ message: String, position: Int? = nil) {
+        self.sqlState = sqlState; self.message = message; self.position = position
+    }
+
+    init(_ error: any DatabaseError) {
+        self.init(error.sqlState, error.message, position: error.position)
+    }
+}
+
+public final class Database: Sendable {
+    let storage: any StorageEngine
+    private let cache = StatementCache(capacity: 2048)
+    private let commitCounter = Atomic<UInt64>(0)
+
+    public init(storage: any StorageEngine = MemoryStore()) {
+        self.storage = storage
+    }
+
+    /// The SCN of the newest commit.
+    public var lastCommittedSCN: SCN { storage.lastCommittedSCN }
+    /// Commits made through this database since start.
+    public var commitCount: UInt64 { commitCounter.load(ordering: .relaxed) }
+
+    /// Runs every statement of `request`; returns one result per statement
+    /// (transaction-control statements included).
+    public func execute(_ request: SQLRequest) throws(EngineError) -> [StatementResult] {
+        guard request.branch == "main" else {
+            throw EngineError("3D000", "branch \"\(request.branch)\" not found")
+        }
+        let statements = try parse(request.sql)
+        let deadline = request.timeoutMilliseconds.map {
+            ExecutionContext.now() + UInt64(max(0, $0)) * 1_000_000
+        }
+        let context = ExecutionContext(parameters: request.parameters, deadline: deadline)
+        var session = Session(database: self, branch: .main)
+        do {
+            var results: [StatementResult] = []
+            results.reserveCapacity(statements.count)
+            for statement in statements {
+                results.append(try session.run(statement, context: context))
+            }
+            try session.finish()
+            return results
+        } catch {
+            session.abort()
+            throw error
+        }
+    }
+
+    func parse(_ sql: String) throws(EngineError) -> [Statement] {
+        if let cached = cache.lookup(sql) { return cached }
+        let statements: [Statement]
+        do {
+            statements = try Parser.parse(sql)
+        } catch {
+            throw EngineError(error)
+        }
+        guard !statements.isEmpty else { throw EngineError(SQLState.syntaxError, "empty query: no statement to run") }
+        cache.store(sql, statements)
+        return statements
+    }
+
+    func recordCommit() { commitCounter.add(1, ordering: .relaxed) }
+}
+
+/// Parsed statements by SQL text, so the hot path of repeated requests
+/// skips lexing and parsing. Bounded: cleared when full.
+final class StatementCache: Sendable {
+    private let entries = Mutex<[String: [Statement]]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ sql: String) -> [Statement]? { entries.withLock { $0[sql] } }
+
+    func store(_ sql: String, _ statements: [Statement]) {
+        guard sql.utf8.count <= 4096 else { return }
+        entries.withLock {
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[sql] = statements
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Core
+
+/// What the executor needs from storage, and nothing more: the catalog of
+/// the current transaction and row access by scan or by primary key. The
+/// engine adapts a storage transaction to it, so SQL never imports Storage.
+public protocol SQLDataAccess: AnyObject {
+    func table(named name: String) -> TableSchema?
+    func createTable(_ schema: TableSchema) throws -> TableSchema
+    func dropTable(named name: String) throws
+    func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]
+    func get(_ table: TableSchema, key: RowKey) -> Row?
+    @discardableResult
+    func insert(_ table: TableSchema, row: Row) throws -> RowKey
+    func update(_ table: TableSchema, key: RowKey, row: Row) throws
+    func delete(_ table: TableSchema, key: RowKey) throws
+}
+
+/// Per-statement inputs: bound parameters and the statement deadline.
+public struct ExecutionContext: Sendable {
+    public var parameters: [Value]
+    /// Monotonic deadline in nanoseconds (`ExecutionContext.now()`), nil for none.
+    public var deadline: UInt64?
+
+    public init(parameters: [Value] = [], deadline: UInt64? = nil) {
+        self.parameters = parameters; self.deadline = deadline
+    }
+
+    public static func now() -> UInt64 { DispatchFreeClock.monotonicNanos() }
+
+    /// Throws 57014 once the deadline has passed.
+    func checkDeadline() throws(SQLError) {
+        if let deadline, Self.now() > deadline {
+            throw SQLError(SQLState.queryCanceled, "canceling statement due to statement timeout")
+        }
+    }
+}
+
+/// The result of one statement.
+public struct StatementResult: Sendable {
+    public var statementType: String
+    public var columns: [String]
+    public var columnTypes: [DataType]
+    public var rows: [Row]
+    public var affectedRows: Int
+
+    public init(statementType: String, columns: [String] = [], columnTypes: [DataType] = [],
+                rows: [Row] = [], affectedRows: Int = 0) {
+        self.statementType = statementType; self.columns = columns; self.columnTypes = columnTypes
+        self.rows = rows; self.affectedRows = affectedRows
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum DispatchFreeClock {
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,93 @@
+import Core
+
+/// Running state of one aggregate over one group.
+struct Accumulator {
+    let call: AggregateCall
+    private var count: Int64 = 0
+    private var integerSum: Int64 = 0
+    private var doubleSum: Double = 0
+    private var sawDouble = false
+    private var extreme: Value = .null
+    private var seen: Set<Value>?
+
+    init(_ call: AggregateCall) {
+        self.call = call
+        if call.distinct { seen = [] }
+    }
+
+    mutating func add(_ row: Row) throws(SQLError) {
+        guard let argument = call.argument else { count += 1; return }
+        let v = try argument.evaluate(row)
+        if v.isNull { return }
+        if seen != nil {
+            if seen!.contains(v) { return }
+            seen!.insert(v)
+        }
+        count += 1
+        switch call.function {
+        case .count: break
+        case .sum, .avg:
+            switch v {
+            case .integer(let i):
+                let (s, overflow) = integerSum.addingReportingOverflow(i)
+                if overflow {
+                    guard call.function == .avg else { throw Casts.outOfRange(.bigint) }
+                    sawDouble = true; doubleSum += Double(integerSum) + Double(i); integerSum = 0
+                } else {
+                    integerSum = s
+                }
+            case .double(let d): sawDouble = true; doubleSum += d
+            default: throw SQLError(SQLState.undefinedFunction, "function \(call.function.rawValue)(\(Casts.typeName(v))) does not exist")
+            }
+        case .min:
+            if extreme.isNull || Value.order(v, extreme) < 0 { extreme = v }
+        case .max:
+            if extreme.isNull || Value.order(v, extreme) > 0 { extreme = v }
+        }
+    }
+
+    var result: Value {
+        switch call.function {
+        case .count: return .integer(count)
+        case .sum:
+            if count == 0 { return .null }
+            return sawDouble || call.resultType == .double ? .double(doubleSum + Double(integerSum)) : .integer(integerSum)
+        case .avg:
+            if count == 0 { return .null }
+            return .double((doubleSum + Double(integerSum)) / Double(count))
+        case .min, .max: return extreme
+        }
+    }
+}
+
+enum Aggregation {
+    /// Groups `rows` by `keys` (hash aggregation, groups in first-seen order)
+    /// and returns one row per group: key values then aggregate results.
+    /// Without GROUP BY there is exactly one group, even over no rows.
+    static func run(_ rows: [Row], keys: [BoundExpression], calls: [AggregateCall],
+                    context: ExecutionContext) throws(SQLError) -> [Row] {
+        var groups: [[Value]: Int] = [:]
+        var keyRows: [[Value]] = []
+        var states: [[Accumulator]] = []
+        if keys.isEmpty {
+            keyRows.append([]); states.append(calls.map(Accumulator.init)); groups[[]] = 0
+        }
+        for (n, row) in rows.enumerated() {
+            if n & 1023 == 1023 { try context.checkDeadline() }
+            var key: [Value] = []
+            key.reserveCapacity(keys.count)
+            for k in keys { key.append(try k.evaluate(row)) }
+            let index: Int
+            if let existing = groups[key] {
+                index = existing
+            } else {
+                index = keyRows.count
+                groups[key] = index
+                keyRows.append(key)
+                states.append(calls.map(Accumulator.init))
+            }
+            for i in states[index].indices { try states[index][i].add(row) }
+        }
+        return zip(keyRows, states).map { key, accumulators in key + accumulators.map(\.result) }
+    }
+}

@@ -1,0 +1,158 @@
+import Core
+
+extension Binder {
+    func resolve(table: String?, name: String, position: Int) throws(SQLError) -> (Int, DataType) {
+        var found: Int?
+        for (i, column) in columns.enumerated() where column.name == name && (table == nil || column.table == table) {
+            if found != nil {
+                throw SQLError(SQLState.ambiguousColumn, "column reference \"\(name)\" is ambiguous", position: position)
+            }
+            found = i
+        }
+        guard let found else {
+            if let table, !columns.contains(where: { $0.table == table }) {
+                throw SQLError(SQLState.undefinedTable, "missing FROM-clause entry for table \"\(table)\"", position: position)
+            }
+            let label = table.map { "\($0).\(name)" } ?? name
+            throw SQLError(SQLState.undefinedColumn, "column \"\(label)\" does not exist", position: position)
+        }
+        return (found, columns[found].type)
+    }
+
+    /// The type a constant reports: integers that fit 32 bits are INTEGER
+    /// (as PostgreSQL types literals), larger ones BIGINT.
+    static func literalType(_ v: Value) -> DataType? {
+        switch v {
+        case .integer(let i): Int32(exactly: i) != nil ? .integer : .bigint
+        case .null: nil
+        default: v.dataType
+        }
+    }
+
+    func bindBinary(_ op: BinaryOperator, _ l: Expression, _ r: Expression, _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        let (bl, tl) = try bind(l)
+        let (br, tr) = try bind(r)
+        switch op {
+        case .and, .or:
+            let a = try expectBoolean(bl, tl, l.position), b = try expectBoolean(br, tr, r.position)
+            return (op == .and ? .and(a, b) : .or(a, b), .boolean)
+        case .concat:
+            return (.concat(bl, br), .text)
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
+            let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
+            try checkComparable(ctl, ctr, op, position)
+            return (.compare(op, cl, cr), .boolean)
+        case .add, .subtract, .multiply, .divide, .modulo:
+            let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
+            let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
+            let type = try arithmeticType(op, ctl, ctr, position)
+            if let a = cl.constantValue, let b = cr.constantValue {
+                var folded = try Arithmetic.apply(op, a, b, type)
+                if case .integer(let i) = folded, type == .bigint, Int32(exactly: i) != nil, ctl != .bigint, ctr != .bigint {
+                    folded = .integer(i)
+                }
+                return (.constant(folded), type)
+            }
+            return (.arithmetic(op, cl, cr, type), type)
+        }
+    }
+
+    /// Adapts an untyped constant (text literal, parameter, NULL) to the type
+    /// of the other operand, as PostgreSQL resolves unknown-typed literals.
+    func coerceForComparison(_ e: BoundExpression, _ type: DataType?, to other: DataType?,
+                             position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        guard case .untypedConstant(let v) = e, let other, type != other else { return (e, type) }
+        if case .text = v {
+            do {
+                return (.constant(try Casts.cast(v, to: other)), other)
+            } catch var error {
+                error.position = position
+                throw error
+            }
+        }
+        if type?.isNumeric == true && other.isNumeric { return (e, type) }
+        return (e, type)
+    }
+
+    func checkComparable(_ a: DataType?, _ b: DataType?, _ op: BinaryOperator, _ position: Int) throws(SQLError) {
+        guard let a, let b else { return }
+        if a == b || (a.isNumeric && b.isNumeric) { return }
+        throw SQLError(SQLState.undefinedFunction,
+                       "operator does not exist: \(a.description.lowercased()) \(op.rawValue) \(b.description.lowercased())",
+                       position: position)
+    }
+
+    func arithmeticType(_ op: BinaryOperator, _ a: DataType?, _ b: DataType?, _ position: Int) throws(SQLError) -> DataType {
+        for t in [a, b] {
+            if let t, !t.isNumeric {
+                throw SQLError(SQLState.undefinedFunction,
+                               "operator does not exist: \((a ?? .text).description.lowercased()) \(op.rawValue) \((b ?? .text).description.lowercased())",
+                               position: position)
+            }
+        }
+        return ScalarFunctions.widest([a, b]) ?? .integer
+    }
+
+    func expectBoolean(_ e: BoundExpression, _ type: DataType?, _ position: Int) throws(SQLError) -> BoundExpression {
+        if type == nil || type == .boolean { return e }
+        if case .untypedConstant(let v) = e, case .text = v {
+            return .constant(try Casts.cast(v, to: .boolean))
+        }
+        throw SQLError(SQLState.datatypeMismatch,
+                       "argument of boolean operator must be type boolean, not type \(type!.description.lowercased())",
+                       position: position)
+    }
+
+    func bindCase(_ operand: Expression?, _ branches: [(condition: Expression, result: Expression)],
+                  _ elseResult: Expression?, _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        var bound: [(condition: BoundExpression, result: BoundExpression)] = []
+        var types: [DataType?] = []
+        for branch in branches {
+            let condition: BoundExpression
+            if let operand {
+                condition = try bindBinary(.equal, operand, branch.condition, branch.condition.position).0
+            } else {
+                let (c, t) = try bind(branch.condition)
+                condition = try expectBoolean(c, t, branch.condition.position)
+            }
+            let (r, t) = try bind(branch.result)
+            bound.append((condition, r)); types.append(t)
+        }
+        var boundElse: BoundExpression?
+        if let elseResult {
+            let (e, t) = try bind(elseResult)
+            boundElse = e; types.append(t)
+        }
+        let type = ScalarFunctions.widest(types)
+        if let type, type.isNumeric {
+            bound = bound.map { ($0.condition, Self.widen($0.result, to: type)) }
+            boundElse = boundElse.map { Self.widen($0, to: type) }
+        }
+        return (.caseWhen(bound, elseResult: boundElse), type)
+    }
+
+    private static func widen(_ e: BoundExpression, to type: DataType) -> BoundExpression {
+        type == .double ? .cast(e, .double) : e
+    }
+
+    /// A position-free rendering of an expression, used to match SELECT
+    /// items against GROUP BY expressions and to deduplicate aggregates.
+    static func canonical(_ e: Expression) -> String {
+        switch e {
+        case .literal(let v, _): return "lit(\(v))"
+        case .parameter(let n, _): return "$\(n)"
+        case let .column(t, n, _): return "col(\(t ?? "").\(n))"
+        case let .unary(op, x, _): return "\(op.rawValue)(\(canonical(x)))"
+        case let .binary(op, l, r, _): return "(\(canonical(l)) \(op.rawValue) \(canonical(r)))"
+        case let .isNull(x, n, _): return "isnull(\(canonical(x)),\(n))"
+        case let .like(x, p, n, c, _): return "like(\(canonical(x)),\(canonical(p)),\(n),\(c))"
+        case let .inList(x, items, n, _): return "in(\(canonical(x)),[\(items.map(canonical).joined(separator: ","))],\(n))"
+        case let .between(x, l, h, n, _): return "between(\(canonical(x)),\(canonical(l)),\(canonical(h)),\(n))"
+        case let .cast(x, t, _): return "cast(\(canonical(x)),\(t))"
+        case let .caseWhen(o, b, el, _):
+            return "case(\(o.map(canonical) ?? ""),\(b.map { canonical($0.condition) + "=>" + canonical($0.result) }),\(el.map(canonical) ?? ""))"
+        case let .function(n, a, d, s, _): return "\(n)(\(d),\(s),\(a.map(canonical).joined(separator: ",")))"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Core
+
+/// Conversions between SQL types, with PostgreSQL's error codes and texts.
+enum Casts {
+    /// Converts `value` to `type`. `explicit` allows casts PostgreSQL only
+    /// performs when asked (`CAST`, `::`), e.g. integer to boolean.
+    static func cast(_ value: Value, to type: DataType, explicit: Bool = false) throws(SQLError) -> Value {
+        switch (value, type) {
+        case (.null, _):
+            return .null
+        case (.integer(let i), _) where type.isInteger:
+            return try checkRange(i, type)
+        case (.integer(let i), .double):
+            return .double(Double(i))
+        case (.double(let d), .double):
+            return .double(d)
+        case (.double(let d), _) where type.isInteger:
+            guard d.isFinite else { throw outOfRange(type) }
+            let rounded = d.rounded(.toNearestOrEven)
+            guard rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else { throw outOfRange(type) }
+            return try checkRange(Int64(rounded), type)
+        case (.text(let s), _):
+            return try parse(s, as: type)
+        case (_, .text):
+            return .text(value.description)
+        case (.boolean, .boolean):
+            return value
+        case (.boolean(let b), _) where type.isInteger && explicit:
+            return .integer(b ? 1 : 0)
+        case (.integer(let i), .boolean) where explicit:
+            return .boolean(i != 0)
+        default:
+            throw SQLError(SQLState.datatypeMismatch,
+                           "cannot cast type \(typeName(value)) to \(type.description.lowercased())")
+        }
+    }
+
+    static func typeName(_ value: Value) -> String {
+        value.dataType?.description.lowercased() ?? "unknown"
+    }
+
+    static func checkRange(_ i: Int64, _ type: DataType) throws(SQLError) -> Value {
+        if let range = type.integerRange, !range.contains(i) { throw outOfRange(type) }
+        return .integer(i)
+    }
+
+    static func outOfRange(_ type: DataType) -> SQLError {
+        let name = switch type {
+        case .smallint: "smallint"
+        case .integer: "integer"
+        default: "bigint"
+        }
+        return SQLError(SQLState.numericOutOfRange, "\(name) out of range")
+    }
+
+    /// Reads text as a value of `type` (PostgreSQL's input functions).
+    static func parse(_ text: String, as type: DataType) throws(SQLError) -> Value {
+        let trimmed = text.trimmingSpaces()
+        switch type {
+        case .text:
+            return .text(text)
+        case .smallint, .integer, .bigint:
+            guard let i = Int64(trimmed) else {
+                if !trimmed.isEmpty, trimmed.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) {
+                    throw outOfRange(type)
+                }
+                throw invalidInput(type, text)
+            }
+            return try checkRange(i, type)
+        case .double:
+            switch trimmed.lowercased() {
+            case "nan": return .double(.nan)
+            case "infinity", "+infinity", "inf": return .double(.infinity)
+            case "-infinity", "-inf": return .double(-.infinity)
+            default:
+                guard let d = Double(trimmed), d.isFinite else { throw invalidInput(type, text) }
+                return .double(d)
+            }
+        case .boolean:
+            switch trimmed.lowercased() {
+            case "t", "true", "yes", "y", "on", "1": return .boolean(true)
+            case "f", "false", "no", "n", "off", "0": return .boolean(false)
+            default: throw invalidInput(type, text)
+            }
+        }
+    }
+
+    static func invalidInput(_ type: DataType, _ text: String) -> SQLError {
+        SQLError(SQLState.invalidTextRepresentation,
+                 "invalid input syntax for type \(type.description.lowercased()): \"\(text)\"")
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,215 @@
+import Core
+
+/// Evaluates bound expressions against one input row with PostgreSQL's
+/// semantics: three-valued logic, integer overflow (22003) and division by
+/// zero (22012) errors, integer division on integers.
+extension BoundExpression {
+    func evaluate(_ row: Row) throws(SQLError) -> Value {
+        switch self {
+        case .constant(let v), .untypedConstant(let v):
+            return v
+        case .slot(let i):
+            return row[i]
+        case .negate(let e):
+            switch try e.evaluate(row) {
+            case .null: return .null
+            case .integer(let i):
+                guard i != .min else { throw Casts.outOfRange(.bigint) }
+                return .integer(-i)
+            case .double(let d): return .double(-d)
+            case let other:
+                throw SQLError(SQLState.undefinedFunction, "operator does not exist: - \(Casts.typeName(other))")
+            }
+        case .not(let e):
+            switch try e.evaluate(row) {
+            case .null: return .null
+            case .boolean(let b): return .boolean(!b)
+            case let other: throw notBoolean(other)
+            }
+        case let .arithmetic(op, l, r, type):
+            return try Arithmetic.apply(op, try l.evaluate(row), try r.evaluate(row), type)
+        case let .concat(l, r):
+            let a = try l.evaluate(row), b = try r.evaluate(row)
+            if a.isNull || b.isNull { return .null }
+            return .text(a.description + b.description)
+        case let .compare(op, l, r):
+            let a = try l.evaluate(row), b = try r.evaluate(row)
+            if a.isNull || b.isNull { return .null }
+            return .boolean(try Self.compare(op, a, b))
+        case let .and(l, r):
+            let a = try truth(l.evaluate(row))
+            if a == false { return .boolean(false) }
+            let b = try truth(r.evaluate(row))
+            if b == false { return .boolean(false) }
+            return (a == nil || b == nil) ? .null : .boolean(true)
+        case let .or(l, r):
+            let a = try truth(l.evaluate(row))
+            if a == true { return .boolean(true) }
+            let b = try truth(r.evaluate(row))
+            if b == true { return .boolean(true) }
+            return (a == nil || b == nil) ? .null : .boolean(false)
+        case let .isNull(e, negated):
+            return .boolean(try e.evaluate(row).isNull != negated)
+        case let .like(e, pattern, negated, caseInsensitive):
+            let text = try e.evaluate(row), p = try pattern.evaluate(row)
+            guard case .text(let s) = text, case .text(let ps) = p else {
+                if text.isNull || p.isNull { return .null }
+                throw SQLError(SQLState.undefinedFunction, "operator does not exist: \(Casts.typeName(text)) ~~ \(Casts.typeName(p))")
+            }
+            return .boolean(LikePattern.matches(s, ps, caseInsensitive: caseInsensitive) != negated)
+        case let .inList(e, items, negated):
+            let v = try e.evaluate(row)
+            if v.isNull { return .null }
+            var sawNull = false
+            for item in items {
+                let candidate = try item.evaluate(row)
+                if candidate.isNull { sawNull = true; continue }
+                if try Self.compare(.equal, v, candidate) { return .boolean(!negated) }
+            }
+            return sawNull ? .null : .boolean(negated)
+        case let .cast(e, type):
+            return try Casts.cast(e.evaluate(row), to: type, explicit: true)
+        case let .caseWhen(branches, elseResult):
+            for branch in branches where try truth(branch.condition.evaluate(row)) == true {
+                return try branch.result.evaluate(row)
+            }
+            return try elseResult?.evaluate(row) ?? .null
+        case let .scalar(function, arguments):
+            return try ScalarFunctions.call(function, arguments, row)
+        }
+    }
+
+    /// SQL truth of a boolean value: nil for NULL.
+    func truth(_ value: Value) throws(SQLError) -> Bool? {
+        switch value {
+        case .null: return nil
+        case .boolean(let b): return b
+        default: throw notBoolean(value)
+        }
+    }
+
+    private func notBoolean(_ value: Value) -> SQLError {
+        SQLError(SQLState.datatypeMismatch, "argument of boolean operator must be type boolean, not type \(Casts.typeName(value))")
+    }
+
+    /// Compares two non-NULL values; numbers across integer/double, text by
+    /// code point. Mismatched types are an error (42883), as in PostgreSQL.
+    static func compare(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(SQLError) -> Bool {
+        let ordering: Int
+        switch (a, b) {
+        case (.integer, .integer), (.double, .double), (.integer, .double), (.double, .integer),
+             (.text, .text), (.boolean, .boolean):
+            ordering = Value.order(a, b)
+        default:
+            throw SQLError(SQLState.undefinedFunction,
+                           "operator does not exist: \(Casts.typeName(a)) \(op.rawValue) \(Casts.typeName(b))")
+        }
+        switch op {
+        case .equal: return ordering == 0
+        case .notEqual: return ordering != 0
+        case .less: return ordering < 0
+        case .lessOrEqual: return ordering <= 0
+        case .greater: return ordering > 0
+        case .greaterOrEqual: return ordering >= 0
+        default: return false
+        }
+    }
+}
+
+/// Integer and floating-point arithmetic with PostgreSQL's overflow rules.
+enum Arithmetic {
+    static func apply(_ op: BinaryOperator, _ a: Value, _ b: Value, _ type: DataType) throws(SQLError) -> Value {
+        switch (a, b) {
+        case (.null, _), (_, .null):
+            return .null
+        case let (.integer(x), .integer(y)):
+            return try integers(op, x, y, type)
+        case (.integer, .double), (.double, .integer), (.double, .double):
+            return try doubles(op, number(a), number(b))
+        default:
+            throw SQLError(SQLState.undefinedFunction,
+                           "operator does not exist: \(Casts.typeName(a)) \(op.rawValue) \(Casts.typeName(b))")
+        }
+    }
+
+    private static func number(_ v: Value) -> Double {
+        switch v {
+        case .integer(let i): Double(i)
+        case .double(let d): d
+        default: .nan
+        }
+    }
+
+    private static func integers(_ op: BinaryOperator, _ x: Int64, _ y: Int64, _ type: DataType) throws(SQLError) -> Value {
+        let result: (Int64, Bool)
+        switch op {
+        case .add: result = x.addingReportingOverflow(y)
+        case .subtract: result = x.subtractingReportingOverflow(y)
+        case .multiply: result = x.multipliedReportingOverflow(by: y)
+        case .divide:
+            guard y != 0 else { throw divisionByZero() }
+            result = x.dividedReportingOverflow(by: y)
+        case .modulo:
+            guard y != 0 else { throw divisionByZero() }
+            result = y == -1 ? (0, false) : (x % y, false)
+        default:
+            throw SQLError(SQLState.undefinedFunction, "operator does not exist: integer \(op.rawValue) integer")
+        }
+        if result.1 { throw Casts.outOfRange(type) }
+        return try Casts.checkRange(result.0, type)
+    }
+
+    private static func doubles(_ op: BinaryOperator, _ x: Double, _ y: Double) throws(SQLError) -> Value {
+        let r: Double
+        switch op {
+        case .add: r = x + y
+        case .subtract: r = x - y
+        case .multiply: r = x * y
+        case .divide:
+            guard y != 0 else { throw divisionByZero() }
+            r = x / y
+        case .modulo:
+            guard y != 0 else { throw divisionByZero() }
+            r = x.truncatingRemainder(dividingBy: y)
+        default:
+            throw SQLError(SQLState.undefinedFunction, "operator does not exist: double precision \(op.rawValue) double precision")
+        }
+        if r.isInfinite && x.isFinite && y.isFinite {
+            throw SQLError(SQLState.numericOutOfRange, "value out of range: overflow")
+        }
+        return .double(r)
+    }
+
+    static func divisionByZero() -> SQLError {
+        SQLError(SQLState.divisionByZero, "division by zero")
+    }
+}
+
+/// SQL LIKE: `%` any run, `_` one character, `\` escapes the next one.
+enum LikePattern {
+    static func matches(_ text: String, _ pattern: String, caseInsensitive: Bool) -> Bool {
+        let t = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
+        let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
+        return match(t, 0, p, 0)
+    }
+
+    private static func match(_ t: [Unicode.Scalar], _ ti: Int, _ p: [Unicode.Scalar], _ pi: Int) -> Bool {
+        var ti = ti, pi = pi
+        var starP = -1, starT = -1
+        while ti < t.count {
+            if pi < p.count, p[pi] == "\\", pi + 1 < p.count, p[pi + 1] == t[ti] {
+                ti += 1; pi += 2
+            } else if pi < p.count, p[pi] == "%" {
+                starP = pi; starT = ti; pi += 1
+            } else if pi < p.count, p[pi] != "\\", p[pi] == "_" || p[pi] == t[ti] {
+                ti += 1; pi += 1
+            } else if starP >= 0 {
+                pi = starP + 1; starT += 1; ti = starT
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "%" { pi += 1 }
+        return pi == p.count
+    }
+}

@@ -1,0 +1,166 @@
+import Core
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built-in scalar functions: arity and result type at bind time,
+/// evaluation at run time.
+enum ScalarFunctions {
+    /// The result type of `function` applied to arguments of `types`, or an
+    /// error naming the function when the arity is wrong.
+    static func resultType(_ function: ScalarFunction, _ types: [DataType?], position: Int) throws(SQLError) -> DataType? {
+        func arity(_ range: ClosedRange<Int>) throws(SQLError) {
+            guard range.contains(types.count) else {
+                throw SQLError(SQLState.undefinedFunction,
+                               "function \(function.rawValue) with \(types.count) argument(s) does not exist",
+                               position: position)
+            }
+        }
+        switch function {
+        case .lower, .upper, .trim:
+            try arity(1...1); return .text
+        case .length:
+            try arity(1...1); return .integer
+        case .abs, .round, .floor, .ceil:
+            try arity(function == .round ? 1...2 : 1...1)
+            return types[0] ?? .double
+        case .sqrt, .power:
+            try arity(function == .sqrt ? 1...1 : 2...2); return .double
+        case .mod:
+            try arity(2...2); return widest(types)
+        case .coalesce, .greatest, .least:
+            try arity(1...100); return widest(types)
+        case .nullif:
+            try arity(2...2); return types[0]
+        case .concat:
+            try arity(1...100); return .text
+        case .substr:
+            try arity(2...3); return .text
+        case .replace:
+            try arity(3...3); return .text
+        }
+    }
+
+    /// The common type of several arguments: double if any is double, the
+    /// widest integer otherwise, else the first known type.
+    static func widest(_ types: [DataType?]) -> DataType? {
+        let known = types.compactMap { $0 }
+        if known.contains(.double) { return .double }
+        if known.contains(.bigint) { return .bigint }
+        if known.contains(.integer) { return .integer }
+        return known.first
+    }
+
+    static func call(_ function: ScalarFunction, _ arguments: [BoundExpression], _ row: Row) throws(SQLError) -> Value {
+        switch function {
+        case .coalesce:
+            for argument in arguments {
+                let v = try argument.evaluate(row)
+                if !v.isNull { return v }
+            }
+            return .null
+        case .concat:
+            var text = ""
+            for argument in arguments {
+                let v = try argument.evaluate(row)
+                if !v.isNull { text += v.description }
+            }
+            return .text(text)
+        case .greatest, .least:
+            var best: Value = .null
+            for argument in arguments {
+                let v = try argument.evaluate(row)
+                if v.isNull { continue }
+                if best.isNull { best = v; continue }
+                let order = Value.order(v, best)
+                if (function == .greatest && order > 0) || (function == .least && order < 0) { best = v }
+            }
+            return best
+        default:
+            var values: [Value] = []
+            for argument in arguments { values.append(try argument.evaluate(row)) }
+            if function == .nullif {
+                if values[0].isNull || values[1].isNull { return values[0] }
+                return try BoundExpression.compare(.equal, values[0], values[1]) ? .null : values[0]
+            }
+            if values.contains(where: \.isNull) { return .null }
+            return try strict(function, values)
+        }
+    }
+
+    /// Functions that return NULL for any NULL argument.
+    private static func strict(_ function: ScalarFunction, _ v: [Value]) throws(SQLError) -> Value {
+        switch function {
+        case .lower: return .text(v[0].description.lowercased())
+        case .upper: return .text(v[0].description.uppercased())
+        case .trim: return .text(v[0].description.trimmingSpaces())
+        case .length: return .integer(Int64(v[0].description.count))
+        case .abs:
+            switch v[0] {
+            case .integer(let i):
+                guard i != .min else { throw Casts.outOfRange(.bigint) }
+                return .integer(Swift.abs(i))
+            default: return .double(Swift.abs(try double(v[0])))
+            }
+        case .round:
+            if case .integer = v[0], v.count == 1 { return v[0] }
+            let digits = v.count > 1 ? try integer(v[1]) : 0
+            let scale = pow(10.0, Double(digits))
+            return .double((try double(v[0]) * scale).rounded(.toNearestOrAwayFromZero) / scale)
+        case .floor:
+            if case .integer = v[0] { return v[0] }
+            return .double(roundedDown(try double(v[0])))
+        case .ceil:
+            if case .integer = v[0] { return v[0] }
+            return .double(roundedUp(try double(v[0])))
+        case .sqrt:
+            let d = try double(v[0])
+            guard d >= 0 else {
+                throw SQLError("2201F", "cannot take square root of a negative number")
+            }
+            return .double(d.squareRoot())
+        case .power: return .double(pow(try double(v[0]), try double(v[1])))
+        case .mod: return try Arithmetic.apply(.modulo, v[0], v[1], widest([v[0].dataType, v[1].dataType]) ?? .bigint)
+        case .substr:
+            let scalars = Array(v[0].description.unicodeScalars)
+            let start = Int(try integer(v[1])) - 1
+            var end = scalars.count
+            if v.count > 2 {
+                let length = Int(try integer(v[2]))
+                guard length >= 0 else { throw SQLError("22011", "negative substring length not allowed") }
+                end = Swift.min(scalars.count, start + length)
+            }
+            let from = Swift.max(0, start)
+            guard from < end else { return .text("") }
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: scalars[from..<end])
+            return .text(String(out))
+        case .replace:
+            let from = v[1].description
+            guard !from.isEmpty else { return .text(v[0].description) }
+            return .text(v[0].description.split(separator: from, omittingEmptySubsequences: false)
+                .joined(separator: v[2].description))
+        default:
+            return .null
+        }
+    }
+
+    private static func double(_ v: Value) throws(SQLError) -> Double {
+        switch v {
+        case .integer(let i): return Double(i)
+        case .double(let d): return d
+        default: throw SQLError(SQLState.undefinedFunction, "function argument must be numeric, not \(Casts.typeName(v))")
+        }
+    }
+
+    private static func integer(_ v: Value) throws(SQLError) -> Int64 {
+        switch v {
+        case .integer(let i): return i
+        case .double(let d) where d.isFinite && abs(d) < 9e18: return Int64(d.rounded())
+        default: throw SQLError(SQLState.undefinedFunction, "function argument must be an integer, not \(Casts.typeName(v))")
+        }
+    }
+
+    private static func roundedDown(_ d: Double) -> Double { d.rounded(.down) }
+    private static func roundedUp(_ d: Double) -> Double { d.rounded(.up) }
+}

@@ -1,0 +1,479 @@
+import Core
+
+// The lexer turns SQL text into tokens in one pass over its UTF-8 bytes.
+//
+// It runs for every request, so it never touches `Character`s: it scans the
+// string's contiguous UTF-8 storage, builds `String`s only for identifiers
+// and literals (identifiers of up to 15 bytes fit in a small string and need
+// no allocation), and recognises keywords by one dictionary lookup.
+//
+// Positions follow PostgreSQL: the 1-based character offset (counted in
+// Unicode scalars) of the token's first character. The end-of-input token is
+// positioned one past the last character.
+//
+// Unquoted words are folded to lower case (ASCII only, as PostgreSQL does) and
+// may contain any byte >= 0x80, so `SELECT é` names a column "é". Quoted
+// identifiers keep their case and use `""` for a quote. String literals use
+// `''` for a quote; `E'…'` strings also take backslash escapes. Comments are
+// `-- …` to end of line and `/* … */`, which nest.
+
+/// What a token is. Unquoted words (identifiers and keywords alike) are
+/// `.word`; `Token.keyword` says which keyword, if any.
+package enum TokenKind: UInt8, Sendable {
+    case word, quotedIdentifier, string, integer, numeric, parameter
+    case plus, minus, star, slash, percent, concat
+    case equal, notEqual, less, lessEqual, greater, greaterEqual
+    case leftParen, rightParen, comma, dot, semicolon, doubleColon
+    case endOfInput
+}
+
+package struct Token: Sendable {
+    package var kind: TokenKind
+    /// Set for `.word` tokens that spell a keyword.
+    package var keyword: Keyword?
+    /// `.word`: the lower-cased word; `.quotedIdentifier`: the name;
+    /// `.string`: the literal's value; otherwise empty.
+    package var text: String
+    /// `.integer`: its value (it may exceed `Int64.max`); `.parameter`: its number.
+    package var integer: UInt64
+    /// `.numeric`: its value (decimal or exponent literals, and integers beyond UInt64).
+    package var double: Double
+    /// Byte range of the token in the UTF-8 source.
+    package var start: Int
+    package var end: Int
+    /// 1-based character offset of the token's first character.
+    package var position: Int
+
+    init(_ kind: TokenKind, text: String = "", keyword: Keyword? = nil, integer: UInt64 = 0,
+         double: Double = 0, start: Int, end: Int, position: Int) {
+        self.kind = kind; self.keyword = keyword; self.text = text; self.integer = integer
+        self.double = double; self.start = start; self.end = end; self.position = position
+    }
+}
+
+package enum Lexer {
+    /// Tokenizes `sql`; the last token is always `.endOfInput`.
+    package static func tokenize(_ sql: String) throws(SQLError) -> [Token] {
+        var source = sql
+        let result: Result<[Token], SQLError> = source.withUTF8 { bytes in
+            var scanner = Scanner(bytes: bytes)
+            return Result { () throws(SQLError) in try scanner.run() }
+        }
+        return try result.get()
+    }
+}
+
+private let quote = UInt8(ascii: "'")
+private let doubleQuote = UInt8(ascii: "\"")
+private let backslash = UInt8(ascii: "\\")
+
+@inline(__always) private func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+@inline(__always) private func isIdentifierStart(_ b: UInt8) -> Bool {
+    let lower = b | 0x20
+    return (lower >= 0x61 && lower <= 0x7A) || b == 0x5F || b >= 0x80
+}
+
+@inline(__always) private func isIdentifierPart(_ b: UInt8) -> Bool {
+    isIdentifierStart(b) || isDigit(b) || b == UInt8(ascii: "$")
+}
+
+@inline(__always) private func hexValue(_ b: UInt8) -> UInt32? {
+    switch b {
+    case 0x30...0x39: UInt32(b - 0x30)
+    case 0x41...0x46: UInt32(b - 0x41 + 10)
+    case 0x61...0x66: UInt32(b - 0x61 + 10)
+    default: nil
+    }
+}
+
+/// The scanning state over one statement text's bytes.
+private struct Scanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var i = 0
+    var tokens: [Token] = []
+    /// Characters counted before byte `counted`; positions are computed incrementally.
+    var counted = 0
+    var characters = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        tokens.reserveCapacity(bytes.count / 4 + 2)
+    }
+
+    /// The 1-based character position of byte offset `offset` (offsets only grow).
+    mutating func position(of offset: Int) -> Int {
+        if offset < counted { return Self.count(bytes, 0, offset) + 1 }
+        var n = characters
+        var k = counted
+        while k < offset {
+            if bytes[k] & 0xC0 != 0x80 { n += 1 }
+            k += 1
+        }
+        counted = offset; characters = n
+        return n + 1
+    }
+
+    static func count(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        var n = 0
+        for k in from..<to where bytes[k] & 0xC0 != 0x80 { n += 1 }
+        return n
+    }
+
+    func text(_ from: Int, _ to: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+    }
+
+    mutating func error(_ message: String, from start: Int, to end: Int? = nil) -> SQLError {
+        .syntax("\(message) at or near \"\(text(start, end ?? bytes.count))\"", at: position(of: start))
+    }
+
+    mutating func append(_ kind: TokenKind, from start: Int, text: String = "") {
+        tokens.append(Token(kind, text: text, start: start, end: i, position: position(of: start)))
+    }
+
+    mutating func run() throws(SQLError) -> [Token] {
+        let n = bytes.count
+        while true {
+            try skipSpaceAndComments()
+            guard i < n else {
+                tokens.append(Token(.endOfInput, start: n, end: n, position: position(of: n)))
+                return tokens
+            }
+            let start = i
+            let b = bytes[i]
+            if isIdentifierStart(b) {
+                if (b | 0x20) == UInt8(ascii: "e"), i + 1 < n, bytes[i + 1] == quote {
+                    i += 1
+                    try scanEscapeString(start: start)
+                } else {
+                    scanWord()
+                }
+            } else if isDigit(b) || (b == UInt8(ascii: ".") && i + 1 < n && isDigit(bytes[i + 1])) {
+                try scanNumber()
+            } else if b == quote {
+                let value = try scanQuoted(quote, start: start, what: "quoted string")
+                append(.string, from: start, text: value)
+            } else if b == doubleQuote {
+                let value = try scanQuoted(doubleQuote, start: start, what: "quoted identifier")
+                if value.isEmpty { throw error("zero-length delimited identifier", from: start, to: i) }
+                append(.quotedIdentifier, from: start, text: value)
+            } else if b == UInt8(ascii: "$") {
+                try scanParameter()
+            } else {
+                try scanOperator()
+            }
+        }
+    }
+
+    mutating func skipSpaceAndComments() throws(SQLError) {
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                i += 1
+            } else if b == UInt8(ascii: "-"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "-") {
+                while i < n, bytes[i] != 0x0A, bytes[i] != 0x0D { i += 1 }
+            } else if b == UInt8(ascii: "/"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "*") {
+                try skipBlockComment()
+            } else {
+                return
+            }
+        }
+    }
+
+    mutating func skipBlockComment() throws(SQLError) {
+        let start = i, n = bytes.count
+        var depth = 0
+        while i + 1 < n {
+            if bytes[i] == UInt8(ascii: "/"), bytes[i + 1] == UInt8(ascii: "*") {
+                depth += 1; i += 2
+            } else if bytes[i] == UInt8(ascii: "*"), bytes[i + 1] == UInt8(ascii: "/") {
+                depth -= 1; i += 2
+                if depth == 0 { return }
+            } else {
+                i += 1
+            }
+        }
+        throw error("unterminated /* comment", from: start)
+    }
+
+    mutating func scanWord() {
+        let start = i, n = bytes.count
+        var hasUpper = false, ascii = true
+        while i < n, isIdentifierPart(bytes[i]) {
+            let b = bytes[i]
+            if b >= 0x41 && b <= 0x5A { hasUpper = true } else if b >= 0x80 { ascii = false }
+            i += 1
+        }
+        let length = i - start
+        let word: String
+        if hasUpper {
+            let source = bytes
+            word = String(unsafeUninitializedCapacity: length) { out in
+                for k in 0..<length {
+                    let b = source[start + k]
+                    out[k] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                }
+                return length
+            }
+        } else {
+            word = text(start, i)
+        }
+        let keyword = ascii && length <= Keyword.maxLength ? Keyword.byName[word] : nil
+        tokens.append(Token(.word, text: word, keyword: keyword, start: start, end: i, position: position(of: start)))
+    }
+
+    /// Scans a `'…'` string or `"…"` identifier starting at `i`, where a doubled
+    /// delimiter stands for one. Leaves `i` after the closing delimiter.
+    mutating func scanQuoted(_ delimiter: UInt8, start: Int, what: String) throws(SQLError) -> String {
+        let n = bytes.count
+        i += 1
+        var segment = i
+        var copied: [UInt8] = []
+        var doubled = false
+        while true {
+            guard i < n else { throw error("unterminated \(what)", from: start) }
+            if bytes[i] == delimiter {
+                if i + 1 < n, bytes[i + 1] == delimiter {
+                    copied.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[segment...i]))
+                    doubled = true
+                    i += 2; segment = i
+                    continue
+                }
+                break
+            }
+            i += 1
+        }
+        defer { i += 1 }
+        guard doubled else { return text(segment, i) }
+        copied.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[segment..<i]))
+        return String(decoding: copied, as: UTF8.self)
+    }
+
+    /// Scans `E'…'` (with `i` at the quote): `''` or `\'` for a quote, and the
+    /// escapes \b \f \n \r \t, octal \o[o[o]], hex \xh[h], \uXXXX, \UXXXXXXXX.
+    mutating func scanEscapeString(start: Int) throws(SQLError) {
+        let n = bytes.count
+        i += 1
+        var out: [UInt8] = []
+        while true {
+            guard i < n else { throw error("unterminated quoted string", from: start) }
+            let b = bytes[i]
+            if b == quote {
+                if i + 1 < n, bytes[i + 1] == quote { out.append(quote); i += 2; continue }
+                i += 1
+                break
+            }
+            if b == backslash, i + 1 < n {
+                let escapeStart = i
+                i += 1
+                try appendEscape(into: &out, escapeStart: escapeStart)
+                continue
+            }
+            out.append(b); i += 1
+        }
+        if out.contains(0) {
+            throw SQLError("22021", "invalid byte sequence for encoding \"UTF8\": 0x00", position: position(of: start))
+        }
+        guard let value = String(validating: out, as: UTF8.self) else {
+            throw SQLError("22021", "invalid byte sequence for encoding \"UTF8\"", position: position(of: start))
+        }
+        append(.string, from: start, text: value)
+    }
+
+    /// Decodes the escape whose letter is at `i`, appending its bytes.
+    mutating func appendEscape(into out: inout [UInt8], escapeStart: Int) throws(SQLError) {
+        let n = bytes.count
+        let c = bytes[i]
+        i += 1
+        switch c {
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "0")...UInt8(ascii: "7"):
+            var value = UInt32(c - 0x30)
+            var k = 1
+            while k < 3, i < n, bytes[i] >= 0x30, bytes[i] <= 0x37 {
+                value = value * 8 + UInt32(bytes[i] - 0x30); i += 1; k += 1
+            }
+            out.append(UInt8(truncatingIfNeeded: value))
+        case UInt8(ascii: "x") where i < n && hexValue(bytes[i]) != nil:
+            var value: UInt32 = 0
+            var k = 0
+            while k < 2, i < n, let h = hexValue(bytes[i]) { value = value * 16 + h; i += 1; k += 1 }
+            out.append(UInt8(value))
+        case UInt8(ascii: "u"), UInt8(ascii: "U"):
+            let digits = c == UInt8(ascii: "u") ? 4 : 8
+            var value: UInt32 = 0
+            for _ in 0..<digits {
+                guard i < n, let h = hexValue(bytes[i]) else {
+                    throw SQLError("22025", "invalid Unicode escape", position: position(of: escapeStart))
+                }
+                value = value &* 16 &+ h; i += 1
+            }
+            guard value != 0, let scalar = Unicode.Scalar(value) else {
+                throw SQLError("22025", "invalid Unicode escape value", position: position(of: escapeStart))
+            }
+            out.append(contentsOf: String(scalar).utf8)
+        default:
+            out.append(c)
+        }
+    }
+
+    /// Integer, decimal (`1.5`, `1.`, `.5`) and exponent (`1e10`, `2.5E-3`) literals.
+    mutating func scanNumber() throws(SQLError) {
+        let start = i, n = bytes.count
+        var value: UInt64 = 0
+        var overflow = false
+        while i < n, isDigit(bytes[i]) {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - 0x30))
+            value = sum; overflow = overflow || o1 || o2
+            i += 1
+        }
+        var isInteger = true
+        if i < n, bytes[i] == UInt8(ascii: ".") {
+            isInteger = false
+            i += 1
+            while i < n, isDigit(bytes[i]) { i += 1 }
+        }
+        if i < n, bytes[i] | 0x20 == UInt8(ascii: "e") {
+            var k = i + 1
+            if k < n, bytes[k] == UInt8(ascii: "+") || bytes[k] == UInt8(ascii: "-") { k += 1 }
+            if k < n, isDigit(bytes[k]) {
+                isInteger = false
+                i = k
+                while i < n, isDigit(bytes[i]) { i += 1 }
+            }
+        }
+        if i < n, isIdentifierStart(bytes[i]) {
+            while i < n, isIdentifierPart(bytes[i]) { i += 1 }
+            throw error("trailing junk after numeric literal", from: start, to: i)
+        }
+        if isInteger && !overflow {
+            tokens.append(Token(.integer, integer: value, start: start, end: i, position: position(of: start)))
+        } else {
+            let double = Double(text(start, i)) ?? .infinity
+            tokens.append(Token(.numeric, double: double, start: start, end: i, position: position(of: start)))
+        }
+    }
+
+    /// `$n`: a positional parameter.
+    mutating func scanParameter() throws(SQLError) {
+        let start = i, n = bytes.count
+        i += 1
+        var value: UInt64 = 0
+        var overflow = false
+        while i < n, isDigit(bytes[i]) {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - 0x30))
+            value = sum; overflow = overflow || o1 || o2
+            i += 1
+        }
+        if i == start + 1 { throw error("syntax error", from: start, to: i) }
+        if i < n, isIdentifierPart(bytes[i]) {
+            while i < n, isIdentifierPart(bytes[i]) { i += 1 }
+            throw error("trailing junk after parameter", from: start, to: i)
+        }
+        if overflow || value > UInt64(Int32.max) {
+            throw SQLError("22003", "parameter number too large", position: position(of: start))
+        }
+        tokens.append(Token(.parameter, integer: value, start: start, end: i, position: position(of: start)))
+    }
+
+    mutating func scanOperator() throws(SQLError) {
+        let start = i, n = bytes.count
+        let b = bytes[i]
+        let next: UInt8 = i + 1 < n ? bytes[i + 1] : 0
+        let kind: TokenKind
+        var length = 1
+        switch b {
+        case UInt8(ascii: "+"): kind = .plus
+        case UInt8(ascii: "-"): kind = .minus
+        case UInt8(ascii: "*"): kind = .star
+        case UInt8(ascii: "/"): kind = .slash
+        case UInt8(ascii: "%"): kind = .percent
+        case UInt8(ascii: "("): kind = .leftParen
+        case UInt8(ascii: ")"): kind = .rightParen
+        case UInt8(ascii: ","): kind = .comma
+        case UInt8(ascii: "."): kind = .dot
+        case UInt8(ascii: ";"): kind = .semicolon
+        case UInt8(ascii: "="): kind = .equal
+        case UInt8(ascii: "|") where next == UInt8(ascii: "|"): kind = .concat; length = 2
+        case UInt8(ascii: ":") where next == UInt8(ascii: ":"): kind = .doubleColon; length = 2
+        case UInt8(ascii: "!") where next == UInt8(ascii: "="): kind = .notEqual; length = 2
+        case UInt8(ascii: "<"):
+            switch next {
+            case UInt8(ascii: "="): kind = .lessEqual; length = 2
+            case UInt8(ascii: ">"): kind = .notEqual; length = 2
+            default: kind = .less
+            }
+        case UInt8(ascii: ">"):
+            if next == UInt8(ascii: "=") { kind = .greaterEqual; length = 2 } else { kind = .greater }
+        default:
+            var end = i + 1
+            while end < n, bytes[end] & 0xC0 == 0x80 { end += 1 }
+            throw error("syntax error", from: start, to: end)
+        }
+        i += length
+        append(kind, from: start)
+    }
+}
+
+/// How freely a keyword may be used as a name (PostgreSQL's keyword classes).
+package enum Reservation: Sendable {
+    /// Never a column, table, function or type name unless quoted (`SELECT`, `FROM`).
+    case reserved
+    /// A function or type name but not a column/table name or bare alias (`LEFT`, `LIKE`).
+    case typeOrFunction
+    /// Any name (`KEY`, `VALUES`).
+    case unreserved
+}
+
+/// The words the grammar gives meaning to. Reserved and type/function-name
+/// keywords follow PostgreSQL's lists even where Helios does not parse the
+/// construct yet, so names that will need quoting later need it now.
+package enum Keyword: String, CaseIterable, Sendable {
+    // Reserved.
+    case all, analyse, analyze, and, `any`, array, `as`, asc, asymmetric, both, `case`, cast, check
+    case collate, column, constraint, create, current_catalog, current_date, current_role
+    case current_time, current_timestamp, current_user, `default`, deferrable, desc, distinct, `do`
+    case `else`, end, except, `false`, fetch, `for`, foreign, from, grant, group, having, `in`
+    case initially, intersect, into, lateral, leading, limit, localtime, localtimestamp, not, null
+    case offset, on, only, or, order, placing, primary, references, returning, select, session_user
+    case some, symmetric, table, then, to, trailing, `true`, union, unique, user, using, variadic
+    case when, `where`, window, with
+    // Type or function names.
+    case authorization, binary, collation, concurrently, cross, current_schema, freeze, full, ilike
+    case inner, `is`, isnull, join, left, like, natural, notnull, outer, overlaps, right, similar
+    case tablesample, verbose
+    // Unreserved words the parser looks for.
+    case abort, begin, between, by, commit, delete, drop, exists, first, `if`, insert, key, last
+    case nulls, precision, rollback, row, rows, set, start, transaction, update, values, varying, work
+
+    package var reservation: Reservation {
+        switch self {
+        case .authorization, .binary, .collation, .concurrently, .cross, .current_schema, .freeze,
+             .full, .ilike, .inner, .is, .isnull, .join, .left, .like, .natural, .notnull, .outer,
+             .overlaps, .right, .similar, .tablesample, .verbose:
+            .typeOrFunction
+        case .abort, .begin, .between, .by, .commit, .delete, .drop, .exists, .first, .if, .insert,
+             .key, .last, .nulls, .precision, .rollback, .row, .rows, .set, .start, .transaction,
+             .update, .values, .varying, .work:
+            .unreserved
+        default:
+            .reserved
+        }
+    }
+
+    static let byName: [String: Keyword] = {
+        var table: [String: Keyword] = [:]
+        for keyword in allCases { table[keyword.rawValue] = keyword }
+        return table
+    }()
+
+    static let maxLength = allCases.map(\.rawValue.utf8.count).max() ?? 0
+}

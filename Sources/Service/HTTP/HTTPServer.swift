@@ -1,0 +1,224 @@
+import CMicroHTTPD
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libmicrohttpd behind a Swift interface: a pool of worker threads on
+/// epoll, keep-alive, a body limit enforced while the body arrives (also for
+/// chunked bodies), and a graceful stop that lets in-flight requests finish.
+///
+/// libmicrohttpd calls the access handler several times per request: first
+/// with headers only (we create a `PendingRequest`), then once per body
+/// chunk, then with no data — the moment to answer. Answering on the first
+/// call would make it close keep-alive connections. A body over the limit is
+/// answered 413 at once and the rest of it is not read.
+public final class HTTPServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: UInt16
+        public var threads: Int
+        public var maxBodyBytes: Int
+        public var connectionTimeoutSeconds: Int
+        public init(host: String = "127.0.0.1", port: UInt16 = 8080, threads: Int = 2,
+                    maxBodyBytes: Int = 16 << 20, connectionTimeoutSeconds: Int = 30) {
+            self.host = host; self.port = port; self.threads = threads
+            self.maxBodyBytes = maxBodyBytes; self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        }
+    }
+
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    let configuration: Configuration
+    let handler: Handler
+    /// Called with the 413 answer for bodies over the limit, so it is logged and counted.
+    let tooLarge: @Sendable (HTTPRequest) -> HTTPResponse
+    private var daemon: OpaquePointer?
+    private let inFlight = InFlightCounter()
+
+    public init(configuration: Configuration, handler: @escaping Handler,
+                tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+        self.configuration = configuration; self.handler = handler; self.tooLarge = tooLarge
+    }
+
+    public var requestsInFlight: Int { inFlight.value }
+
+    /// Binds and starts serving; throws a message when the address is unusable.
+    public func start() throws(HTTPServerError) {
+        var storage = sockaddr_storage()
+        let ipv6 = try Self.fillAddress(&storage, host: configuration.host, port: configuration.port)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        daemon = withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                helios_mhd_start(helios_mhd_flags(ipv6 ? 1 : 0), configuration.port, address,
+                                 accessHandler, context, requestCompleted, context, connectionNotify,
+                                 UInt32(max(1, configuration.threads)), UInt32(configuration.connectionTimeoutSeconds),
+                                 256 * 1024)
+            }
+        }
+        if daemon == nil {
+            throw HTTPServerError(message: "cannot listen on \(configuration.host):\(configuration.port) (address in use or not permitted)")
+        }
+    }
+
+    /// Stops accepting connections, waits up to `grace` seconds for
+    /// in-flight requests to finish, then shuts the daemon down.
+    public func stop(grace: Double = 10) {
+        guard let daemon else { return }
+        _ = MHD_quiesce_daemon(daemon)
+        let deadline = Self.now() + grace
+        while inFlight.value > 0 && Self.now() < deadline { usleep(10_000) }
+        MHD_stop_daemon(daemon)
+        self.daemon = nil
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    private static func fillAddress(_ storage: inout sockaddr_storage, host: String, port: UInt16) throws(HTTPServerError) -> Bool {
+        let name = host == "localhost" ? "127.0.0.1" : host
+        var v4 = sockaddr_in()
+        if inet_pton(AF_INET, name, &v4.sin_addr) == 1 {
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: &v4, count: MemoryLayout<sockaddr_in>.size)) }
+            return false
+        }
+        var v6 = sockaddr_in6()
+        if inet_pton(AF_INET6, name, &v6.sin6_addr) == 1 {
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: &v6, count: MemoryLayout<sockaddr_in6>.size)) }
+            return true
+        }
+        throw HTTPServerError(message: "--host must be a numeric IPv4 or IPv6 address or localhost, not \"\(host)\"")
+    }
+
+    // MARK: Callbacks (run on libmicrohttpd's worker threads)
+
+    fileprivate func handle(_ connection: OpaquePointer, url: String, method: String,
+                            uploadData: UnsafePointer<CChar>?, uploadSize: UnsafeMutablePointer<Int>,
+                            slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        guard let existing = slot.pointee else {
+            let pending = PendingRequest(method: method, path: url)
+            slot.pointee = Unmanaged.passRetained(pending).toOpaque()
+            inFlight.add(1)
+            if let length = header(connection, "Content-Length").flatMap(Int.init), length > configuration.maxBodyBytes {
+                return answerTooLarge(connection, pending)
+            }
+            return .YES
+        }
+        let pending = Unmanaged<PendingRequest>.fromOpaque(existing).takeUnretainedValue()
+        if uploadSize.pointee > 0 {
+            let size = uploadSize.pointee
+            uploadSize.pointee = 0
+            if pending.answered { return .YES }
+            if pending.body.count + size > configuration.maxBodyBytes { return answerTooLarge(connection, pending) }
+            uploadData.map { data in
+                data.withMemoryRebound(to: UInt8.self, capacity: size) {
+                    pending.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
+                }
+            }
+            return .YES
+        }
+        if pending.answered { return .YES }
+        pending.answered = true
+        let request = makeRequest(connection, pending)
+        return queue(connection, handler(request))
+    }
+
+    private func answerTooLarge(_ connection: OpaquePointer, _ pending: PendingRequest) -> MHD_Result {
+        pending.answered = true
+        pending.body = []
+        return queue(connection, tooLarge(makeRequest(connection, pending)))
+    }
+
+    private func makeRequest(_ connection: OpaquePointer, _ pending: PendingRequest) -> HTTPRequest {
+        var headers: [String: String] = [:]
+        for name in ["authorization", "x-api-key", "content-type"] {
+            if let value = header(connection, name) { headers[name] = value }
+        }
+        var address = [CChar](repeating: 0, count: 64)
+        helios_mhd_client_address(connection, &address, address.count)
+        let client = address.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return HTTPRequest(method: pending.method, path: pending.path, headers: headers,
+                           body: pending.body, clientAddress: client)
+    }
+
+    private func header(_ connection: OpaquePointer, _ name: String) -> String? {
+        guard let value = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, name) else { return nil }
+        return String(validatingCString: value) ?? ""
+    }
+
+    private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
+        let body = response.body
+        let mhdResponse = body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                                            MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
+        }
+        guard let mhdResponse else { return .NO }
+        _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType)
+        for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
+        let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+        MHD_destroy_response(mhdResponse)
+        return result
+    }
+
+    fileprivate func completed(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let slot, let pointer = slot.pointee else { return }
+        Unmanaged<PendingRequest>.fromOpaque(pointer).release()
+        slot.pointee = nil
+        inFlight.add(-1)
+    }
+}
+
+public struct HTTPServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// One request being received.
+final class PendingRequest {
+    let method: String
+    let path: String
+    var body: [UInt8] = []
+    var answered = false
+    init(method: String, path: String) { self.method = method; self.path = path }
+}
+
+/// Requests between their first callback and their completion notice.
+final class InFlightCounter: @unchecked Sendable {
+    private var count = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func add(_ delta: Int) { pthread_mutex_lock(&lock); count += delta; pthread_mutex_unlock(&lock) }
+    var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return count }
+}
+
+private func accessHandler(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+                           _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?,
+                           _ version: UnsafePointer<CChar>?, _ uploadData: UnsafePointer<CChar>?,
+                           _ uploadSize: UnsafeMutablePointer<Int>?,
+                           _ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> MHD_Result {
+    guard let context, let connection, let uploadSize, let slot else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    let path = url.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? "/"
+    let verb = method.map { String(cString: $0) } ?? "GET"
+    return server.handle(connection, url: path, method: verb, uploadData: uploadData, uploadSize: uploadSize, slot: slot)
+}
+
+private func requestCompleted(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+                              _ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                              _ code: MHD_RequestTerminationCode) {
+    guard let context else { return }
+    Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().completed(slot)
+}
+
+private func connectionNotify(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+                              _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                              _ code: MHD_ConnectionNotificationCode) {
+    guard let connection, code == MHD_ConnectionNotificationCode.CONNECTION_NOTIFY_STARTED else { return }
+    helios_set_nodelay(helios_mhd_connection_socket(connection))
+}

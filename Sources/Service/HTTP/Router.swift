@@ -1,0 +1,81 @@
+/// Routes requests by method and path pattern (`/v1/branches/{branch}/query`).
+/// A path that matches a pattern under another method answers 405 with an
+/// Allow header; a path that matches nothing answers 404.
+public struct Router<Context>: Sendable {
+    /// A handler gets the context (the service), the request and the path parameters.
+    public typealias Handler = @Sendable (Context, HTTPRequest, [String: String]) -> HTTPResponse
+
+    struct Route: Sendable {
+        var method: String
+        var pattern: String
+        var segments: [Substring]
+        var handler: Handler
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern,
+                            segments: pattern.split(separator: "/", omittingEmptySubsequences: true), handler: handler))
+    }
+
+    public enum Match {
+        case found(pattern: String, parameters: [String: String], handler: Handler)
+        case methodNotAllowed(pattern: String, allowed: [String])
+        case notFound
+    }
+
+    public func match(method: String, path: String) -> Match {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [String] = []
+        var allowedPattern = ""
+        for route in routes {
+            guard let parameters = Self.bind(route.segments, parts) else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(pattern: route.pattern, parameters: parameters, handler: route.handler)
+            }
+            allowed.append(route.method)
+            allowedPattern = route.pattern
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(pattern: allowedPattern, allowed: allowed)
+    }
+
+    private static func bind(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
+        guard pattern.count == parts.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (p, part) in zip(pattern, parts) {
+            if p.first == "{" && p.last == "}" {
+                guard let decoded = percentDecode(part), !decoded.isEmpty else { return nil }
+                parameters[String(p.dropFirst().dropLast())] = decoded
+            } else if p != part {
+                return nil
+            }
+        }
+        return parameters
+    }
+
+    /// Decodes %XX escapes; nil for malformed escapes or invalid UTF-8.
+    static func percentDecode(_ text: Substring) -> String? {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let b = iterator.next() {
+            guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
+            guard let h = iterator.next(), let l = iterator.next(),
+                  let hi = hexValue(h), let lo = hexValue(l) else { return nil }
+            bytes.append(hi << 4 | lo)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 65...70: c - 55
+        case 97...102: c - 87
+        default: nil
+        }
+    }
+}

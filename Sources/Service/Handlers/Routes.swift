@@ -1,0 +1,85 @@
+import Core
+import Engine
+import JSON
+import SQL
+
+extension HeliosService {
+    /// Every endpoint of the service (keep OpenAPI/openapi.yaml in step).
+    static func routes() -> Router<HeliosService> {
+        var router = Router<HeliosService>()
+        router.add("GET", "/health") { _, _, _ in json(200, .object([("status", .string("ok"))])) }
+        router.add("GET", "/version") { _, _, _ in
+            json(200, .object([("name", .string("helios")), ("version", .string(HeliosVersion.version)),
+                               ("api", .string(HeliosVersion.api))]))
+        }
+        router.add("GET", "/metrics") { service, _, _ in service.metricsResponse() }
+        router.add("GET", "/openapi.yaml") { service, _, _ in service.openAPIResponse() }
+        router.add("POST", "/v1/sql") { service, request, _ in service.sql(request) }
+        router.add("POST", "/v1/branches/{branch}/query") { service, request, parameters in
+            service.branchQuery(request, branch: parameters["branch"]!)
+        }
+        router.add("POST", "/v1/branches/{branch}/execute") { service, request, parameters in
+            service.branchExecute(request, branch: parameters["branch"]!)
+        }
+        return router
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
+        HTTPResponse(status: status, body: value.encoded())
+    }
+
+    func metricsResponse() -> HTTPResponse {
+        let text = metrics.render(inFlight: requestsInFlight, gauges: [
+            ("helios_commits_total", "Transactions committed since start.", "counter", String(database.commitCount)),
+            ("helios_current_scn", "SCN of the newest commit.", "gauge", String(database.lastCommittedSCN.rawValue)),
+        ])
+        return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
+    }
+
+    func openAPIResponse() -> HTTPResponse {
+        guard let openAPISpec else { return ServiceError.notFound("the OpenAPI spec is not installed next to the binary").response }
+        return HTTPResponse(status: 200, contentType: "application/yaml", body: openAPISpec)
+    }
+
+    // MARK: SQL
+
+    func sql(_ request: HTTPRequest) -> HTTPResponse {
+        run(request, branch: nil) { body, results, ms in
+            ResultEncoding.sqlResponse(results, format: body.format, milliseconds: ms)
+        }
+    }
+
+    func branchQuery(_ request: HTTPRequest, branch: String) -> HTTPResponse {
+        run(request, branch: branch) { _, results, ms in
+            let rowsResult = results.last { !$0.columns.isEmpty } ?? results.last!
+            return ResultEncoding.queryResponse(rowsResult, milliseconds: ms)
+        }
+    }
+
+    func branchExecute(_ request: HTTPRequest, branch: String) -> HTTPResponse {
+        run(request, branch: branch) { _, results, ms in ResultEncoding.executeResponse(results, milliseconds: ms) }
+    }
+
+    /// Decodes the body, runs it on the engine, encodes the answer; any
+    /// failure becomes its JSON error.
+    private func run(_ request: HTTPRequest, branch: String?,
+                     encode: (SQLRequestBody, [StatementResult], Double) -> [UInt8]) -> HTTPResponse {
+        let started = HTTPServer.now()
+        do throws(ServiceError) {
+            let body = try SQLRequestBody.decode(request.body)
+            let engineRequest = SQLRequest(sql: body.sql, parameters: body.parameters,
+                                           branch: branch ?? body.branch ?? "main",
+                                           timeoutMilliseconds: body.timeoutMilliseconds)
+            let results: [StatementResult]
+            do {
+                results = try database.execute(engineRequest)
+            } catch {
+                throw ServiceError(error)
+            }
+            let ms = (HTTPServer.now() - started) * 1000
+            return HTTPResponse(status: 200, body: encode(body, results, (ms * 1000).rounded() / 1000))
+        } catch {
+            return error.response
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Core
+import Engine
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Service: HTTP routing, handlers, JSON <-> results, error -> status.
+//
+// `HeliosService.handle` is the whole request path and needs no sockets:
+// authenticate (/v1 only), route by method and pattern, run the handler,
+// count the request in the metrics and write one access-log line. The
+// handlers decode JSON bodies, call the engine and encode its results; every
+// failure becomes a `ServiceError` with a JSON body, so a bad request gets a
+// clear 4xx and the server keeps serving. `HTTPServer` (libmicrohttpd) only
+// moves bytes to and from `handle`.
+
+public enum HeliosVersion {
+    public static let version = "0.1.0"
+    public static let api = "v1"
+}
+
+public final class HeliosService: Sendable {
+    public struct Configuration: Sendable {
+        /// When set, every /v1 request must present it.
+        public var apiKey: String?
+        public var accessLog: Bool
+        public init(apiKey: String? = nil, accessLog: Bool = true) {
+            self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
+            self.accessLog = accessLog
+        }
+    }
+
+    public let database: Database
+    public let metrics = Metrics()
+    let configuration: Configuration
+    let openAPISpec: [UInt8]?
+    private let inFlight: @Sendable () -> Int
+    private let router: Router<HeliosService>
+
+    public init(database: Database = Database(), configuration: Configuration = Configuration(),
+                openAPISpec: [UInt8]? = OpenAPISpec.load(), inFlight: @escaping @Sendable () -> Int = { 0 }) {
+        self.database = database
+        self.configuration = configuration
+        self.openAPISpec = openAPISpec
+        self.inFlight = inFlight
+        router = Self.routes()
+    }
+
+    /// Answers one request: auth, routing, handler, metrics, access log.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = HTTPServer.now()
+        let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
+        var route = "unmatched"
+        let response: HTTPResponse
+        if let denied = authenticate(request, path: path) {
+            response = denied
+        } else {
+            switch router.match(method: request.method, path: path) {
+            case let .found(pattern, parameters, handler):
+                route = pattern
+                response = handler(self, request, parameters)
+            case let .methodNotAllowed(pattern, allowed):
+                route = pattern
+                var r = ServiceError(status: 405, category: "MethodNotAllowed",
+                                     message: "method \(request.method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))",
+                                     code: "42501").response
+                r.headers.append(("Allow", allowed.joined(separator: ", ")))
+                response = r
+            case .notFound:
+                response = ServiceError(status: 404, category: "NotFound",
+                                        message: "no endpoint at \(path)", code: "42704").response
+            }
+        }
+        finish(request, route: route, response: response, started: started)
+        return response
+    }
+
+    /// The 413 answer for bodies over the limit (counted and logged like any other).
+    public func payloadTooLarge(_ request: HTTPRequest, limit: Int) -> HTTPResponse {
+        let started = HTTPServer.now()
+        let response = ServiceError(status: 413, category: "PayloadTooLarge",
+                                    message: "request body exceeds the limit of \(limit) bytes", code: "54000").response
+        finish(request, route: "oversized", response: response, started: started)
+        return response
+    }
+
+    private func finish(_ request: HTTPRequest, route: String, response: HTTPResponse, started: Double) {
+        let seconds = HTTPServer.now() - started
+        metrics.record(route: route, method: request.method, status: response.status, seconds: seconds)
+        if configuration.accessLog { AccessLog.write(request, status: response.status, bytes: response.body.count, seconds: seconds) }
+    }
+
+    private func authenticate(_ request: HTTPRequest, path: String) -> HTTPResponse? {
+        guard let key = configuration.apiKey, path == "/v1" || path.hasPrefix("/v1/") else { return nil }
+        var presented = request.header("x-api-key")
+        if let authorization = request.header("authorization") {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                presented = String(parts[1]).trimmingCharacters(in: " ")
+            }
+        }
+        if let presented, Self.constantTimeEqual(presented, key) { return nil }
+        let message = presented == nil ? "missing API key: send Authorization: Bearer <key> or X-API-Key: <key>"
+                                       : "invalid API key"
+        return ServiceError(status: 401, category: "Unauthorized", message: message, code: "28000").response
+    }
+
+    /// Compares without an early exit, so timing does not reveal how much of the key matched.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0 && x.count == y.count
+    }
+
+    var requestsInFlight: Int { inFlight() }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// One line per request on standard output:
+/// `2026-11-28T14:00:00.123Z 127.0.0.1 "POST /v1/sql" 200 87B 0.412ms`.
+enum AccessLog {
+    static func write(_ request: HTTPRequest, status: Int, bytes: Int, seconds: Double) {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var tm = tm()
+        var secs = ts.tv_sec
+        gmtime_r(&secs, &tm)
+        let millis = Int(ts.tv_nsec / 1_000_000)
+        let stamp = "\(tm.tm_year + 1900)-\(pad(tm.tm_mon + 1))-\(pad(tm.tm_mday))T\(pad(tm.tm_hour)):\(pad(tm.tm_min)):\(pad(tm.tm_sec)).\(pad(millis, 3))Z"
+        let path = String(request.path.prefix(200)).unicodeScalars.map { $0.value < 0x20 || $0 == "\"" ? "?" : String($0) }.joined()
+        let method = String(request.method.prefix(16))
+        let line = "\(stamp) \(request.clientAddress) \"\(method) \(path)\" \(status) \(bytes)B \(String(format3(seconds * 1000)))ms\n"
+        var data = Array(line.utf8)
+        _ = data.withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+    }
+
+    private static func pad(_ n: Int32, _ width: Int = 2) -> String { pad(Int(n), width) }
+    private static func pad(_ n: Int, _ width: Int = 2) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+
+    static func format3(_ value: Double) -> String {
+        let scaled = Int((value * 1000).rounded())
+        return "\(scaled / 1000).\(pad(scaled % 1000, 3))"
+    }
+}

@@ -1,0 +1,145 @@
+import Core
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The versions of one row key, oldest first. A nil row is a deletion.
+final class VersionChain {
+    let key: RowKey
+    var versions: [(scn: SCN, row: Row?)]
+
+    init(key: RowKey) { self.key = key; self.versions = [] }
+
+    /// The row as of `scn`: the newest version at or below it.
+    func visible(at scn: SCN) -> Row?? {
+        var i = versions.count - 1
+        while i >= 0 {
+            if versions[i].scn <= scn { return .some(versions[i].row) }
+            i -= 1
+        }
+        return nil
+    }
+
+    var latestSCN: SCN { versions.last?.scn ?? .zero }
+}
+
+/// Committed rows of one table: chains in first-insert order plus a hash
+/// index from key to chain.
+final class TableData {
+    var chains: [VersionChain] = []
+    var index: [RowKey: VersionChain] = [:]
+
+    func chain(for key: RowKey) -> VersionChain {
+        if let chain = index[key] { return chain }
+        let chain = VersionChain(key: key)
+        chains.append(chain)
+        index[key] = chain
+        return chain
+    }
+}
+
+/// One branch's committed state: a versioned catalog and the data of every
+/// table it has ever held (keyed by table id).
+final class BranchData {
+    var catalog: [String: [(scn: SCN, schema: TableSchema?)]] = [:]
+    var tables: [UInt64: TableData] = [:]
+
+    func schema(named name: String, at scn: SCN) -> TableSchema? {
+        guard let chain = catalog[name] else { return nil }
+        for entry in chain.reversed() where entry.scn <= scn { return entry.schema }
+        return nil
+    }
+}
+
+/// The embedded, in-memory storage engine. All committed state sits behind
+/// one readers-writer lock; commits take it exclusively for the short time
+/// they need to check conflicts and append versions.
+public final class MemoryStore: StorageEngine, @unchecked Sendable {
+    let lock = ReadWriteLock()
+    private var branches: [BranchID: BranchData] = [.main: BranchData()]
+    private var commitLog: [CommitRecord] = []
+    private var lastSCN: SCN = .zero
+    private let nextTransactionID = Atomic<UInt64>(1)
+    private let nextTableID = Atomic<UInt64>(1)
+    private let nextRowID = Atomic<Int64>(1)
+
+    public init() {}
+
+    public var lastCommittedSCN: SCN { lock.reading { lastSCN } }
+
+    public func commits() -> [CommitRecord] { lock.reading { commitLog } }
+
+    public func begin(branch: BranchID) throws(StorageError) -> any StorageTransaction {
+        let (snapshot, known) = lock.reading { (lastSCN, branches[branch] != nil) }
+        guard known else { throw StorageError("3D000", "branch \(branch) not found") }
+        let id = TransactionID(rawValue: nextTransactionID.wrappingAdd(1, ordering: .relaxed).oldValue)
+        return MemoryTransaction(store: self, id: id, branch: branch, snapshot: snapshot)
+    }
+
+    func allocateTableID() -> UInt64 { nextTableID.wrappingAdd(1, ordering: .relaxed).oldValue }
+    func allocateRowID() -> Int64 { nextRowID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    /// Caller holds the lock (read or write).
+    func branchData(_ branch: BranchID) -> BranchData {
+        guard let data = branches[branch] else { preconditionFailure("branch vanished") }
+        return data
+    }
+
+    /// Checks `writes` against commits after `snapshot` and applies them under
+    /// one new SCN. Runs under the write lock.
+    func commit(_ writes: WriteSet, transaction: TransactionID, branch: BranchID,
+                snapshot: SCN) throws(StorageError) -> SCN {
+        try lock.writing { () throws(StorageError) -> SCN in
+            let data = branchData(branch)
+            try checkConflicts(writes, data: data, snapshot: snapshot)
+            let scn = lastSCN.next
+            for (name, schema) in writes.catalog {
+                data.catalog[name, default: []].append((scn, schema))
+                if let schema, data.tables[schema.id] == nil { data.tables[schema.id] = TableData() }
+            }
+            for (tableID, tableWrites) in writes.tables {
+                let table = data.tables[tableID] ?? TableData()
+                data.tables[tableID] = table
+                for key in tableWrites.order {
+                    guard let row = tableWrites.changes[key] else { continue }
+                    let chain = table.chain(for: key)
+                    if chain.versions.isEmpty && row == nil { continue }
+                    chain.versions.append((scn, row))
+                }
+            }
+            lastSCN = scn
+            commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: branch,
+                                          timestampMicros: Self.nowMicros()))
+            return scn
+        }
+    }
+
+    private func checkConflicts(_ writes: WriteSet, data: BranchData, snapshot: SCN) throws(StorageError) {
+        for name in writes.catalog.keys {
+            if let last = data.catalog[name]?.last, last.scn > snapshot {
+                throw .conflict("table \"\(name)\" was changed by a concurrent transaction")
+            }
+        }
+        for (tableID, tableWrites) in writes.tables {
+            if writes.catalog[tableWrites.tableName] == nil {
+                let current = data.schema(named: tableWrites.tableName, at: lastSCN)
+                if current?.id != tableID {
+                    throw .conflict("table \"\(tableWrites.tableName)\" was dropped or replaced concurrently")
+                }
+            }
+            guard let table = data.tables[tableID] else { continue }
+            for key in tableWrites.changes.keys {
+                if let chain = table.index[key], chain.latestSCN > snapshot {
+                    throw .conflict("row \(key) of \"\(tableWrites.tableName)\"")
+                }
+            }
+        }
+    }
+
+    static func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
+}

@@ -1,0 +1,158 @@
+import Core
+
+/// A transaction's pending writes. A value type, so a copy is a savepoint.
+struct WriteSet {
+    /// Catalog changes by table name: the new definition, or nil for a drop.
+    var catalog: [String: TableSchema?] = [:]
+    var tables: [UInt64: TableWrites] = [:]
+    var isEmpty: Bool { catalog.isEmpty && tables.isEmpty }
+}
+
+struct TableWrites {
+    var tableName: String
+    /// Key → new row (nil = deleted).
+    var changes: [RowKey: Row?] = [:]
+    /// Keys in first-write order, so scans return new rows in insert order.
+    var order: [RowKey] = []
+
+    mutating func set(_ key: RowKey, _ row: Row?) {
+        if changes.updateValue(row, forKey: key) == nil { order.append(key) }
+    }
+}
+
+/// A snapshot-isolated transaction over a `MemoryStore`.
+final class MemoryTransaction: StorageTransaction {
+    let store: MemoryStore
+    let id: TransactionID
+    let branch: BranchID
+    let snapshotSCN: SCN
+    private var writes = WriteSet()
+    private var finished = false
+
+    init(store: MemoryStore, id: TransactionID, branch: BranchID, snapshot: SCN) {
+        self.store = store; self.id = id; self.branch = branch; self.snapshotSCN = snapshot
+    }
+
+    var hasWrites: Bool { !writes.isEmpty }
+
+    // MARK: Catalog
+
+    func table(named name: String) -> TableSchema? {
+        if let pending = writes.catalog[name] { return pending }
+        return store.lock.reading { store.branchData(branch).schema(named: name, at: snapshotSCN) }
+    }
+
+    func tableNames() -> [String] {
+        var names = Set(store.lock.reading {
+            store.branchData(branch).catalog.keys.filter {
+                store.branchData(branch).schema(named: $0, at: snapshotSCN) != nil
+            }
+        })
+        for (name, schema) in writes.catalog {
+            if schema == nil { names.remove(name) } else { names.insert(name) }
+        }
+        return names.sorted()
+    }
+
+    func createTable(_ schema: TableSchema) throws(StorageError) -> TableSchema {
+        if table(named: schema.name) != nil {
+            throw StorageError(SQLState.duplicateTable, "relation \"\(schema.name)\" already exists")
+        }
+        var created = schema
+        created.id = store.allocateTableID()
+        writes.catalog[schema.name] = .some(created)
+        return created
+    }
+
+    func dropTable(named name: String) throws(StorageError) {
+        guard let schema = table(named: name) else {
+            throw StorageError(SQLState.undefinedTable, "table \"\(name)\" does not exist")
+        }
+        writes.catalog[name] = .some(nil)
+        writes.tables[schema.id] = nil
+    }
+
+    // MARK: Rows
+
+    func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)] {
+        let pending = writes.tables[table.id]
+        var result: [(key: RowKey, row: Row)] = []
+        store.lock.reading {
+            guard let data = store.branchData(branch).tables[table.id] else { return }
+            result.reserveCapacity(data.chains.count)
+            for chain in data.chains {
+                if pending?.changes[chain.key] != nil { continue }
+                if case .some(.some(let row)) = chain.visible(at: snapshotSCN) {
+                    result.append((chain.key, row))
+                }
+            }
+        }
+        if let pending {
+            for key in pending.order {
+                if case .some(.some(let row)) = pending.changes[key] { result.append((key, row)) }
+            }
+        }
+        return result
+    }
+
+    func get(_ table: TableSchema, key: RowKey) -> Row? {
+        if let pending = writes.tables[table.id]?.changes[key] { return pending }
+        return store.lock.reading {
+            guard let chain = store.branchData(branch).tables[table.id]?.index[key] else { return nil }
+            return chain.visible(at: snapshotSCN) ?? nil
+        }
+    }
+
+    @discardableResult
+    func insert(_ table: TableSchema, row: Row) throws(StorageError) -> RowKey {
+        let key: RowKey
+        if let primaryKey = table.primaryKeyOf(row) {
+            if get(table, key: primaryKey) != nil { throw duplicateKey(table, primaryKey) }
+            key = primaryKey
+        } else {
+            key = RowKey(.integer(store.allocateRowID()))
+        }
+        write(table, key, row)
+        return key
+    }
+
+    func update(_ table: TableSchema, key: RowKey, row: Row) throws(StorageError) {
+        let newKey = table.primaryKeyOf(row) ?? key
+        if newKey != key {
+            if get(table, key: newKey) != nil { throw duplicateKey(table, newKey) }
+            write(table, key, nil)
+        }
+        write(table, newKey, row)
+    }
+
+    func delete(_ table: TableSchema, key: RowKey) throws(StorageError) {
+        write(table, key, nil)
+    }
+
+    private func write(_ table: TableSchema, _ key: RowKey, _ row: Row?) {
+        writes.tables[table.id, default: TableWrites(tableName: table.name)].set(key, row)
+    }
+
+    private func duplicateKey(_ table: TableSchema, _ key: RowKey) -> StorageError {
+        let columns = table.primaryKey.map { table.columns[$0].name }.joined(separator: ", ")
+        return StorageError(SQLState.uniqueViolation,
+                            "duplicate key value violates unique constraint \"\(table.name)_pkey\": Key (\(columns))=(\(key.values.map(\.description).joined(separator: ", "))) already exists.")
+    }
+
+    // MARK: Ending
+
+    func mark() -> StorageMark { StorageMark(writes: writes) }
+    func rollback(to mark: StorageMark) { writes = mark.writes }
+
+    func commit() throws(StorageError) -> SCN? {
+        precondition(!finished, "transaction already finished")
+        finished = true
+        if writes.isEmpty { return nil }
+        return try store.commit(writes, transaction: id, branch: branch, snapshot: snapshotSCN)
+    }
+
+    func rollback() {
+        finished = true
+        writes = WriteSet()
+    }
+}

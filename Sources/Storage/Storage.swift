@@ -1,0 +1,105 @@
+import Core
+
+// Storage: multi-version concurrency control over an in-memory row store.
+//
+// Every committed write creates a new *version* of a row, stamped with the
+// SCN of the commit that made it; a delete is a version with no row (a
+// tombstone). A key's versions form a chain ordered by SCN:
+//
+//     key 7:  [scn 3: (7,'a')] -> [scn 9: (7,'b')] -> [scn 12: deleted]
+//
+// A transaction reads a *snapshot*: the SCN of the last commit when it began.
+// For each key it sees the newest version at or below that SCN, so a reader
+// at SCN 10 sees (7,'b') however many commits land meanwhile; readers never
+// block writers and never see half a commit. Writes are buffered in the
+// transaction's private write set (it reads its own writes first) and
+// applied at commit under the store's write lock, all stamped with one new
+// SCN. Snapshot isolation forbids lost updates: if any key the transaction
+// wrote gained a version newer than its snapshot, the later committer is
+// aborted with SQLSTATE 40001 (first committer wins).
+//
+// The catalog is versioned the same way: table definitions are versions of
+// a name, so DDL commits atomically with data and a snapshot sees the schema
+// that matches its rows. Because history is kept by SCN, reading "as of" an
+// older SCN (time travel) and branches that fall through to their parent at
+// a fork SCN are reads of the same chains at another SCN.
+//
+// The SQL layer and the engine talk to storage only through the two
+// protocols below, so another backend can replace the in-memory one.
+
+/// A database's storage: hands out transactions and keeps the commit clock.
+public protocol StorageEngine: AnyObject, Sendable {
+    /// Starts a transaction reading the latest committed state of `branch`.
+    func begin(branch: BranchID) throws(StorageError) -> any StorageTransaction
+    /// The SCN of the newest commit (0 before the first).
+    var lastCommittedSCN: SCN { get }
+    /// The commit log: one record per commit, in SCN order.
+    func commits() -> [CommitRecord]
+}
+
+/// One transaction's view of the database and its pending writes.
+/// A transaction is used by one thread at a time.
+public protocol StorageTransaction: AnyObject {
+    var id: TransactionID { get }
+    var branch: BranchID { get }
+    /// The SCN whose state this transaction reads.
+    var snapshotSCN: SCN { get }
+    /// Whether anything has been written (data or catalog).
+    var hasWrites: Bool { get }
+
+    func table(named name: String) -> TableSchema?
+    func tableNames() -> [String]
+    /// Creates a table; the schema's `id` is assigned by storage.
+    func createTable(_ schema: TableSchema) throws(StorageError) -> TableSchema
+    func dropTable(named name: String) throws(StorageError)
+
+    /// All rows of `table` visible to this transaction, with their keys.
+    func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]
+    /// The visible row with primary key `key`, if any.
+    func get(_ table: TableSchema, key: RowKey) -> Row?
+    /// Inserts `row`; fails with 23505 when its primary key is already visible.
+    @discardableResult
+    func insert(_ table: TableSchema, row: Row) throws(StorageError) -> RowKey
+    /// Replaces the row at `key`; a changed primary key moves the row.
+    func update(_ table: TableSchema, key: RowKey, row: Row) throws(StorageError)
+    func delete(_ table: TableSchema, key: RowKey) throws(StorageError)
+
+    /// A mark to roll back to (savepoints, failed statements).
+    func mark() -> StorageMark
+    func rollback(to mark: StorageMark)
+
+    /// Applies the writes atomically; returns the commit's SCN, or nil when
+    /// there was nothing to write. Fails with 40001 on a write-write conflict.
+    func commit() throws(StorageError) -> SCN?
+    func rollback()
+}
+
+/// An opaque position in a transaction's write history.
+public struct StorageMark: Sendable {
+    let writes: WriteSet
+}
+
+/// One entry of the commit log: which transaction committed at which SCN, when.
+public struct CommitRecord: Sendable, Equatable {
+    public var scn: SCN
+    public var transactionID: TransactionID
+    public var branch: BranchID
+    /// Wall-clock time of the commit, microseconds since the Unix epoch.
+    public var timestampMicros: Int64
+}
+
+/// The storage layer's error type.
+public struct StorageError: DatabaseError, Equatable {
+    public var sqlState: String
+    public var message: String
+    public var position: Int? { nil }
+
+    public init(_ sqlState: String, _ message: String) {
+        self.sqlState = sqlState; self.message = message
+    }
+
+    static func conflict(_ what: String) -> StorageError {
+        StorageError(SQLState.serializationFailure,
+                     "could not serialize access due to concurrent update (\(what))")
+    }
+}

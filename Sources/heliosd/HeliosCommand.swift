@@ -1,0 +1,85 @@
+import ArgumentParser
+import Service
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `heliosd` — with no arguments it serves on 127.0.0.1:8080.
+struct HeliosCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heliosd",
+        abstract: "Helios: a SQL database with time travel, branches and vector search, served over HTTP/JSON.",
+        version: HeliosVersion.version,
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTTP/JSON API (the default command).")
+
+    @Option(help: "Address to listen on (numeric IPv4/IPv6 or localhost). Use 0.0.0.0 in a container.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "TCP port to listen on.")
+    var port: UInt16 = 8080
+
+    @Option(help: "HTTP worker threads (default: the number of CPU cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("api-key"),
+            help: "Require this key on every /v1 request (Authorization: Bearer <key> or X-API-Key). Also read from HELIOS_API_KEY.")
+    var apiKey: String?
+
+    @Option(name: .customLong("max-body"),
+            help: "Largest request body accepted, in bytes (suffixes K, M, G allowed); larger bodies get 413.")
+    var maxBody: String = "16M"
+
+    @Option(name: .customLong("connection-timeout"), help: "Seconds an idle connection is kept open.")
+    var connectionTimeout: Int = 30
+
+    @Option(name: .customLong("data-dir"),
+            help: "Directory for data files. Reserved: this version keeps all data in memory.")
+    var dataDirectory: String = "./helios-data"
+
+    @Flag(name: .customLong("access-log"), inversion: .prefixedNo, help: "Write one line per request to standard output.")
+    var accessLog: Bool = true
+
+    func validate() throws {
+        guard parsedMaxBody != nil else { throw ValidationError("--max-body must be a positive size such as 16777216, 512K or 16M") }
+        guard (threads ?? 1) >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard connectionTimeout >= 1 else { throw ValidationError("--connection-timeout must be at least 1 second") }
+    }
+
+    var parsedMaxBody: Int? {
+        let text = maxBody.uppercased().replacingSuffix("IB", with: "").replacingSuffix("B", with: "")
+        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        if let last = text.last, let multiplier = multipliers[last] {
+            return Int(text.dropLast()).flatMap { $0 > 0 ? $0 * multiplier : nil }
+        }
+        return Int(text).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    func run() throws {
+        let key = apiKey ?? getenv("HELIOS_API_KEY").map { String(cString: $0) }
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let options = ServiceRunner.Options(
+            http: .init(host: host, port: port, threads: threads ?? max(1, cores),
+                        maxBodyBytes: parsedMaxBody!, connectionTimeoutSeconds: connectionTimeout),
+            service: .init(apiKey: key, accessLog: accessLog))
+        do {
+            try ServiceRunner.run(options) { line in
+                var text = Array("heliosd: \(line)\n".utf8)
+                _ = text.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+            }
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    }
+}
