@@ -10,6 +10,13 @@ import Core
 // `parseExpression(p)` parses an operand and then every operator binding
 // tighter than `p`; each binary operator parses its right side at its own
 // level, which makes it left-associative. Positions: see Parser.swift.
+//
+// Stack use: nesting recurses through `parseExpression`, so the functions on
+// that path (`parseExpression`, `parseInfix`, `parseOperand`, `parseUnary`,
+// `parseFunctionCall`, `parseCase`, `parseCast`, `parsePredicate`) keep few
+// locals and never copy whole tokens; literal and name handling lives in
+// `parseLeaf`, which does not recurse. `maxDepth` nested levels then fit well
+// within an 8 MB stack even in debug builds.
 
 /// Binding powers; an operator is applied when its power exceeds the caller's.
 enum Precedence {
@@ -29,93 +36,116 @@ enum Precedence {
 extension SQLParser {
     /// Parses an expression whose operators all bind tighter than `minimum`.
     mutating func parseExpression(_ minimum: Int = 0) throws(SQLError) -> Expression {
-        recursionDepth += 1
+        try enterNesting()
         defer { recursionDepth -= 1 }
-        if recursionDepth > Self.maxDepth { throw depthError() }
-        var left = try parsePrefix()
+        var left = try parseOperand()
         var depth = expressionDepth
         // Precedence of a non-associative operator just applied: another at
         // the same level (`a = b = c`) is a syntax error, as in PostgreSQL.
         var nonAssociative = 0
         while let precedence = infixPrecedence(), precedence > minimum {
             if precedence == nonAssociative { throw unexpected() }
-            nonAssociative = 0
-            let token = advance()
-            let position = left.position
-            if let op = Self.binaryOperator(token) {
-                let right = try parseExpression(precedence)
-                left = .binary(op, left, right, position: position)
-                depth = max(depth, expressionDepth)
-                if precedence == Precedence.comparison { nonAssociative = precedence }
-            } else if token.kind == .doubleColon {
-                left = .cast(left, try parseType(), position: position)
-            } else if token.keyword == .is {
-                let negated = accept(.not)
-                try expect(.null)
-                left = .isNull(left, negated: negated, position: position)
-            } else if token.keyword == .isnull || token.keyword == .notnull {
-                left = .isNull(left, negated: token.keyword == .notnull, position: position)
-            } else {
-                let negated = token.keyword == .not
-                let keyword = negated ? advance().keyword : token.keyword
-                (left, depth) = try parsePredicate(keyword, left, depth, negated: negated)
-                if keyword != .in { nonAssociative = precedence }
-            }
-            depth += 1
-            if depth > Self.maxDepth { throw depthError() }
+            nonAssociative = try parseInfix(&left, &depth, precedence)
         }
         expressionDepth = depth
         return left
     }
 
-    /// The right-hand part of `left [NOT] BETWEEN|IN|LIKE|ILIKE …`, the keyword consumed.
-    /// Returns the new expression and the depth of its deepest child.
-    private mutating func parsePredicate(_ keyword: Keyword?, _ left: Expression, _ leftDepth: Int,
-                                         negated: Bool) throws(SQLError) -> (Expression, Int) {
+    /// Counts one level of nesting; fails with 54001 past `maxDepth`.
+    @inline(never)
+    mutating func enterNesting() throws(SQLError) {
+        if recursionDepth >= Self.maxDepth { throw depthError() }
+        recursionDepth += 1
+    }
+
+    @inline(never)
+    func depthError() -> SQLError {
+        SQLError("54001", "stack depth limit exceeded", position: tokens[index].position)
+    }
+
+    /// Applies the infix or postfix operator at the current token to `left`,
+    /// updating `depth`; returns the operator's precedence if it is
+    /// non-associative, else 0.
+    private mutating func parseInfix(_ left: inout Expression, _ depth: inout Int,
+                                     _ precedence: Int) throws(SQLError) -> Int {
         let position = left.position
-        var depth = leftDepth
+        let kind = tokens[index].kind
+        var keyword = tokens[index].keyword
+        advance()
+        var nonAssociative = 0
+        if let op = Self.binaryOperator(kind, keyword) {
+            let right = try parseExpression(precedence)
+            left = .binary(op, left, right, position: position)
+            depth = max(depth, expressionDepth)
+            if precedence == Precedence.comparison { nonAssociative = precedence }
+        } else if kind == .doubleColon {
+            left = .cast(left, try parseType(), position: position)
+        } else if keyword == .is {
+            let negated = accept(.not)
+            guard accept(.null) else { throw unexpected() }
+            left = .isNull(left, negated: negated, position: position)
+        } else if keyword == .isnull || keyword == .notnull {
+            left = .isNull(left, negated: keyword == .notnull, position: position)
+        } else {
+            let negated = keyword == .not
+            if negated {
+                keyword = tokens[index].keyword
+                advance()
+            }
+            try parsePredicate(keyword, &left, &depth, negated: negated)
+            if keyword != .in { nonAssociative = precedence }
+        }
+        depth += 1
+        if depth > Self.maxDepth { throw depthError() }
+        return nonAssociative
+    }
+
+    /// The right-hand part of `left [NOT] BETWEEN|IN|LIKE|ILIKE …`, the keyword
+    /// consumed; `depth` becomes the deepest child's.
+    private mutating func parsePredicate(_ keyword: Keyword?, _ left: inout Expression, _ depth: inout Int,
+                                         negated: Bool) throws(SQLError) {
+        let position = left.position
         switch keyword {
         case .between:
             let low = try parseExpression(Precedence.like)
             depth = max(depth, expressionDepth)
-            try expect(.and)
+            guard accept(.and) else { throw unexpected() }
             let high = try parseExpression(Precedence.like)
             depth = max(depth, expressionDepth)
-            return (.between(left, low: low, high: high, negated: negated, position: position), depth)
+            left = .between(left, low: low, high: high, negated: negated, position: position)
         case .in:
-            try expect(.leftParen)
+            guard accept(.leftParen) else { throw unexpected() }
             let list = try parseExpressionList()
             depth = max(depth, expressionDepth)
-            try expect(.rightParen)
-            return (.inList(left, list, negated: negated, position: position), depth)
+            guard accept(.rightParen) else { throw unexpected() }
+            left = .inList(left, list, negated: negated, position: position)
         default:
             let pattern = try parseExpression(Precedence.like)
             depth = max(depth, expressionDepth)
-            return (.like(left, pattern: pattern, negated: negated, caseInsensitive: keyword == .ilike,
-                          position: position), depth)
+            left = .like(left, pattern: pattern, negated: negated, caseInsensitive: keyword == .ilike,
+                         position: position)
         }
     }
 
     /// The binding power of the operator at the current token; nil when the
     /// token cannot continue an expression.
     private func infixPrecedence() -> Int? {
-        let token = tokens[index]
-        switch token.kind {
+        switch tokens[index].kind {
         case .plus, .minus: return Precedence.additive
         case .star, .slash, .percent: return Precedence.multiplicative
         case .concat: return Precedence.other
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return Precedence.comparison
         case .doubleColon: return Precedence.cast
         case .word:
-            switch token.keyword {
+            switch tokens[index].keyword {
             case .or: return Precedence.or
             case .and: return Precedence.and
             case .is, .isnull, .notnull: return Precedence.isNull
             case .between, .in, .like, .ilike: return Precedence.like
             case .not:
-                let next = peek(1)
-                guard next.kind == .word else { return nil }
-                switch next.keyword {
+                let next = min(index + 1, tokens.count - 1)
+                guard tokens[next].kind == .word else { return nil }
+                switch tokens[next].keyword {
                 case .between, .in, .like, .ilike: return Precedence.like
                 default: return nil
                 }
@@ -125,8 +155,8 @@ extension SQLParser {
         }
     }
 
-    private static func binaryOperator(_ token: Token) -> BinaryOperator? {
-        switch token.kind {
+    private static func binaryOperator(_ kind: TokenKind, _ keyword: Keyword?) -> BinaryOperator? {
+        switch kind {
         case .plus: .add
         case .minus: .subtract
         case .star: .multiply
@@ -139,14 +169,10 @@ extension SQLParser {
         case .lessEqual: .lessOrEqual
         case .greater: .greater
         case .greaterEqual: .greaterOrEqual
-        case .word where token.keyword == .and: .and
-        case .word where token.keyword == .or: .or
+        case .word where keyword == .and: .and
+        case .word where keyword == .or: .or
         default: nil
         }
-    }
-
-    func depthError() -> SQLError {
-        SQLError("54001", "stack depth limit exceeded", position: tokens[index].position)
     }
 
     /// Returns `expression`, recording its depth as one more than `childDepth`.
@@ -156,154 +182,155 @@ extension SQLParser {
         return expression
     }
 
-    /// Prefix operators (`-`, `+`, NOT) and primaries. A `-` directly before a
-    /// numeric literal is folded into it, so `-9223372036854775808` is Int64.min.
-    private mutating func parsePrefix() throws(SQLError) -> Expression {
-        let token = tokens[index]
-        switch token.kind {
-        case .minus:
-            advance()
-            let next = tokens[index]
-            if next.kind == .integer, next.integer == UInt64(Int64.max) + 1, peek(1).kind != .doubleColon {
-                advance()
-                return try node(.literal(.integer(.min), position: token.position), childDepth: 0)
-            }
-            let operand = try parseExpression(Precedence.unary)
-            if case .literal(let value, _) = operand {
-                switch value {
-                case .integer(let i) where i != .min:
-                    return try node(.literal(.integer(-i), position: token.position), childDepth: 0)
-                case .double(let d):
-                    return try node(.literal(.double(-d), position: token.position), childDepth: 0)
-                default:
-                    break
-                }
-            }
-            return try node(.unary(.minus, operand, position: token.position), childDepth: expressionDepth)
-        case .plus:
-            advance()
-            let operand = try parseExpression(Precedence.unary)
-            return try node(.unary(.plus, operand, position: token.position), childDepth: expressionDepth)
-        case .word where token.keyword == .not:
-            advance()
-            let operand = try parseExpression(Precedence.not)
-            return try node(.unary(.not, operand, position: token.position), childDepth: expressionDepth)
-        default:
-            return try parsePrimary()
-        }
-    }
-
-    private mutating func parsePrimary() throws(SQLError) -> Expression {
-        let token = tokens[index]
-        let position = token.position
-        switch token.kind {
-        case .integer:
-            advance()
-            let value: Value = token.integer <= UInt64(Int64.max) ? .integer(Int64(token.integer)) : .double(Double(token.integer))
-            return try node(.literal(value, position: position), childDepth: 0)
-        case .numeric:
-            advance()
-            return try node(.literal(.double(token.double), position: position), childDepth: 0)
-        case .string:
-            advance()
-            return try node(.literal(.text(token.text), position: position), childDepth: 0)
-        case .parameter:
-            advance()
-            if token.integer == 0 {
-                throw SQLError(SQLState.undefinedParameter, "there is no parameter $0", position: position)
-            }
-            return try node(.parameter(Int(token.integer), position: position), childDepth: 0)
+    /// An operand: a prefix operator applied to an operand, a parenthesized
+    /// expression, a function call, CASE, CAST, or a leaf.
+    private mutating func parseOperand() throws(SQLError) -> Expression {
+        switch tokens[index].kind {
         case .leftParen:
             advance()
             let inner = try parseExpression()
-            try expect(.rightParen)
+            guard accept(.rightParen) else { throw unexpected() }
             return inner
-        case .quotedIdentifier:
-            return try parseNameReference()
+        case .minus, .plus:
+            return try parseUnary()
         case .word:
-            return try parseWordPrimary(token)
+            switch tokens[index].keyword {
+            case .not: return try parseUnary()
+            case .case: return try parseCase()
+            case .cast: return try parseCast()
+            default: break
+            }
+        default:
+            break
+        }
+        if isFunctionCall() { return try parseFunctionCall() }
+        return try parseLeaf()
+    }
+
+    /// Whether a function call starts here: a name that may be a function
+    /// (not a reserved keyword) followed by `(`.
+    private func isFunctionCall() -> Bool {
+        let next = min(index + 1, tokens.count - 1)
+        guard tokens[next].kind == .leftParen else { return false }
+        switch tokens[index].kind {
+        case .quotedIdentifier: return true
+        case .word: return tokens[index].keyword?.reservation != .reserved
+        default: return false
+        }
+    }
+
+    /// `-x`, `+x`, `NOT x`. A `-` directly before a numeric literal is folded
+    /// into it, so `-9223372036854775808` is Int64.min.
+    private mutating func parseUnary() throws(SQLError) -> Expression {
+        let isNot = tokens[index].kind == .word
+        let isMinus = tokens[index].kind == .minus
+        let position = tokens[index].position
+        advance()
+        if isMinus && tokens[index].kind == .integer && tokens[index].integer == UInt64(Int64.max) + 1
+            && tokens[min(index + 1, tokens.count - 1)].kind != .doubleColon {
+            advance()
+            return try node(.literal(.integer(.min), position: position), childDepth: 0)
+        }
+        let operand = try parseExpression(isNot ? Precedence.not : Precedence.unary)
+        return try makeUnary(isNot ? .not : isMinus ? .minus : .plus, operand, position)
+    }
+
+    @inline(never)
+    private mutating func makeUnary(_ op: UnaryOperator, _ operand: Expression,
+                                    _ position: Int) throws(SQLError) -> Expression {
+        if op == .minus, case .literal(let value, _) = operand {
+            switch value {
+            case .integer(let i) where i != .min:
+                return try node(.literal(.integer(-i), position: position), childDepth: 0)
+            case .double(let d):
+                return try node(.literal(.double(-d), position: position), childDepth: 0)
+            default:
+                break
+            }
+        }
+        return try node(.unary(op, operand, position: position), childDepth: expressionDepth)
+    }
+
+    /// Literals, parameters and column references: everything that does not nest.
+    @inline(never)
+    private mutating func parseLeaf() throws(SQLError) -> Expression {
+        let token = tokens[index]
+        let position = token.position
+        let value: Value
+        switch token.kind {
+        case .integer:
+            value = token.integer <= UInt64(Int64.max) ? .integer(Int64(token.integer)) : .double(Double(token.integer))
+        case .numeric:
+            value = .double(token.double)
+        case .string:
+            value = .text(token.text)
+        case .parameter:
+            if token.integer == 0 {
+                throw SQLError(SQLState.undefinedParameter, "there is no parameter $0", position: position)
+            }
+            advance()
+            return try node(.parameter(Int(token.integer), position: position), childDepth: 0)
+        case .word where token.keyword == .true:
+            value = .boolean(true)
+        case .word where token.keyword == .false:
+            value = .boolean(false)
+        case .word where token.keyword == .null:
+            value = .null
+        case .word where isIdentifier(token), .quotedIdentifier:
+            advance()
+            if accept(.dot) {
+                let name = try parseLabel()
+                return try node(.column(table: token.text, name: name, position: position), childDepth: 0)
+            }
+            return try node(.column(table: nil, name: token.text, position: position), childDepth: 0)
         default:
             throw unexpected()
         }
+        advance()
+        return try node(.literal(value, position: position), childDepth: 0)
     }
 
-    private mutating func parseWordPrimary(_ token: Token) throws(SQLError) -> Expression {
-        let position = token.position
-        guard let keyword = token.keyword else { return try parseNameReference() }
-        switch keyword {
-        case .true:
-            advance()
-            return try node(.literal(.boolean(true), position: position), childDepth: 0)
-        case .false:
-            advance()
-            return try node(.literal(.boolean(false), position: position), childDepth: 0)
-        case .null:
-            advance()
-            return try node(.literal(.null, position: position), childDepth: 0)
-        case .case:
-            return try parseCase()
-        case .cast:
-            return try parseCast()
-        default:
-            switch keyword.reservation {
-            case .reserved: throw unexpected()
-            case .typeOrFunction: if peek(1).kind != .leftParen { throw unexpected() }
-            case .unreserved: break
-            }
-            return try parseNameReference()
-        }
-    }
-
-    /// A column `name` / `table.name`, or a function call `name(…)`.
-    private mutating func parseNameReference() throws(SQLError) -> Expression {
-        let token = advance()
-        if check(.leftParen) { return try parseFunctionCall(name: token.text, position: token.position) }
-        if accept(.dot) {
-            let name = try parseLabel()
-            return try node(.column(table: token.text, name: name, position: token.position), childDepth: 0)
-        }
-        return try node(.column(table: nil, name: token.text, position: token.position), childDepth: 0)
-    }
-
-    /// `name(*)`, `name()`, `name([DISTINCT|ALL] a, …)`, at the `(`.
-    private mutating func parseFunctionCall(name: String, position: Int) throws(SQLError) -> Expression {
-        try expect(.leftParen)
+    /// `name(*)`, `name()`, `name([DISTINCT|ALL] a, …)`.
+    private mutating func parseFunctionCall() throws(SQLError) -> Expression {
+        let name = tokens[index].text
+        let position = tokens[index].position
+        advance()
+        advance()
         if accept(.star) {
-            try expect(.rightParen)
+            guard accept(.rightParen) else { throw unexpected() }
             return try node(.function(name: name, arguments: [], distinct: false, star: true, position: position),
                             childDepth: 0)
         }
-        var distinct = false
-        var qualified = true
-        if accept(.distinct) { distinct = true } else if !accept(.all) { qualified = false }
+        let distinct = accept(.distinct)
+        let qualified = distinct || accept(.all)
         var arguments: [Expression] = []
-        var depth = 0
         if qualified || !check(.rightParen) {
-            repeat {
-                arguments.append(try parseExpression())
-                depth = max(depth, expressionDepth)
-            } while accept(.comma)
+            arguments = try parseExpressionList()
+        } else {
+            expressionDepth = 0
         }
-        try expect(.rightParen)
+        guard accept(.rightParen) else { throw unexpected() }
         return try node(.function(name: name, arguments: arguments, distinct: distinct, star: false,
-                                  position: position), childDepth: depth)
+                                  position: position), childDepth: expressionDepth)
     }
 
     /// `CAST(e AS type)`.
     private mutating func parseCast() throws(SQLError) -> Expression {
-        let castToken = advance()
-        try expect(.leftParen)
+        let position = tokens[index].position
+        advance()
+        guard accept(.leftParen) else { throw unexpected() }
         let operand = try parseExpression()
         let depth = expressionDepth
-        try expect(.as)
+        guard accept(.as) else { throw unexpected() }
         let type = try parseType()
-        try expect(.rightParen)
-        return try node(.cast(operand, type, position: castToken.position), childDepth: depth)
+        guard accept(.rightParen) else { throw unexpected() }
+        return try node(.cast(operand, type, position: position), childDepth: depth)
     }
 
     /// `CASE [operand] WHEN c THEN r … [ELSE e] END`.
     private mutating func parseCase() throws(SQLError) -> Expression {
-        let caseToken = advance()
+        let position = tokens[index].position
+        advance()
         var depth = 0
         var operand: Expression?
         if !check(.when) {
@@ -315,7 +342,7 @@ extension SQLParser {
         while accept(.when) {
             let condition = try parseExpression()
             depth = max(depth, expressionDepth)
-            try expect(.then)
+            guard accept(.then) else { throw unexpected() }
             let result = try parseExpression()
             depth = max(depth, expressionDepth)
             branches.append((condition: condition, result: result))
@@ -325,9 +352,9 @@ extension SQLParser {
             elseResult = try parseExpression()
             depth = max(depth, expressionDepth)
         }
-        try expect(.end)
-        return try node(.caseWhen(operand: operand, branches: branches, elseResult: elseResult,
-                                  position: caseToken.position), childDepth: depth)
+        guard accept(.end) else { throw unexpected() }
+        return try node(.caseWhen(operand: operand, branches: branches, elseResult: elseResult, position: position),
+                        childDepth: depth)
     }
 
     /// `e, e, …` (at least one); `expressionDepth` becomes the deepest item's.

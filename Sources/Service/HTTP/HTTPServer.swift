@@ -11,7 +11,8 @@ import Glibc
 /// with headers only (we create a `PendingRequest`), then once per body
 /// chunk, then with no data — the moment to answer. Answering on the first
 /// call would make it close keep-alive connections. A body over the limit is
-/// answered 413 at once and the rest of it is not read.
+/// not stored: it is read and dropped, then answered 413 (at once when the
+/// client waits for `100-continue`, so it never sends the body).
 public final class HTTPServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -83,14 +84,14 @@ public final class HTTPServer: @unchecked Sendable {
         if inet_pton(AF_INET, name, &v4.sin_addr) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
             v4.sin_port = port.bigEndian
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: &v4, count: MemoryLayout<sockaddr_in>.size)) }
+            withUnsafeMutableBytes(of: &storage) { target in withUnsafeBytes(of: v4) { target.copyMemory(from: $0) } }
             return false
         }
         var v6 = sockaddr_in6()
         if inet_pton(AF_INET6, name, &v6.sin6_addr) == 1 {
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: &v6, count: MemoryLayout<sockaddr_in6>.size)) }
+            withUnsafeMutableBytes(of: &storage) { target in withUnsafeBytes(of: v6) { target.copyMemory(from: $0) } }
             return true
         }
         throw HTTPServerError(message: "--host must be a numeric IPv4 or IPv6 address or localhost, not \"\(host)\"")
@@ -106,7 +107,9 @@ public final class HTTPServer: @unchecked Sendable {
             slot.pointee = Unmanaged.passRetained(pending).toOpaque()
             inFlight.add(1)
             if let length = header(connection, "Content-Length").flatMap(Int.init), length > configuration.maxBodyBytes {
-                return answerTooLarge(connection, pending)
+                pending.oversized = true
+                // A client waiting for 100-continue has not sent the body: refuse it now.
+                if header(connection, "Expect")?.lowercased() == "100-continue" { return answer(connection, pending) }
             }
             return .YES
         }
@@ -115,7 +118,15 @@ public final class HTTPServer: @unchecked Sendable {
             let size = uploadSize.pointee
             uploadSize.pointee = 0
             if pending.answered { return .YES }
-            if pending.body.count + size > configuration.maxBodyBytes { return answerTooLarge(connection, pending) }
+            pending.received += size
+            if pending.received > configuration.maxBodyBytes {
+                // Keep reading (and dropping) the body so the client sees the 413
+                // instead of a reset; past a hard cap, answer and let the connection close.
+                pending.oversized = true
+                pending.body = []
+                if pending.received > Self.discardCap(configuration.maxBodyBytes) { return answer(connection, pending) }
+                return .YES
+            }
             uploadData.map { data in
                 data.withMemoryRebound(to: UInt8.self, capacity: size) {
                     pending.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
@@ -124,15 +135,20 @@ public final class HTTPServer: @unchecked Sendable {
             return .YES
         }
         if pending.answered { return .YES }
-        pending.answered = true
-        let request = makeRequest(connection, pending)
-        return queue(connection, handler(request))
+        return answer(connection, pending)
     }
 
-    private func answerTooLarge(_ connection: OpaquePointer, _ pending: PendingRequest) -> MHD_Result {
+    /// How much of an oversized body is read and dropped before giving up on the connection.
+    static func discardCap(_ limit: Int) -> Int { max(limit, 1 << 20) * 8 }
+
+    private func answer(_ connection: OpaquePointer, _ pending: PendingRequest) -> MHD_Result {
         pending.answered = true
-        pending.body = []
-        return queue(connection, tooLarge(makeRequest(connection, pending)))
+        let request = makeRequest(connection, pending)
+        if pending.oversized {
+            pending.body = []
+            return queue(connection, tooLarge(request))
+        }
+        return queue(connection, handler(request))
     }
 
     private func makeRequest(_ connection: OpaquePointer, _ pending: PendingRequest) -> HTTPRequest {
@@ -184,6 +200,8 @@ final class PendingRequest {
     let method: String
     let path: String
     var body: [UInt8] = []
+    var received = 0
+    var oversized = false
     var answered = false
     init(method: String, path: String) { self.method = method; self.path = path }
 }
