@@ -19,7 +19,7 @@ public struct SQLRequest: Sendable {
     public var sql: String
     public var parameters: [Value]
     public var branch: String
-    /// Statement timeout for the whole request, in milliseconds.
+    /// Statement timeout for the whole request, in milliseconds (0 or nil: none).
     public var timeoutMilliseconds: Int?
 
     public init(sql: String, parameters: [Value] = [], branch: String = "main", timeoutMilliseconds: Int? = nil) {
@@ -65,8 +65,8 @@ public final class Database: Sendable {
             throw EngineError("3D000", "branch \"\(request.branch)\" not found")
         }
         let statements = try parse(request.sql)
-        let deadline = request.timeoutMilliseconds.map {
-            ExecutionContext.now() + UInt64(max(0, $0)) * 1_000_000
+        let deadline = request.timeoutMilliseconds.flatMap { ms in
+            ms > 0 ? ExecutionContext.now() + UInt64(ms) * 1_000_000 : nil
         }
         let context = ExecutionContext(parameters: request.parameters, deadline: deadline)
         var session = Session(database: self, branch: .main)

@@ -92,17 +92,23 @@ private struct Scanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var i = 0
     var tokens: [Token] = []
+    /// Whether every byte is ASCII, so that positions are byte offsets + 1.
+    let isASCII: Bool
     /// Characters counted before byte `counted`; positions are computed incrementally.
     var counted = 0
     var characters = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        var high: UInt8 = 0
+        for b in bytes { high |= b }
+        isASCII = high < 0x80
         tokens.reserveCapacity(bytes.count / 4 + 2)
     }
 
     /// The 1-based character position of byte offset `offset` (offsets only grow).
     mutating func position(of offset: Int) -> Int {
+        if isASCII { return offset + 1 }
         if offset < counted { return Self.count(bytes, 0, offset) + 1 }
         var n = characters
         var k = counted
@@ -201,9 +207,11 @@ private struct Scanner {
     mutating func scanWord() {
         let start = i, n = bytes.count
         var hasUpper = false, ascii = true
+        var hash: UInt32 = 0
         while i < n, isIdentifierPart(bytes[i]) {
-            let b = bytes[i]
-            if b >= 0x41 && b <= 0x5A { hasUpper = true } else if b >= 0x80 { ascii = false }
+            var b = bytes[i]
+            if b >= 0x41 && b <= 0x5A { hasUpper = true; b |= 0x20 } else if b >= 0x80 { ascii = false }
+            hash = Keyword.mix(hash, b)
             i += 1
         }
         let length = i - start
@@ -220,7 +228,7 @@ private struct Scanner {
         } else {
             word = text(start, i)
         }
-        let keyword = ascii && length <= Keyword.maxLength ? Keyword.byName[word] : nil
+        let keyword = ascii && length <= Keyword.maxLength ? Keyword.lookup(word, hash: hash) : nil
         tokens.append(Token(.word, text: word, keyword: keyword, start: start, end: i, position: position(of: start)))
     }
 
@@ -469,11 +477,35 @@ package enum Keyword: String, CaseIterable, Sendable {
         }
     }
 
-    static let byName: [String: Keyword] = {
-        var table: [String: Keyword] = [:]
-        for keyword in allCases { table[keyword.rawValue] = keyword }
+    /// One step of the hash `scanWord` computes over a word's lower-cased bytes.
+    @inline(__always)
+    static func mix(_ hash: UInt32, _ byte: UInt8) -> UInt32 { (hash &* 31) &+ UInt32(byte) }
+
+    /// Open-addressing table from word hash to keyword: cheaper than a
+    /// `Dictionary<String, Keyword>`, whose SipHash dominated lexing.
+    private static let slots: [Keyword?] = {
+        var table = [Keyword?](repeating: nil, count: tableSize)
+        for keyword in allCases {
+            var hash: UInt32 = 0
+            for byte in keyword.rawValue.utf8 { hash = mix(hash, byte) }
+            var slot = Int(hash) & (tableSize - 1)
+            while table[slot] != nil { slot = (slot + 1) & (tableSize - 1) }
+            table[slot] = keyword
+        }
         return table
     }()
+
+    private static let tableSize = 512
+
+    /// The keyword spelled by `word` (already lower-cased), whose hash is `hash`.
+    static func lookup(_ word: String, hash: UInt32) -> Keyword? {
+        var slot = Int(hash) & (tableSize - 1)
+        while let candidate = slots[slot] {
+            if candidate.rawValue == word { return candidate }
+            slot = (slot + 1) & (tableSize - 1)
+        }
+        return nil
+    }
 
     static let maxLength = allCases.map(\.rawValue.utf8.count).max() ?? 0
 }

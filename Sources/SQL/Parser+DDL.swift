@@ -13,7 +13,7 @@ import Core
 
 extension SQLParser {
     mutating func parseCreate() throws(SQLError) -> Statement {
-        let createToken = advance()
+        let createToken = next()
         try expect(.table)
         var ifNotExists = false
         if accept(.if) {
@@ -100,7 +100,7 @@ extension SQLParser {
 
     /// `DROP TABLE [IF EXISTS] a [, b …]`.
     mutating func parseDrop() throws(SQLError) -> Statement {
-        let dropToken = advance()
+        let dropToken = next()
         try expect(.table)
         var ifExists = false
         if accept(.if) {

@@ -57,10 +57,15 @@ package struct SQLParser {
 
     func peek(_ offset: Int) -> Token { tokens[min(index + offset, tokens.count - 1)] }
 
-    @discardableResult
-    mutating func advance() -> Token {
-        let token = tokens[index]
+    /// Moves past the current token (never past the end-of-input token).
+    mutating func advance() {
         if index < tokens.count - 1 { index += 1 }
+    }
+
+    /// Returns the current token and moves past it.
+    mutating func next() -> Token {
+        let token = tokens[index]
+        advance()
         return token
     }
 
@@ -83,13 +88,13 @@ package struct SQLParser {
     @discardableResult
     mutating func expect(_ kind: TokenKind) throws(SQLError) -> Token {
         guard check(kind) else { throw unexpected() }
-        return advance()
+        return next()
     }
 
     @discardableResult
     mutating func expect(_ keyword: Keyword) throws(SQLError) -> Token {
         guard check(keyword) else { throw unexpected() }
-        return advance()
+        return next()
     }
 
     /// The token's text as written.
@@ -123,14 +128,14 @@ package struct SQLParser {
     /// A column, table or alias name.
     mutating func parseIdentifier() throws(SQLError) -> String {
         guard isIdentifier(tokens[index]) else { throw unexpected() }
-        return advance().text
+        return next().text
     }
 
     /// A name after `AS` in a select list or after a dot: any word, even reserved.
     mutating func parseLabel() throws(SQLError) -> String {
         let token = tokens[index]
         guard token.kind == .word || token.kind == .quotedIdentifier else { throw unexpected() }
-        return advance().text
+        return next().text
     }
 
     /// Whether `token` can be a column alias without `AS`.
@@ -229,7 +234,7 @@ package struct SQLParser {
         }
         let expression = try parseExpression()
         if accept(.as) { return .expression(expression, alias: try parseLabel()) }
-        if isBareColumnAlias(tokens[index]) { return .expression(expression, alias: advance().text) }
+        if isBareColumnAlias(tokens[index]) { return .expression(expression, alias: next().text) }
         return .expression(expression, alias: nil)
     }
 
@@ -241,7 +246,7 @@ package struct SQLParser {
         if accept(.as) {
             alias = try parseIdentifier()
         } else if isBareTableAlias(tokens[index]) {
-            alias = advance().text
+            alias = next().text
         }
         return TableReference(name: name, alias: alias, position: token.position)
     }

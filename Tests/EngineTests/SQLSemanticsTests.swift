@@ -1,0 +1,194 @@
+import Core
+import Engine
+import Foundation
+import XCTest
+
+/// End-to-end SQL through `Database.execute`, checked against PostgreSQL's
+/// answers for the same statements.
+final class SQLSemanticsTests: XCTestCase {
+    var db: Database!
+
+    override func setUp() {
+        db = Database()
+    }
+
+    @discardableResult
+    func run(_ sql: String, _ params: [Value] = [], file: StaticString = #filePath, line: UInt = #line) throws -> [Row] {
+        try db.execute(SQLRequest(sql: sql, parameters: params)).last!.rows
+    }
+
+    func fails(_ sql: String, _ state: String, position: Int? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            try run(sql)
+            XCTFail("expected \(state) from \(sql)", file: file, line: line)
+        } catch let error as EngineError {
+            XCTAssertEqual(error.sqlState, state, error.message, file: file, line: line)
+            if let position { XCTAssertEqual(error.position, position, error.message, file: file, line: line) }
+        } catch {
+            XCTFail("unexpected \(error)", file: file, line: line)
+        }
+    }
+
+    func seed() throws {
+        try run("""
+            CREATE TABLE emp (id INT PRIMARY KEY, name TEXT NOT NULL, dept TEXT, salary DOUBLE PRECISION, age INT);
+            INSERT INTO emp VALUES
+              (1, 'ann', 'eng', 120.5, 30), (2, 'bob', 'eng', 100, 40), (3, 'cat', 'ops', 90, NULL),
+              (4, 'dan', NULL, NULL, 25), (5, 'eve', 'ops', 95.25, 35)
+            """)
+    }
+
+    func testSelectWhereOrderLimit() throws {
+        try seed()
+        XCTAssertEqual(try run("SELECT name FROM emp WHERE dept = 'eng' ORDER BY name"), [[.text("ann")], [.text("bob")]])
+        XCTAssertEqual(try run("SELECT id FROM emp ORDER BY age DESC LIMIT 2"), [[.integer(3)], [.integer(2)]],
+                       "NULL sorts first in DESC order")
+        XCTAssertEqual(try run("SELECT id FROM emp ORDER BY age LIMIT 2 OFFSET 3"), [[.integer(2)], [.integer(3)]])
+        XCTAssertEqual(try run("SELECT id FROM emp ORDER BY age NULLS FIRST LIMIT 1"), [[.integer(3)]])
+        XCTAssertEqual(try run("SELECT id, salary * 2 AS double_pay FROM emp WHERE id = $1", [.integer(5)]),
+                       [[.integer(5), .double(190.5)]])
+        XCTAssertEqual(try run("SELECT name FROM emp WHERE name LIKE '_a%' ORDER BY 1"), [[.text("cat")], [.text("dan")]])
+        XCTAssertEqual(try run("SELECT count(*) FROM emp WHERE dept IS NULL OR age > 35"), [[.integer(2)]])
+        XCTAssertEqual(try run("SELECT id FROM emp WHERE id IN (5, 1, 99) ORDER BY id"), [[.integer(1)], [.integer(5)]])
+        XCTAssertEqual(try run("SELECT id FROM emp WHERE age BETWEEN 30 AND 35 ORDER BY id"), [[.integer(1)], [.integer(5)]])
+    }
+
+    func testThreeValuedLogic() throws {
+        try seed()
+        // age = NULL for id 3: neither `age > 30` nor `NOT age > 30` holds.
+        XCTAssertEqual(try run("SELECT count(*) FROM emp WHERE age > 30"), [[.integer(2)]])
+        XCTAssertEqual(try run("SELECT count(*) FROM emp WHERE NOT age > 30"), [[.integer(2)]])
+        XCTAssertEqual(try run("SELECT NULL AND false, NULL OR true, NULL AND true, NOT NULL"),
+                       [[.boolean(false), .boolean(true), .null, .null]])
+        XCTAssertEqual(try run("SELECT 1 IN (2, NULL), 1 NOT IN (2, NULL), 1 IN (1, NULL)"), [[.null, .null, .boolean(true)]])
+    }
+
+    func testArithmeticFollowsPostgres() throws {
+        XCTAssertEqual(try run("SELECT 7 / 2, -7 / 2, 7 % 3, 7.0 / 2, 2 + 3 * 4"),
+                       [[.integer(3), .integer(-3), .integer(1), .double(3.5), .integer(14)]])
+        fails("SELECT 1 / 0", "22012")
+        fails("SELECT 1.5 / 0", "22012")
+        fails("SELECT 2147483647 + 1", "22003")
+        XCTAssertEqual(try run("SELECT 2147483647 + 1::bigint"), [[.integer(2_147_483_648)]])
+        fails("SELECT 9223372036854775807 + 1", "22003")
+        fails("SELECT -9223372036854775808 * -1", "22003")
+        XCTAssertEqual(try run("SELECT 'Z' < 'a', 'abc' || 'def', 'x' || NULL"), [[.boolean(true), .text("abcdef"), .null]])
+    }
+
+    func testAggregatesAndGroupBy() throws {
+        try seed()
+        XCTAssertEqual(try run("SELECT dept, count(*), sum(salary), min(age), max(name) FROM emp GROUP BY dept ORDER BY dept"), [
+            [.text("eng"), .integer(2), .double(220.5), .integer(30), .text("bob")],
+            [.text("ops"), .integer(2), .double(185.25), .integer(35), .text("eve")],
+            [.null, .integer(1), .null, .integer(25), .text("dan")],
+        ])
+        XCTAssertEqual(try run("SELECT count(age), avg(age), sum(age) FROM emp"), [[.integer(4), .double(32.5), .integer(130)]])
+        XCTAssertEqual(try run("SELECT dept FROM emp GROUP BY dept HAVING count(*) > 1 ORDER BY dept"), [[.text("eng")], [.text("ops")]])
+        XCTAssertEqual(try run("SELECT count(*), sum(age), max(age) FROM emp WHERE id > 100"), [[.integer(0), .null, .null]])
+        XCTAssertEqual(try run("SELECT count(DISTINCT dept) FROM emp"), [[.integer(2)]])
+        fails("SELECT name, count(*) FROM emp", "42803")
+        fails("SELECT dept, age FROM emp GROUP BY dept", "42803")
+    }
+
+    func testUpdateDeleteAndConstraints() throws {
+        try seed()
+        let update = try db.execute(SQLRequest(sql: "UPDATE emp SET salary = salary + 10 WHERE dept = 'ops'"))
+        XCTAssertEqual(update[0].affectedRows, 2)
+        XCTAssertEqual(try run("SELECT salary FROM emp WHERE id = 3"), [[.double(100)]])
+        let delete = try db.execute(SQLRequest(sql: "DELETE FROM emp WHERE age IS NULL OR age < 30"))
+        XCTAssertEqual(delete[0].affectedRows, 2)
+        XCTAssertEqual(try run("SELECT count(*) FROM emp"), [[.integer(3)]])
+        fails("INSERT INTO emp VALUES (1, 'dup', NULL, NULL, NULL)", "23505")
+        fails("INSERT INTO emp (id) VALUES (10)", "23502")
+        fails("UPDATE emp SET name = NULL WHERE id = 1", "23502")
+        fails("INSERT INTO emp (id, name) VALUES (3000000000, 'big')", "22003")
+        fails("INSERT INTO emp (id, name) VALUES ('abc', 'x')", "22P02")
+        XCTAssertEqual(try run("UPDATE emp SET id = 100 WHERE id = 1 RETURNING id, name"), [[.integer(100), .text("ann")]])
+        XCTAssertEqual(try run("SELECT name FROM emp WHERE id = 100"), [[.text("ann")]])
+        XCTAssertEqual(try run("SELECT count(*) FROM emp WHERE id = 1"), [[.integer(0)]])
+    }
+
+    func testRequestIsAllOrNothing() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+        fails("INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'b'); SELECT * FROM missing", "42P01")
+        XCTAssertEqual(try run("SELECT count(*) FROM t"), [[.integer(0)]])
+        fails("CREATE TABLE u (id INT); INSERT INTO u VALUES (1); SELECT 1/0", "22012")
+        fails("SELECT * FROM u", "42P01")
+        // An explicit COMMIT inside the request keeps what it committed.
+        fails("BEGIN; INSERT INTO t VALUES (1, 'kept'); COMMIT; INSERT INTO t VALUES (1, 'dup')", "23505")
+        XCTAssertEqual(try run("SELECT v FROM t"), [[.text("kept")]])
+        fails("BEGIN; INSERT INTO t VALUES (2, 'open')", "25001")
+        XCTAssertEqual(try run("SELECT count(*) FROM t"), [[.integer(1)]])
+        try run("BEGIN; INSERT INTO t VALUES (3, 'x'); ROLLBACK")
+        XCTAssertEqual(try run("SELECT count(*) FROM t"), [[.integer(1)]])
+    }
+
+    func testErrorsCarryPositions() throws {
+        try seed()
+        fails("SELECT nope FROM emp", "42703", position: 8)
+        fails("SELECT * FROM emp WHERE name = 1", "42883")
+        fails("SELECT * FROM missing", "42P01", position: 15)
+        fails("SELECT 1; SELEC 2", "42601", position: 11)
+        fails("CREATE TABLE emp (x INT)", "42P07")
+        fails("SELECT $1", "42P02")
+    }
+
+    func testCommitsAdvanceTheSCN() throws {
+        let before = db.lastCommittedSCN
+        try run("CREATE TABLE s (id INT PRIMARY KEY)")
+        try run("INSERT INTO s VALUES (1)")
+        try run("SELECT * FROM s")
+        XCTAssertEqual(db.lastCommittedSCN.rawValue, before.rawValue + 2, "reads do not commit")
+    }
+
+    func testStatementTimeout() throws {
+        try run("CREATE TABLE big (id INT PRIMARY KEY)")
+        let values = (1...2000).map { "(\($0))" }.joined(separator: ",")
+        try run("INSERT INTO big VALUES \(values)")
+        XCTAssertNoThrow(try db.execute(SQLRequest(sql: "SELECT id FROM big ORDER BY id DESC", timeoutMilliseconds: 0)),
+                         "timeout 0 means no timeout, as statement_timeout = 0 in PostgreSQL")
+        for chunk in 0..<10 {
+            let more = (1...2000).map { "(\(chunk * 2000 + 10_000 + $0))" }.joined(separator: ",")
+            try run("INSERT INTO big VALUES \(more)")
+        }
+        var timedOut = false
+        for _ in 0..<20 where !timedOut {
+            do {
+                _ = try db.execute(SQLRequest(sql: "UPDATE big SET id = id + 0 WHERE id > 0", timeoutMilliseconds: 1))
+            } catch {
+                XCTAssertEqual((error as? EngineError)?.sqlState, "57014")
+                timedOut = true
+            }
+        }
+        XCTAssertTrue(timedOut, "a 1 ms timeout stops a 22,000-row update")
+    }
+
+    /// Concurrent read-modify-write requests on one row: every committed
+    /// increment is kept; the losers get 40001 and change nothing.
+    func testConcurrentUpdatesNeverLoseWrites() throws {
+        try run("CREATE TABLE counter (id INT PRIMARY KEY, n BIGINT); INSERT INTO counter VALUES (1, 0)")
+        let successes = ManagedCounter()
+        let database = db!
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<200 {
+                do {
+                    _ = try database.execute(SQLRequest(sql: "UPDATE counter SET n = n + 1 WHERE id = 1"))
+                    successes.increment()
+                } catch let error as EngineError {
+                    XCTAssertEqual(error.sqlState, "40001")
+                } catch {
+                    XCTFail("\(error)")
+                }
+            }
+        }
+        XCTAssertEqual(try run("SELECT n FROM counter"), [[.integer(Int64(successes.value))]])
+        XCTAssertGreaterThan(successes.value, 0)
+    }
+}
+
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
