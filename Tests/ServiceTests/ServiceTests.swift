@@ -1,0 +1,144 @@
+import Core
+import Engine
+import Foundation
+import JSON
+@testable import Service
+import XCTest
+
+/// The request path without sockets: routing, auth, decoding, error shapes.
+final class RouterTests: XCTestCase {
+    func router() -> Router<String> {
+        var r = Router<String>()
+        r.add("GET", "/health") { _, _, _ in HTTPResponse(status: 200, body: []) }
+        r.add("POST", "/v1/branches/{branch}/query") { _, _, p in HTTPResponse(status: 200, body: Array(p["branch"]!.utf8)) }
+        r.add("DELETE", "/v1/branches/{branch}") { _, _, _ in HTTPResponse(status: 204, body: []) }
+        r.add("GET", "/v1/branches/{branch}") { _, _, _ in HTTPResponse(status: 200, body: []) }
+        return r
+    }
+
+    func testMatchesPatternsAndDecodesParameters() {
+        guard case let .found(pattern, parameters, _) = router().match(method: "POST", path: "/v1/branches/dev%20x/query") else {
+            return XCTFail("no match")
+        }
+        XCTAssertEqual(pattern, "/v1/branches/{branch}/query")
+        XCTAssertEqual(parameters["branch"], "dev x")
+    }
+
+    func testMethodNotAllowedListsMethods() {
+        guard case let .methodNotAllowed(_, allowed) = router().match(method: "PUT", path: "/v1/branches/main") else {
+            return XCTFail("expected 405")
+        }
+        XCTAssertEqual(Set(allowed), ["DELETE", "GET"])
+    }
+
+    func testUnknownPathsAndMalformedEscapes() {
+        for path in ["/", "/nope", "/v1/branches", "/v1/branches/a/b/c/d", "/v1/branches/%zz/query", "/v1/branches/%ff/query"] {
+            guard case .notFound = router().match(method: "POST", path: path) else { return XCTFail(path) }
+        }
+        guard case .found = router().match(method: "HEAD", path: "/health") else { return XCTFail("HEAD falls back to GET") }
+    }
+}
+
+final class HeliosServiceTests: XCTestCase {
+    func service(apiKey: String? = nil) -> HeliosService {
+        HeliosService(configuration: .init(apiKey: apiKey, accessLog: false), openAPISpec: Array("openapi: 3.0.3".utf8))
+    }
+
+    func post(_ s: HeliosService, _ path: String, _ body: String, headers: [String: String] = [:]) -> (Int, JSONValue) {
+        let r = s.handle(HTTPRequest(method: "POST", path: path, headers: headers, body: Array(body.utf8)))
+        return (r.status, (try? JSONValue.parse(r.body)) ?? .null)
+    }
+
+    func testSQLRoundTripAndFormats() {
+        let s = service()
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)"}"#).0, 200)
+        let (status, json) = post(s, "/v1/sql", #"{"sql":"INSERT INTO t VALUES ($1, $2) RETURNING id, v","params":[9223372036854775807,"a\u0000b é 😀"]}"#)
+        XCTAssertEqual(status, 200)
+        let row = json["results"]?.arrayValue?.first?["rows"]?.arrayValue?.first
+        XCTAssertEqual(row?["id"], .integer(.max), "64-bit integers are exact")
+        XCTAssertEqual(row?["v"], .string("a\u{0}b é 😀"), "NUL and Unicode survive")
+        let arrays = post(s, "/v1/sql", #"{"sql":"SELECT id, v FROM t","format":"arrays"}"#).1
+        XCTAssertEqual(arrays["results"]?.arrayValue?.first?["rows"], .array([.array([.integer(.max), .string("a\u{0}b é 😀")])]))
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1","format":"table"}"#).0, 400)
+    }
+
+    func testDoublesAreShortestRoundTrip() {
+        let (_, json) = post(service(), "/v1/sql", #"{"sql":"SELECT 0.1 + 0.2 AS x, 1e300 * 10 AS y, $1 AS z","params":[5e-324]}"#)
+        let row = json["results"]?.arrayValue?.first?["rows"]?.arrayValue?.first
+        XCTAssertEqual(row?["x"], .double(0.1 + 0.2))
+        XCTAssertEqual(row?["y"], .double(1e301))
+        XCTAssertEqual(row?["z"], .double(5e-324))
+    }
+
+    func testNanoTypedParameters() {
+        let s = service()
+        let (status, json) = post(s, "/v1/branches/main/query",
+                                  #"{"sql":"SELECT $1 + 1 AS a, $2 AS b, $3 AS c, $4 AS d","params":[{"type":"int8","value":"41"},{"type":"float8","value":2},{"type":"bool","value":true},{"type":"text","value":null}]}"#)
+        XCTAssertEqual(status, 200, json.jsonText)
+        XCTAssertEqual(json["rows"]?.arrayValue?.first, .object([("a", .integer(42)), ("b", .double(2)), ("c", .bool(true)), ("d", .null)]))
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"int8","value":"x"}]}"#).0, 400)
+    }
+
+    func testErrorShapes() {
+        let s = service()
+        let (status, json) = post(s, "/v1/sql", #"{"sql":"SELECT * FROM nowhere"}"#)
+        XCTAssertEqual(status, 404)
+        XCTAssertEqual(json["error"], .string("NotFound"))
+        XCTAssertEqual(json["code"], .string("42P01"))
+        XCTAssertEqual(json["position"], .integer(15))
+        XCTAssertNotNil(json["message"]?.stringValue)
+        let malformed = post(s, "/v1/sql", "{\"sql\":\n\"x\"")
+        XCTAssertEqual(malformed.0, 400)
+        XCTAssertEqual(malformed.1["details"]?["line"], .integer(2))
+        for body in ["", "null", "[]", "{\"sql\":1}", "{\"sql\":\"SELECT 1\",\"params\":{}}", "{\"sql\":\"SELECT 1\",\"timeout_ms\":-1}",
+                     "{\"sql\":\"SELECT 1\",\"branch\":\"\"}", "{\"sql\":\"SELECT 1\",\"as_of\":{\"type\":\"scn\",\"value\":1}}",
+                     String(repeating: "[", count: 100_000), "{\"sql\":\"SELECT 1\",\"params\":[1e999]}",
+                     "{\"sql\":\"SELECT 1\",\"params\":[123456789012345678901234567890]}"] {
+            let (status, json) = post(s, "/v1/sql", body)
+            XCTAssertEqual(status, 400, body.prefix(60) + " -> " + json.jsonText)
+            XCTAssertNotNil(json["error"]?.stringValue)
+        }
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1","transaction_id":"abc"}"#).0, 404)
+        XCTAssertEqual(post(s, "/v1/branches/dev/query", #"{"sql":"SELECT 1"}"#).0, 404)
+    }
+
+    func testAuthOnlyGuardsV1() {
+        let s = service(apiKey: "k3y")
+        XCTAssertEqual(s.handle(HTTPRequest(method: "GET", path: "/health")).status, 200)
+        XCTAssertEqual(s.handle(HTTPRequest(method: "GET", path: "/metrics")).status, 200)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1"}"#).0, 401)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1"}"#, headers: ["authorization": "Bearer k3y"]).0, 200)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1"}"#, headers: ["authorization": "bearer k3y"]).0, 200)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1"}"#, headers: ["x-api-key": "k3y"]).0, 200)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1"}"#, headers: ["x-api-key": "k3"]).0, 401)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1"}"#, headers: ["authorization": "Basic k3y"]).0, 401)
+        XCTAssertEqual(post(s, "/v1/nope", "{}").0, 401, "unknown /v1 paths do not reveal themselves without a key")
+        XCTAssertTrue(HeliosService.constantTimeEqual("abc", "abc"))
+        XCTAssertFalse(HeliosService.constantTimeEqual("abc", "abcd"))
+        XCTAssertFalse(HeliosService.constantTimeEqual("", "a"))
+    }
+
+    func testMetricsCountRoutesNotRawPaths() {
+        let s = service()
+        _ = s.handle(HTTPRequest(method: "GET", path: "/health"))
+        _ = s.handle(HTTPRequest(method: "GET", path: "/random/\(UUID())"))
+        _ = post(s, "/v1/branches/main/query", #"{"sql":"SELECT 1"}"#)
+        let text = s.handle(HTTPRequest(method: "GET", path: "/metrics")).bodyText
+        XCTAssertTrue(text.contains(#"helios_http_requests_total{route="/health",method="GET",status="200"} 1"#), text)
+        XCTAssertTrue(text.contains(#"helios_http_requests_total{route="unmatched",method="GET",status="404"} 1"#), text)
+        XCTAssertTrue(text.contains(#"route="/v1/branches/{branch}/query""#))
+        XCTAssertFalse(text.contains("/random/"))
+        XCTAssertTrue(text.contains("helios_current_scn"))
+    }
+
+    func testOpenAPIServedAndEveryRouteDocumented() throws {
+        let s = service()
+        XCTAssertEqual(s.handle(HTTPRequest(method: "GET", path: "/openapi.yaml")).status, 200)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try String(contentsOf: root.appendingPathComponent("OpenAPI/openapi.yaml"), encoding: .utf8)
+        for path in ["/health:", "/version:", "/metrics:", "/openapi.yaml:", "/v1/sql:",
+                     "/v1/branches/{branch}/query:", "/v1/branches/{branch}/execute:"] {
+            XCTAssertTrue(spec.contains("  " + path), "OpenAPI spec lacks \(path)")
+        }
+    }
+}
