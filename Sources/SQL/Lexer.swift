@@ -177,7 +177,9 @@ private struct Scanner {
         while i < n {
             let b = bytes[i]
             if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
-                i += 1
+                var k = i + 1
+                while k < n, bytes[k] == 0x20 || (bytes[k] >= 0x09 && bytes[k] <= 0x0D) { k += 1 }
+                i = k
             } else if b == UInt8(ascii: "-"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "-") {
                 while i < n, bytes[i] != 0x0A, bytes[i] != 0x0D { i += 1 }
             } else if b == UInt8(ascii: "/"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "*") {
@@ -208,13 +210,15 @@ private struct Scanner {
         let start = i, n = bytes.count
         var hasUpper = false, ascii = true
         var hash: UInt32 = 0
-        while i < n, isIdentifierPart(bytes[i]) {
-            var b = bytes[i]
+        var end = i
+        while end < n, isIdentifierPart(bytes[end]) {
+            var b = bytes[end]
             if b >= 0x41 && b <= 0x5A { hasUpper = true; b |= 0x20 } else if b >= 0x80 { ascii = false }
             hash = Keyword.mix(hash, b)
-            i += 1
+            end += 1
         }
-        let length = i - start
+        i = end
+        let length = end - start
         let word: String
         if hasUpper {
             let source = bytes

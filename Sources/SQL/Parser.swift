@@ -216,6 +216,7 @@ package struct SQLParser {
     /// A select list or RETURNING list: `*`, `t.*`, `expr [[AS] alias]`, …
     mutating func parseSelectItems() throws(SQLError) -> [SelectItem] {
         var items: [SelectItem] = []
+        items.reserveCapacity(4)
         repeat {
             items.append(try parseSelectItem())
         } while accept(.comma)

@@ -20,7 +20,7 @@ import XCTest
 ///     mark NAME / rollbackto NAME   savepoints
 ///     commit         [=> ok|readonly|scn N|E]   (default ok)
 ///     rollback
-///     check          => N       store.lastCommittedSCN
+///     check: => N               (no txn) store.lastCommittedSCN
 ///
 /// Values are bare words (`a`, `x1`) or `null`.
 struct StorageScript {
@@ -58,6 +58,10 @@ struct StorageScript {
         }
         let name = String(halves[0][..<colon]).trimmingCharacters(in: .whitespaces)
         let words = halves[0][halves[0].index(after: colon)...].split(separator: " ").map(String.init)
+        if name == "check" {
+            XCTAssertEqual(store.lastCommittedSCN.description, expected, context, file: file, line: line)
+            return
+        }
         guard let command = words.first else { return XCTFail("\(context): no command", file: file, line: line) }
         let args = Array(words.dropFirst())
 
@@ -65,10 +69,6 @@ struct StorageScript {
             do { txns[name] = try store.begin(branch: .main) } catch {
                 XCTFail("\(context): begin failed: \(error)", file: file, line: line)
             }
-            return
-        }
-        if command == "check" {
-            XCTAssertEqual(store.lastCommittedSCN.description, expected, context, file: file, line: line)
             return
         }
         guard let txn = txns[name] else { return XCTFail("\(context): unknown txn \(name)", file: file, line: line) }
