@@ -30,12 +30,42 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// PostgreSQL's text form of a double: `Infinity`, `NaN`, shortest round-trip digits.
+    /// PostgreSQL's text form of a double (float8out): the shortest digits
+    /// that read back exactly, in exponent form when the decimal exponent is
+    /// below -4 or at least 15; `Infinity`, `-Infinity`, `NaN`, `-0`.
     public static func format(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-        if d == d.rounded(.towardZero), abs(d) < 1e15 { return String(Int64(d)) }
-        return String(d)
+        if d == 0 { return d.sign == .minus ? "-0" : "0" }
+        let (digits, exponent) = shortestDigits(abs(d))
+        let sign = d < 0 ? "-" : ""
+        if exponent < -4 || exponent >= 15 {
+            let mantissa = digits.count == 1 ? digits : digits.prefix(1) + "." + digits.dropFirst()
+            let e = abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"
+            return "\(sign)\(mantissa)e\(exponent < 0 ? "-" : "+")\(e)"
+        }
+        if exponent < 0 { return sign + "0." + String(repeating: "0", count: -exponent - 1) + digits }
+        if digits.count <= exponent + 1 { return sign + digits + String(repeating: "0", count: exponent + 1 - digits.count) }
+        let point = digits.index(digits.startIndex, offsetBy: exponent + 1)
+        return sign + digits[..<point] + "." + digits[point...]
+    }
+
+    /// The shortest round-trip decimal digits of a positive finite double and
+    /// the decimal exponent of the first digit (Swift's description has them).
+    private static func shortestDigits(_ d: Double) -> (String, Int) {
+        let text = d.description
+        var mantissa = Substring(text), exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = text[..<e]
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let integerPart = String(parts[0]), fraction = parts.count > 1 ? String(parts[1]) : ""
+        var digits = integerPart + fraction
+        var pointAfter = integerPart.count
+        while digits.first == "0" && digits.count > 1 { digits.removeFirst(); pointAfter -= 1 }
+        while digits.last == "0" && digits.count > 1 { digits.removeLast() }
+        return (digits, exponent + pointAfter - 1)
     }
 
     /// Total order used by ORDER BY, MIN/MAX and keys: NULL sorts last
@@ -48,8 +78,8 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case (_, .null): return -1
         case let (.integer(x), .integer(y)): return x < y ? -1 : (x == y ? 0 : 1)
         case let (.double(x), .double(y)): return compareDoubles(x, y)
-        case let (.integer(x), .double(y)): return compareDoubles(Double(x), y)
-        case let (.double(x), .integer(y)): return compareDoubles(x, Double(y))
+        case let (.integer(x), .double(y)): return -compareExactly(y, x)
+        case let (.double(x), .integer(y)): return compareExactly(x, y)
         case let (.text(x), .text(y)): return compareCodePoints(x, y)
         case let (.boolean(x), .boolean(y)): return x == y ? 0 : (x ? 1 : -1)
         default: return rank(a) < rank(b) ? -1 : 1
@@ -63,6 +93,18 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .text: 2
         case .null: 3
         }
+    }
+
+    /// Compares a double with an integer by exact value (no rounding of the
+    /// integer to 53 bits), so the order stays consistent across types.
+    private static func compareExactly(_ d: Double, _ i: Int64) -> Int {
+        if d.isNaN { return 1 }
+        if d >= 9.223372036854775808e18 { return 1 }
+        if d < -9.223372036854775808e18 { return -1 }
+        let whole = d.rounded(.down)
+        let w = Int64(whole)
+        if w != i { return w < i ? -1 : 1 }
+        return d > whole ? 1 : 0
     }
 
     /// NaN sorts above every other double, as in PostgreSQL.

@@ -74,8 +74,11 @@ private let backslash = UInt8(ascii: "\\")
     return (lower >= 0x61 && lower <= 0x7A) || b == 0x5F || b >= 0x80
 }
 
+/// Letters, digits, `_`, `$` and every non-ASCII byte, by bitmap lookup.
 @inline(__always) private func isIdentifierPart(_ b: UInt8) -> Bool {
-    isIdentifierStart(b) || isDigit(b) || b == UInt8(ascii: "$")
+    if b >= 0x80 { return true }
+    let map: UInt64 = b < 0x40 ? 0x03FF_0010_0000_0000 : 0x07FF_FFFE_87FF_FFFE
+    return (map >> UInt64(b & 63)) & 1 != 0
 }
 
 @inline(__always) private func hexValue(_ b: UInt8) -> UInt32? {
@@ -208,17 +211,25 @@ private struct Scanner {
 
     mutating func scanWord() {
         let start = i, n = bytes.count
-        var hasUpper = false, ascii = true
-        var hash: UInt32 = 0
         var end = i
-        while end < n, isIdentifierPart(bytes[end]) {
-            var b = bytes[end]
-            if b >= 0x41 && b <= 0x5A { hasUpper = true; b |= 0x20 } else if b >= 0x80 { ascii = false }
-            hash = Keyword.mix(hash, b)
+        var union: UInt8 = 0
+        var hasUpper = false
+        while end < n {
+            let b = bytes[end]
+            guard isIdentifierPart(b) else { break }
+            union |= b
+            if b &- 0x41 < 26 { hasUpper = true }
             end += 1
         }
         i = end
         let length = end - start
+        if union < 0x80 && length <= PackedWord.capacity,
+           let keyword = Keyword.lookup(PackedWord(bytes, start, length)) {
+            // Keywords take their (static) spelling as text: no string to build.
+            tokens.append(Token(.word, text: keyword.rawValue, keyword: keyword, start: start, end: end,
+                                position: position(of: start)))
+            return
+        }
         let word: String
         if hasUpper {
             let source = bytes
@@ -230,10 +241,9 @@ private struct Scanner {
                 return length
             }
         } else {
-            word = text(start, i)
+            word = text(start, end)
         }
-        let keyword = ascii && length <= Keyword.maxLength ? Keyword.lookup(word, hash: hash) : nil
-        tokens.append(Token(.word, text: word, keyword: keyword, start: start, end: i, position: position(of: start)))
+        tokens.append(Token(.word, text: word, start: start, end: end, position: position(of: start)))
     }
 
     /// Scans a `'…'` string or `"…"` identifier starting at `i`, where a doubled
@@ -481,35 +491,68 @@ package enum Keyword: String, CaseIterable, Sendable {
         }
     }
 
-    /// One step of the hash `scanWord` computes over a word's lower-cased bytes.
-    @inline(__always)
-    static func mix(_ hash: UInt32, _ byte: UInt8) -> UInt32 { (hash &* 31) &+ UInt32(byte) }
-
-    /// Open-addressing table from word hash to keyword: cheaper than a
-    /// `Dictionary<String, Keyword>`, whose SipHash dominated lexing.
-    private static let slots: [Keyword?] = {
-        var table = [Keyword?](repeating: nil, count: tableSize)
+    /// Open-addressing table from a word's packed bytes to its keyword:
+    /// cheaper than a `Dictionary<String, Keyword>`, whose SipHash and string
+    /// building dominated lexing.
+    private static let slots: [(keyword: Keyword, packed: PackedWord)?] = {
+        var table = [(keyword: Keyword, packed: PackedWord)?](repeating: nil, count: tableSize)
         for keyword in allCases {
-            var hash: UInt32 = 0
-            for byte in keyword.rawValue.utf8 { hash = mix(hash, byte) }
-            var slot = Int(hash) & (tableSize - 1)
+            let packed = Array(keyword.rawValue.utf8).withUnsafeBufferPointer { PackedWord($0, 0, $0.count) }
+            var slot = packed.hash & (tableSize - 1)
             while table[slot] != nil { slot = (slot + 1) & (tableSize - 1) }
-            table[slot] = keyword
+            table[slot] = (keyword, packed)
         }
         return table
     }()
 
     private static let tableSize = 512
 
-    /// The keyword spelled by `word` (already lower-cased), whose hash is `hash`.
-    static func lookup(_ word: String, hash: UInt32) -> Keyword? {
-        var slot = Int(hash) & (tableSize - 1)
-        while let candidate = slots[slot] {
-            if candidate.rawValue == word { return candidate }
+    /// The keyword whose spelling packs to `packed`.
+    static func lookup(_ packed: PackedWord) -> Keyword? {
+        var slot = packed.hash & (tableSize - 1)
+        while let entry = slots[slot] {
+            if entry.packed == packed { return entry.keyword }
             slot = (slot + 1) & (tableSize - 1)
         }
         return nil
     }
 
-    static let maxLength = allCases.map(\.rawValue.utf8.count).max() ?? 0
+}
+
+/// A word of up to 24 ASCII identifier bytes packed into integers with its
+/// length, compared and hashed in a few instructions for keyword lookup.
+/// Every byte is OR-ed with 0x20, which folds A–Z onto a–z and keeps digits
+/// and `$`; `_` becomes 0x7F, which no other identifier byte maps to.
+package struct PackedWord: Equatable, Sendable {
+    static let capacity = 24
+    var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0
+    var length: Int
+
+    /// Packs the `length` (at most `capacity`) bytes at `start`.
+    @inline(__always)
+    init(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) {
+        self.length = length
+        w0 = Self.chunk(bytes, start, length)
+        if length > 8 { w1 = Self.chunk(bytes, start + 8, length - 8) }
+        if length > 16 { w2 = Self.chunk(bytes, start + 16, length - 16) }
+    }
+
+    /// Up to 8 bytes at `start` (of `remaining`) as a little-endian integer, case-folded.
+    @inline(__always)
+    private static func chunk(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ remaining: Int) -> UInt64 {
+        let count = min(remaining, 8)
+        let mask: UInt64 = count == 8 ? ~0 : (1 << UInt64(count * 8)) - 1
+        var value: UInt64 = 0
+        if start + 8 <= bytes.count, let base = bytes.baseAddress {
+            value = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+        } else {
+            for k in 0..<count { value |= UInt64(bytes[start + k]) << UInt64(k * 8) }
+        }
+        return (value | 0x2020_2020_2020_2020) & mask
+    }
+
+    var hash: Int {
+        let mixed = (w0 &* 0x9E37_79B9_7F4A_7C15) ^ (w1 &* 0xC2B2_AE3D_27D4_EB4F) ^ w2 ^ UInt64(length)
+        return Int(truncatingIfNeeded: (mixed ^ (mixed >> 29)) >> 7)
+    }
 }

@@ -66,6 +66,7 @@ extension SQLParser {
     /// Applies the infix or postfix operator at the current token to `left`,
     /// updating `depth`; returns the operator's precedence if it is
     /// non-associative, else 0.
+    @inline(never)
     private mutating func parseInfix(_ left: inout Expression, _ depth: inout Int,
                                      _ precedence: Int) throws(SQLError) -> Int {
         let position = left.position
@@ -102,6 +103,7 @@ extension SQLParser {
 
     /// The right-hand part of `left [NOT] BETWEEN|IN|LIKE|ILIKE …`, the keyword
     /// consumed; `depth` becomes the deepest child's.
+    @inline(never)
     private mutating func parsePredicate(_ keyword: Keyword?, _ left: inout Expression, _ depth: inout Int,
                                          negated: Bool) throws(SQLError) {
         let position = left.position
@@ -184,6 +186,7 @@ extension SQLParser {
 
     /// An operand: a prefix operator applied to an operand, a parenthesized
     /// expression, a function call, CASE, CAST, or a leaf.
+    @inline(never)
     private mutating func parseOperand() throws(SQLError) -> Expression {
         switch tokens[index].kind {
         case .leftParen:
@@ -221,6 +224,7 @@ extension SQLParser {
 
     /// `-x`, `+x`, `NOT x`. A `-` directly before a numeric literal is folded
     /// into it, so `-9223372036854775808` is Int64.min.
+    @inline(never)
     private mutating func parseUnary() throws(SQLError) -> Expression {
         let isNot = tokens[index].kind == .word
         let isMinus = tokens[index].kind == .minus
@@ -254,35 +258,36 @@ extension SQLParser {
     /// Literals, parameters and column references: everything that does not nest.
     @inline(never)
     private mutating func parseLeaf() throws(SQLError) -> Expression {
-        let token = tokens[index]
-        let position = token.position
+        let position = tokens[index].position
         let value: Value
-        switch token.kind {
+        switch tokens[index].kind {
         case .integer:
-            value = token.integer <= UInt64(Int64.max) ? .integer(Int64(token.integer)) : .double(Double(token.integer))
+            let integer = tokens[index].integer
+            value = integer <= UInt64(Int64.max) ? .integer(Int64(integer)) : .double(Double(integer))
         case .numeric:
-            value = .double(token.double)
+            value = .double(tokens[index].double)
         case .string:
-            value = .text(token.text)
+            value = .text(tokens[index].text)
         case .parameter:
-            if token.integer == 0 {
+            let number = tokens[index].integer
+            if number == 0 {
                 throw SQLError(SQLState.undefinedParameter, "there is no parameter $0", position: position)
             }
             advance()
-            return try node(.parameter(Int(token.integer), position: position), childDepth: 0)
-        case .word where token.keyword == .true:
+            return try node(.parameter(Int(number), position: position), childDepth: 0)
+        case .word where tokens[index].keyword == .true:
             value = .boolean(true)
-        case .word where token.keyword == .false:
+        case .word where tokens[index].keyword == .false:
             value = .boolean(false)
-        case .word where token.keyword == .null:
+        case .word where tokens[index].keyword == .null:
             value = .null
-        case .word where isIdentifier(token), .quotedIdentifier:
-            advance()
+        case .word where isIdentifier(tokens[index]), .quotedIdentifier:
+            let name = takeText()
             if accept(.dot) {
-                let name = try parseLabel()
-                return try node(.column(table: token.text, name: name, position: position), childDepth: 0)
+                let column = try parseLabel()
+                return try node(.column(table: name, name: column, position: position), childDepth: 0)
             }
-            return try node(.column(table: nil, name: token.text, position: position), childDepth: 0)
+            return try node(.column(table: nil, name: name, position: position), childDepth: 0)
         default:
             throw unexpected()
         }
@@ -291,6 +296,7 @@ extension SQLParser {
     }
 
     /// `name(*)`, `name()`, `name([DISTINCT|ALL] a, …)`.
+    @inline(never)
     private mutating func parseFunctionCall() throws(SQLError) -> Expression {
         let name = tokens[index].text
         let position = tokens[index].position
@@ -315,6 +321,7 @@ extension SQLParser {
     }
 
     /// `CAST(e AS type)`.
+    @inline(never)
     private mutating func parseCast() throws(SQLError) -> Expression {
         let position = tokens[index].position
         advance()
@@ -328,6 +335,7 @@ extension SQLParser {
     }
 
     /// `CASE [operand] WHEN c THEN r … [ELSE e] END`.
+    @inline(never)
     private mutating func parseCase() throws(SQLError) -> Expression {
         let position = tokens[index].position
         advance()

@@ -128,14 +128,20 @@ package struct SQLParser {
     /// A column, table or alias name.
     mutating func parseIdentifier() throws(SQLError) -> String {
         guard isIdentifier(tokens[index]) else { throw unexpected() }
-        return next().text
+        return takeText()
     }
 
     /// A name after `AS` in a select list or after a dot: any word, even reserved.
     mutating func parseLabel() throws(SQLError) -> String {
-        let token = tokens[index]
-        guard token.kind == .word || token.kind == .quotedIdentifier else { throw unexpected() }
-        return next().text
+        guard check(.word) || check(.quotedIdentifier) else { throw unexpected() }
+        return takeText()
+    }
+
+    /// The current token's text, moving past it.
+    mutating func takeText() -> String {
+        let text = tokens[index].text
+        advance()
+        return text
     }
 
     /// Whether `token` can be a column alias without `AS`.
@@ -161,8 +167,7 @@ package struct SQLParser {
     }
 
     mutating func parseStatement() throws(SQLError) -> Statement {
-        let token = tokens[index]
-        guard token.kind == .word, let keyword = token.keyword else { throw unexpected() }
+        guard check(.word), let keyword = tokens[index].keyword else { throw unexpected() }
         switch keyword {
         case .select: return .select(try parseSelect())
         case .insert: return .insert(try parseInsert())
@@ -224,32 +229,33 @@ package struct SQLParser {
     }
 
     mutating func parseSelectItem() throws(SQLError) -> SelectItem {
-        let token = tokens[index]
-        if token.kind == .star {
+        let position = tokens[index].position
+        if check(.star) {
             advance()
-            return .wildcard(table: nil, position: token.position)
+            return .wildcard(table: nil, position: position)
         }
-        if isIdentifier(token), peek(1).kind == .dot, peek(2).kind == .star {
-            advance(); advance(); advance()
-            return .wildcard(table: token.text, position: token.position)
+        if peek(1).kind == .dot, peek(2).kind == .star, isIdentifier(tokens[index]) {
+            let table = takeText()
+            advance(); advance()
+            return .wildcard(table: table, position: position)
         }
         let expression = try parseExpression()
         if accept(.as) { return .expression(expression, alias: try parseLabel()) }
-        if isBareColumnAlias(tokens[index]) { return .expression(expression, alias: next().text) }
+        if isBareColumnAlias(tokens[index]) { return .expression(expression, alias: takeText()) }
         return .expression(expression, alias: nil)
     }
 
     /// `name [[AS] alias]`; joins, subqueries and AS OF will extend this.
     mutating func parseTableReference() throws(SQLError) -> TableReference {
-        let token = tokens[index]
+        let position = tokens[index].position
         let name = try parseIdentifier()
         var alias: String?
         if accept(.as) {
             alias = try parseIdentifier()
         } else if isBareTableAlias(tokens[index]) {
-            alias = next().text
+            alias = takeText()
         }
-        return TableReference(name: name, alias: alias, position: token.position)
+        return TableReference(name: name, alias: alias, position: position)
     }
 
     mutating func parseOrderBy() throws(SQLError) -> [OrderItem] {

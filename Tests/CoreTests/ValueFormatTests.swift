@@ -38,7 +38,7 @@ final class ValueFormatTests: XCTestCase {
         XCTAssertEqual(Value.format(1e-5), "1e-05")
         XCTAssertEqual(Value.format(2.5e-5), "2.5e-05")
         XCTAssertEqual(Value.format(1e-7), "1e-07")
-        XCTAssertEqual(Value.format(5e-324), "5e-324")
+        XCTAssertEqual(Value.format(.leastNonzeroMagnitude), "5e-324")
         XCTAssertEqual(Value.format(1e16), "1e+16")
         XCTAssertEqual(Value.format(1e21), "1e+21")
         XCTAssertEqual(Value.format(-1e100), "-1e+100")
@@ -60,7 +60,7 @@ final class ValueFormatTests: XCTestCase {
 
     /// Every formatted finite double reads back to the same value.
     func testFormatRoundTrips() {
-        let samples: [Double] = [0.1, 0.2, 1e-7, 5e-324, 1.7976931348623157e308, 123.456, -9.87654321e-10,
+        let samples: [Double] = [0.1, 0.2, 1e-7, .leastNonzeroMagnitude, 1.7976931348623157e308, 123.456, -9.87654321e-10,
                                  2.2250738585072014e-308, 4503599627370496.5, 1e15 + 0.5, 0.3333333333333333]
         for d in samples {
             let text = Value.format(d)

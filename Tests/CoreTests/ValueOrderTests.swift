@@ -133,21 +133,21 @@ final class ValueOrderTests: XCTestCase {
         XCTAssertEqual(reference.last, .null)
     }
 
-    /// Integers beyond 2^53 are not all representable as doubles; the order must still be
-    /// consistent between two integers and a double between them.
-    func testLargeIntegersVersusDoublesStayTransitive() {
+    /// Integers beyond 2^53 are not all representable as doubles. Comparing them by
+    /// converting the integer to Double makes the "equal" relation non-transitive
+    /// (int 2^53 == double 2^53 == int 2^53+1, yet int 2^53 < int 2^53+1), which breaks
+    /// sorting, MIN/MAX and key comparisons. The order must compare exact values.
+    func testIntegerDoubleCompareIsExactBeyond2Pow53() {
         let big = Int64(1) << 53                         // 9007199254740992, exactly a double
         let a = Value.integer(big)
         let b = Value.double(Double(big))
         let c = Value.integer(big + 1)                   // not representable as a double
         assertLess(a, c)
         assertEqualOrder(a, b)
-        // b == 2^53 exactly, c == 2^53 + 1, so b < c.
-        assertLess(b, c)
-    }
-
-    func testInt64MaxVersusItsRoundedDouble() {
-        // Double(Int64.max) rounds up to 2^63; the integer is smaller than that double.
+        assertLess(b, c)                                 // 2^53 < 2^53 + 1
+        // Double(Int64.max) rounds up to 2^63, which is larger than Int64.max.
         assertLess(.integer(Int64.max), .double(9_223_372_036_854_775_808.0))
+        assertLess(.double(-9_223_372_036_854_775_808.0), .integer(Int64.min + 1))
+        assertEqualOrder(.double(-9_223_372_036_854_775_808.0), .integer(Int64.min))
     }
 }

@@ -60,7 +60,7 @@ final class JSONEncodeTests: XCTestCase {
         XCTAssertEqual(JSONValue.double(0.1).jsonText, "0.1")
         XCTAssertEqual(JSONValue.double(1.5).jsonText, "1.5")
         XCTAssertEqual(JSONValue.double(0.30000000000000004).jsonText, "0.30000000000000004")
-        for d in [0.1, 0.2, 0.30000000000000004, 1e-7, 1.7976931348623157e308, -0.0, 0.0, 5e-324,
+        for d in [0.1, 0.2, 0.30000000000000004, 1e-7, 1.7976931348623157e308, -0.0, 0.0, .leastNonzeroMagnitude,
                   2.2250738585072014e-308, 2.2250738585072009e-308, 1.0, -1.0, 1e16, 1e15 + 0.5, 123456.789,
                   -.greatestFiniteMagnitude, .leastNormalMagnitude, .pi, 9_007_199_254_740_993.0] {
             assertBitExactRoundTrip(d)

@@ -119,7 +119,7 @@ struct StorageScript {
     private func commit(_ txn: any StorageTransaction, expected: String, context: String,
                         file: StaticString, line: UInt) {
         let before = store.lastCommittedSCN
-        do {
+        do throws(StorageError) {
             let scn = try txn.commit()
             switch expected {
             case "ok":
@@ -144,7 +144,7 @@ struct StorageScript {
 
     private func expectOutcome(_ expected: String?, _ context: String, _ file: StaticString, _ line: UInt,
                                _ body: () throws(StorageError) -> Void) {
-        do {
+        do throws(StorageError) {
             try body()
             if let expected, expected != "ok" {
                 XCTFail("\(context): succeeded, expected \(expected)", file: file, line: line)

@@ -31,7 +31,7 @@ enum Fixture {
 /// Runs `body`, which must throw a StorageError; returns it.
 func storageError(_ body: () throws(StorageError) -> Void,
                   file: StaticString = #filePath, line: UInt = #line) -> StorageError? {
-    do {
+    do throws(StorageError) {
         try body()
         XCTFail("expected a StorageError", file: file, line: line)
         return nil
