@@ -5,7 +5,9 @@ import Core
 // It runs for every request, so it never touches `Character`s: it scans the
 // string's contiguous UTF-8 storage, builds `String`s only for identifiers
 // and literals (identifiers of up to 15 bytes fit in a small string and need
-// no allocation), and recognises keywords by one dictionary lookup.
+// no allocation), and recognises keywords by packing a word's bytes into
+// three integers and probing a small open-addressing table (`PackedWord`);
+// keyword tokens reuse the keyword's static spelling as their text.
 //
 // Positions follow PostgreSQL: the 1-based character offset (counted in
 // Unicode scalars) of the token's first character. The end-of-input token is

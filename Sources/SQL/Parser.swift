@@ -21,7 +21,11 @@ import Core
 // Errors are SQLErrors with PostgreSQL's SQLSTATEs and messages:
 // `syntax error at or near "x"` / `syntax error at end of input` (42601).
 // Expressions nested deeper than `maxDepth` (parenthesis nesting or the
-// depth of the resulting tree) fail with 54001 instead of exhausting the stack.
+// depth of the resulting tree) fail with 54001 ("stack depth limit
+// exceeded"), as does nesting that would nearly exhaust the current thread's
+// stack (see `StackGuard`), so no input can overflow the stack. Trees handed
+// on are at most `maxDepth` deep. New recursive constructs (subqueries, CTEs)
+// must recurse through `parseExpression` or call `enterNesting()` themselves.
 
 public enum Parser {
     /// Parses one or more `;`-separated statements (empty statements between
@@ -45,6 +49,8 @@ package struct SQLParser {
     var recursionDepth = 0
     /// Depth of the tree the last expression-parsing function returned.
     var expressionDepth = 0
+    /// Set up once nesting gets deep; see `enterNesting`.
+    var stackGuard: StackGuard?
 
     package init(sql: String) throws(SQLError) {
         self.sql = sql
@@ -52,8 +58,6 @@ package struct SQLParser {
     }
 
     // MARK: - Token helpers
-
-    var current: Token { tokens[index] }
 
     func peek(_ offset: Int) -> Token { tokens[min(index + offset, tokens.count - 1)] }
 
@@ -105,12 +109,14 @@ package struct SQLParser {
         return String(decoding: utf8[from..<to], as: UTF8.self)
     }
 
+    @inline(never)
     func syntaxError(at token: Token) -> SQLError {
         if token.kind == .endOfInput { return .syntax("syntax error at end of input", at: token.position) }
         return .syntax("syntax error at or near \"\(sourceText(of: token))\"", at: token.position)
     }
 
     /// A syntax error at the current token.
+    @inline(never)
     func unexpected() -> SQLError { syntaxError(at: tokens[index]) }
 
     // MARK: - Names

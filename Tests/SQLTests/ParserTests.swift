@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import SQL
 import XCTest
 
@@ -756,6 +757,30 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(expr(String(sql.dropFirst(7))), .literal(.integer(1), position: 7 + depth + 1))
         let calls = "SELECT " + String(repeating: "f(", count: 500) + "1" + String(repeating: ")", count: 500)
         XCTAssertEqual(parse(calls).count, 1)
+    }
+
+    /// On a thread with a small stack (macOS gives secondary threads 512 KB)
+    /// deep input must still fail with 54001 instead of overflowing.
+    func testDeepNestingOnSmallStackThread() {
+        let done = expectation(description: "parsed")
+        nonisolated(unsafe) var states: [String] = []
+        let thread = Thread {
+            for depth in [20, 999, 100_000] {
+                let sql = "SELECT " + String(repeating: "CASE WHEN (", count: depth) + "1"
+                    + String(repeating: ") THEN 1 END", count: depth)
+                do throws(SQLError) {
+                    _ = try Parser.parse(sql)
+                    states.append("ok")
+                } catch {
+                    states.append(error.sqlState)
+                }
+            }
+            done.fulfill()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        wait(for: [done], timeout: 60)
+        XCTAssertEqual(states, ["ok", "54001", "54001"])
     }
 
     func testDeepTreesFailCleanly() {
