@@ -4,30 +4,71 @@ import Core
 /// that can be wrong on its own carries `position`: the 1-based character
 /// offset of its first token in the SQL text (PostgreSQL's error position).
 
-public enum Statement: Sendable, Equatable {
+public indirect enum Statement: Sendable, Equatable {
     case createTable(CreateTable)
     case dropTable(DropTable)
+    case createView(CreateView)
+    /// `DROP VIEW [IF EXISTS] a, b`.
+    case dropView(DropObjects)
+    case createIndex(CreateIndex)
+    /// `DROP INDEX [IF EXISTS] a, b`.
+    case dropIndex(DropObjects)
+    case alterTable(AlterTable)
+    /// `TRUNCATE [TABLE] a, b`.
+    case truncate([String], position: Int)
     case insert(Insert)
-    case select(Select)
+    case select(Query)
     case update(Update)
     case delete(Delete)
+    /// `EXPLAIN [ANALYZE] statement`.
+    case explain(Statement, analyze: Bool)
     case begin
     case commit
     case rollback
+    case savepoint(String)
+    case releaseSavepoint(String)
+    case rollbackToSavepoint(String)
+    /// `SET name = value` / `SET name TO value` (value as written: literal or identifier).
+    case set(name: String, value: Expression, position: Int)
 
     /// The tag reported as `statement_type` (PostgreSQL command tags).
     public var tag: String {
         switch self {
         case .createTable: "CREATE TABLE"
         case .dropTable: "DROP TABLE"
+        case .createView: "CREATE VIEW"
+        case .dropView: "DROP VIEW"
+        case .createIndex: "CREATE INDEX"
+        case .dropIndex: "DROP INDEX"
+        case .alterTable: "ALTER TABLE"
+        case .truncate: "TRUNCATE TABLE"
         case .insert: "INSERT"
         case .select: "SELECT"
         case .update: "UPDATE"
         case .delete: "DELETE"
+        case .explain: "EXPLAIN"
         case .begin: "BEGIN"
         case .commit: "COMMIT"
         case .rollback: "ROLLBACK"
+        case .savepoint: "SAVEPOINT"
+        case .releaseSavepoint: "RELEASE"
+        case .rollbackToSavepoint: "ROLLBACK"
+        case .set: "SET"
         }
+    }
+}
+
+// MARK: DDL
+
+public struct ForeignKeyReference: Sendable, Equatable {
+    public enum Action: Sendable, Equatable { case noAction, restrict, cascade, setNull, setDefault }
+    public var table: String
+    /// Referenced columns; empty = the referenced table's primary key.
+    public var columns: [String]
+    public var onDelete: Action
+    public var onUpdate: Action
+    public init(table: String, columns: [String], onDelete: Action = .noAction, onUpdate: Action = .noAction) {
+        self.table = table; self.columns = columns; self.onDelete = onDelete; self.onUpdate = onUpdate
     }
 }
 
@@ -36,13 +77,28 @@ public struct ColumnDefinition: Sendable, Equatable {
     public var type: DataType
     public var notNull: Bool
     public var primaryKey: Bool
+    public var unique: Bool
     public var defaultValue: Expression?
+    public var check: Expression?
+    public var references: ForeignKeyReference?
+    /// SERIAL / BIGSERIAL / SMALLSERIAL: an integer filled from a sequence.
+    public var serial: Bool
     public var position: Int
-    public init(name: String, type: DataType, notNull: Bool = false, primaryKey: Bool = false,
-                defaultValue: Expression? = nil, position: Int) {
-        self.name = name; self.type = type; self.notNull = notNull
-        self.primaryKey = primaryKey; self.defaultValue = defaultValue; self.position = position
+    public init(name: String, type: DataType, notNull: Bool = false, primaryKey: Bool = false, unique: Bool = false,
+                defaultValue: Expression? = nil, check: Expression? = nil, references: ForeignKeyReference? = nil,
+                serial: Bool = false, position: Int) {
+        self.name = name; self.type = type; self.notNull = notNull; self.primaryKey = primaryKey
+        self.unique = unique; self.defaultValue = defaultValue; self.check = check
+        self.references = references; self.serial = serial; self.position = position
     }
+}
+
+/// A table-level constraint: `[CONSTRAINT name] PRIMARY KEY (…) | UNIQUE (…) | CHECK (…) | FOREIGN KEY (…) REFERENCES …`.
+public enum TableConstraint: Sendable, Equatable {
+    case primaryKey([String], position: Int)
+    case unique([String], position: Int)
+    case check(Expression, position: Int)
+    case foreignKey([String], ForeignKeyReference, position: Int)
 }
 
 public struct CreateTable: Sendable, Equatable {
@@ -51,73 +107,251 @@ public struct CreateTable: Sendable, Equatable {
     public var columns: [ColumnDefinition]
     /// Columns of a table-level `PRIMARY KEY (a, b)` clause, if any.
     public var primaryKey: [String]?
+    /// Other table-level constraints (UNIQUE, CHECK, FOREIGN KEY), in order.
+    public var constraints: [TableConstraint]
+    /// `CREATE TABLE t AS query`.
+    public var asQuery: Query?
     public var position: Int
-    public init(name: String, ifNotExists: Bool, columns: [ColumnDefinition], primaryKey: [String]?, position: Int) {
+    public init(name: String, ifNotExists: Bool, columns: [ColumnDefinition], primaryKey: [String]?,
+                constraints: [TableConstraint] = [], asQuery: Query? = nil, position: Int) {
         self.name = name; self.ifNotExists = ifNotExists; self.columns = columns
-        self.primaryKey = primaryKey; self.position = position
+        self.primaryKey = primaryKey; self.constraints = constraints; self.asQuery = asQuery; self.position = position
     }
 }
 
 public struct DropTable: Sendable, Equatable {
     public var names: [String]
     public var ifExists: Bool
+    public var cascade: Bool
     public var position: Int
-    public init(names: [String], ifExists: Bool, position: Int) {
-        self.names = names; self.ifExists = ifExists; self.position = position
+    public init(names: [String], ifExists: Bool, cascade: Bool = false, position: Int) {
+        self.names = names; self.ifExists = ifExists; self.cascade = cascade; self.position = position
     }
+}
+
+public struct DropObjects: Sendable, Equatable {
+    public var names: [String]
+    public var ifExists: Bool
+    public var cascade: Bool
+    public var position: Int
+    public init(names: [String], ifExists: Bool, cascade: Bool = false, position: Int) {
+        self.names = names; self.ifExists = ifExists; self.cascade = cascade; self.position = position
+    }
+}
+
+public struct CreateView: Sendable, Equatable {
+    public var name: String
+    public var columns: [String]?
+    public var query: Query
+    public var orReplace: Bool
+    public var ifNotExists: Bool
+    /// The SQL text of the query, as written (for catalogs and re-planning).
+    public var queryText: String
+    public var position: Int
+    public init(name: String, columns: [String]?, query: Query, orReplace: Bool = false, ifNotExists: Bool = false,
+                queryText: String, position: Int) {
+        self.name = name; self.columns = columns; self.query = query; self.orReplace = orReplace
+        self.ifNotExists = ifNotExists; self.queryText = queryText; self.position = position
+    }
+}
+
+public struct IndexOption: Sendable, Equatable {
+    public var name: String
+    public var value: Expression
+    public init(name: String, value: Expression) { self.name = name; self.value = value }
+}
+
+public struct IndexColumn: Sendable, Equatable {
+    public var name: String
+    public var descending: Bool
+    /// Operator class as written (`vector_l2_ops`), lower-cased.
+    public var operatorClass: String?
+    public init(name: String, descending: Bool = false, operatorClass: String? = nil) {
+        self.name = name; self.descending = descending; self.operatorClass = operatorClass
+    }
+}
+
+public struct CreateIndex: Sendable, Equatable {
+    /// nil when unnamed (`CREATE INDEX ON t (a)`).
+    public var name: String?
+    public var table: String
+    public var columns: [IndexColumn]
+    public var unique: Bool
+    public var ifNotExists: Bool
+    /// `USING method`, lower-cased (`btree`, `hash`, `hnsw`); nil = default.
+    public var method: String?
+    /// `WITH (k = v, …)`.
+    public var options: [IndexOption]
+    public var position: Int
+    public init(name: String?, table: String, columns: [IndexColumn], unique: Bool = false, ifNotExists: Bool = false,
+                method: String? = nil, options: [IndexOption] = [], position: Int) {
+        self.name = name; self.table = table; self.columns = columns; self.unique = unique
+        self.ifNotExists = ifNotExists; self.method = method; self.options = options; self.position = position
+    }
+}
+
+public struct AlterTable: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case addColumn(ColumnDefinition, ifNotExists: Bool)
+        case dropColumn(String, ifExists: Bool)
+        case renameColumn(from: String, to: String)
+        case renameTable(to: String)
+        case addConstraint(TableConstraint)
+    }
+    public var table: String
+    public var ifExists: Bool
+    public var action: Action
+    public var position: Int
+    public init(table: String, ifExists: Bool = false, action: Action, position: Int) {
+        self.table = table; self.ifExists = ifExists; self.action = action; self.position = position
+    }
+}
+
+// MARK: DML
+
+public struct Assignment: Sendable, Equatable {
+    public var column: String
+    /// `.defaultValue` for `SET c = DEFAULT`.
+    public var value: Expression
+    public var position: Int
+    public init(column: String, value: Expression, position: Int) {
+        self.column = column; self.value = value; self.position = position
+    }
+}
+
+public struct OnConflict: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case doNothing
+        case doUpdate([Assignment], whereClause: Expression?)
+    }
+    /// Conflict target columns; empty = any unique constraint (DO NOTHING only).
+    public var columns: [String]
+    public var action: Action
+    public init(columns: [String], action: Action) { self.columns = columns; self.action = action }
+}
+
+public enum InsertSource: Sendable, Equatable {
+    /// `VALUES (…), (…)`; an item may be `.defaultValue`.
+    case values([[Expression]])
+    case query(Query)
+    case defaultValues
 }
 
 public struct Insert: Sendable, Equatable {
     public var table: String
     /// Explicit column list, nil when omitted (all columns in order).
     public var columns: [String]?
-    /// One entry per `VALUES (…)` tuple.
-    public var rows: [[Expression]]
+    public var source: InsertSource
+    public var onConflict: OnConflict?
     public var returning: [SelectItem]?
     public var position: Int
-    public init(table: String, columns: [String]?, rows: [[Expression]], returning: [SelectItem]? = nil, position: Int) {
-        self.table = table; self.columns = columns; self.rows = rows
+    public init(table: String, columns: [String]?, source: InsertSource, onConflict: OnConflict? = nil,
+                returning: [SelectItem]? = nil, position: Int) {
+        self.table = table; self.columns = columns; self.source = source; self.onConflict = onConflict
         self.returning = returning; self.position = position
     }
 }
 
 public struct Update: Sendable, Equatable {
     public var table: String
-    public var assignments: [(column: String, value: Expression, position: Int)]
+    public var alias: String?
+    public var assignments: [Assignment]
+    /// `UPDATE … FROM other` (PostgreSQL's join-update), empty when absent.
+    public var from: [FromItem]
     public var whereClause: Expression?
     public var returning: [SelectItem]?
     public var position: Int
-    public init(table: String, assignments: [(column: String, value: Expression, position: Int)],
+    public init(table: String, alias: String? = nil, assignments: [Assignment], from: [FromItem] = [],
                 whereClause: Expression?, returning: [SelectItem]? = nil, position: Int) {
-        self.table = table; self.assignments = assignments; self.whereClause = whereClause
-        self.returning = returning; self.position = position
-    }
-    public static func == (a: Update, b: Update) -> Bool {
-        a.table == b.table && a.whereClause == b.whereClause && a.returning == b.returning
-            && a.position == b.position && a.assignments.count == b.assignments.count
-            && zip(a.assignments, b.assignments).allSatisfy {
-                $0.column == $1.column && $0.value == $1.value && $0.position == $1.position
-            }
+        self.table = table; self.alias = alias; self.assignments = assignments; self.from = from
+        self.whereClause = whereClause; self.returning = returning; self.position = position
     }
 }
 
 public struct Delete: Sendable, Equatable {
     public var table: String
+    public var alias: String?
     public var whereClause: Expression?
     public var returning: [SelectItem]?
     public var position: Int
-    public init(table: String, whereClause: Expression?, returning: [SelectItem]? = nil, position: Int) {
-        self.table = table; self.whereClause = whereClause; self.returning = returning; self.position = position
+    public init(table: String, alias: String? = nil, whereClause: Expression?, returning: [SelectItem]? = nil, position: Int) {
+        self.table = table; self.alias = alias; self.whereClause = whereClause; self.returning = returning; self.position = position
     }
 }
 
+// MARK: Queries
+
+/// A complete query: optional WITH, a body (one SELECT or a set operation
+/// tree), then ORDER BY / LIMIT / OFFSET over the whole body.
+public struct Query: Sendable, Equatable {
+    public var with: [CommonTableExpression]
+    public var recursive: Bool
+    public var body: QueryBody
+    public var orderBy: [OrderItem]
+    public var limit: Expression?
+    public var offset: Expression?
+    public var position: Int
+    public init(with: [CommonTableExpression] = [], recursive: Bool = false, body: QueryBody,
+                orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil, position: Int) {
+        self.with = with; self.recursive = recursive; self.body = body; self.orderBy = orderBy
+        self.limit = limit; self.offset = offset; self.position = position
+    }
+}
+
+public struct CommonTableExpression: Sendable, Equatable {
+    public var name: String
+    public var columns: [String]?
+    public var query: Query
+    public var position: Int
+    public init(name: String, columns: [String]?, query: Query, position: Int) {
+        self.name = name; self.columns = columns; self.query = query; self.position = position
+    }
+}
+
+public enum SetOperator: String, Sendable, Equatable {
+    case union = "UNION", intersect = "INTERSECT", except = "EXCEPT"
+}
+
+public indirect enum QueryBody: Sendable, Equatable {
+    case select(Select)
+    /// `VALUES (…), (…)` as a query.
+    case values([[Expression]], position: Int)
+    /// INTERSECT binds tighter than UNION/EXCEPT; all are left-associative.
+    case setOperation(SetOperator, all: Bool, QueryBody, QueryBody)
+    /// A parenthesized query with its own ORDER BY/LIMIT: `(SELECT … LIMIT 1) UNION …`.
+    case nested(Query)
+}
+
+/// `name [AS alias [(c1, c2)]]`.
 public struct TableReference: Sendable, Equatable {
     public var name: String
     public var alias: String?
+    public var columnAliases: [String]?
     public var position: Int
-    public init(name: String, alias: String?, position: Int) {
-        self.name = name; self.alias = alias; self.position = position
+    public init(name: String, alias: String?, columnAliases: [String]? = nil, position: Int) {
+        self.name = name; self.alias = alias; self.columnAliases = columnAliases; self.position = position
     }
+}
+
+public enum JoinKind: String, Sendable, Equatable {
+    case inner = "INNER", left = "LEFT", right = "RIGHT", full = "FULL", cross = "CROSS"
+}
+
+public enum JoinCondition: Sendable, Equatable {
+    /// CROSS JOIN (or a comma).
+    case none
+    case on(Expression)
+    case using([String])
+    case natural
+}
+
+public indirect enum FromItem: Sendable, Equatable {
+    case table(TableReference)
+    /// `(query) [AS] alias [(c1, …)]` (alias required, as in PostgreSQL < 16; accept it missing too).
+    case subquery(Query, alias: String?, columnAliases: [String]?, position: Int)
+    /// `name(args) [AS] alias` — set-returning or system functions (`generate_series`, `pg_snapshots()`).
+    case function(name: String, arguments: [Expression], alias: String?, position: Int)
+    case join(FromItem, FromItem, kind: JoinKind, condition: JoinCondition, position: Int)
 }
 
 public enum SelectItem: Sendable, Equatable {
@@ -137,25 +371,63 @@ public struct OrderItem: Sendable, Equatable {
     }
 }
 
+/// One SELECT block (no ORDER BY / LIMIT: those belong to `Query`).
 public struct Select: Sendable, Equatable {
     public var distinct: Bool
+    /// `DISTINCT ON (e, …)`; empty otherwise.
+    public var distinctOn: [Expression]
     public var items: [SelectItem]
-    public var from: TableReference?
+    /// Comma-separated FROM items (each may be a join tree); empty = no FROM.
+    public var from: [FromItem]
     public var whereClause: Expression?
     public var groupBy: [Expression]
     public var having: Expression?
-    public var orderBy: [OrderItem]
-    public var limit: Expression?
-    public var offset: Expression?
+    /// `WINDOW w AS (…)` definitions.
+    public var windows: [NamedWindow]
     public var position: Int
-    public init(distinct: Bool = false, items: [SelectItem], from: TableReference? = nil,
+    public init(distinct: Bool = false, distinctOn: [Expression] = [], items: [SelectItem], from: [FromItem] = [],
                 whereClause: Expression? = nil, groupBy: [Expression] = [], having: Expression? = nil,
-                orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil, position: Int) {
-        self.distinct = distinct; self.items = items; self.from = from; self.whereClause = whereClause
-        self.groupBy = groupBy; self.having = having; self.orderBy = orderBy
-        self.limit = limit; self.offset = offset; self.position = position
+                windows: [NamedWindow] = [], position: Int) {
+        self.distinct = distinct; self.distinctOn = distinctOn; self.items = items; self.from = from
+        self.whereClause = whereClause; self.groupBy = groupBy; self.having = having
+        self.windows = windows; self.position = position
     }
 }
+
+public struct NamedWindow: Sendable, Equatable {
+    public var name: String
+    public var window: WindowSpecification
+    public init(name: String, window: WindowSpecification) { self.name = name; self.window = window }
+}
+
+public struct WindowSpecification: Sendable, Equatable {
+    /// `OVER w` or `OVER (w ORDER BY …)`: the named window this one extends.
+    public var baseName: String?
+    public var partitionBy: [Expression]
+    public var orderBy: [OrderItem]
+    public var frame: WindowFrame?
+    public init(baseName: String? = nil, partitionBy: [Expression] = [], orderBy: [OrderItem] = [], frame: WindowFrame? = nil) {
+        self.baseName = baseName; self.partitionBy = partitionBy; self.orderBy = orderBy; self.frame = frame
+    }
+}
+
+public struct WindowFrame: Sendable, Equatable {
+    public enum Units: String, Sendable, Equatable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
+    public enum Bound: Sendable, Equatable {
+        case unboundedPreceding
+        case preceding(Expression)
+        case currentRow
+        case following(Expression)
+        case unboundedFollowing
+    }
+    public var units: Units
+    public var start: Bound
+    /// `BETWEEN start AND end`; a single bound means `AND CURRENT ROW`.
+    public var end: Bound
+    public init(units: Units, start: Bound, end: Bound) { self.units = units; self.start = start; self.end = end }
+}
+
+// MARK: Expressions
 
 public enum UnaryOperator: String, Sendable, Equatable {
     case minus = "-", plus = "+", not = "NOT"
@@ -166,6 +438,23 @@ public enum BinaryOperator: String, Sendable, Equatable {
     case concat = "||"
     case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case and = "AND", or = "OR"
+    /// JSON operators: `->`, `->>`, `#>`, `#>>`, `@>`, `<@`, `?`, `?|`, `?&`.
+    case jsonGet = "->", jsonGetText = "->>", jsonPath = "#>", jsonPathText = "#>>"
+    case contains = "@>", containedBy = "<@", hasKey = "?", hasAnyKey = "?|", hasAllKeys = "?&"
+    /// Vector distances: `<->` L2, `<=>` cosine, `<#>` negative inner product.
+    case l2Distance = "<->", cosineDistance = "<=>", negativeInnerProduct = "<#>"
+    /// Regular expressions: `~`, `~*`, `!~`, `!~*`.
+    case regexMatch = "~", regexMatchInsensitive = "~*", regexNotMatch = "!~", regexNotMatchInsensitive = "!~*"
+    /// Bitwise and exponent: `&`, `|`, `#`, `<<`, `>>`, `^`.
+    case bitAnd = "&", bitOr = "|", bitXor = "#", shiftLeft = "<<", shiftRight = ">>", power = "^"
+}
+
+public enum Quantifier: String, Sendable, Equatable { case any = "ANY", all = "ALL" }
+
+public struct WhenClause: Sendable, Equatable {
+    public var condition: Expression
+    public var result: Expression
+    public init(condition: Expression, result: Expression) { self.condition = condition; self.result = result }
 }
 
 public indirect enum Expression: Sendable, Equatable {
@@ -178,50 +467,57 @@ public indirect enum Expression: Sendable, Equatable {
     case binary(BinaryOperator, Expression, Expression, position: Int)
     /// `e IS [NOT] NULL`.
     case isNull(Expression, negated: Bool, position: Int)
-    /// `e [NOT] LIKE|ILIKE pattern`.
+    /// `e IS [NOT] TRUE|FALSE|UNKNOWN` (`value` nil = UNKNOWN).
+    case isTruth(Expression, value: Bool?, negated: Bool, position: Int)
+    /// `a IS [NOT] DISTINCT FROM b`.
+    case isDistinctFrom(Expression, Expression, negated: Bool, position: Int)
+    /// `e [NOT] LIKE|ILIKE pattern [ESCAPE c]`.
     case like(Expression, pattern: Expression, negated: Bool, caseInsensitive: Bool, position: Int)
     /// `e [NOT] IN (a, b, …)`.
     case inList(Expression, [Expression], negated: Bool, position: Int)
+    /// `e [NOT] IN (SELECT …)`.
+    case inSubquery(Expression, Query, negated: Bool, position: Int)
+    /// `[NOT] EXISTS (SELECT …)` (NOT arrives as a unary NOT).
+    case exists(Query, position: Int)
+    /// A scalar subquery `(SELECT …)`.
+    case subquery(Query, position: Int)
+    /// `e op ANY|ALL (SELECT …)` or `e op ANY|ALL (ARRAY[…])`/`(list)`.
+    case quantified(BinaryOperator, Expression, Quantifier, QuantifiedSource, position: Int)
     /// `e [NOT] BETWEEN low AND high`.
     case between(Expression, low: Expression, high: Expression, negated: Bool, position: Int)
     /// `CAST(e AS type)` and `e::type`.
     case cast(Expression, DataType, position: Int)
     /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
-    case caseWhen(operand: Expression?, branches: [(condition: Expression, result: Expression)],
-                  elseResult: Expression?, position: Int)
+    case caseWhen(operand: Expression?, branches: [WhenClause], elseResult: Expression?, position: Int)
     /// A function call; `name` is lower-cased. `count(*)` has `star: true` and no arguments.
+    /// `filter` is `FILTER (WHERE …)` on aggregates; `orderBy` is `string_agg(x, ',' ORDER BY y)`.
     case function(name: String, arguments: [Expression], distinct: Bool, star: Bool, position: Int)
+    /// `name(args) OVER (…)` — window function or aggregate used as one.
+    case window(name: String, arguments: [Expression], star: Bool, over: WindowSpecification, position: Int)
+    /// `(a, b, …)` row constructor (also `ROW(a, b)`), compared element-wise.
+    case row([Expression], position: Int)
+    /// `ARRAY[a, b]`.
+    case array([Expression], position: Int)
+    /// `DEFAULT` inside VALUES or SET.
+    case defaultValue(position: Int)
+    /// Niladic SQL functions written without parentheses: CURRENT_DATE,
+    /// CURRENT_TIMESTAMP, CURRENT_TIME, LOCALTIMESTAMP (lower-cased name).
+    case special(String, position: Int)
 
     public var position: Int {
         switch self {
         case .literal(_, let p), .parameter(_, let p), .column(_, _, let p), .unary(_, _, let p),
-             .binary(_, _, _, let p), .isNull(_, _, let p), .like(_, _, _, _, let p),
-             .inList(_, _, _, let p), .between(_, _, _, _, let p), .cast(_, _, let p),
-             .caseWhen(_, _, _, let p), .function(_, _, _, _, let p):
+             .binary(_, _, _, let p), .isNull(_, _, let p), .isTruth(_, _, _, let p), .isDistinctFrom(_, _, _, let p),
+             .like(_, _, _, _, let p), .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .exists(_, let p),
+             .subquery(_, let p), .quantified(_, _, _, _, let p), .between(_, _, _, _, let p), .cast(_, _, let p),
+             .caseWhen(_, _, _, let p), .function(_, _, _, _, let p), .window(_, _, _, _, let p),
+             .row(_, let p), .array(_, let p), .defaultValue(let p), .special(_, let p):
             return p
         }
     }
+}
 
-    public static func == (a: Expression, b: Expression) -> Bool {
-        switch (a, b) {
-        case let (.literal(x, p), .literal(y, q)): return x == y && p == q
-        case let (.parameter(x, p), .parameter(y, q)): return x == y && p == q
-        case let (.column(t, n, p), .column(u, m, q)): return t == u && n == m && p == q
-        case let (.unary(o, x, p), .unary(r, y, q)): return o == r && x == y && p == q
-        case let (.binary(o, x1, x2, p), .binary(r, y1, y2, q)): return o == r && x1 == y1 && x2 == y2 && p == q
-        case let (.isNull(x, n, p), .isNull(y, m, q)): return x == y && n == m && p == q
-        case let (.like(x, px, n, c, p), .like(y, py, m, d, q)):
-            return x == y && px == py && n == m && c == d && p == q
-        case let (.inList(x, xs, n, p), .inList(y, ys, m, q)): return x == y && xs == ys && n == m && p == q
-        case let (.between(x, l1, h1, n, p), .between(y, l2, h2, m, q)):
-            return x == y && l1 == l2 && h1 == h2 && n == m && p == q
-        case let (.cast(x, t, p), .cast(y, u, q)): return x == y && t == u && p == q
-        case let (.caseWhen(o1, b1, e1, p), .caseWhen(o2, b2, e2, q)):
-            return o1 == o2 && e1 == e2 && p == q && b1.count == b2.count
-                && zip(b1, b2).allSatisfy { $0.condition == $1.condition && $0.result == $1.result }
-        case let (.function(n1, a1, d1, s1, p), .function(n2, a2, d2, s2, q)):
-            return n1 == n2 && a1 == a2 && d1 == d2 && s1 == s2 && p == q
-        default: return false
-        }
-    }
+public enum QuantifiedSource: Sendable, Equatable {
+    case subquery(Query)
+    case list([Expression])
 }

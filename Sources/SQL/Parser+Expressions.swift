@@ -376,7 +376,7 @@ extension SQLParser {
             depth = max(depth, expressionDepth)
         }
         guard accept(.end) else { throw unexpected() }
-        return try node(.caseWhen(operand: operand, branches: branches, elseResult: elseResult, position: position),
+        return try node(.caseWhen(operand: operand, branches: branches.map { WhenClause(condition: $0.condition, result: $0.result) }, elseResult: elseResult, position: position),
                         childDepth: depth)
     }
 

@@ -204,24 +204,28 @@ package struct SQLParser {
 
     // MARK: - SELECT
 
-    mutating func parseSelect() throws(SQLError) -> Select {
+    mutating func parseSelect() throws(SQLError) -> Query {
         let selectToken = try expect(.select)
         var select = Select(items: [], position: selectToken.position)
+        var query = Query(body: .select(select), position: selectToken.position)
         if accept(.distinct) { select.distinct = true } else { _ = accept(.all) }
         select.items = try parseSelectItems()
-        if accept(.from) { select.from = try parseTableReference() }
+        if accept(.from) {
+            repeat { select.from.append(.table(try parseTableReference())) } while accept(.comma)
+        }
         select.whereClause = try parseWhere()
         if accept(.group) {
             try expect(.by)
             select.groupBy = try parseExpressionList()
         }
         if accept(.having) { select.having = try parseExpression() }
+        query.body = .select(select)
         if accept(.order) {
             try expect(.by)
-            select.orderBy = try parseOrderBy()
+            query.orderBy = try parseOrderBy()
         }
-        try parseLimitOffset(into: &select)
-        return select
+        try parseLimitOffset(into: &query)
+        return query
     }
 
     /// A select list or RETURNING list: `*`, `t.*`, `expr [[AS] alias]`, …
@@ -285,7 +289,7 @@ package struct SQLParser {
     }
 
     /// `LIMIT e|ALL` and `OFFSET e [ROW|ROWS]`, in either order, each at most once.
-    mutating func parseLimitOffset(into select: inout Select) throws(SQLError) {
+    mutating func parseLimitOffset(into select: inout Query) throws(SQLError) {
         var sawLimit = false, sawOffset = false
         while true {
             let token = tokens[index]
@@ -358,14 +362,14 @@ package struct SQLParser {
             }
         }
         let returning = try parseReturning()
-        return Insert(table: table, columns: columns, rows: rows, returning: returning, position: insertToken.position)
+        return Insert(table: table, columns: columns, source: .values(rows), returning: returning, position: insertToken.position)
     }
 
     mutating func parseUpdate() throws(SQLError) -> Update {
         let updateToken = try expect(.update)
         let table = try parseIdentifier()
         try expect(.set)
-        var assignments: [(column: String, value: Expression, position: Int)] = []
+        var assignments: [Assignment] = []
         repeat {
             let token = tokens[index]
             let column = try parseIdentifier()
@@ -375,7 +379,7 @@ package struct SQLParser {
             }
             try expect(.equal)
             let value = try parseExpression()
-            assignments.append((column: column, value: value, position: token.position))
+            assignments.append(Assignment(column: column, value: value, position: token.position))
         } while accept(.comma)
         let whereClause = try parseWhere()
         let returning = try parseReturning()

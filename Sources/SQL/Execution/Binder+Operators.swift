@@ -43,7 +43,7 @@ extension Binder {
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
             try checkComparable(ctl, ctr, op, position)
             return (.compare(op, cl, cr), .boolean)
-        case .add, .subtract, .multiply, .divide, .modulo:
+        default:
             let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
             let type = try arithmeticType(op, ctl, ctr, position)
@@ -104,7 +104,7 @@ extension Binder {
                        position: position)
     }
 
-    func bindCase(_ operand: Expression?, _ branches: [(condition: Expression, result: Expression)],
+    func bindCase(_ operand: Expression?, _ branches: [WhenClause],
                   _ elseResult: Expression?, _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
         var bound: [(condition: BoundExpression, result: BoundExpression)] = []
         var types: [DataType?] = []
@@ -153,6 +153,7 @@ extension Binder {
         case let .caseWhen(o, b, el, _):
             return "case(\(o.map(canonical) ?? ""),\(b.map { canonical($0.condition) + "=>" + canonical($0.result) }),\(el.map(canonical) ?? ""))"
         case let .function(n, a, d, s, _): return "\(n)(\(d),\(s),\(a.map(canonical).joined(separator: ",")))"
+        default: return "\(e)"
         }
     }
 }

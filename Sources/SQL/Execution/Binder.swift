@@ -59,6 +59,8 @@ final class Binder {
             return (operand.map(containsAggregate) ?? false)
                 || branches.contains { containsAggregate($0.condition) || containsAggregate($0.result) }
                 || (elseResult.map(containsAggregate) ?? false)
+        default:
+            return false
         }
     }
 
@@ -182,6 +184,8 @@ final class Binder {
                 bound.append(b); types.append(t)
             }
             return (.scalar(function, bound), try ScalarFunctions.resultType(function, types, position: position))
+        default:
+            throw SQLError(SQLState.featureNotSupported, "expression not supported yet", position: e.position)
         }
     }
 }

@@ -19,8 +19,8 @@ public enum Executor {
             return try SchemaExecutor(data: data, context: context).createTable(create)
         case .dropTable(let drop):
             return try SchemaExecutor(data: data, context: context).dropTable(drop)
-        case .begin, .commit, .rollback:
-            throw SQLError(SQLState.featureNotSupported, "\(statement.tag) is handled by the session")
+        default:
+            throw SQLError(SQLState.featureNotSupported, "\(statement.tag) is not supported yet")
         }
     }
 

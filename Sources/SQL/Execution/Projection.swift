@@ -9,7 +9,7 @@ struct Projection {
     var order: [SortKey] = []
     var hiddenCount = 0
 
-    static func bind(_ select: Select, binder: Binder, scope: [ScopeColumn]) throws(SQLError) -> Projection {
+    static func bind(_ select: Select, orderBy: [OrderItem] = [], binder: Binder, scope: [ScopeColumn]) throws(SQLError) -> Projection {
         var p = Projection()
         for item in select.items {
             switch item {
@@ -32,7 +32,7 @@ struct Projection {
                 p.types.append(t ?? .text)
             }
         }
-        for item in select.orderBy {
+        for item in orderBy {
             let slot = try p.slot(for: item.expression, binder: binder, distinct: select.distinct)
             p.order.append(SortKey(slot: slot, descending: item.descending, nullsFirst: item.nullsFirst))
         }

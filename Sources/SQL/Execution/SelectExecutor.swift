@@ -15,10 +15,13 @@ struct SelectExecutor {
     let data: any SQLDataAccess
     let context: ExecutionContext
 
-    func run(_ select: Select) throws(SQLError) -> StatementResult {
+    func run(_ query: Query) throws(SQLError) -> StatementResult {
+        guard case .select(let select) = query.body else {
+            throw SQLError(SQLState.featureNotSupported, "set operations are not supported yet", position: query.position)
+        }
         var scopeColumns: [ScopeColumn] = []
         var source = RowSource.single
-        if let from = select.from {
+        if select.from.count == 1, case .table(let from) = select.from[0] {
             let table = try Executor.table(from.name, in: data, position: from.position)
             let label = from.alias ?? from.name
             scopeColumns = table.columns.map { ScopeColumn(table: label, name: $0.name, type: $0.type) }
@@ -37,7 +40,7 @@ struct SelectExecutor {
         var groupKeys: [BoundExpression] = []
         if aggregating { groupKeys = try binder.enterAggregation(groupBy: select.groupBy) }
 
-        let projection = try Projection.bind(select, binder: binder, scope: scopeColumns)
+        let projection = try Projection.bind(select, orderBy: query.orderBy, binder: binder, scope: scopeColumns)
         let having = try select.having.map { (e) throws(SQLError) in
             let (b, t) = try binder.bind(e)
             return try binder.expectBoolean(b, t, e.position)
@@ -56,7 +59,7 @@ struct SelectExecutor {
         }
         if select.distinct { output = Self.distinct(output) }
         if !projection.order.isEmpty { output = Self.sort(output, projection.order) }
-        output = try applyLimit(output, select)
+        output = try applyLimit(output, query)
         if projection.hiddenCount > 0 {
             let visible = projection.expressions.count - projection.hiddenCount
             output = output.map { Array($0.prefix(visible)) }
@@ -117,7 +120,7 @@ struct SelectExecutor {
         }.map(\.1)
     }
 
-    private func applyLimit(_ rows: [Row], _ select: Select) throws(SQLError) -> [Row] {
+    private func applyLimit(_ rows: [Row], _ select: Query) throws(SQLError) -> [Row] {
         let offset = try Self.count(select.offset, parameters: context.parameters, what: "OFFSET", state: "2201X") ?? 0
         let limit = try Self.count(select.limit, parameters: context.parameters, what: "LIMIT", state: "2201W")
         if offset == 0 && (limit == nil || limit! >= rows.count) { return rows }

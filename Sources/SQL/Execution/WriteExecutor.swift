@@ -12,7 +12,10 @@ struct WriteExecutor {
         let targets = try targetColumns(insert, table)
         let binder = Binder(columns: [], parameters: context.parameters)
         var written: [Row] = []
-        for tuple in insert.rows {
+        guard case .values(let tuples) = insert.source else {
+            throw SQLError(SQLState.featureNotSupported, "INSERT … SELECT is not supported yet", position: insert.position)
+        }
+        for tuple in tuples {
             guard tuple.count == targets.count else {
                 let message = tuple.count > targets.count ? "INSERT has more expressions than target columns"
                                                           : "INSERT has more target columns than expressions"
