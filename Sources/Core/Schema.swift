@@ -8,10 +8,18 @@ public struct TableSchema: Hashable, Sendable {
     /// Indexes into `columns` of the primary key, in key order; empty when the
     /// table has none (rows are then keyed by a hidden row id).
     public var primaryKey: [Int]
+    /// Secondary indexes (and UNIQUE constraints, which are unique indexes).
+    public var indexes: [IndexSchema]
+    /// For a view: the SQL text of its query (the view has no rows of its own).
+    public var viewQuery: String?
 
-    public init(id: UInt64, name: String, columns: [ColumnSchema], primaryKey: [Int]) {
+    public init(id: UInt64, name: String, columns: [ColumnSchema], primaryKey: [Int],
+                indexes: [IndexSchema] = [], viewQuery: String? = nil) {
         self.id = id; self.name = name; self.columns = columns; self.primaryKey = primaryKey
+        self.indexes = indexes; self.viewQuery = viewQuery
     }
+
+    public var isView: Bool { viewQuery != nil }
 
     /// The index of the column called `name`, nil when there is none.
     public func columnIndex(_ name: String) -> Int? {
@@ -23,6 +31,22 @@ public struct TableSchema: Hashable, Sendable {
         if primaryKey.isEmpty { return nil }
         if primaryKey.count == 1 { return RowKey(row[primaryKey[0]]) }
         return RowKey(primaryKey.map { row[$0] })
+    }
+}
+
+/// An index over one or more columns of a table.
+public struct IndexSchema: Hashable, Sendable {
+    public var name: String
+    /// Indexes into the table's columns, in key order.
+    public var columns: [Int]
+    public var unique: Bool
+    /// `btree`, `hash`, `hnsw`…
+    public var method: String
+    /// `WITH (…)` options as written, for methods that take them.
+    public var options: [String: String]
+
+    public init(name: String, columns: [Int], unique: Bool, method: String = "btree", options: [String: String] = [:]) {
+        self.name = name; self.columns = columns; self.unique = unique; self.method = method; self.options = options
     }
 }
 

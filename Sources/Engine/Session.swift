@@ -88,7 +88,9 @@ final class TransactionAccess: SQLDataAccess {
     init(_ transaction: any StorageTransaction) { self.transaction = transaction }
 
     func table(named name: String) -> TableSchema? { transaction.table(named: name) }
+    func tableNames() -> [String] { transaction.tableNames() }
     func createTable(_ schema: TableSchema) throws -> TableSchema { try transaction.createTable(schema) }
+    func alterTable(from old: TableSchema, to new: TableSchema) throws { try transaction.alterTable(from: old, to: new) }
     func dropTable(named name: String) throws { try transaction.dropTable(named: name) }
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)] { transaction.scan(table) }
     func get(_ table: TableSchema, key: RowKey) -> Row? { transaction.get(table, key: key) }

@@ -5,7 +5,11 @@ import Core
 /// engine adapts a storage transaction to it, so SQL never imports Storage.
 public protocol SQLDataAccess: AnyObject {
     func table(named name: String) -> TableSchema?
+    /// Names of every table and view visible to the transaction, sorted.
+    func tableNames() -> [String]
     func createTable(_ schema: TableSchema) throws -> TableSchema
+    /// Replaces a table's definition (same id): indexes, columns, renames.
+    func alterTable(from old: TableSchema, to new: TableSchema) throws
     func dropTable(named name: String) throws
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]
     func get(_ table: TableSchema, key: RowKey) -> Row?

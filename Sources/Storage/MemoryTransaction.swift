@@ -72,6 +72,26 @@ final class MemoryTransaction: StorageTransaction {
         writes.tables[schema.id] = nil
     }
 
+    func alterTable(from old: TableSchema, to new: TableSchema) throws(StorageError) {
+        guard table(named: old.name)?.id == old.id else {
+            throw StorageError(SQLState.undefinedTable, "table \"\(old.name)\" does not exist")
+        }
+        if new.name != old.name {
+            if table(named: new.name) != nil {
+                throw StorageError(SQLState.duplicateTable, "relation \"\(new.name)\" already exists")
+            }
+            writes.catalog[old.name] = .some(nil)
+        }
+        var replacement = new
+        replacement.id = old.id
+        writes.catalog[new.name] = .some(replacement)
+        if let pending = writes.tables[old.id] {
+            var renamed = pending
+            renamed.tableName = new.name
+            writes.tables[old.id] = renamed
+        }
+    }
+
     // MARK: Rows
 
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)] {

@@ -52,6 +52,9 @@ public protocol StorageTransaction: AnyObject {
     /// Creates a table; the schema's `id` is assigned by storage.
     func createTable(_ schema: TableSchema) throws(StorageError) -> TableSchema
     func dropTable(named name: String) throws(StorageError)
+    /// Replaces the definition of `old` (same table id) with `new`, which
+    /// may carry a new name; existing rows are kept as they are.
+    func alterTable(from old: TableSchema, to new: TableSchema) throws(StorageError)
 
     /// All rows of `table` visible to this transaction, with their keys.
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]

@@ -9,16 +9,18 @@ struct Accumulator {
     private var sawDouble = false
     private var extreme: Value = .null
     private var seen: Set<Value>?
+    private var pieces: [String] = []
+    private var flag: Bool?
 
     init(_ call: AggregateCall) {
         self.call = call
         if call.distinct { seen = [] }
     }
 
-    mutating func add(_ row: Row) throws(SQLError) {
+    mutating func add(_ row: Row, _ env: Environment) throws(SQLError) {
         guard let argument = call.argument else { count += 1; return }
-        let v = try argument.evaluate(row)
-        if v.isNull { return }
+        let v = try argument.evaluate(row, env)
+        if v.isNull && call.function != .arrayAgg { return }
         if seen != nil {
             if seen!.contains(v) { return }
             seen!.insert(v)
@@ -43,6 +45,15 @@ struct Accumulator {
             if extreme.isNull || Value.order(v, extreme) < 0 { extreme = v }
         case .max:
             if extreme.isNull || Value.order(v, extreme) > 0 { extreme = v }
+        case .stringAgg:
+            let separator = try call.extra?.evaluate(row, env)
+            if !pieces.isEmpty, let separator, !separator.isNull { pieces.append(separator.description) }
+            pieces.append(v.description)
+        case .arrayAgg:
+            pieces.append(v.isNull ? "NULL" : Self.arrayElement(v))
+        case .boolAnd, .boolOr:
+            guard case .boolean(let b) = v else { throw SQLError(SQLState.datatypeMismatch, "argument of \(call.function.rawValue) must be boolean") }
+            flag = call.function == .boolAnd ? (flag ?? true) && b : (flag ?? false) || b
         }
     }
 
@@ -56,7 +67,19 @@ struct Accumulator {
             if count == 0 { return .null }
             return .double((doubleSum + Double(integerSum)) / Double(count))
         case .min, .max: return extreme
+        case .stringAgg: return count == 0 ? .null : .text(pieces.joined())
+        case .arrayAgg: return pieces.isEmpty ? .null : .text("{" + pieces.joined(separator: ",") + "}")
+        case .boolAnd, .boolOr: return flag.map(Value.boolean) ?? .null
         }
+    }
+
+    /// PostgreSQL's array element text: quoted when it holds special characters.
+    static func arrayElement(_ v: Value) -> String {
+        let text = v.description
+        if case .text = v, text.isEmpty || text.contains(where: { " ,{}\"\\".contains($0) }) || text.uppercased() == "NULL" {
+            return "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        }
+        return text
     }
 }
 
@@ -65,7 +88,7 @@ enum Aggregation {
     /// and returns one row per group: key values then aggregate results.
     /// Without GROUP BY there is exactly one group, even over no rows.
     static func run(_ rows: [Row], keys: [BoundExpression], calls: [AggregateCall],
-                    context: ExecutionContext) throws(SQLError) -> [Row] {
+                    env: Environment, context: ExecutionContext) throws(SQLError) -> [Row] {
         var groups: [[Value]: Int] = [:]
         var keyRows: [[Value]] = []
         var states: [[Accumulator]] = []
@@ -76,7 +99,7 @@ enum Aggregation {
             if n & 1023 == 1023 { try context.checkDeadline() }
             var key: [Value] = []
             key.reserveCapacity(keys.count)
-            for k in keys { key.append(try k.evaluate(row)) }
+            for k in keys { key.append(try k.evaluate(row, env)) }
             let index: Int
             if let existing = groups[key] {
                 index = existing
@@ -86,7 +109,7 @@ enum Aggregation {
                 keyRows.append(key)
                 states.append(calls.map(Accumulator.init))
             }
-            for i in states[index].indices { try states[index][i].add(row) }
+            for i in states[index].indices { try states[index][i].add(row, env) }
         }
         return zip(keyRows, states).map { key, accumulators in key + accumulators.map(\.result) }
     }

@@ -1,22 +1,52 @@
 import Core
 
 extension Binder {
-    func resolve(table: String?, name: String, position: Int) throws(SQLError) -> (Int, DataType) {
+    /// Finds a column in this scope; nil when absent, an error when ambiguous.
+    func resolveLocal(table: String?, name: String, position: Int) throws(SQLError) -> (Int, DataType)? {
         var found: Int?
-        for (i, column) in columns.enumerated() where column.name == name && (table == nil || column.table == table) {
+        for (i, column) in columns.enumerated() where column.name == name {
+            if let table {
+                guard column.table == table else { continue }
+            } else if column.hiddenByUsing {
+                continue
+            }
             if found != nil {
                 throw SQLError(SQLState.ambiguousColumn, "column reference \"\(name)\" is ambiguous", position: position)
             }
             found = i
         }
-        guard let found else {
-            if let table, !columns.contains(where: { $0.table == table }) {
-                throw SQLError(SQLState.undefinedTable, "missing FROM-clause entry for table \"\(table)\"", position: position)
+        return found.map { ($0, columns[$0].type) }
+    }
+
+    /// Resolves a column here or in an enclosing query (marking every query
+    /// crossed as correlated).
+    func resolve(table: String?, name: String, position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        if let (slot, type) = try resolveLocal(table: table, name: name, position: position) { return (.slot(slot), type) }
+        var binder = self
+        var depth = 0
+        while let next = binder.outer {
+            binder.correlation.isCorrelated = true
+            binder = next
+            depth += 1
+            if let (slot, type) = try binder.resolveForOuterReference(table: table, name: name, position: position) {
+                return (.outerSlot(depth: depth, slot: slot), type)
             }
-            let label = table.map { "\($0).\(name)" } ?? name
-            throw SQLError(SQLState.undefinedColumn, "column \"\(label)\" does not exist", position: position)
         }
-        return (found, columns[found].type)
+        if let table, !columns.contains(where: { $0.table == table }) {
+            throw SQLError(SQLState.undefinedTable, "missing FROM-clause entry for table \"\(table)\"", position: position)
+        }
+        let label = table.map { "\($0).\(name)" } ?? name
+        throw SQLError(SQLState.undefinedColumn, "column \"\(label)\" does not exist", position: position)
+    }
+
+    /// A column of this query read from a subquery: in aggregate mode the
+    /// subquery sees grouped rows, so only group keys are readable.
+    private func resolveForOuterReference(table: String?, name: String, position: Int) throws(SQLError) -> (Int, DataType)? {
+        guard isAggregating, let input = inputBinder else { return try resolveLocal(table: table, name: name, position: position) }
+        guard (try input.resolveLocal(table: table, name: name, position: position)) != nil else { return nil }
+        let (b, t) = try bind(.column(table: table, name: name, position: position))
+        guard case .slot(let slot) = b else { return nil }
+        return (slot, t ?? .text)
     }
 
     /// The type a constant reports: integers that fit 32 bits are INTEGER
@@ -30,6 +60,9 @@ extension Binder {
     }
 
     func bindBinary(_ op: BinaryOperator, _ l: Expression, _ r: Expression, _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        if case .row(let left, _) = l, case .row(let right, _) = r {
+            return try bindRowComparison(op, left, right, position)
+        }
         let (bl, tl) = try bind(l)
         let (br, tr) = try bind(r)
         switch op {
@@ -56,6 +89,27 @@ extension Binder {
             }
             return (.arithmetic(op, cl, cr, type), type)
         }
+    }
+
+    /// `(a, b) op (c, d)`: element-wise, each pair coerced as a comparison.
+    private func bindRowComparison(_ op: BinaryOperator, _ left: [Expression], _ right: [Expression],
+                                   _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        guard left.count == right.count else {
+            throw SQLError(SQLState.syntaxError, "unequal number of entries in row expressions", position: position)
+        }
+        switch op {
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: break
+        default: throw SQLError(SQLState.undefinedFunction, "operator \(op.rawValue) is not defined for row values", position: position)
+        }
+        var ls: [BoundExpression] = [], rs: [BoundExpression] = []
+        for (a, b) in zip(left, right) {
+            let (ba, ta) = try bind(a), (bb, tb) = try bind(b)
+            let (ca, cta) = try coerceForComparison(ba, ta, to: tb, position: position)
+            let (cb, ctb) = try coerceForComparison(bb, tb, to: cta, position: position)
+            try checkComparable(cta, ctb, op, position)
+            ls.append(ca); rs.append(cb)
+        }
+        return (.rowCompare(op, ls, rs), .boolean)
     }
 
     /// Adapts an untyped constant (text literal, parameter, NULL) to the type
@@ -136,24 +190,4 @@ extension Binder {
         type == .double ? .cast(e, .double) : e
     }
 
-    /// A position-free rendering of an expression, used to match SELECT
-    /// items against GROUP BY expressions and to deduplicate aggregates.
-    static func canonical(_ e: Expression) -> String {
-        switch e {
-        case .literal(let v, _): return "lit(\(v))"
-        case .parameter(let n, _): return "$\(n)"
-        case let .column(t, n, _): return "col(\(t ?? "").\(n))"
-        case let .unary(op, x, _): return "\(op.rawValue)(\(canonical(x)))"
-        case let .binary(op, l, r, _): return "(\(canonical(l)) \(op.rawValue) \(canonical(r)))"
-        case let .isNull(x, n, _): return "isnull(\(canonical(x)),\(n))"
-        case let .like(x, p, n, c, _): return "like(\(canonical(x)),\(canonical(p)),\(n),\(c))"
-        case let .inList(x, items, n, _): return "in(\(canonical(x)),[\(items.map(canonical).joined(separator: ","))],\(n))"
-        case let .between(x, l, h, n, _): return "between(\(canonical(x)),\(canonical(l)),\(canonical(h)),\(n))"
-        case let .cast(x, t, _): return "cast(\(canonical(x)),\(t))"
-        case let .caseWhen(o, b, el, _):
-            return "case(\(o.map(canonical) ?? ""),\(b.map { canonical($0.condition) + "=>" + canonical($0.result) }),\(el.map(canonical) ?? ""))"
-        case let .function(n, a, d, s, _): return "\(n)(\(d),\(s),\(a.map(canonical).joined(separator: ",")))"
-        default: return "\(e)"
-        }
-    }
 }

@@ -9,6 +9,9 @@ indirect enum BoundExpression {
     /// (PostgreSQL's "unknown"-typed literal: `id = '5'` compares as integer).
     case untypedConstant(Value)
     case slot(Int)
+    /// A column of an enclosing query's current row (correlated subqueries):
+    /// `depth` 1 is the immediately enclosing query.
+    case outerSlot(depth: Int, slot: Int)
     case negate(BoundExpression)
     case not(BoundExpression)
     case arithmetic(BinaryOperator, BoundExpression, BoundExpression, DataType)
@@ -22,6 +25,21 @@ indirect enum BoundExpression {
     case cast(BoundExpression, DataType)
     case caseWhen([(condition: BoundExpression, result: BoundExpression)], elseResult: BoundExpression?)
     case scalar(ScalarFunction, [BoundExpression])
+    case isDistinct(BoundExpression, BoundExpression, negated: Bool)
+    /// `IS [NOT] TRUE|FALSE|UNKNOWN` (`value` nil = UNKNOWN).
+    case isTruth(BoundExpression, value: Bool?, negated: Bool)
+    case subquery(SubqueryExpression)
+    /// Element-wise row comparison `(a, b) < (c, d)`.
+    case rowCompare(BinaryOperator, [BoundExpression], [BoundExpression])
+
+    /// Whether evaluation reads the row or an enclosing row (false for constants,
+    /// parameters and uncorrelated subqueries' inputs).
+    var isConstant: Bool {
+        switch self {
+        case .constant, .untypedConstant: true
+        default: false
+        }
+    }
 
     /// The value when the expression needs no row (constants only).
     var constantValue: Value? {
@@ -52,6 +70,35 @@ enum ScalarFunction: String {
 /// Aggregate functions, computed by the aggregation stage.
 enum AggregateFunction: String {
     case count, sum, avg, min, max
+    case stringAgg = "string_agg", arrayAgg = "array_agg", boolAnd = "bool_and", boolOr = "bool_or"
+
+    static func named(_ name: String) -> AggregateFunction? {
+        switch name {
+        case "every": .boolAnd
+        case "total": nil
+        default: AggregateFunction(rawValue: name)
+        }
+    }
+
+    func resultType(_ argument: DataType?, name: String, position: Int) throws(SQLError) -> DataType {
+        switch self {
+        case .count: return .bigint
+        case .avg, .sum:
+            if let argument, !argument.isNumeric {
+                throw SQLError(SQLState.undefinedFunction,
+                               "function \(name)(\(argument.description.lowercased())) does not exist", position: position)
+            }
+            return self == .avg || argument == .double ? .double : .bigint
+        case .min, .max: return argument ?? .text
+        case .stringAgg, .arrayAgg: return .text
+        case .boolAnd, .boolOr:
+            if let argument, argument != .boolean {
+                throw SQLError(SQLState.undefinedFunction,
+                               "function \(name)(\(argument.description.lowercased())) does not exist", position: position)
+            }
+            return .boolean
+        }
+    }
 }
 
 /// One aggregate call of a query, e.g. `count(DISTINCT x)`.
@@ -61,4 +108,82 @@ struct AggregateCall {
     var argument: BoundExpression?
     var distinct: Bool
     var resultType: DataType
+    /// The separator of string_agg.
+    var extra: BoundExpression?
+
+    var fingerprint: String {
+        "\(function.rawValue)(\(distinct ? "distinct " : "")\(argument?.fingerprint ?? "*")\(extra.map { "," + $0.fingerprint } ?? ""))"
+    }
+}
+
+extension BoundExpression {
+    /// A structural rendering used to match expressions (GROUP BY keys,
+    /// repeated aggregates, ORDER BY items already in the select list).
+    var fingerprint: String {
+        switch self {
+        case .constant(let v), .untypedConstant(let v): return "c(\(v.fingerprint))"
+        case .slot(let i): return "$\(i)"
+        case let .outerSlot(d, i): return "^\(d).\(i)"
+        case .negate(let e): return "-(\(e.fingerprint))"
+        case .not(let e): return "not(\(e.fingerprint))"
+        case let .arithmetic(op, l, r, _): return "(\(l.fingerprint)\(op.rawValue)\(r.fingerprint))"
+        case let .concat(l, r): return "(\(l.fingerprint)||\(r.fingerprint))"
+        case let .compare(op, l, r): return "(\(l.fingerprint)\(op.rawValue)\(r.fingerprint))"
+        case let .and(l, r): return "(\(l.fingerprint) and \(r.fingerprint))"
+        case let .or(l, r): return "(\(l.fingerprint) or \(r.fingerprint))"
+        case let .isNull(e, n): return "isnull\(n)(\(e.fingerprint))"
+        case let .like(e, p, n, c): return "like\(n)\(c)(\(e.fingerprint),\(p.fingerprint))"
+        case let .inList(e, items, n): return "in\(n)(\(e.fingerprint);\(items.map(\.fingerprint).joined(separator: ",")))"
+        case let .cast(e, t): return "cast(\(e.fingerprint) as \(t))"
+        case let .caseWhen(branches, e):
+            return "case(\(branches.map { $0.condition.fingerprint + "=>" + $0.result.fingerprint }.joined(separator: ";"))else \(e?.fingerprint ?? ""))"
+        case let .scalar(f, args): return "\(f.rawValue)(\(args.map(\.fingerprint).joined(separator: ",")))"
+        case let .isDistinct(l, r, n): return "distinct\(n)(\(l.fingerprint),\(r.fingerprint))"
+        case let .isTruth(e, v, n): return "is\(String(describing: v))\(n)(\(e.fingerprint))"
+        case .subquery(let s): return "subquery(\(ObjectIdentifier(s).hashValue))"
+        case let .rowCompare(op, l, r):
+            return "row(\(l.map(\.fingerprint).joined(separator: ","))\(op.rawValue)\(r.map(\.fingerprint).joined(separator: ",")))"
+        }
+    }
+
+    /// The input slots this expression reads, or nil when it contains a
+    /// correlated subquery (whose reads cannot be seen from here).
+    func slotsIfLocal() -> Set<Int>? {
+        var slots = Set<Int>()
+        func walk(_ e: BoundExpression) -> Bool {
+            switch e {
+            case .constant, .untypedConstant, .outerSlot: return true
+            case .slot(let i): slots.insert(i); return true
+            case .negate(let x), .not(let x), .isNull(let x, _), .cast(let x, _), .isTruth(let x, _, _): return walk(x)
+            case let .arithmetic(_, l, r, _), let .concat(l, r), let .compare(_, l, r), let .and(l, r), let .or(l, r),
+                 let .like(l, r, _, _), let .isDistinct(l, r, _):
+                return walk(l) && walk(r)
+            case let .inList(x, items, _): return walk(x) && items.allSatisfy(walk)
+            case let .caseWhen(branches, e):
+                return branches.allSatisfy { walk($0.condition) && walk($0.result) } && (e.map(walk) ?? true)
+            case let .scalar(_, args): return args.allSatisfy(walk)
+            case let .rowCompare(_, l, r): return l.allSatisfy(walk) && r.allSatisfy(walk)
+            case .subquery(let s):
+                guard !s.correlated else { return false }
+                switch s.kind {
+                case .scalar, .exists: return true
+                case .membership(let probe, _), .quantified(_, let probe, _): return walk(probe)
+                }
+            }
+        }
+        return walk(self) ? slots : nil
+    }
+}
+
+extension Value {
+    /// Distinguishes types, so 1 and '1' do not match.
+    var fingerprint: String {
+        switch self {
+        case .null: "null"
+        case .boolean(let b): "b\(b)"
+        case .integer(let i): "i\(i)"
+        case .double(let d): "d\(d)"
+        case .text(let s): "t\(s.debugDescription)"
+        }
+    }
 }

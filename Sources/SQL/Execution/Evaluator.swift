@@ -4,78 +4,108 @@ import Core
 /// semantics: three-valued logic, integer overflow (22003) and division by
 /// zero (22012) errors, integer division on integers.
 extension BoundExpression {
-    func evaluate(_ row: Row) throws(SQLError) -> Value {
+    func evaluate(_ row: Row, _ env: Environment) throws(SQLError) -> Value {
         switch self {
         case .constant(let v), .untypedConstant(let v):
             return v
         case .slot(let i):
             return row[i]
+        case let .outerSlot(depth, slot):
+            return env.outerValue(depth: depth, slot: slot)
+        case let .isDistinct(l, r, negated):
+            let a = try l.evaluate(row, env), b = try r.evaluate(row, env)
+            let distinct: Bool
+            if a.isNull || b.isNull { distinct = a.isNull != b.isNull } else { distinct = !(try Self.compare(.equal, a, b)) }
+            return .boolean(distinct != negated)
+        case let .isTruth(e, value, negated):
+            let t = try truth(e.evaluate(row, env))
+            return .boolean((t == value) != negated)
+        case .subquery(let subquery):
+            return try subquery.evaluate(row, env)
+        case let .rowCompare(op, left, right):
+            return try Self.compareRows(op, left, right, row, env)
         case .negate(let e):
-            switch try e.evaluate(row) {
-            case .null: return .null
-            case .integer(let i):
-                guard i != .min else { throw Casts.outOfRange(.bigint) }
-                return .integer(-i)
-            case .double(let d): return .double(-d)
-            case let other:
-                throw SQLError(SQLState.undefinedFunction, "operator does not exist: - \(Casts.typeName(other))")
-            }
+            return try Arithmetic.negate(e.evaluate(row, env))
         case .not(let e):
-            switch try e.evaluate(row) {
+            switch try e.evaluate(row, env) {
             case .null: return .null
             case .boolean(let b): return .boolean(!b)
             case let other: throw notBoolean(other)
             }
         case let .arithmetic(op, l, r, type):
-            return try Arithmetic.apply(op, try l.evaluate(row), try r.evaluate(row), type)
+            return try Arithmetic.apply(op, try l.evaluate(row, env), try r.evaluate(row, env), type)
         case let .concat(l, r):
-            let a = try l.evaluate(row), b = try r.evaluate(row)
+            let a = try l.evaluate(row, env), b = try r.evaluate(row, env)
             if a.isNull || b.isNull { return .null }
             return .text(a.description + b.description)
         case let .compare(op, l, r):
-            let a = try l.evaluate(row), b = try r.evaluate(row)
+            let a = try l.evaluate(row, env), b = try r.evaluate(row, env)
             if a.isNull || b.isNull { return .null }
             return .boolean(try Self.compare(op, a, b))
         case let .and(l, r):
-            let a = try truth(l.evaluate(row))
+            let a = try truth(l.evaluate(row, env))
             if a == false { return .boolean(false) }
-            let b = try truth(r.evaluate(row))
+            let b = try truth(r.evaluate(row, env))
             if b == false { return .boolean(false) }
             return (a == nil || b == nil) ? .null : .boolean(true)
         case let .or(l, r):
-            let a = try truth(l.evaluate(row))
+            let a = try truth(l.evaluate(row, env))
             if a == true { return .boolean(true) }
-            let b = try truth(r.evaluate(row))
+            let b = try truth(r.evaluate(row, env))
             if b == true { return .boolean(true) }
             return (a == nil || b == nil) ? .null : .boolean(false)
         case let .isNull(e, negated):
-            return .boolean(try e.evaluate(row).isNull != negated)
+            return .boolean(try e.evaluate(row, env).isNull != negated)
         case let .like(e, pattern, negated, caseInsensitive):
-            let text = try e.evaluate(row), p = try pattern.evaluate(row)
+            let text = try e.evaluate(row, env), p = try pattern.evaluate(row, env)
             guard case .text(let s) = text, case .text(let ps) = p else {
                 if text.isNull || p.isNull { return .null }
                 throw SQLError(SQLState.undefinedFunction, "operator does not exist: \(Casts.typeName(text)) ~~ \(Casts.typeName(p))")
             }
             return .boolean(LikePattern.matches(s, ps, caseInsensitive: caseInsensitive) != negated)
         case let .inList(e, items, negated):
-            let v = try e.evaluate(row)
+            let v = try e.evaluate(row, env)
             if v.isNull { return .null }
             var sawNull = false
             for item in items {
-                let candidate = try item.evaluate(row)
+                let candidate = try item.evaluate(row, env)
                 if candidate.isNull { sawNull = true; continue }
                 if try Self.compare(.equal, v, candidate) { return .boolean(!negated) }
             }
             return sawNull ? .null : .boolean(negated)
         case let .cast(e, type):
-            return try Casts.cast(e.evaluate(row), to: type, explicit: true)
+            return try Casts.cast(e.evaluate(row, env), to: type, explicit: true)
         case let .caseWhen(branches, elseResult):
-            for branch in branches where try truth(branch.condition.evaluate(row)) == true {
-                return try branch.result.evaluate(row)
+            for branch in branches where try truth(branch.condition.evaluate(row, env)) == true {
+                return try branch.result.evaluate(row, env)
             }
-            return try elseResult?.evaluate(row) ?? .null
+            return try elseResult?.evaluate(row, env) ?? .null
         case let .scalar(function, arguments):
-            return try ScalarFunctions.call(function, arguments, row)
+            return try ScalarFunctions.call(function, arguments, row, env)
+        }
+    }
+
+    /// `(a, b) op (c, d)`: equality element-wise; ordering lexicographic, as in PostgreSQL.
+    static func compareRows(_ op: BinaryOperator, _ left: [BoundExpression], _ right: [BoundExpression],
+                            _ row: Row, _ env: Environment) throws(SQLError) -> Value {
+        var sawNull = false
+        for (l, r) in zip(left, right) {
+            let a = try l.evaluate(row, env), b = try r.evaluate(row, env)
+            if a.isNull || b.isNull {
+                if op == .equal || op == .notEqual { sawNull = true; continue }
+                return .null
+            }
+            if try compare(.equal, a, b) { continue }
+            switch op {
+            case .equal: return .boolean(false)
+            case .notEqual: return .boolean(true)
+            default: return .boolean(try compare(op, a, b))
+            }
+        }
+        if sawNull { return .null }
+        switch op {
+        case .equal, .lessOrEqual, .greaterOrEqual: return .boolean(true)
+        default: return .boolean(false)
         }
     }
 
@@ -118,6 +148,18 @@ extension BoundExpression {
 
 /// Integer and floating-point arithmetic with PostgreSQL's overflow rules.
 enum Arithmetic {
+    static func negate(_ v: Value) throws(SQLError) -> Value {
+        switch v {
+        case .null: return .null
+        case .integer(let i):
+            guard i != .min else { throw Casts.outOfRange(.bigint) }
+            return .integer(-i)
+        case .double(let d): return .double(-d)
+        default:
+            throw SQLError(SQLState.undefinedFunction, "operator does not exist: - \(Casts.typeName(v))")
+        }
+    }
+
     static func apply(_ op: BinaryOperator, _ a: Value, _ b: Value, _ type: DataType) throws(SQLError) -> Value {
         switch (a, b) {
         case (.null, _), (_, .null):

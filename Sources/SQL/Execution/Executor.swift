@@ -7,8 +7,14 @@ public enum Executor {
                                context: ExecutionContext) throws(SQLError) -> StatementResult {
         try context.checkDeadline()
         switch statement {
-        case .select(let select):
-            return try SelectExecutor(data: data, context: context).run(select)
+        case .select(let query):
+            let planner = Planner(data: data, parameters: context.parameters)
+            let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
+            let rows = try PlanRunner(data: data, context: context).run(planned.plan)
+            return StatementResult(statementType: "SELECT", columns: planned.columns.map(\.name),
+                                   columnTypes: planned.columns.map(\.type), rows: rows)
+        case .explain(let inner, _):
+            return try explain(inner, on: data, context: context)
         case .insert(let insert):
             return try WriteExecutor(data: data, context: context).insert(insert)
         case .update(let update):
@@ -19,9 +25,36 @@ public enum Executor {
             return try SchemaExecutor(data: data, context: context).createTable(create)
         case .dropTable(let drop):
             return try SchemaExecutor(data: data, context: context).dropTable(drop)
+        case .createView(let view):
+            return try SchemaExecutor(data: data, context: context).createView(view)
+        case .dropView(let drop):
+            return try SchemaExecutor(data: data, context: context).dropView(drop)
+        case .createIndex(let index):
+            return try SchemaExecutor(data: data, context: context).createIndex(index)
+        case .dropIndex(let drop):
+            return try SchemaExecutor(data: data, context: context).dropIndex(drop)
+        case .alterTable(let alter):
+            return try SchemaExecutor(data: data, context: context).alterTable(alter)
+        case let .truncate(names, position):
+            return try WriteExecutor(data: data, context: context).truncate(names, position: position)
         default:
-            throw SQLError(SQLState.featureNotSupported, "\(statement.tag) is not supported yet")
+            throw SQLError(SQLState.featureNotSupported, "\(statement.tag) is handled by the session")
         }
+    }
+
+    /// EXPLAIN: the plan tree of a query, one operator per row.
+    static func explain(_ statement: Statement, on data: any SQLDataAccess,
+                        context: ExecutionContext) throws(SQLError) -> StatementResult {
+        let lines: [String]
+        switch statement {
+        case .select(let query):
+            let planner = Planner(data: data, parameters: context.parameters)
+            lines = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag()).plan.explain()
+        default:
+            lines = ["\(statement.tag) (runs as written)"]
+        }
+        return StatementResult(statementType: "EXPLAIN", columns: ["QUERY PLAN"], columnTypes: [.text],
+                               rows: lines.map { [.text($0)] })
     }
 
     static func table(_ name: String, in data: any SQLDataAccess, position: Int) throws(SQLError) -> TableSchema {
@@ -46,60 +79,3 @@ public enum Executor {
     }
 }
 
-/// CREATE TABLE and DROP TABLE.
-struct SchemaExecutor {
-    let data: any SQLDataAccess
-    let context: ExecutionContext
-
-    func createTable(_ create: CreateTable) throws(SQLError) -> StatementResult {
-        let result = StatementResult(statementType: "CREATE TABLE")
-        if data.table(named: create.name) != nil {
-            if create.ifNotExists { return result }
-            throw SQLError(SQLState.duplicateTable, "relation \"\(create.name)\" already exists", position: create.position)
-        }
-        var columns: [ColumnSchema] = []
-        var primaryKey: [Int] = []
-        for definition in create.columns {
-            if columns.contains(where: { $0.name == definition.name }) {
-                throw SQLError(SQLState.duplicateColumn, "column \"\(definition.name)\" specified more than once",
-                               position: definition.position)
-            }
-            var column = ColumnSchema(name: definition.name, type: definition.type,
-                                      notNull: definition.notNull || definition.primaryKey)
-            if let e = definition.defaultValue {
-                let (bound, _) = try Binder(columns: [], parameters: context.parameters).bind(e)
-                column.defaultValue = try Casts.cast(bound.evaluate([]), to: definition.type)
-            }
-            if definition.primaryKey { primaryKey.append(columns.count) }
-            columns.append(column)
-        }
-        if let tableKey = create.primaryKey {
-            if !primaryKey.isEmpty {
-                throw SQLError(SQLState.invalidTableDefinition,
-                               "multiple primary keys for table \"\(create.name)\" are not allowed", position: create.position)
-            }
-            for name in tableKey {
-                guard let i = columns.firstIndex(where: { $0.name == name }) else {
-                    throw SQLError(SQLState.undefinedColumn, "column \"\(name)\" named in key does not exist",
-                                   position: create.position)
-                }
-                columns[i].notNull = true
-                primaryKey.append(i)
-            }
-        }
-        let schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: primaryKey)
-        _ = try Executor.storage { try data.createTable(schema) }
-        return result
-    }
-
-    func dropTable(_ drop: DropTable) throws(SQLError) -> StatementResult {
-        for name in drop.names {
-            guard data.table(named: name) != nil else {
-                if drop.ifExists { continue }
-                throw SQLError(SQLState.undefinedTable, "table \"\(name)\" does not exist", position: drop.position)
-            }
-            try Executor.storage { try data.dropTable(named: name) }
-        }
-        return StatementResult(statementType: "DROP TABLE")
-    }
-}

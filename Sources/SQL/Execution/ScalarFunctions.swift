@@ -51,25 +51,25 @@ enum ScalarFunctions {
         return known.first
     }
 
-    static func call(_ function: ScalarFunction, _ arguments: [BoundExpression], _ row: Row) throws(SQLError) -> Value {
+    static func call(_ function: ScalarFunction, _ arguments: [BoundExpression], _ row: Row, _ env: Environment) throws(SQLError) -> Value {
         switch function {
         case .coalesce:
             for argument in arguments {
-                let v = try argument.evaluate(row)
+                let v = try argument.evaluate(row, env)
                 if !v.isNull { return v }
             }
             return .null
         case .concat:
             var text = ""
             for argument in arguments {
-                let v = try argument.evaluate(row)
+                let v = try argument.evaluate(row, env)
                 if !v.isNull { text += v.description }
             }
             return .text(text)
         case .greatest, .least:
             var best: Value = .null
             for argument in arguments {
-                let v = try argument.evaluate(row)
+                let v = try argument.evaluate(row, env)
                 if v.isNull { continue }
                 if best.isNull { best = v; continue }
                 let order = Value.order(v, best)
@@ -78,7 +78,7 @@ enum ScalarFunctions {
             return best
         default:
             var values: [Value] = []
-            for argument in arguments { values.append(try argument.evaluate(row)) }
+            for argument in arguments { values.append(try argument.evaluate(row, env)) }
             if function == .nullif {
                 if values[0].isNull || values[1].isNull { return values[0] }
                 return try BoundExpression.compare(.equal, values[0], values[1]) ? .null : values[0]

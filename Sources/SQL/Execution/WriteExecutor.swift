@@ -1,36 +1,78 @@
 import Core
 
-/// INSERT, UPDATE and DELETE, with RETURNING. Values are converted to the
-/// column types (assignment casts) and NOT NULL is enforced before storage
-/// sees a row; primary-key uniqueness is enforced by storage.
+/// INSERT, UPDATE, DELETE and TRUNCATE, with RETURNING and ON CONFLICT.
+/// Values are converted to the column types (assignment casts), NOT NULL
+/// and UNIQUE are enforced before storage sees a row; primary-key
+/// uniqueness is enforced by storage.
 struct WriteExecutor {
     let data: any SQLDataAccess
     let context: ExecutionContext
 
+    private func environment() -> Environment { Environment(runner: PlanRunner(data: data, context: context)) }
+    private func planner() -> Planner { Planner(data: data, parameters: context.parameters) }
+
     func insert(_ insert: Insert) throws(SQLError) -> StatementResult {
-        let table = try Executor.table(insert.table, in: data, position: insert.position)
+        let table = try writableTable(insert.table, position: insert.position)
         let targets = try targetColumns(insert, table)
-        let binder = Binder(columns: [], parameters: context.parameters)
-        var written: [Row] = []
-        guard case .values(let tuples) = insert.source else {
-            throw SQLError(SQLState.featureNotSupported, "INSERT … SELECT is not supported yet", position: insert.position)
-        }
-        for tuple in tuples {
-            guard tuple.count == targets.count else {
-                let message = tuple.count > targets.count ? "INSERT has more expressions than target columns"
-                                                          : "INSERT has more target columns than expressions"
-                throw SQLError(SQLState.syntaxError, message, position: tuple.first?.position ?? insert.position)
+        let env = environment()
+        let planner = planner()
+        let binder = Binder(columns: [], parameters: context.parameters, planner: planner)
+        var incoming: [[Value?]] = []
+        switch insert.source {
+        case .defaultValues:
+            incoming = [[]]
+        case .values(let tuples):
+            for tuple in tuples {
+                guard tuple.count == targets.count else {
+                    let message = tuple.count > targets.count ? "INSERT has more expressions than target columns"
+                                                              : "INSERT has more target columns than expressions"
+                    throw SQLError(SQLState.syntaxError, message, position: tuple.first?.position ?? insert.position)
+                }
+                var values: [Value?] = []
+                for e in tuple {
+                    if case .defaultValue = e { values.append(nil); continue }
+                    values.append(try binder.bind(e).0.evaluate([], env))
+                }
+                incoming.append(values)
             }
+        case .query(let query):
+            let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
+            guard planned.columns.count == targets.count else {
+                throw SQLError(SQLState.syntaxError, planned.columns.count > targets.count
+                               ? "INSERT has more expressions than target columns" : "INSERT has more target columns than expressions",
+                               position: insert.position)
+            }
+            incoming = try PlanRunner(data: data, context: context).run(planned.plan, env).map { $0.map { Optional($0) } }
+        }
+        var written: [Row] = []
+        for values in incoming {
             var row = table.columns.map { $0.defaultValue ?? .null }
-            for (target, e) in zip(targets, tuple) {
-                let value = try binder.bind(e).0.evaluate([])
-                row[target] = try assign(value, to: table.columns[target], position: e.position)
+            for (target, value) in zip(targets, values) {
+                guard let value else { continue }
+                row[target] = try assign(value, to: table.columns[target], position: insert.position)
             }
             try checkNotNull(row, table)
+            if let onConflict = insert.onConflict,
+               let existing = try conflictingRow(row, table, onConflict, position: insert.position) {
+                if case let .doUpdate(assignments, whereClause) = onConflict.action,
+                   let updated = try conflictUpdate(existing, excluded: row, table, assignments, whereClause, env) {
+                    written.append(updated)
+                }
+                continue
+            }
+            try UniqueConstraints.check(row, key: nil, table: table, data: data)
             _ = try Executor.storage { try data.insert(table, row: row) }
             written.append(row)
         }
-        return try finish("INSERT", table, written, insert.returning)
+        return try finish("INSERT", table, label: table.name, written, insert.returning)
+    }
+
+    private func writableTable(_ name: String, position: Int) throws(SQLError) -> TableSchema {
+        let table = try Executor.table(name, in: data, position: position)
+        if table.isView {
+            throw SQLError("55000", "cannot change view \"\(name)\": views are read-only", position: position)
+        }
+        return table
     }
 
     private func targetColumns(_ insert: Insert, _ table: TableSchema) throws(SQLError) -> [Int] {
@@ -49,64 +91,137 @@ struct WriteExecutor {
         return targets
     }
 
+    /// The existing row `row` collides with on the ON CONFLICT target (the
+    /// primary key, or the unique index over exactly the named columns).
+    private func conflictingRow(_ row: Row, _ table: TableSchema, _ onConflict: OnConflict,
+                                position: Int) throws(SQLError) -> (RowKey, Row)? {
+        let targetColumns = try onConflict.columns.map { (name) throws(SQLError) -> Int in
+            guard let i = table.columnIndex(name) else {
+                throw SQLError(SQLState.undefinedColumn, "column \"\(name)\" does not exist", position: position)
+            }
+            return i
+        }
+        let matchesKey = targetColumns.isEmpty || Set(targetColumns) == Set(table.primaryKey)
+        if matchesKey, let key = table.primaryKeyOf(row), let existing = data.get(table, key: key) {
+            return (key, existing)
+        }
+        let candidates = table.indexes.filter { $0.unique && (targetColumns.isEmpty || Set($0.columns) == Set(targetColumns)) }
+        if !matchesKey && candidates.isEmpty {
+            throw SQLError("42P10", "there is no unique or exclusion constraint matching the ON CONFLICT specification", position: position)
+        }
+        for index in candidates {
+            let values = index.columns.map { SubqueryExpression.normalize(row[$0]) }
+            if values.contains(where: \.isNull) { continue }
+            for (key, other) in data.scan(table) where index.columns.map({ SubqueryExpression.normalize(other[$0]) }) == values {
+                return (key, other)
+            }
+        }
+        return nil
+    }
+
+    /// DO UPDATE SET … with `excluded` naming the row that was proposed.
+    private func conflictUpdate(_ existing: (RowKey, Row), excluded: Row, _ table: TableSchema, _ assignments: [Assignment],
+                                _ whereClause: Expression?, _ env: Environment) throws(SQLError) -> Row? {
+        let columns = scope(table, label: table.name) + scope(table, label: "excluded")
+        let binder = Binder(columns: columns, parameters: context.parameters, planner: planner())
+        let combined = existing.1 + excluded
+        if let whereClause {
+            let (b, t) = try binder.bind(whereClause)
+            let predicate = try binder.expectBoolean(b, t, whereClause.position)
+            if try predicate.truth(predicate.evaluate(combined, env)) != true { return nil }
+        }
+        var newRow = existing.1
+        for assignment in assignments {
+            guard let i = table.columnIndex(assignment.column) else {
+                throw SQLError(SQLState.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist",
+                               position: assignment.position)
+            }
+            if case .defaultValue = assignment.value { newRow[i] = table.columns[i].defaultValue ?? .null; continue }
+            let value = try binder.bind(assignment.value).0.evaluate(combined, env)
+            newRow[i] = try assign(value, to: table.columns[i], position: assignment.position)
+        }
+        try checkNotNull(newRow, table)
+        try UniqueConstraints.check(newRow, key: existing.0, table: table, data: data)
+        try Executor.storage { try data.update(table, key: existing.0, row: newRow) }
+        return newRow
+    }
+
     func update(_ update: Update) throws(SQLError) -> StatementResult {
-        let table = try Executor.table(update.table, in: data, position: update.position)
-        let binder = Binder(columns: scope(table), parameters: context.parameters)
-        var assignments: [(Int, BoundExpression, Int)] = []
+        guard update.from.isEmpty else {
+            throw SQLError(SQLState.featureNotSupported, "UPDATE … FROM is not supported yet", position: update.position)
+        }
+        let table = try writableTable(update.table, position: update.position)
+        let label = update.alias ?? table.name
+        let binder = Binder(columns: scope(table, label: label), parameters: context.parameters, planner: planner())
+        var assignments: [(Int, BoundExpression?, Int)] = []
         for assignment in update.assignments {
             guard let i = table.columnIndex(assignment.column) else {
                 throw SQLError(SQLState.undefinedColumn,
                                "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist",
                                position: assignment.position)
             }
+            if case .defaultValue = assignment.value { assignments.append((i, nil, assignment.position)); continue }
             assignments.append((i, try binder.bind(assignment.value).0, assignment.value.position))
         }
+        let env = environment()
         var written: [Row] = []
-        for (key, row) in try matching(table, update.whereClause, binder) {
+        for (key, row) in try matching(table, label: label, update.whereClause, binder, env) {
             var newRow = row
             for (i, e, position) in assignments {
-                newRow[i] = try assign(try e.evaluate(row), to: table.columns[i], position: position)
+                let value = try e?.evaluate(row, env) ?? table.columns[i].defaultValue ?? .null
+                newRow[i] = try assign(value, to: table.columns[i], position: position)
             }
             try checkNotNull(newRow, table)
+            try UniqueConstraints.check(newRow, key: key, table: table, data: data)
             try Executor.storage { try data.update(table, key: key, row: newRow) }
             written.append(newRow)
         }
-        return try finish("UPDATE", table, written, update.returning)
+        return try finish("UPDATE", table, label: label, written, update.returning)
     }
 
     func delete(_ delete: Delete) throws(SQLError) -> StatementResult {
-        let table = try Executor.table(delete.table, in: data, position: delete.position)
-        let binder = Binder(columns: scope(table), parameters: context.parameters)
+        let table = try writableTable(delete.table, position: delete.position)
+        let label = delete.alias ?? table.name
+        let binder = Binder(columns: scope(table, label: label), parameters: context.parameters, planner: planner())
         var removed: [Row] = []
-        for (key, row) in try matching(table, delete.whereClause, binder) {
+        for (key, row) in try matching(table, label: label, delete.whereClause, binder, environment()) {
             try Executor.storage { try data.delete(table, key: key) }
             removed.append(row)
         }
-        return try finish("DELETE", table, removed, delete.returning)
+        return try finish("DELETE", table, label: label, removed, delete.returning)
     }
 
-    private func scope(_ table: TableSchema) -> [ScopeColumn] {
-        table.columns.map { ScopeColumn(table: table.name, name: $0.name, type: $0.type) }
+    func truncate(_ names: [String], position: Int) throws(SQLError) -> StatementResult {
+        for name in names {
+            let table = try writableTable(name, position: position)
+            for (key, _) in data.scan(table) { try Executor.storage { try data.delete(table, key: key) } }
+        }
+        return StatementResult(statementType: "TRUNCATE TABLE")
+    }
+
+    private func scope(_ table: TableSchema, label: String) -> [ScopeColumn] {
+        table.columns.map { ScopeColumn(table: label, name: $0.name, type: $0.type) }
     }
 
     /// The rows a WHERE clause selects, read before any of them is changed.
-    private func matching(_ table: TableSchema, _ clause: Expression?, _ binder: Binder) throws(SQLError) -> [(RowKey, Row)] {
+    private func matching(_ table: TableSchema, label: String, _ clause: Expression?, _ binder: Binder,
+                          _ env: Environment) throws(SQLError) -> [(RowKey, Row)] {
         let filter = try clause.map { (e) throws(SQLError) in
             let (b, t) = try binder.bind(e)
             return try binder.expectBoolean(b, t, e.position)
         }
         var candidates: [(RowKey, Row)] = []
-        switch KeyLookupPlanner.source(for: table, where: clause, parameters: context.parameters) {
-        case let .keyLookup(_, keys):
+        let constants = Binder(columns: [], parameters: context.parameters, planner: binder.planner)
+        if let keys = KeyLookupPlanner.rowKeys(for: table, where: clause, binder: constants, env: env) {
             for key in Set(keys) { if let row = data.get(table, key: key) { candidates.append((key, row)) } }
-        default:
+        } else {
             candidates = data.scan(table).map { ($0.key, $0.row) }
         }
         guard let filter else { return candidates }
         var result: [(RowKey, Row)] = []
         for (n, candidate) in candidates.enumerated() {
             if n & 1023 == 1023 { try context.checkDeadline() }
-            if try filter.truth(filter.evaluate(candidate.1)) == true { result.append(candidate) }
+            if try filter.truth(filter.evaluate(candidate.1, env)) == true { result.append(candidate) }
         }
         return result
     }
@@ -130,18 +245,31 @@ struct WriteExecutor {
         }
     }
 
-    private func finish(_ tag: String, _ table: TableSchema, _ rows: [Row], _ returning: [SelectItem]?) throws(SQLError) -> StatementResult {
+    private func finish(_ tag: String, _ table: TableSchema, label: String, _ rows: [Row],
+                        _ returning: [SelectItem]?) throws(SQLError) -> StatementResult {
         guard let returning else { return StatementResult(statementType: tag, affectedRows: rows.count) }
-        let scope = self.scope(table)
-        let binder = Binder(columns: scope, parameters: context.parameters)
-        let projection = try Projection.bind(Select(items: returning, position: 0), binder: binder, scope: scope)
+        let planner = planner()
+        let select = Select(items: returning, from: [], position: 0)
+        let columns = scope(table, label: label)
+        let binder = Binder(columns: columns, parameters: context.parameters, planner: planner)
+        var expressions: [BoundExpression] = []
+        var names: [String] = [], types: [DataType] = []
+        for item in select.items {
+            switch item {
+            case .wildcard:
+                for (i, c) in table.columns.enumerated() { expressions.append(.slot(i)); names.append(c.name); types.append(c.type) }
+            case let .expression(e, alias):
+                let (b, t) = try binder.bind(e)
+                expressions.append(b); names.append(alias ?? Planner.derivedName(e)); types.append(t ?? .text)
+            }
+        }
+        let env = environment()
         var output: [Row] = []
         for row in rows {
             var out: Row = []
-            for e in projection.expressions { out.append(try e.evaluate(row)) }
+            for e in expressions { out.append(try e.evaluate(row, env)) }
             output.append(out)
         }
-        return StatementResult(statementType: tag, columns: projection.names, columnTypes: projection.types,
-                               rows: output, affectedRows: rows.count)
+        return StatementResult(statementType: tag, columns: names, columnTypes: types, rows: output, affectedRows: rows.count)
     }
 }

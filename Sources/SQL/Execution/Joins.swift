@@ -1,0 +1,142 @@
+import Core
+
+/// Join algorithms. Rows are `left ++ right`; the NULL-extended side of an
+/// outer join is filled with NULLs of the other input's width.
+enum Joins {
+    static func nestedLoop(_ left: [Row], _ right: [Row], _ kind: JoinKind, _ condition: BoundExpression?,
+                           _ leftWidth: Int, _ rightWidth: Int, _ env: Environment,
+                           _ context: ExecutionContext) throws(SQLError) -> [Row] {
+        var out: [Row] = []
+        var rightMatched = [Bool](repeating: false, count: kind == .right || kind == .full ? right.count : 0)
+        let leftNulls = Row(repeating: .null, count: leftWidth), rightNulls = Row(repeating: .null, count: rightWidth)
+        for (n, l) in left.enumerated() {
+            if n & 255 == 255 { try context.checkDeadline() }
+            var matched = false
+            for (j, r) in right.enumerated() {
+                let combined = l + r
+                if let condition, try condition.truth(condition.evaluate(combined, env)) != true { continue }
+                matched = true
+                if !rightMatched.isEmpty { rightMatched[j] = true }
+                out.append(combined)
+            }
+            if !matched && (kind == .left || kind == .full) { out.append(l + rightNulls) }
+        }
+        for (j, r) in right.enumerated() where !rightMatched.isEmpty && !rightMatched[j] { out.append(leftNulls + r) }
+        return out
+    }
+
+    /// Equi-join: builds a hash table on the right input's keys, probes with
+    /// the left. NULL keys never match (SQL equality).
+    static func hash(_ left: [Row], _ right: [Row], _ kind: JoinKind, _ leftKeys: [BoundExpression],
+                     _ rightKeys: [BoundExpression], _ residual: BoundExpression?, _ leftWidth: Int, _ rightWidth: Int,
+                     _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
+        var table: [[Value]: [Int]] = [:]
+        table.reserveCapacity(right.count)
+        for (j, r) in right.enumerated() {
+            guard let key = try joinKey(r, rightKeys, env) else { continue }
+            table[key, default: []].append(j)
+        }
+        var out: [Row] = []
+        var rightMatched = [Bool](repeating: false, count: kind == .right || kind == .full ? right.count : 0)
+        let leftNulls = Row(repeating: .null, count: leftWidth), rightNulls = Row(repeating: .null, count: rightWidth)
+        for (n, l) in left.enumerated() {
+            if n & 4095 == 4095 { try context.checkDeadline() }
+            var matched = false
+            if let key = try joinKey(l, leftKeys, env), let candidates = table[key] {
+                for j in candidates {
+                    let combined = l + right[j]
+                    if let residual, try residual.truth(residual.evaluate(combined, env)) != true { continue }
+                    matched = true
+                    if !rightMatched.isEmpty { rightMatched[j] = true }
+                    out.append(combined)
+                }
+            }
+            if !matched && (kind == .left || kind == .full) { out.append(l + rightNulls) }
+        }
+        for (j, r) in right.enumerated() where !rightMatched.isEmpty && !rightMatched[j] { out.append(leftNulls + r) }
+        return out
+    }
+
+    static func semi(_ left: [Row], _ right: [Row], _ leftKeys: [BoundExpression], _ rightKeys: [BoundExpression],
+                     _ anti: Bool, _ env: Environment) throws(SQLError) -> [Row] {
+        var keys = Set<[Value]>()
+        for r in right { if let key = try joinKey(r, rightKeys, env) { keys.insert(key) } }
+        var out: [Row] = []
+        for l in left {
+            let found = try joinKey(l, leftKeys, env).map { keys.contains($0) } ?? false
+            if found != anti { out.append(l) }
+        }
+        return out
+    }
+
+    /// The key values, numbers normalized so 1 and 1.0 meet; nil when any is NULL.
+    static func joinKey(_ row: Row, _ keys: [BoundExpression], _ env: Environment) throws(SQLError) -> [Value]? {
+        var key: [Value] = []
+        key.reserveCapacity(keys.count)
+        for e in keys {
+            let v = try e.evaluate(row, env)
+            if v.isNull { return nil }
+            key.append(SubqueryExpression.normalize(v))
+        }
+        return key
+    }
+}
+
+enum Sorting {
+    /// Stable sort; NULLs last ascending and first descending unless NULLS FIRST/LAST says otherwise.
+    static func sort(_ rows: [Row], _ keys: [PlanSortKey], _ env: Environment) throws(SQLError) -> [Row] {
+        let decorated = try decorate(rows, keys, env)
+        return decorated.sorted { less($0, $1, keys) }.map(\.row)
+    }
+
+    /// The first `keep` rows in sort order, using a bounded buffer.
+    static func topN(_ rows: [Row], _ keys: [PlanSortKey], keep: Int, _ env: Environment) throws(SQLError) -> [Row] {
+        if keep >= rows.count / 2 { return try sort(rows, keys, env) }
+        var best: [(key: [Value], index: Int, row: Row)] = []
+        best.reserveCapacity(keep + 1)
+        for (i, row) in rows.enumerated() {
+            var key: [Value] = []
+            for k in keys { key.append(try k.expression.evaluate(row, env)) }
+            let item = (key: key, index: i, row: row)
+            if best.count == keep, let last = best.last, !less(item, last, keys) { continue }
+            var lo = 0, hi = best.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if less(item, best[mid], keys) { hi = mid } else { lo = mid + 1 }
+            }
+            best.insert(item, at: lo)
+            if best.count > keep { best.removeLast() }
+        }
+        return best.map(\.row)
+    }
+
+    private static func decorate(_ rows: [Row], _ keys: [PlanSortKey], _ env: Environment) throws(SQLError) -> [(key: [Value], index: Int, row: Row)] {
+        var out: [(key: [Value], index: Int, row: Row)] = []
+        out.reserveCapacity(rows.count)
+        for (i, row) in rows.enumerated() {
+            var key: [Value] = []
+            key.reserveCapacity(keys.count)
+            for k in keys { key.append(try k.expression.evaluate(row, env)) }
+            out.append((key, i, row))
+        }
+        return out
+    }
+
+    static func less(_ a: (key: [Value], index: Int, row: Row), _ b: (key: [Value], index: Int, row: Row), _ keys: [PlanSortKey]) -> Bool {
+        for (i, k) in keys.enumerated() {
+            let c = compare(a.key[i], b.key[i], k)
+            if c != 0 { return c < 0 }
+        }
+        return a.index < b.index
+    }
+
+    static func compare(_ x: Value, _ y: Value, _ key: PlanSortKey) -> Int {
+        if x.isNull || y.isNull {
+            if x.isNull && y.isNull { return 0 }
+            let nullsFirst = key.nullsFirst ?? key.descending
+            return x.isNull == nullsFirst ? -1 : 1
+        }
+        let c = Value.order(x, y)
+        return key.descending ? -c : c
+    }
+}

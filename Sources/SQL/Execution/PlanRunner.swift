@@ -1,0 +1,191 @@
+import Core
+
+/// Executes plans against a transaction. Every operator materializes its
+/// output as an array of rows; joins hash the smaller-is-right input.
+final class PlanRunner {
+    let data: any SQLDataAccess
+    let context: ExecutionContext
+
+    init(data: any SQLDataAccess, context: ExecutionContext) {
+        self.data = data; self.context = context
+    }
+
+    func run(_ plan: Plan) throws(SQLError) -> [Row] {
+        try run(plan, Environment(runner: self))
+    }
+
+    func run(_ plan: Plan, _ env: Environment) throws(SQLError) -> [Row] {
+        switch plan {
+        case .values(let rows):
+            var out: [Row] = []
+            out.reserveCapacity(rows.count)
+            for row in rows {
+                var values: Row = []
+                for e in row { values.append(try e.evaluate([], env)) }
+                out.append(values)
+            }
+            return out
+        case .scan(let table):
+            let entries = data.scan(table)
+            if entries.count > 4096 { try context.checkDeadline() }
+            return entries.map(\.row)
+        case let .keyLookup(table, keys):
+            var out: [Row] = []
+            var seen = Set<RowKey>()
+            for keyExpressions in keys {
+                var values: [Value] = []
+                for (i, e) in keyExpressions.enumerated() {
+                    let v = try e.evaluate([], env)
+                    guard let exact = KeyLookupPlanner.exact(v, table.columns[table.primaryKey[i]].type) else { values = []; break }
+                    values.append(exact)
+                }
+                guard !values.isEmpty else { continue }
+                let key = RowKey(values)
+                if seen.insert(key).inserted, let row = data.get(table, key: key) { out.append(row) }
+            }
+            return out
+        case .commonTable(let table):
+            if let rows = table.rows { return rows }
+            guard let plan = table.plan else { return [] }
+            let rows = try run(plan, env)
+            table.rows = rows
+            return rows
+        case .recursiveWorkingSet(let table):
+            return table.rows ?? []
+        case let .filter(input, predicate):
+            let rows = try run(input, env)
+            var kept: [Row] = []
+            for (n, row) in rows.enumerated() {
+                if n & 4095 == 4095 { try context.checkDeadline() }
+                if try predicate.truth(predicate.evaluate(row, env)) == true { kept.append(row) }
+            }
+            return kept
+        case let .project(input, expressions):
+            let rows = try run(input, env)
+            var out: [Row] = []
+            out.reserveCapacity(rows.count)
+            for row in rows {
+                var values: Row = []
+                values.reserveCapacity(expressions.count)
+                for e in expressions { values.append(try e.evaluate(row, env)) }
+                out.append(values)
+            }
+            return out
+        case let .nestedLoopJoin(left, right, kind, condition, leftWidth, rightWidth):
+            return try Joins.nestedLoop(try run(left, env), try run(right, env), kind, condition,
+                                        leftWidth, rightWidth, env, context)
+        case let .hashJoin(left, right, kind, leftKeys, rightKeys, residual, leftWidth, rightWidth):
+            return try Joins.hash(try run(left, env), try run(right, env), kind, leftKeys, rightKeys, residual,
+                                  leftWidth, rightWidth, env, context)
+        case let .semiJoin(left, right, leftKeys, rightKeys, anti):
+            return try Joins.semi(try run(left, env), try run(right, env), leftKeys, rightKeys, anti, env)
+        case let .aggregate(input, keys, calls):
+            return try Aggregation.run(try run(input, env), keys: keys, calls: calls, env: env, context: context)
+        case let .window(input, calls):
+            return try Windows.run(try run(input, env), calls, env)
+        case let .distinct(input, on):
+            return try Self.distinct(try run(input, env), on: on, env)
+        case let .sort(input, keys):
+            return try Sorting.sort(try run(input, env), keys, env)
+        case let .topN(input, keys, count, offset):
+            let n = try Self.count(count, env, what: "LIMIT", state: "2201W") ?? Int.max
+            let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
+            let rows = try Sorting.topN(try run(input, env), keys, keep: n.addingReportingOverflow(skip).overflow ? Int.max : n + skip, env)
+            return Array(rows.dropFirst(skip).prefix(n))
+        case let .limit(input, count, offset):
+            let n = try count.flatMap { (e) throws(SQLError) in try Self.count(e, env, what: "LIMIT", state: "2201W") }
+            let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
+            let rows = try run(input, env)
+            if skip == 0 && (n == nil || n! >= rows.count) { return rows }
+            return Array(rows.dropFirst(skip).prefix(n ?? Int.max))
+        case let .setOperation(op, all, left, right):
+            return SetOperations.apply(op, all: all, try run(left, env), try run(right, env))
+        case let .recursiveUnion(anchor, recursive, all, table):
+            return try recursiveUnion(anchor, recursive, all, table, env)
+        case let .truncate(input, width):
+            return try run(input, env).map { $0.count > width ? Array($0.prefix(width)) : $0 }
+        case let .generated(_, produce):
+            return try produce(env)
+        }
+    }
+
+    /// WITH RECURSIVE: iterate the recursive term over the rows the previous
+    /// round produced until a round adds nothing (UNION drops duplicates).
+    private func recursiveUnion(_ anchor: Plan, _ recursive: Plan, _ all: Bool, _ table: CommonTableResult,
+                                _ env: Environment) throws(SQLError) -> [Row] {
+        var result = try run(anchor, env)
+        var seen = Set<Row>()
+        if !all { result = result.filter { seen.insert($0).inserted } }
+        var working = result
+        var rounds = 0
+        while !working.isEmpty {
+            rounds += 1
+            try context.checkDeadline()
+            if rounds > 1_000_000 || result.count > 50_000_000 {
+                throw SQLError("54000", "recursive query \"\(table.name)\" did not terminate")
+            }
+            table.rows = working
+            var next = try run(recursive, env)
+            if !all { next = next.filter { seen.insert($0).inserted } }
+            result.append(contentsOf: next)
+            working = next
+        }
+        table.rows = nil
+        return result
+    }
+
+    static func distinct(_ rows: [Row], on: [BoundExpression]?, _ env: Environment) throws(SQLError) -> [Row] {
+        guard let on else {
+            var seen = Set<Row>()
+            return rows.filter { seen.insert($0).inserted }
+        }
+        var seen = Set<Row>()
+        var out: [Row] = []
+        for row in rows {
+            var key: Row = []
+            for e in on { key.append(try e.evaluate(row, env)) }
+            if seen.insert(key).inserted { out.append(row) }
+        }
+        return out
+    }
+
+    /// Evaluates a LIMIT/OFFSET expression to a non-negative count (nil for NULL = no limit).
+    static func count(_ e: BoundExpression, _ env: Environment, what: String, state: String) throws(SQLError) -> Int? {
+        let value = try Casts.cast(e.evaluate([], env), to: .bigint)
+        guard case .integer(let n) = value else { return nil }
+        guard n >= 0 else { throw SQLError(state, "\(what) must not be negative") }
+        return Int(clamping: n)
+    }
+}
+
+enum SetOperations {
+    /// UNION/INTERSECT/EXCEPT with SQL's duplicate rules: without ALL the
+    /// result is a set; with ALL, INTERSECT keeps min(m, n) copies and
+    /// EXCEPT keeps max(m - n, 0).
+    static func apply(_ op: SetOperator, all: Bool, _ left: [Row], _ right: [Row]) -> [Row] {
+        switch (op, all) {
+        case (.union, true):
+            return left + right
+        case (.union, false):
+            var seen = Set<Row>()
+            return (left + right).filter { seen.insert($0).inserted }
+        case (.intersect, _), (.except, _):
+            var counts: [Row: Int] = [:]
+            for row in right { counts[row, default: 0] += 1 }
+            var emitted = Set<Row>()
+            var out: [Row] = []
+            for row in left {
+                let inRight = counts[row, default: 0] > 0
+                if all {
+                    if op == .intersect, inRight { counts[row]! -= 1; out.append(row) }
+                    if op == .except {
+                        if inRight { counts[row]! -= 1 } else { out.append(row) }
+                    }
+                } else if (op == .intersect) == inRight, emitted.insert(row).inserted {
+                    out.append(row)
+                }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Core
+
+extension Planner {
+    /// A planned FROM item: its plan and the columns it contributes.
+    struct Relation {
+        var plan: Plan
+        var columns: [ScopeColumn]
+        /// The base table when the plan is a plain scan (so lookups by key can replace it).
+        var table: TableSchema?
+        var label: String?
+    }
+
+    func planFromItem(_ item: FromItem, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Relation {
+        switch item {
+        case .table(let reference):
+            return try planTableReference(reference, outer: outer, correlation: correlation)
+        case let .subquery(query, alias, columnAliases, _):
+            let planned = try planQuery(query, outer: outer, correlation: correlation)
+            return Relation(plan: planned.plan, columns: Self.rename(planned.columns, columnAliases, table: alias), label: alias)
+        case let .function(name, arguments, alias, position):
+            let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
+            let (plan, columns) = try TableFunctions.plan(name, arguments, binder: binder, position: position)
+            let label = alias ?? name
+            return Relation(plan: plan, columns: Self.rename(columns, alias == nil ? nil : columns.count == 1 && alias != nil ? [alias!] : nil, table: label), label: label)
+        case let .join(left, right, kind, condition, position):
+            let l = try planFromItem(left, outer: outer, correlation: correlation)
+            let r = try planFromItem(right, outer: outer, correlation: correlation)
+            return try join(l, r, kind, condition, position: position, outer: outer, correlation: correlation)
+        }
+    }
+
+    private func planTableReference(_ reference: TableReference, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Relation {
+        let label = reference.alias ?? reference.name
+        if let cte = commonTable(named: reference.name) {
+            let plan: Plan = cte.plan == nil ? .recursiveWorkingSet(cte) : .commonTable(cte)
+            return Relation(plan: plan, columns: Self.rename(cte.columns, reference.columnAliases, table: label), label: label)
+        }
+        if let system = try SystemCatalog.plan(reference.name, data: data) {
+            return Relation(plan: system.plan, columns: Self.rename(system.columns, reference.columnAliases, table: label), label: label)
+        }
+        let table = try Executor.table(reference.name, in: data, position: reference.position)
+        if let text = table.viewQuery {
+            let planned = try planView(table, text, position: reference.position)
+            return Relation(plan: planned.plan, columns: Self.rename(planned.columns, reference.columnAliases, table: label), label: label)
+        }
+        let columns = table.columns.map { ScopeColumn(table: label, name: $0.name, type: $0.type) }
+        return Relation(plan: .scan(table), columns: Self.rename(columns, reference.columnAliases, table: label),
+                        table: table, label: label)
+    }
+
+    /// Plans `left JOIN right`: USING/NATURAL become equalities; equalities
+    /// between the two sides become hash-join keys; the rest of ON is a
+    /// residual condition evaluated on matching pairs.
+    func join(_ l: Relation, _ r: Relation, _ kind: JoinKind, _ condition: JoinCondition, position: Int,
+              outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Relation {
+        let columns = l.columns + r.columns
+        let binder = Binder(columns: columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        var conjuncts: [Expression] = []
+        var usingNames: [String] = []
+        switch condition {
+        case .none:
+            if kind != .cross && kind != .inner {
+                throw SQLError(SQLState.syntaxError, "\(kind.rawValue) JOIN requires an ON or USING clause", position: position)
+            }
+        case .on(let e): conjuncts = Self.conjuncts(e)
+        case .using(let names): usingNames = names
+        case .natural: usingNames = l.columns.map(\.name).filter { name in r.columns.contains { $0.name == name } }
+        }
+        var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
+        for name in usingNames {
+            guard let li = l.columns.firstIndex(where: { $0.name == name }),
+                  let ri = r.columns.firstIndex(where: { $0.name == name }) else {
+                throw SQLError(SQLState.undefinedColumn, "column \"\(name)\" specified in USING clause does not exist in both tables", position: position)
+            }
+            leftKeys.append(.slot(li)); rightKeys.append(.slot(ri))
+        }
+        var residual: [BoundExpression] = []
+        for conjunct in conjuncts {
+            if let (lk, rk) = try equiJoinKeys(conjunct, leftWidth: l.columns.count, binder: binder,
+                                               rightColumns: r.columns, outer: outer, correlation: correlation) {
+                leftKeys.append(lk); rightKeys.append(rk)
+            } else {
+                let (b, t) = try binder.bind(conjunct)
+                residual.append(try binder.expectBoolean(b, t, conjunct.position))
+            }
+        }
+        var joined = Relation(plan: .values([]), columns: columns)
+        var resultColumns = columns
+        if !usingNames.isEmpty {
+            // USING/NATURAL: the join columns appear once, unqualified-resolvable.
+            for name in usingNames {
+                if let ri = r.columns.firstIndex(where: { $0.name == name }) {
+                    resultColumns[l.columns.count + ri].hiddenByUsing = true
+                }
+            }
+        }
+        joined.columns = resultColumns
+        let residualExpression = residual.isEmpty ? nil : residual.dropFirst().reduce(residual[0]) { .and($0, $1) }
+        if leftKeys.isEmpty {
+            joined.plan = .nestedLoopJoin(l.plan, r.plan, kind == .cross ? .inner : kind, condition: residualExpression,
+                                          leftWidth: l.columns.count, rightWidth: r.columns.count)
+        } else {
+            joined.plan = .hashJoin(l.plan, r.plan, kind == .cross ? .inner : kind, leftKeys: leftKeys, rightKeys: rightKeys,
+                                    residual: residualExpression, leftWidth: l.columns.count, rightWidth: r.columns.count)
+        }
+        if kind == .full && !usingNames.isEmpty {
+            // FULL JOIN USING: the merged column is COALESCE(left, right).
+            var expressions = (0..<resultColumns.count).map { BoundExpression.slot($0) }
+            for name in usingNames {
+                if let li = l.columns.firstIndex(where: { $0.name == name }), let ri = r.columns.firstIndex(where: { $0.name == name }) {
+                    expressions[li] = .scalar(.coalesce, [.slot(li), .slot(l.columns.count + ri)])
+                }
+            }
+            joined.plan = .project(joined.plan, expressions)
+        }
+        return joined
+    }
+
+    /// `a = b` where one side reads only the left input and the other only
+    /// the right: the key expressions (right side bound to the right input).
+    func equiJoinKeys(_ e: Expression, leftWidth: Int, binder: Binder, rightColumns: [ScopeColumn],
+                      outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> (BoundExpression, BoundExpression)? {
+        guard case let .binary(.equal, a, b, _) = e else { return nil }
+        let (ba, ta) = try binder.bind(a), (bb, tb) = try binder.bind(b)
+        guard let sa = ba.slotsIfLocal(), let sb = bb.slotsIfLocal(), !sa.isEmpty, !sb.isEmpty else { return nil }
+        if let ta, let tb, ta != tb, !(ta.isNumeric && tb.isNumeric) { return nil }
+        let rightBinder = Binder(columns: rightColumns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        if sa.allSatisfy({ $0 < leftWidth }) && sb.allSatisfy({ $0 >= leftWidth }) {
+            return (ba, try rightBinder.bind(b).0)
+        }
+        if sb.allSatisfy({ $0 < leftWidth }) && sa.allSatisfy({ $0 >= leftWidth }) {
+            return (bb, try rightBinder.bind(a).0)
+        }
+        return nil
+    }
+
+    static func conjuncts(_ e: Expression) -> [Expression] {
+        if case let .binary(.and, l, r, _) = e { return conjuncts(l) + conjuncts(r) }
+        return [e]
+    }
+
+    /// Joins the comma-separated FROM items left to right, using WHERE
+    /// conjuncts: those reading one item are applied to it (a key lookup
+    /// when they pin a table's primary key), equalities between the items
+    /// joined so far and the next one become hash-join keys, and the rest
+    /// are returned for a filter above the joins.
+    func planFromList(_ items: [FromItem], where clause: Expression?, outer: Binder?,
+                      correlation: CorrelationFlag) throws(SQLError) -> (Relation, remaining: [Expression]) {
+        var relations: [Relation] = []
+        for item in items { relations.append(try planFromItem(item, outer: outer, correlation: correlation)) }
+        if relations.isEmpty { relations = [Relation(plan: .values([[]]), columns: [])] }
+        let allColumns = relations.flatMap(\.columns)
+        let fullBinder = Binder(columns: allColumns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        var remaining: [Expression] = []
+        var offsets: [Int] = []
+        var offset = 0
+        for r in relations { offsets.append(offset); offset += r.columns.count }
+        var joinCandidates: [Expression] = []
+        var pushed = relations.map { _ in [Expression]() }
+        for conjunct in clause.map(Self.conjuncts) ?? [] {
+            let (bound, _) = try fullBinder.bind(conjunct)
+            guard let slots = bound.slotsIfLocal() else { remaining.append(conjunct); continue }
+            if let k = relations.indices.first(where: { i in
+                slots.allSatisfy { $0 >= offsets[i] && $0 < offsets[i] + relations[i].columns.count } }) {
+                pushed[k].append(conjunct)
+            } else {
+                joinCandidates.append(conjunct)
+            }
+        }
+        for k in relations.indices where !pushed[k].isEmpty {
+            relations[k] = try pushDown(pushed[k], into: relations[k], outer: outer, correlation: correlation)
+        }
+        var combined = relations[0]
+        for next in relations.dropFirst() {
+            let binder = Binder(columns: combined.columns + next.columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
+            var stillPending: [Expression] = []
+            for conjunct in joinCandidates {
+                if let (lk, rk) = try equiJoinKeys(conjunct, leftWidth: combined.columns.count, binder: binder,
+                                                   rightColumns: next.columns, outer: outer, correlation: correlation) {
+                    leftKeys.append(lk); rightKeys.append(rk)
+                } else {
+                    stillPending.append(conjunct)
+                }
+            }
+            joinCandidates = stillPending
+            let plan: Plan = leftKeys.isEmpty
+                ? .nestedLoopJoin(combined.plan, next.plan, .inner, condition: nil, leftWidth: combined.columns.count, rightWidth: next.columns.count)
+                : .hashJoin(combined.plan, next.plan, .inner, leftKeys: leftKeys, rightKeys: rightKeys, residual: nil,
+                            leftWidth: combined.columns.count, rightWidth: next.columns.count)
+            combined = Relation(plan: plan, columns: combined.columns + next.columns)
+        }
+        return (combined, joinCandidates + remaining)
+    }
+
+    /// Applies the conjuncts that read only this item to it: as primary-key
+    /// lookups when they pin the key of a plain table scan, else as a filter.
+    private func pushDown(_ conjuncts: [Expression], into relation: Relation, outer: Binder?,
+                          correlation: CorrelationFlag) throws(SQLError) -> Relation {
+        var r = relation
+        let binder = Binder(columns: r.columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        var predicates: [BoundExpression] = []
+        for conjunct in conjuncts {
+            let (b, t) = try binder.bind(conjunct)
+            predicates.append(try binder.expectBoolean(b, t, conjunct.position))
+        }
+        let predicate = predicates.dropFirst().reduce(predicates[0]) { .and($0, $1) }
+        if let table = r.table, case .scan = r.plan {
+            let constants = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
+            if let keys = try KeyLookupPlanner.keys(for: table, label: r.label, conjuncts: conjuncts, constantBinder: constants) {
+                r.plan = .filter(.keyLookup(table, keys), predicate)
+                return r
+            }
+        }
+        r.plan = .filter(r.plan, predicate)
+        return r
+    }
+}

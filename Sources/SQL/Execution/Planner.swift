@@ -1,0 +1,210 @@
+import Core
+
+/// Turns a parsed query into a `Plan`: resolves names through a `Binder`,
+/// plans FROM items and joins (pushing single-table predicates down to
+/// their table, choosing primary-key lookups and hash joins for equalities),
+/// then aggregation, window functions, projection, DISTINCT, ORDER BY
+/// (top-N when a LIMIT follows) and LIMIT/OFFSET. Subqueries in expressions
+/// are planned here too and marked correlated when they read an enclosing
+/// query's row.
+final class Planner {
+    let data: any SQLDataAccess
+    let parameters: [Value]
+    /// WITH queries in scope, innermost last.
+    var commonTables: [[String: CommonTableResult]] = []
+    private var viewDepth = 0
+
+    init(data: any SQLDataAccess, parameters: [Value]) {
+        self.data = data; self.parameters = parameters
+    }
+
+    /// A planned query: the plan and its output columns (names and types).
+    struct Planned {
+        var plan: Plan
+        var columns: [ScopeColumn]
+    }
+
+    func planQuery(_ query: Query, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
+        let pushed = !query.with.isEmpty
+        if pushed {
+            commonTables.append([:])
+            for cte in query.with { try planCommonTable(cte, recursive: query.recursive, outer: outer, correlation: correlation) }
+        }
+        defer { if pushed { commonTables.removeLast() } }
+        if case .select(let select) = query.body {
+            return try planSelect(select, orderBy: query.orderBy, limit: query.limit, offset: query.offset,
+                                  outer: outer, correlation: correlation)
+        }
+        var planned = try planBody(query.body, outer: outer, correlation: correlation)
+        if !query.orderBy.isEmpty || query.limit != nil || query.offset != nil {
+            let binder = Binder(columns: planned.columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+            var keys: [PlanSortKey] = []
+            for item in query.orderBy {
+                let expression: BoundExpression
+                if case .literal(.integer(let n), let position) = item.expression {
+                    guard n >= 1, n <= planned.columns.count else {
+                        throw SQLError("42P10", "ORDER BY position \(n) is not in select list", position: position)
+                    }
+                    expression = .slot(Int(n) - 1)
+                } else {
+                    expression = try binder.bind(item.expression).0
+                }
+                keys.append(PlanSortKey(expression: expression, descending: item.descending, nullsFirst: item.nullsFirst))
+            }
+            planned.plan = try orderAndLimit(planned.plan, keys, query.limit, query.offset, outer: outer, correlation: correlation)
+        }
+        return planned
+    }
+
+    func planBody(_ body: QueryBody, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
+        switch body {
+        case .select(let select):
+            return try planSelect(select, orderBy: [], limit: nil, offset: nil, outer: outer, correlation: correlation)
+        case .nested(let query):
+            return try planQuery(query, outer: outer, correlation: correlation)
+        case let .values(rows, position):
+            return try planValues(rows, position: position, outer: outer, correlation: correlation)
+        case let .setOperation(op, all, left, right):
+            let l = try planBody(left, outer: outer, correlation: correlation)
+            let r = try planBody(right, outer: outer, correlation: correlation)
+            guard l.columns.count == r.columns.count else {
+                throw SQLError(SQLState.syntaxError, "each \(op.rawValue) query must have the same number of columns")
+            }
+            let (columns, leftPlan, rightPlan) = try unify(op, l, r)
+            return Planned(plan: .setOperation(op, all: all, leftPlan, rightPlan), columns: columns)
+        }
+    }
+
+    /// Gives both sides of a set operation the same column types (integers
+    /// widen to double when the other side is double).
+    private func unify(_ op: SetOperator, _ l: Planned, _ r: Planned) throws(SQLError) -> ([ScopeColumn], Plan, Plan) {
+        var columns = l.columns
+        var castLeft = false, castRight = false
+        var leftExpressions: [BoundExpression] = [], rightExpressions: [BoundExpression] = []
+        for i in columns.indices {
+            let a = l.columns[i].type, b = r.columns[i].type
+            var type = a
+            if a != b {
+                if a.isNumeric && b.isNumeric {
+                    type = ScalarFunctions.widest([a, b])!
+                } else if l.columns[i].unknownType {
+                    type = b
+                } else if !r.columns[i].unknownType {
+                    throw SQLError(SQLState.datatypeMismatch,
+                                   "\(op.rawValue) types \(a.description.lowercased()) and \(b.description.lowercased()) cannot be matched")
+                }
+            }
+            columns[i].type = type
+            columns[i].unknownType = l.columns[i].unknownType && r.columns[i].unknownType
+            leftExpressions.append(type == a || l.columns[i].unknownType ? .slot(i) : .cast(.slot(i), type))
+            rightExpressions.append(type == b || r.columns[i].unknownType ? .slot(i) : .cast(.slot(i), type))
+            if type == .double && a != .double && !l.columns[i].unknownType { castLeft = true }
+            if type == .double && b != .double && !r.columns[i].unknownType { castRight = true }
+        }
+        return (columns, castLeft ? .project(l.plan, leftExpressions) : l.plan,
+                castRight ? .project(r.plan, rightExpressions) : r.plan)
+    }
+
+    func planValues(_ rows: [[Expression]], position: Int, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
+        let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        var bound: [[BoundExpression]] = []
+        var types: [DataType?] = []
+        for row in rows {
+            guard row.count == (rows.first?.count ?? 0) else {
+                throw SQLError(SQLState.syntaxError, "VALUES lists must all be the same length", position: position)
+            }
+            var out: [BoundExpression] = []
+            for (i, e) in row.enumerated() {
+                let (b, t) = try binder.bind(e)
+                out.append(b)
+                if i >= types.count { types.append(t) } else { types[i] = ScalarFunctions.widest([types[i], t]) ?? types[i] ?? t }
+            }
+            bound.append(out)
+        }
+        let columns = types.enumerated().map {
+            ScopeColumn(table: nil, name: "column\($0.offset + 1)", type: $0.element ?? .text, unknownType: $0.element == nil)
+        }
+        return Planned(plan: .values(bound), columns: columns)
+    }
+
+    private func planCommonTable(_ cte: CommonTableExpression, recursive: Bool, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) {
+        let name = cte.name
+        if recursive, case let .setOperation(.union, all, anchorBody, recursiveBody) = cte.query.body,
+           cte.query.orderBy.isEmpty, Self.references(recursiveBody, name) {
+            let anchor = try planBody(anchorBody, outer: outer, correlation: correlation)
+            let columns = Self.rename(anchor.columns, cte.columns, table: name)
+            let table = CommonTableResult(name: name, columns: columns)
+            commonTables[commonTables.count - 1][name] = table
+            table.plan = nil
+            let working = CommonTableResult(name: name, columns: columns)
+            commonTables[commonTables.count - 1][name] = working
+            let step = try planBody(recursiveBody, outer: outer, correlation: correlation)
+            guard step.columns.count == columns.count else {
+                throw SQLError(SQLState.datatypeMismatch, "recursive query \"\(name)\" column count differs between its parts")
+            }
+            table.plan = .recursiveUnion(anchor: anchor.plan, recursive: step.plan, all: all, table: working)
+            commonTables[commonTables.count - 1][name] = table
+            return
+        }
+        let planned = try planQuery(cte.query, outer: outer, correlation: correlation)
+        let table = CommonTableResult(name: name, columns: Self.rename(planned.columns, cte.columns, table: name))
+        table.plan = planned.plan
+        commonTables[commonTables.count - 1][name] = table
+    }
+
+    static func rename(_ columns: [ScopeColumn], _ names: [String]?, table: String?) -> [ScopeColumn] {
+        columns.enumerated().map { i, column in
+            var c = column
+            c.table = table
+            if let names, i < names.count { c.name = names[i] }
+            return c
+        }
+    }
+
+    /// Whether a query body reads the table `name` (for WITH RECURSIVE).
+    static func references(_ body: QueryBody, _ name: String) -> Bool {
+        switch body {
+        case .select(let s): return s.from.contains { references($0, name) }
+        case .values: return false
+        case .nested(let q): return references(q.body, name)
+        case let .setOperation(_, _, l, r): return references(l, name) || references(r, name)
+        }
+    }
+
+    private static func references(_ item: FromItem, _ name: String) -> Bool {
+        switch item {
+        case .table(let t): return t.name == name
+        case .subquery(let q, _, _, _): return references(q.body, name)
+        case .function: return false
+        case let .join(l, r, _, _, _): return references(l, name) || references(r, name)
+        }
+    }
+
+    func commonTable(named name: String) -> CommonTableResult? {
+        for scope in commonTables.reversed() { if let t = scope[name] { return t } }
+        return nil
+    }
+
+    /// Plans the stored query of a view, guarding against views that refer to themselves.
+    func planView(_ table: TableSchema, _ text: String, position: Int) throws(SQLError) -> Planned {
+        viewDepth += 1
+        defer { viewDepth -= 1 }
+        guard viewDepth < 32 else {
+            throw SQLError("42P17", "infinite recursion detected in view \"\(table.name)\"", position: position)
+        }
+        guard case .select(let query)? = try Parser.parse(text).first else {
+            throw SQLError(SQLState.internalError, "view \"\(table.name)\" has no query")
+        }
+        let saved = commonTables
+        commonTables = []
+        defer { commonTables = saved }
+        var planned = try planQuery(query, outer: nil, correlation: CorrelationFlag())
+        for i in planned.columns.indices where i < table.columns.count { planned.columns[i].name = table.columns[i].name }
+        return planned
+    }
+}
+
+/// Set when binding a query reads a column of an enclosing query's row.
+final class CorrelationFlag {
+    var isCorrelated = false
+}

@@ -1,0 +1,159 @@
+import Core
+
+/// CREATE TABLE and DROP TABLE.
+struct SchemaExecutor {
+    let data: any SQLDataAccess
+    let context: ExecutionContext
+
+    func createTable(_ create: CreateTable) throws(SQLError) -> StatementResult {
+        let result = StatementResult(statementType: "CREATE TABLE")
+        if data.table(named: create.name) != nil {
+            if create.ifNotExists { return result }
+            throw SQLError(SQLState.duplicateTable, "relation \"\(create.name)\" already exists", position: create.position)
+        }
+        var columns: [ColumnSchema] = []
+        var primaryKey: [Int] = []
+        for definition in create.columns {
+            if columns.contains(where: { $0.name == definition.name }) {
+                throw SQLError(SQLState.duplicateColumn, "column \"\(definition.name)\" specified more than once",
+                               position: definition.position)
+            }
+            var column = ColumnSchema(name: definition.name, type: definition.type,
+                                      notNull: definition.notNull || definition.primaryKey)
+            if let e = definition.defaultValue {
+                let (bound, _) = try Binder(columns: [], parameters: context.parameters).bind(e)
+                column.defaultValue = try Casts.cast(bound.evaluate([], Environment(runner: PlanRunner(data: data, context: context))), to: definition.type)
+            }
+            if definition.primaryKey { primaryKey.append(columns.count) }
+            columns.append(column)
+        }
+        if let tableKey = create.primaryKey {
+            if !primaryKey.isEmpty {
+                throw SQLError(SQLState.invalidTableDefinition,
+                               "multiple primary keys for table \"\(create.name)\" are not allowed", position: create.position)
+            }
+            for name in tableKey {
+                guard let i = columns.firstIndex(where: { $0.name == name }) else {
+                    throw SQLError(SQLState.undefinedColumn, "column \"\(name)\" named in key does not exist",
+                                   position: create.position)
+                }
+                columns[i].notNull = true
+                primaryKey.append(i)
+            }
+        }
+        let schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: primaryKey)
+        _ = try Executor.storage { try data.createTable(schema) }
+        return result
+    }
+
+    func dropTable(_ drop: DropTable) throws(SQLError) -> StatementResult {
+        for name in drop.names {
+            guard data.table(named: name) != nil else {
+                if drop.ifExists { continue }
+                throw SQLError(SQLState.undefinedTable, "table \"\(name)\" does not exist", position: drop.position)
+            }
+            try Executor.storage { try data.dropTable(named: name) }
+        }
+        return StatementResult(statementType: "DROP TABLE")
+    }
+}
+
+extension SchemaExecutor {
+    func createView(_ view: CreateView) throws(SQLError) -> StatementResult {
+        let result = StatementResult(statementType: "CREATE VIEW")
+        if let existing = data.table(named: view.name) {
+            if view.ifNotExists { return result }
+            guard view.orReplace, existing.isView else {
+                throw SQLError(SQLState.duplicateTable, "relation \"\(view.name)\" already exists", position: view.position)
+            }
+            try Executor.storage { try data.dropTable(named: view.name) }
+        }
+        let planner = Planner(data: data, parameters: context.parameters)
+        let planned = try planner.planQuery(view.query, outer: nil, correlation: CorrelationFlag())
+        var columns = planned.columns
+        if let names = view.columns {
+            guard names.count <= columns.count else {
+                throw SQLError(SQLState.syntaxError, "CREATE VIEW specifies more column names than columns", position: view.position)
+            }
+            for (i, name) in names.enumerated() { columns[i].name = name }
+        }
+        var seen = Set<String>()
+        for column in columns where !seen.insert(column.name).inserted {
+            throw SQLError(SQLState.duplicateColumn, "column \"\(column.name)\" specified more than once", position: view.position)
+        }
+        let schema = TableSchema(id: 0, name: view.name,
+                                 columns: columns.map { ColumnSchema(name: $0.name, type: $0.type) },
+                                 primaryKey: [], viewQuery: view.queryText)
+        _ = try Executor.storage { try data.createTable(schema) }
+        return result
+    }
+
+    func dropView(_ drop: DropObjects) throws(SQLError) -> StatementResult {
+        for name in drop.names {
+            guard let table = data.table(named: name) else {
+                if drop.ifExists { continue }
+                throw SQLError(SQLState.undefinedTable, "view \"\(name)\" does not exist", position: drop.position)
+            }
+            guard table.isView else {
+                throw SQLError("42809", "\"\(name)\" is not a view", position: drop.position)
+            }
+            try Executor.storage { try data.dropTable(named: name) }
+        }
+        return StatementResult(statementType: "DROP VIEW")
+    }
+
+    func createIndex(_ index: CreateIndex) throws(SQLError) -> StatementResult {
+        let result = StatementResult(statementType: "CREATE INDEX")
+        var table = try Executor.table(index.table, in: data, position: index.position)
+        guard !table.isView else {
+            throw SQLError("42809", "cannot create index on view \"\(table.name)\"", position: index.position)
+        }
+        var columns: [Int] = []
+        for column in index.columns {
+            guard let i = table.columnIndex(column.name) else {
+                throw SQLError(SQLState.undefinedColumn, "column \"\(column.name)\" does not exist", position: index.position)
+            }
+            columns.append(i)
+        }
+        let name = index.name ?? "\(table.name)_\(index.columns.map(\.name).joined(separator: "_"))_idx"
+        if indexOwner(name) != nil {
+            if index.ifNotExists { return result }
+            throw SQLError(SQLState.duplicateTable, "relation \"\(name)\" already exists", position: index.position)
+        }
+        var options: [String: String] = [:]
+        for option in index.options { options[option.name] = Self.optionText(option.value) }
+        let schema = IndexSchema(name: name, columns: columns, unique: index.unique, method: index.method ?? "btree", options: options)
+        if index.unique { try UniqueConstraints.checkExisting(table, schema, data: data) }
+        let old = table
+        table.indexes.append(schema)
+        try Executor.storage { try data.alterTable(from: old, to: table) }
+        return result
+    }
+
+    static func optionText(_ e: Expression) -> String {
+        if case .literal(let v, _) = e { return v.description }
+        if case .column(_, let name, _) = e { return name }
+        return "\(e)"
+    }
+
+    /// The table that owns the index `name`, if any.
+    func indexOwner(_ name: String) -> TableSchema? {
+        for tableName in data.tableNames() {
+            if let table = data.table(named: tableName), table.indexes.contains(where: { $0.name == name }) { return table }
+        }
+        return nil
+    }
+
+    func dropIndex(_ drop: DropObjects) throws(SQLError) -> StatementResult {
+        for name in drop.names {
+            guard var table = indexOwner(name) else {
+                if drop.ifExists { continue }
+                throw SQLError(SQLState.undefinedTable, "index \"\(name)\" does not exist", position: drop.position)
+            }
+            let old = table
+            table.indexes.removeAll { $0.name == name }
+            try Executor.storage { try data.alterTable(from: old, to: table) }
+        }
+        return StatementResult(statementType: "DROP INDEX")
+    }
+}

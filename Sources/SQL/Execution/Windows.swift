@@ -1,0 +1,188 @@
+import Core
+
+/// One window function call: `name(args) OVER (PARTITION BY … ORDER BY … frame)`.
+struct WindowCall {
+    enum Function {
+        case rowNumber, rank, denseRank, percentRank, cumeDist, ntile
+        case lag, lead, firstValue, lastValue, nthValue
+        case aggregate(AggregateCall)
+    }
+    var function: Function
+    var arguments: [BoundExpression]
+    var partitionBy: [BoundExpression]
+    var orderBy: [PlanSortKey]
+    var frame: WindowFrame?
+    var frameStart: BoundExpression?
+    var frameEnd: BoundExpression?
+}
+
+/// Computes window functions: rows are split into partitions, each sorted
+/// by the window's ORDER BY; results are appended to the rows in input order.
+enum Windows {
+    static func run(_ rows: [Row], _ calls: [WindowCall], _ env: Environment) throws(SQLError) -> [Row] {
+        var output = rows
+        for call in calls {
+            let values = try compute(rows, call, env)
+            for i in output.indices { output[i].append(values[i]) }
+        }
+        return output
+    }
+
+    private static func compute(_ rows: [Row], _ call: WindowCall, _ env: Environment) throws(SQLError) -> [Value] {
+        var partitions: [[Value]: [Int]] = [:]
+        var order: [[Value]] = []
+        for (i, row) in rows.enumerated() {
+            var key: [Value] = []
+            for e in call.partitionBy { key.append(try e.evaluate(row, env)) }
+            if partitions[key] == nil { order.append(key) }
+            partitions[key, default: []].append(i)
+        }
+        var result = [Value](repeating: .null, count: rows.count)
+        for key in order {
+            var members = partitions[key]!
+            var sortKeys: [[Value]] = []
+            if !call.orderBy.isEmpty {
+                var decorated: [(key: [Value], index: Int, row: Row)] = []
+                for i in members {
+                    var k: [Value] = []
+                    for s in call.orderBy { k.append(try s.expression.evaluate(rows[i], env)) }
+                    decorated.append((k, i, rows[i]))
+                }
+                decorated.sort { Sorting.less($0, $1, call.orderBy) }
+                members = decorated.map(\.index)
+                sortKeys = decorated.map(\.key)
+            }
+            try fill(&result, members, sortKeys, rows, call, env)
+        }
+        return result
+    }
+
+    /// Index of the first peer (same ORDER BY values) of each position, and of the last.
+    private static func peers(_ keys: [[Value]], _ count: Int, _ call: WindowCall) -> (first: [Int], last: [Int]) {
+        var first = [Int](repeating: 0, count: count), last = [Int](repeating: count - 1, count: count)
+        guard !keys.isEmpty else { return (first, last) }
+        func same(_ a: Int, _ b: Int) -> Bool {
+            zip(keys[a], keys[b]).enumerated().allSatisfy { Sorting.compare($0.element.0, $0.element.1, call.orderBy[$0.offset]) == 0 }
+        }
+        for p in 0..<count { first[p] = p > 0 && same(p, p - 1) ? first[p - 1] : p }
+        for p in stride(from: count - 1, through: 0, by: -1) { last[p] = p < count - 1 && same(p, p + 1) ? last[p + 1] : p }
+        return (first, last)
+    }
+
+    private static func fill(_ result: inout [Value], _ members: [Int], _ keys: [[Value]], _ rows: [Row],
+                             _ call: WindowCall, _ env: Environment) throws(SQLError) {
+        let n = members.count
+        let (firstPeer, lastPeer) = peers(keys, n, call)
+        func argument(_ k: Int, _ p: Int) throws(SQLError) -> Value {
+            k < call.arguments.count ? try call.arguments[k].evaluate(rows[members[p]], env) : .null
+        }
+        switch call.function {
+        case .rowNumber:
+            for p in 0..<n { result[members[p]] = .integer(Int64(p + 1)) }
+        case .rank:
+            for p in 0..<n { result[members[p]] = .integer(Int64(firstPeer[p] + 1)) }
+        case .denseRank:
+            var rank: Int64 = 0
+            for p in 0..<n {
+                if firstPeer[p] == p { rank += 1 }
+                result[members[p]] = .integer(rank)
+            }
+        case .percentRank:
+            for p in 0..<n { result[members[p]] = .double(n > 1 ? Double(firstPeer[p]) / Double(n - 1) : 0) }
+        case .cumeDist:
+            for p in 0..<n { result[members[p]] = .double(Double(lastPeer[p] + 1) / Double(n)) }
+        case .ntile:
+            for p in 0..<n {
+                guard case .integer(let buckets) = try argument(0, p), buckets > 0 else {
+                    throw SQLError("22014", "argument of ntile must be greater than zero")
+                }
+                let b = Int(buckets), size = n / b, extra = n % b
+                let boundary = extra * (size + 1)
+                let bucket = p < boundary ? p / (size + 1) : extra + (p - boundary) / max(size, 1)
+                result[members[p]] = .integer(Int64(bucket + 1))
+            }
+        case .lag, .lead:
+            for p in 0..<n {
+                var offset = 1
+                if call.arguments.count > 1, case .integer(let o) = try argument(1, p) { offset = Int(o) }
+                let target = call.function.isLag ? p - offset : p + offset
+                if target >= 0 && target < n {
+                    result[members[p]] = try argument(0, target)
+                } else {
+                    result[members[p]] = try argument(2, p)
+                }
+            }
+        case .firstValue, .lastValue, .nthValue:
+            for p in 0..<n {
+                let (start, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env)
+                var target: Int?
+                switch call.function {
+                case .firstValue: target = start <= end ? start : nil
+                case .lastValue: target = start <= end ? end : nil
+                default:
+                    if case .integer(let k) = try argument(1, p), k >= 1, start + Int(k) - 1 <= end { target = start + Int(k) - 1 }
+                }
+                result[members[p]] = try target.map { (t) throws(SQLError) in try argument(0, t) } ?? .null
+            }
+        case .aggregate(let aggregateCall):
+            try fillAggregate(&result, members, rows, aggregateCall, firstPeer, lastPeer, call, env)
+        }
+    }
+
+    private static func fillAggregate(_ result: inout [Value], _ members: [Int], _ rows: [Row], _ aggregate: AggregateCall,
+                                      _ firstPeer: [Int], _ lastPeer: [Int], _ call: WindowCall,
+                                      _ env: Environment) throws(SQLError) {
+        let n = members.count
+        let cumulative = call.frame == nil || call.frame!.start == .unboundedPreceding
+        if cumulative {
+            var accumulator = Accumulator(aggregate)
+            var added = 0
+            for p in 0..<n {
+                let (_, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env)
+                while added <= end { try accumulator.add(rows[members[added]], env); added += 1 }
+                result[members[p]] = accumulator.result
+            }
+            return
+        }
+        for p in 0..<n {
+            let (start, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env)
+            var accumulator = Accumulator(aggregate)
+            if start <= end { for q in start...end { try accumulator.add(rows[members[q]], env) } }
+            result[members[p]] = accumulator.result
+        }
+    }
+
+    /// The frame of position `p` as inclusive indices into the sorted partition.
+    /// Default: whole partition without ORDER BY, else RANGE UNBOUNDED PRECEDING
+    /// to the last peer of the current row.
+    private static func frameBounds(_ p: Int, _ n: Int, _ firstPeer: [Int], _ lastPeer: [Int], _ call: WindowCall,
+                                    _ row: Row, _ env: Environment) throws(SQLError) -> (Int, Int) {
+        guard let frame = call.frame else {
+            return call.orderBy.isEmpty ? (0, n - 1) : (0, lastPeer[p])
+        }
+        func offset(_ e: BoundExpression?) throws(SQLError) -> Int {
+            guard let e, case .integer(let k) = try Casts.cast(e.evaluate(row, env), to: .bigint), k >= 0 else {
+                throw SQLError("22013", "frame starting or ending offset must be a non-negative integer")
+            }
+            return Int(clamping: k)
+        }
+        func position(_ bound: WindowFrame.Bound, _ e: BoundExpression?, isStart: Bool) throws(SQLError) -> Int {
+            switch bound {
+            case .unboundedPreceding: return 0
+            case .unboundedFollowing: return n - 1
+            case .currentRow:
+                if frame.units == .rows { return p }
+                return isStart ? firstPeer[p] : lastPeer[p]
+            case .preceding: return p - (try offset(e))
+            case .following: return p + (try offset(e))
+            }
+        }
+        let start = max(0, try position(frame.start, call.frameStart, isStart: true))
+        let end = min(n - 1, try position(frame.end, call.frameEnd, isStart: false))
+        return (start, end)
+    }
+}
+
+extension WindowCall.Function {
+    var isLag: Bool { if case .lag = self { true } else { false } }
+}
