@@ -38,5 +38,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Core"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "JSON"]),
+        .testTarget(name: "SQLLogicTests", dependencies: ["Engine", "Core"], resources: [.copy("golden")]),
     ]
 )
