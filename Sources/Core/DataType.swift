@@ -7,6 +7,10 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case double
     case text
     case boolean
+    case date
+    case timestamp
+    case timestampWithTimeZone
+    case interval
 
     /// The name reported in `column_types` and error messages (PostgreSQL spelling).
     public var description: String {
@@ -17,6 +21,10 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .double: "DOUBLE PRECISION"
         case .text: "TEXT"
         case .boolean: "BOOLEAN"
+        case .date: "DATE"
+        case .timestamp: "TIMESTAMP"
+        case .timestampWithTimeZone: "TIMESTAMPTZ"
+        case .interval: "INTERVAL"
         }
     }
 
@@ -28,6 +36,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var isNumeric: Bool { isInteger || self == .double }
+    public var isTemporal: Bool { self == .date || self == .timestamp || self == .timestampWithTimeZone }
 
     /// The inclusive range an integer type can hold.
     public var integerRange: ClosedRange<Int64>? {
@@ -49,6 +58,12 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case "double", "double precision", "float8", "float", "real", "float4": self = .double
         case "text", "varchar", "character varying", "char", "character", "string": self = .text
         case "bool", "boolean": self = .boolean
+        case "date": self = .date
+        case "timestamp", "timestamp without time zone": self = .timestamp
+        case "timestamptz", "timestamp with time zone": self = .timestampWithTimeZone
+        case "interval": self = .interval
+        case "numeric", "decimal": self = .double
+        case "uuid", "json", "jsonb", "bytea": self = .text
         default: return nil
         }
     }

@@ -6,6 +6,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     case integer(Int64)
     case double(Double)
     case text(String)
+    case date(Int64)
+    /// Microseconds since 1970-01-01 00:00:00; `zoned` for TIMESTAMPTZ (UTC).
+    case timestamp(Int64, zoned: Bool)
+    case interval(Interval)
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
@@ -17,6 +21,9 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .integer: .bigint
         case .double: .double
         case .text: .text
+        case .date: .date
+        case .timestamp(_, let zoned): zoned ? .timestampWithTimeZone : .timestamp
+        case .interval: .interval
         }
     }
 
@@ -27,6 +34,9 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .integer(let i): String(i)
         case .double(let d): Value.format(d)
         case .text(let s): s
+        case .date(let d): DateTime.formatDate(d)
+        case let .timestamp(t, zoned): DateTime.formatTimestamp(t, zone: zoned)
+        case .interval(let v): DateTime.formatInterval(v)
         }
     }
 
@@ -82,6 +92,11 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.double(x), .integer(y)): return compareExactly(x, y)
         case let (.text(x), .text(y)): return compareCodePoints(x, y)
         case let (.boolean(x), .boolean(y)): return x == y ? 0 : (x ? 1 : -1)
+        case let (.date(x), .date(y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case let (.timestamp(x, _), .timestamp(y, _)): return x < y ? -1 : (x == y ? 0 : 1)
+        case let (.date(x), .timestamp(y, _)): return compareInts(x * DateTime.microsPerDay, y)
+        case let (.timestamp(x, _), .date(y)): return compareInts(x, y * DateTime.microsPerDay)
+        case let (.interval(x), .interval(y)): return compareDoubles(x.comparableMicros, y.comparableMicros)
         default: return rank(a) < rank(b) ? -1 : 1
         }
     }
@@ -91,9 +106,13 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .boolean: 0
         case .integer, .double: 1
         case .text: 2
-        case .null: 3
+        case .date, .timestamp: 3
+        case .interval: 4
+        case .null: 5
         }
     }
+
+    private static func compareInts(_ x: Int64, _ y: Int64) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
 
     /// Compares a double with an integer by exact value (no rounding of the
     /// integer to 53 bits), so the order stays consistent across types.

@@ -85,7 +85,13 @@ extension Binder {
         case .defaultValue(let position):
             throw SQLError(SQLState.syntaxError, "DEFAULT is not allowed in this context", position: position)
         case let .special(name, position):
-            throw SQLError(SQLState.featureNotSupported, "\(name) is not supported yet", position: position)
+            let now = ScalarFunctions.nowMicros()
+            switch name {
+            case "current_timestamp", "now": return (.constant(.timestamp(now, zoned: true)), .timestampWithTimeZone)
+            case "localtimestamp": return (.constant(.timestamp(now, zoned: false)), .timestamp)
+            case "current_date": return (.constant(.date(DateTime.floorDiv(now, DateTime.microsPerDay))), .date)
+            default: throw SQLError(SQLState.featureNotSupported, "\(name) is not supported yet", position: position)
+            }
         case let .array(_, position):
             throw SQLError(SQLState.featureNotSupported, "arrays are not supported yet", position: position)
         default:

@@ -54,6 +54,7 @@ extension Binder {
     static func literalType(_ v: Value) -> DataType? {
         switch v {
         case .integer(let i): Int32(exactly: i) != nil ? .integer : .bigint
+        case .timestamp(_, let zoned): zoned ? .timestampWithTimeZone : .timestamp
         case .null: nil
         default: v.dataType
         }
@@ -131,13 +132,14 @@ extension Binder {
 
     func checkComparable(_ a: DataType?, _ b: DataType?, _ op: BinaryOperator, _ position: Int) throws(SQLError) {
         guard let a, let b else { return }
-        if a == b || (a.isNumeric && b.isNumeric) { return }
+        if a == b || (a.isNumeric && b.isNumeric) || (a.isTemporal && b.isTemporal) { return }
         throw SQLError(SQLState.undefinedFunction,
                        "operator does not exist: \(a.description.lowercased()) \(op.rawValue) \(b.description.lowercased())",
                        position: position)
     }
 
     func arithmeticType(_ op: BinaryOperator, _ a: DataType?, _ b: DataType?, _ position: Int) throws(SQLError) -> DataType {
+        if let type = Temporal.resultType(op, a, b) { return type }
         for t in [a, b] {
             if let t, !t.isNumeric {
                 throw SQLError(SQLState.undefinedFunction,

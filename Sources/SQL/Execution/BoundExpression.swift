@@ -54,6 +54,8 @@ indirect enum BoundExpression {
 enum ScalarFunction: String {
     case lower, upper, length, abs, coalesce, nullif, round, floor, ceil, greatest, least
     case concat, substr, trim, replace, mod, sqrt, power
+    case now, dateTrunc = "date_trunc", datePart = "date_part", extract, genRandomUUID = "gen_random_uuid"
+    case ltrim, rtrim, position, left, right, repeatText = "repeat", reverse, sign, exp, ln, trunc, random
 
     static func named(_ name: String) -> ScalarFunction? {
         switch name {
@@ -62,6 +64,9 @@ enum ScalarFunction: String {
         case "substring": .substr
         case "pow": .power
         case "btrim": .trim
+        case "current_timestamp", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "localtimestamp": .now
+        case "strpos": .position
+        case "log": .ln
         default: ScalarFunction(rawValue: name)
         }
     }
@@ -184,6 +189,9 @@ extension Value {
         case .integer(let i): "i\(i)"
         case .double(let d): "d\(d)"
         case .text(let s): "t\(s.debugDescription)"
+        case .date(let d): "D\(d)"
+        case let .timestamp(t, z): "T\(t)\(z)"
+        case .interval(let v): "I\(v.months),\(v.days),\(v.micros)"
         }
     }
 }

@@ -25,6 +25,14 @@ enum Casts {
             return .text(value.description)
         case (.boolean, .boolean):
             return value
+        case (.date, .date), (.interval, .interval):
+            return value
+        case (.date(let d), .timestamp), (.date(let d), .timestampWithTimeZone):
+            return .timestamp(d * DateTime.microsPerDay, zoned: type == .timestampWithTimeZone)
+        case (.timestamp(let t, _), .timestamp), (.timestamp(let t, _), .timestampWithTimeZone):
+            return .timestamp(t, zoned: type == .timestampWithTimeZone)
+        case (.timestamp(let t, _), .date):
+            return .date(DateTime.floorDiv(t, DateTime.microsPerDay))
         case (.boolean(let b), _) where type.isInteger && explicit:
             return .integer(b ? 1 : 0)
         case (.integer(let i), .boolean) where explicit:
@@ -82,6 +90,20 @@ enum Casts {
             case "f", "false", "no", "n", "off", "0": return .boolean(false)
             default: throw invalidInput(type, text)
             }
+        case .date:
+            guard let days = DateTime.parseDate(trimmed) else { throw invalidInput(type, text) }
+            return .date(days)
+        case .timestamp, .timestampWithTimeZone:
+            if ["now", "today"].contains(trimmed.lowercased()) {
+                let now = ScalarFunctions.nowMicros()
+                let t = trimmed.lowercased() == "today" ? DateTime.floorDiv(now, DateTime.microsPerDay) * DateTime.microsPerDay : now
+                return .timestamp(t, zoned: type == .timestampWithTimeZone)
+            }
+            guard let micros = DateTime.parseTimestamp(trimmed) else { throw invalidInput(type, text) }
+            return .timestamp(micros, zoned: type == .timestampWithTimeZone)
+        case .interval:
+            guard let interval = DateTime.parseInterval(trimmed) else { throw invalidInput(type, text) }
+            return .interval(interval)
         }
     }
 

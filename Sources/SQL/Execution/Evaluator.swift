@@ -128,7 +128,8 @@ extension BoundExpression {
         let ordering: Int
         switch (a, b) {
         case (.integer, .integer), (.double, .double), (.integer, .double), (.double, .integer),
-             (.text, .text), (.boolean, .boolean):
+             (.text, .text), (.boolean, .boolean), (.date, .date), (.timestamp, .timestamp), (.date, .timestamp),
+             (.timestamp, .date), (.interval, .interval):
             ordering = Value.order(a, b)
         default:
             throw SQLError(SQLState.undefinedFunction,
@@ -168,6 +169,8 @@ enum Arithmetic {
             return try integers(op, x, y, type)
         case (.integer, .double), (.double, .integer), (.double, .double):
             return try doubles(op, number(a), number(b))
+        case (.date, _), (.timestamp, _), (.interval, _), (_, .interval), (_, .date), (_, .timestamp):
+            return try Temporal.apply(op, a, b)
         default:
             throw SQLError(SQLState.undefinedFunction,
                            "operator does not exist: \(Casts.typeName(a)) \(op.rawValue) \(Casts.typeName(b))")

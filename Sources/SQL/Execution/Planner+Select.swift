@@ -196,6 +196,10 @@ extension DataType {
         case .double: "float8"
         case .text: "text"
         case .boolean: "bool"
+        case .date: "date"
+        case .timestamp: "timestamp"
+        case .timestampWithTimeZone: "timestamptz"
+        case .interval: "interval"
         }
     }
 }

@@ -38,6 +38,28 @@ enum ScalarFunctions {
             try arity(2...3); return .text
         case .replace:
             try arity(3...3); return .text
+        case .now:
+            try arity(0...0); return .timestampWithTimeZone
+        case .dateTrunc:
+            try arity(2...2); return types[1] == .date ? .timestamp : (types[1] ?? .timestamp)
+        case .datePart, .extract:
+            try arity(2...2); return .double
+        case .genRandomUUID:
+            try arity(0...0); return .text
+        case .ltrim, .rtrim:
+            try arity(1...2); return .text
+        case .position:
+            try arity(2...2); return .integer
+        case .left, .right, .repeatText:
+            try arity(2...2); return .text
+        case .reverse:
+            try arity(1...1); return .text
+        case .sign, .trunc:
+            try arity(1...2); return types[0] ?? .double
+        case .exp, .ln:
+            try arity(1...1); return .double
+        case .random:
+            try arity(0...0); return .double
         }
     }
 
@@ -76,6 +98,17 @@ enum ScalarFunctions {
                 if (function == .greatest && order > 0) || (function == .least && order < 0) { best = v }
             }
             return best
+        case .now:
+            return .timestamp(nowMicros(), zoned: true)
+        case .random:
+            return .double(Double.random(in: 0..<1))
+        case .genRandomUUID:
+            var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+            bytes[6] = bytes[6] & 0x0F | 0x40
+            bytes[8] = bytes[8] & 0x3F | 0x80
+            let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+            return .text(hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
+                         + hex[8..<10].joined() + "-" + hex[10..<16].joined())
         default:
             var values: [Value] = []
             for argument in arguments { values.append(try argument.evaluate(row, env)) }
@@ -140,9 +173,63 @@ enum ScalarFunctions {
             guard !from.isEmpty else { return .text(v[0].description) }
             return .text(v[0].description.split(separator: from, omittingEmptySubsequences: false)
                 .joined(separator: v[2].description))
+        case .dateTrunc:
+            return try Temporal.truncate(v[0].description.lowercased(), v[1])
+        case .datePart, .extract:
+            return try Temporal.extract(v[0].description.lowercased(), v[1])
+        case .ltrim, .rtrim:
+            let characters = Set(v.count > 1 ? v[1].description : " ")
+            var text = Substring(v[0].description)
+            if function == .ltrim { while let c = text.first, characters.contains(c) { text.removeFirst() } }
+            else { while let c = text.last, characters.contains(c) { text.removeLast() } }
+            return .text(String(text))
+        case .position:
+            let haystack = Array(v[1].description.unicodeScalars), needle = Array(v[0].description.unicodeScalars)
+            if needle.isEmpty { return .integer(1) }
+            if needle.count <= haystack.count {
+                for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle {
+                    return .integer(Int64(i + 1))
+                }
+            }
+            return .integer(0)
+        case .left, .right:
+            let scalars = Array(v[0].description.unicodeScalars)
+            let n = Int(try integer(v[1]))
+            let count = n >= 0 ? min(n, scalars.count) : max(0, scalars.count + n)
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: function == .left ? scalars.prefix(count) : scalars.suffix(count))
+            return .text(String(out))
+        case .repeatText:
+            let n = Int(try integer(v[1]))
+            guard n <= 10_000_000 else { throw SQLError("54000", "requested length too large") }
+            return .text(String(repeating: v[0].description, count: max(0, n)))
+        case .reverse:
+            return .text(String(v[0].description.reversed()))
+        case .sign:
+            let d = try double(v[0])
+            if case .integer = v[0] { return .integer(d > 0 ? 1 : (d < 0 ? -1 : 0)) }
+            return .double(d > 0 ? 1 : (d < 0 ? -1 : 0))
+        case .trunc:
+            if case .integer = v[0] { return v[0] }
+            let digits = v.count > 1 ? try integer(v[1]) : 0
+            let scale = pow(10.0, Double(digits))
+            return .double((try double(v[0]) * scale).rounded(.towardZero) / scale)
+        case .exp:
+            return .double(Glibc.exp(try double(v[0])))
+        case .ln:
+            let d = try double(v[0])
+            guard d > 0 else { throw SQLError("2201E", d == 0 ? "cannot take logarithm of zero" : "cannot take logarithm of a negative number") }
+            return .double(Glibc.log(d))
         default:
             return .null
         }
+    }
+
+    /// The current time in microseconds since the epoch.
+    static func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 
     private static func double(_ v: Value) throws(SQLError) -> Double {

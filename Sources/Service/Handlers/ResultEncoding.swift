@@ -12,6 +12,7 @@ enum ResultEncoding {
         case .integer(let i): writer.integer(i)
         case .double(let d): writer.double(d)
         case .text(let s): writer.string(s)
+        case .date, .timestamp, .interval: writer.string(value.description)
         }
     }
 
