@@ -21,10 +21,13 @@ public struct SQLRequest: Sendable {
     public var branch: String
     /// Statement timeout for the whole request, in milliseconds (0 or nil: none).
     public var timeoutMilliseconds: Int?
+    /// Run inside this transaction (from `beginTransaction`) instead of a new one.
+    public var transactionID: String?
 
-    public init(sql: String, parameters: [Value] = [], branch: String = "main", timeoutMilliseconds: Int? = nil) {
+    public init(sql: String, parameters: [Value] = [], branch: String = "main", timeoutMilliseconds: Int? = nil,
+                transactionID: String? = nil) {
         self.sql = sql; self.parameters = parameters; self.branch = branch
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.timeoutMilliseconds = timeoutMilliseconds; self.transactionID = transactionID
     }
 }
 
@@ -46,12 +49,26 @@ public struct EngineError: DatabaseError, Equatable {
 
 public final class Database: Sendable {
     let storage: any StorageEngine
+    let transactions: TransactionRegistry
     private let cache = StatementCache(capacity: 2048)
     private let commitCounter = Atomic<UInt64>(0)
 
-    public init(storage: any StorageEngine = MemoryStore()) {
+    /// - Parameters:
+    ///   - transactionIdleTimeout: seconds after which an idle transaction spanning requests is rolled back.
+    ///   - maxOpenTransactions: how many such transactions may be open at once.
+    public init(storage: any StorageEngine = MemoryStore(), transactionIdleTimeout: Double = 60, maxOpenTransactions: Int = 64) {
         self.storage = storage
+        self.transactions = TransactionRegistry(idleTimeout: transactionIdleTimeout, maxOpen: maxOpenTransactions)
     }
+
+    func resolveBranch(_ name: String) throws(EngineError) -> BranchID {
+        guard name == "main" else { throw EngineError("3D000", "branch \"\(name)\" not found") }
+        return .main
+    }
+
+    /// Rolls back transactions idle past the timeout (the service calls this periodically).
+    @discardableResult
+    public func reapIdleTransactions() -> Int { transactions.reapIdle() }
 
     /// The SCN of the newest commit.
     public var lastCommittedSCN: SCN { storage.lastCommittedSCN }
@@ -61,15 +78,28 @@ public final class Database: Sendable {
     /// Runs every statement of `request`; returns one result per statement
     /// (transaction-control statements included).
     public func execute(_ request: SQLRequest) throws(EngineError) -> [StatementResult] {
-        guard request.branch == "main" else {
-            throw EngineError("3D000", "branch \"\(request.branch)\" not found")
-        }
+        let branch = try resolveBranch(request.branch)
         let statements = try parse(request.sql)
         let deadline = request.timeoutMilliseconds.flatMap { ms in
             ms > 0 ? ExecutionContext.now() + UInt64(ms) * 1_000_000 : nil
         }
         let context = ExecutionContext(parameters: request.parameters, deadline: deadline)
-        var session = Session(database: self, branch: .main)
+        if let id = request.transactionID {
+            let entry = try transactions.lookup(id)
+            entry.lock.lock()
+            defer {
+                entry.lastUsed = TransactionRegistry.now()
+                entry.lock.unlock()
+            }
+            let session = Session(database: self, branch: branch, state: entry.state)
+            let results = try run(statements, in: session, context: context)
+            if entry.state.transaction == nil { transactions.remove(id) }
+            return results
+        }
+        return try run(statements, in: Session(database: self, branch: branch), context: context)
+    }
+
+    private func run(_ statements: [Statement], in session: Session, context: ExecutionContext) throws(EngineError) -> [StatementResult] {
         do {
             var results: [StatementResult] = []
             results.reserveCapacity(statements.count)
@@ -79,7 +109,7 @@ public final class Database: Sendable {
             try session.finish()
             return results
         } catch {
-            session.abort()
+            session.fail()
             throw error
         }
     }

@@ -2,36 +2,82 @@ import Core
 import SQL
 import Storage
 
-/// The transaction state of one request: an implicit transaction around
-/// statements outside BEGIN…COMMIT, or the explicit block in progress.
+/// The transaction state statements run in: the storage transaction in
+/// progress (if any), whether it was opened explicitly (BEGIN or
+/// /v1/transactions), its savepoints, and whether an error has aborted it.
+final class TransactionState {
+    var transaction: (any StorageTransaction)?
+    var explicit = false
+    /// Set by an error inside an explicit transaction: PostgreSQL refuses
+    /// further statements until ROLLBACK.
+    var failed = false
+    var savepoints: [(name: String, mark: StorageMark)] = []
+    /// A transaction opened through /v1/transactions ends only by its
+    /// commit/rollback endpoint (or COMMIT/ROLLBACK statements).
+    let spansRequests: Bool
+
+    init(spansRequests: Bool = false) { self.spansRequests = spansRequests }
+}
+
+/// Runs statements of one request against a `TransactionState`: an
+/// implicit transaction around statements outside BEGIN…COMMIT, or the
+/// explicit block in progress.
 struct Session {
     let database: Database
     let branch: BranchID
-    private var transaction: (any StorageTransaction)?
-    private var explicit = false
+    let state: TransactionState
 
-    init(database: Database, branch: BranchID) {
-        self.database = database; self.branch = branch
+    init(database: Database, branch: BranchID, state: TransactionState = TransactionState()) {
+        self.database = database; self.branch = branch; self.state = state
     }
 
-    mutating func run(_ statement: Statement, context: ExecutionContext) throws(EngineError) -> StatementResult {
+    func run(_ statement: Statement, context: ExecutionContext) throws(EngineError) -> StatementResult {
+        if state.failed {
+            switch statement {
+            case .rollback, .rollbackToSavepoint: break
+            case .commit:
+                abort()
+                return StatementResult(statementType: "ROLLBACK")
+            default:
+                throw EngineError(SQLState.inFailedTransaction,
+                                  "current transaction is aborted, commands ignored until end of transaction block")
+            }
+        }
         switch statement {
         case .begin:
-            if explicit {
+            if state.explicit {
                 throw EngineError(SQLState.activeTransaction, "there is already a transaction in progress")
             }
             try commitCurrent()
-            explicit = true
+            state.explicit = true
             return StatementResult(statementType: "BEGIN")
         case .commit:
             try commitCurrent()
-            explicit = false
+            state.explicit = false
             return StatementResult(statementType: "COMMIT")
         case .rollback:
-            transaction?.rollback()
-            transaction = nil
-            explicit = false
+            abort()
             return StatementResult(statementType: "ROLLBACK")
+        case .savepoint(let name):
+            let open = try current()
+            state.savepoints.append((name, open.transaction.mark()))
+            return StatementResult(statementType: "SAVEPOINT")
+        case .rollbackToSavepoint(let name):
+            guard let i = state.savepoints.lastIndex(where: { $0.name == name }), let open = state.transaction else {
+                throw EngineError("3B001", "savepoint \"\(name)\" does not exist")
+            }
+            open.rollback(to: state.savepoints[i].mark)
+            state.savepoints.removeSubrange((i + 1)...)
+            state.failed = false
+            return StatementResult(statementType: "ROLLBACK")
+        case .releaseSavepoint(let name):
+            guard let i = state.savepoints.lastIndex(where: { $0.name == name }) else {
+                throw EngineError("3B001", "savepoint \"\(name)\" does not exist")
+            }
+            state.savepoints.removeSubrange(i...)
+            return StatementResult(statementType: "RELEASE")
+        case .set:
+            return StatementResult(statementType: "SET")
         default:
             let access = try current()
             do {
@@ -42,39 +88,58 @@ struct Session {
         }
     }
 
-    /// Commits what is still open at the end of the request. A BEGIN without
-    /// COMMIT is rolled back, as when a PostgreSQL session ends.
-    mutating func finish() throws(EngineError) {
-        if explicit {
+    /// Commits what is still open at the end of a request. A BEGIN without
+    /// COMMIT is rolled back, as when a PostgreSQL session ends; a
+    /// transaction spanning requests stays open.
+    func finish() throws(EngineError) {
+        if state.spansRequests && state.explicit { return }
+        if state.explicit {
             abort()
             throw EngineError(SQLState.activeTransaction,
-                              "transaction block opened by BEGIN was not committed; it was rolled back (end it with COMMIT)")
+                              "transaction block opened by BEGIN was not committed; it was rolled back (end it with COMMIT, or use /v1/transactions to keep a transaction across requests)")
         }
         try commitCurrent()
     }
 
-    mutating func abort() {
-        transaction?.rollback()
-        transaction = nil
-        explicit = false
+    /// After an error: a request's own transaction is rolled back; an
+    /// explicit one that spans requests is marked failed until ROLLBACK.
+    func fail() {
+        if state.spansRequests && state.transaction != nil {
+            state.failed = true
+        } else {
+            abort()
+        }
     }
 
-    private mutating func current() throws(EngineError) -> TransactionAccess {
-        if let transaction { return TransactionAccess(transaction) }
+    func abort() {
+        state.transaction?.rollback()
+        state.transaction = nil
+        state.explicit = false
+        state.failed = false
+        state.savepoints = []
+    }
+
+    private func current() throws(EngineError) -> TransactionAccess {
+        if let open = state.transaction { return TransactionAccess(open) }
         do {
             let started = try database.storage.begin(branch: branch)
-            transaction = started
+            state.transaction = started
             return TransactionAccess(started)
         } catch {
             throw EngineError(error)
         }
     }
 
-    private mutating func commitCurrent() throws(EngineError) {
-        guard let open = transaction else { return }
-        transaction = nil
+    /// Commits the open transaction; returns its SCN (nil when read-only).
+    @discardableResult
+    func commitCurrent() throws(EngineError) -> SCN? {
+        guard let open = state.transaction else { return nil }
+        state.transaction = nil
+        state.savepoints = []
         do {
-            if try open.commit() != nil { database.recordCommit() }
+            let scn = try open.commit()
+            if scn != nil { database.recordCommit() }
+            return scn
         } catch {
             throw EngineError(error)
         }

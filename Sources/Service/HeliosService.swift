@@ -25,9 +25,14 @@ public final class HeliosService: Sendable {
         /// When set, every /v1 request must present it.
         public var apiKey: String?
         public var accessLog: Bool
-        public init(apiKey: String? = nil, accessLog: Bool = true) {
+        /// Seconds before an idle transaction spanning requests is rolled back.
+        public var transactionIdleTimeout: Double
+        public var maxOpenTransactions: Int
+        public init(apiKey: String? = nil, accessLog: Bool = true, transactionIdleTimeout: Double = 60, maxOpenTransactions: Int = 64) {
             self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
             self.accessLog = accessLog
+            self.transactionIdleTimeout = transactionIdleTimeout
+            self.maxOpenTransactions = maxOpenTransactions
         }
     }
 
@@ -38,7 +43,14 @@ public final class HeliosService: Sendable {
     private let inFlight: @Sendable () -> Int
     private let router: Router<HeliosService>
 
-    public init(database: Database = Database(), configuration: Configuration = Configuration(),
+    public convenience init(configuration: Configuration = Configuration(), openAPISpec: [UInt8]? = OpenAPISpec.load(),
+                            inFlight: @escaping @Sendable () -> Int = { 0 }) {
+        self.init(database: Database(transactionIdleTimeout: configuration.transactionIdleTimeout,
+                                     maxOpenTransactions: configuration.maxOpenTransactions),
+                  configuration: configuration, openAPISpec: openAPISpec, inFlight: inFlight)
+    }
+
+    public init(database: Database, configuration: Configuration = Configuration(),
                 openAPISpec: [UInt8]? = OpenAPISpec.load(), inFlight: @escaping @Sendable () -> Int = { 0 }) {
         self.database = database
         self.configuration = configuration

@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,7 @@ public enum ServiceRunner {
         }
     }
 
-    public static func run(_ options: Options, log: (String) -> Void) throws(HTTPServerError) {
+    public static func run(_ options: Options, log: @escaping @Sendable (String) -> Void) throws(HTTPServerError) {
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGINT)
@@ -30,6 +31,14 @@ public enum ServiceRunner {
                                 tooLarge: { service.payloadTooLarge($0, limit: limit) })
         counter.server = server
         try server.start()
+        let reaper = Thread {
+            while true {
+                sleep(1)
+                let rolledBack = service.database.reapIdleTransactions()
+                if rolledBack > 0 { log("rolled back \(rolledBack) idle transaction(s) after \(Int(options.service.transactionIdleTimeout)) s") }
+            }
+        }
+        reaper.start()
         log("helios \(HeliosVersion.version) listening on http://\(options.http.host):\(options.http.port) (\(options.http.threads) threads, body limit \(limit) bytes, auth \(options.service.apiKey == nil ? "off" : "on"))")
         var received: Int32 = 0
         sigwait(&signals, &received)

@@ -42,6 +42,9 @@ public struct ServiceError: Error, Sendable {
         case SQLState.queryCanceled: return (408, "Timeout")
         case SQLState.featureNotSupported: return (400, "NotSupported")
         case SQLState.internalError: return (500, "InternalError")
+        case "25P03": return (404, "NotFound")
+        case SQLState.inFailedTransaction: return (409, "TransactionAborted")
+        case "53300": return (429, "TooManyTransactions")
         default: break
         }
         switch state.prefix(2) {

@@ -42,12 +42,22 @@ struct Serve: ParsableCommand {
             help: "Directory for data files. Reserved: this version keeps all data in memory.")
     var dataDirectory: String = "./helios-data"
 
+    @Option(name: .customLong("txn-idle-timeout"),
+            help: "Seconds after which an idle transaction opened with POST /v1/transactions is rolled back.")
+    var transactionIdleTimeout: Double = 60
+
+    @Option(name: .customLong("max-open-transactions"),
+            help: "Most transactions open across requests at once; beyond it POST /v1/transactions answers 429.")
+    var maxOpenTransactions: Int = 64
+
     @Flag(name: .customLong("access-log"), inversion: .prefixedNo, help: "Write one line per request to standard output.")
     var accessLog: Bool = true
 
     func validate() throws {
         guard parsedMaxBody != nil else { throw ValidationError("--max-body must be a positive size such as 16777216, 512K or 16M") }
         guard (threads ?? 1) >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard transactionIdleTimeout > 0 else { throw ValidationError("--txn-idle-timeout must be positive") }
+        guard maxOpenTransactions >= 1 else { throw ValidationError("--max-open-transactions must be at least 1") }
         guard connectionTimeout >= 1 else { throw ValidationError("--connection-timeout must be at least 1 second") }
     }
 
@@ -66,7 +76,8 @@ struct Serve: ParsableCommand {
         let options = ServiceRunner.Options(
             http: .init(host: host, port: port, threads: threads ?? max(1, cores),
                         maxBodyBytes: parsedMaxBody!, connectionTimeoutSeconds: connectionTimeout),
-            service: .init(apiKey: key, accessLog: accessLog))
+            service: .init(apiKey: key, accessLog: accessLog, transactionIdleTimeout: transactionIdleTimeout,
+                           maxOpenTransactions: maxOpenTransactions))
         do {
             try ServiceRunner.run(options) { line in
                 var text = Array("heliosd: \(line)\n".utf8)

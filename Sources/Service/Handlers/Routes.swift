@@ -21,7 +21,50 @@ extension HeliosService {
         router.add("POST", "/v1/branches/{branch}/execute") { service, request, parameters in
             service.branchExecute(request, branch: parameters["branch"]!)
         }
+        router.add("POST", "/v1/transactions") { service, request, _ in service.beginTransaction(request) }
+        router.add("POST", "/v1/transactions/{id}/commit") { service, _, parameters in
+            service.endTransaction(parameters["id"]!, commit: true)
+        }
+        router.add("POST", "/v1/transactions/{id}/rollback") { service, _, parameters in
+            service.endTransaction(parameters["id"]!, commit: false)
+        }
         return router
+    }
+
+    // MARK: Transactions spanning requests
+
+    func beginTransaction(_ request: HTTPRequest) -> HTTPResponse {
+        do throws(ServiceError) {
+            var branch = "main"
+            if !request.body.isEmpty && request.body.contains(where: { $0 > 32 }) {
+                let json = try SQLRequestBody.parseJSON(request.body)
+                guard case .object = json else { throw ServiceError.badRequest("request body must be a JSON object") }
+                if let b = json["branch"], !b.isNull {
+                    guard let name = b.stringValue, !name.isEmpty else { throw ServiceError.badRequest("field \"branch\" must be a non-empty string") }
+                    branch = name
+                }
+            }
+            let opened: (id: String, snapshotSCN: SCN)
+            do { opened = try database.beginTransaction(branch: branch) } catch { throw ServiceError(error) }
+            return Self.json(200, .object([("transaction_id", .string(opened.id)), ("branch", .string(branch)),
+                                           ("snapshot_scn", .integer(Int64(opened.snapshotSCN.rawValue)))]))
+        } catch {
+            return error.response
+        }
+    }
+
+    func endTransaction(_ id: String, commit: Bool) -> HTTPResponse {
+        do {
+            if commit {
+                let scn = try database.commitTransaction(id)
+                return Self.json(200, .object([("transaction_id", .string(id)), ("status", .string("committed")),
+                                               ("commit_scn", scn.map { .integer(Int64($0.rawValue)) } ?? .null)]))
+            }
+            try database.rollbackTransaction(id)
+            return Self.json(200, .object([("transaction_id", .string(id)), ("status", .string("rolled_back"))]))
+        } catch {
+            return ServiceError(error).response
+        }
     }
 
     static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
@@ -32,6 +75,7 @@ extension HeliosService {
         let text = metrics.render(inFlight: requestsInFlight, gauges: [
             ("helios_commits_total", "Transactions committed since start.", "counter", String(database.commitCount)),
             ("helios_current_scn", "SCN of the newest commit.", "gauge", String(database.lastCommittedSCN.rawValue)),
+            ("helios_open_transactions", "Transactions open across requests.", "gauge", String(database.openTransactionCount)),
         ])
         return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
     }
@@ -69,7 +113,8 @@ extension HeliosService {
             let body = try SQLRequestBody.decode(request.body)
             let engineRequest = SQLRequest(sql: body.sql, parameters: body.parameters,
                                            branch: branch ?? body.branch ?? "main",
-                                           timeoutMilliseconds: body.timeoutMilliseconds)
+                                           timeoutMilliseconds: body.timeoutMilliseconds,
+                                           transactionID: body.transactionID)
             let results: [StatementResult]
             do {
                 results = try database.execute(engineRequest)

@@ -10,6 +10,7 @@ struct SQLRequestBody {
     var branch: String?
     var timeoutMilliseconds: Int?
     var format: RowFormat = .objects
+    var transactionID: String?
 
     /// Parses and validates the body; every problem is a 400 naming the field.
     static func decode(_ body: [UInt8]) throws(ServiceError) -> SQLRequestBody {
@@ -51,7 +52,10 @@ struct SQLRequestBody {
         }
         try checkAsOf(json["as_of"])
         if let transaction = json["transaction_id"], !transaction.isNull {
-            throw ServiceError.notFound("transaction \(transaction.jsonText) not found (no transaction is open)")
+            guard let id = transaction.stringValue, !id.isEmpty else {
+                throw ServiceError.badRequest("field \"transaction_id\" must be a non-empty string")
+            }
+            request.transactionID = id
         }
         return request
     }
