@@ -99,6 +99,7 @@ final class HeliosServiceTests: XCTestCase {
             XCTAssertNotNil(json["error"]?.stringValue)
         }
         XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1","transaction_id":"abc"}"#).0, 404)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT 1","transaction_id":5}"#).0, 400)
         XCTAssertEqual(post(s, "/v1/branches/dev/query", #"{"sql":"SELECT 1"}"#).0, 404)
     }
 
@@ -137,8 +138,35 @@ final class HeliosServiceTests: XCTestCase {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let spec = try String(contentsOf: root.appendingPathComponent("OpenAPI/openapi.yaml"), encoding: .utf8)
         for path in ["/health:", "/version:", "/metrics:", "/openapi.yaml:", "/v1/sql:",
-                     "/v1/branches/{branch}/query:", "/v1/branches/{branch}/execute:"] {
+                     "/v1/branches/{branch}/query:", "/v1/branches/{branch}/execute:", "/v1/transactions:",
+                     "/v1/transactions/{id}/commit:", "/v1/transactions/{id}/rollback:"] {
             XCTAssertTrue(spec.contains("  " + path), "OpenAPI spec lacks \(path)")
         }
+    }
+}
+
+final class TransactionEndpointTests: XCTestCase {
+    func testBeginUseCommitOverHTTPShapes() throws {
+        let s = HeliosService(configuration: .init(accessLog: false, maxOpenTransactions: 1), openAPISpec: nil)
+        func post(_ path: String, _ body: String = "") -> (Int, JSONValue) {
+            let r = s.handle(HTTPRequest(method: "POST", path: path, body: Array(body.utf8)))
+            return (r.status, (try? JSONValue.parse(r.body)) ?? .null)
+        }
+        XCTAssertEqual(post("/v1/sql", #"{"sql":"CREATE TABLE t (id INT PRIMARY KEY)"}"#).0, 200)
+        let (status, opened) = post("/v1/transactions", #"{"branch":"main"}"#)
+        XCTAssertEqual(status, 200)
+        let id = try XCTUnwrap(opened["transaction_id"]?.stringValue)
+        XCTAssertEqual(post("/v1/transactions").0, 429, "limit of one open transaction")
+        XCTAssertEqual(post("/v1/sql", #"{"sql":"INSERT INTO t VALUES (1)","transaction_id":"\#(id)"}"#).0, 200)
+        XCTAssertEqual(post("/v1/sql", #"{"sql":"SELECT * FROM t"}"#).1["results"]?.arrayValue?.first?["row_count"], .integer(0))
+        let (committed, body) = post("/v1/transactions/\(id)/commit")
+        XCTAssertEqual(committed, 200)
+        XCTAssertEqual(body["status"], .string("committed"))
+        XCTAssertEqual(post("/v1/transactions/\(id)/commit").0, 404)
+        XCTAssertEqual(post("/v1/transactions/\(id)/rollback").0, 404)
+        XCTAssertEqual(post("/v1/sql", #"{"sql":"SELECT 1","transaction_id":"nope"}"#).0, 404)
+        XCTAssertEqual(post("/v1/transactions", "{").0, 400)
+        XCTAssertEqual(post("/v1/transactions", #"{"branch":"elsewhere"}"#).0, 404)
+        XCTAssertEqual(s.handle(HTTPRequest(method: "GET", path: "/v1/transactions")).status, 405)
     }
 }
