@@ -8,9 +8,17 @@ extension Planner {
         var plan = relation.plan
         let scope = relation.columns
         let binder = Binder(columns: scope, parameters: parameters, outer: outer, planner: self, correlation: correlation)
-        if !remaining.isEmpty {
+        var filters: [Expression] = []
+        for conjunct in remaining {
+            if let joined = try semiJoin(conjunct, over: plan, columns: scope, outer: outer, correlation: correlation) {
+                plan = joined
+            } else {
+                filters.append(conjunct)
+            }
+        }
+        if !filters.isEmpty {
             var predicates: [BoundExpression] = []
-            for conjunct in remaining {
+            for conjunct in filters {
                 let (b, t) = try binder.bind(conjunct)
                 predicates.append(try binder.expectBoolean(b, t, conjunct.position))
             }
