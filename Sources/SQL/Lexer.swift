@@ -25,7 +25,9 @@ package enum TokenKind: UInt8, Sendable {
     case word, quotedIdentifier, string, integer, numeric, parameter
     case plus, minus, star, slash, percent, concat
     case equal, notEqual, less, lessEqual, greater, greaterEqual
-    case leftParen, rightParen, comma, dot, semicolon, doubleColon
+    case leftParen, rightParen, comma, dot, semicolon, doubleColon, leftBracket, rightBracket
+    /// The other operators (`->`, `@>`, `~*`, `^`, …): `text` is the operator.
+    case `operator`
     case endOfInput
 }
 
@@ -408,42 +410,147 @@ private struct Scanner {
         tokens.append(Token(.parameter, integer: value, start: start, end: i, position: position(of: start)))
     }
 
+    /// Punctuation and operators. Operators follow PostgreSQL's rule: the
+    /// longest run of operator characters (stopping before `--` or `/*`),
+    /// where a run of several characters ending in `+` or `-` drops that
+    /// last character unless it contains one of `~ ! @ # % ^ & | \` ?`
+    /// (so `a<-1` is `a < -1` and `a*-1` is `a * -1`). A run that is not an
+    /// operator Helios knows fails with 42883.
     mutating func scanOperator() throws(SQLError) {
         let start = i, n = bytes.count
         let b = bytes[i]
-        let next: UInt8 = i + 1 < n ? bytes[i + 1] : 0
         let kind: TokenKind
-        var length = 1
         switch b {
-        case UInt8(ascii: "+"): kind = .plus
-        case UInt8(ascii: "-"): kind = .minus
-        case UInt8(ascii: "*"): kind = .star
-        case UInt8(ascii: "/"): kind = .slash
-        case UInt8(ascii: "%"): kind = .percent
         case UInt8(ascii: "("): kind = .leftParen
         case UInt8(ascii: ")"): kind = .rightParen
         case UInt8(ascii: ","): kind = .comma
         case UInt8(ascii: "."): kind = .dot
         case UInt8(ascii: ";"): kind = .semicolon
-        case UInt8(ascii: "="): kind = .equal
-        case UInt8(ascii: "|") where next == UInt8(ascii: "|"): kind = .concat; length = 2
-        case UInt8(ascii: ":") where next == UInt8(ascii: ":"): kind = .doubleColon; length = 2
-        case UInt8(ascii: "!") where next == UInt8(ascii: "="): kind = .notEqual; length = 2
-        case UInt8(ascii: "<"):
-            switch next {
-            case UInt8(ascii: "="): kind = .lessEqual; length = 2
-            case UInt8(ascii: ">"): kind = .notEqual; length = 2
-            default: kind = .less
-            }
-        case UInt8(ascii: ">"):
-            if next == UInt8(ascii: "=") { kind = .greaterEqual; length = 2 } else { kind = .greater }
+        case UInt8(ascii: "["): kind = .leftBracket
+        case UInt8(ascii: "]"): kind = .rightBracket
+        case UInt8(ascii: ":") where i + 1 < n && bytes[i + 1] == UInt8(ascii: ":"):
+            i += 2
+            append(.doubleColon, from: start)
+            return
         default:
-            var end = i + 1
-            while end < n, bytes[end] & 0xC0 == 0x80 { end += 1 }
-            throw error("syntax error", from: start, to: end)
+            guard isOperatorCharacter(b) else {
+                var end = i + 1
+                while end < n, bytes[end] & 0xC0 == 0x80 { end += 1 }
+                throw error("syntax error", from: start, to: end)
+            }
+            try scanOperatorRun()
+            return
         }
-        i += length
+        i += 1
         append(kind, from: start)
+    }
+
+    mutating func scanOperatorRun() throws(SQLError) {
+        let start = i, n = bytes.count
+        var end = i + 1
+        var special = false
+        if !isPlainOperatorCharacter(bytes[i]) { special = true }
+        while end < n, isOperatorCharacter(bytes[end]) {
+            let c = bytes[end]
+            if end + 1 < n {
+                let d = bytes[end + 1]
+                if (c == UInt8(ascii: "-") && d == UInt8(ascii: "-"))
+                    || (c == UInt8(ascii: "/") && d == UInt8(ascii: "*")) { break }
+            }
+            if !isPlainOperatorCharacter(c) { special = true }
+            end += 1
+        }
+        if !special {
+            while end - start > 1, bytes[end - 1] == UInt8(ascii: "+") || bytes[end - 1] == UInt8(ascii: "-") {
+                end -= 1
+            }
+        }
+        i = end
+        let length = end - start
+        let c0 = bytes[start]
+        let c1: UInt8 = length > 1 ? bytes[start + 1] : 0
+        let c2: UInt8 = length > 2 ? bytes[start + 2] : 0
+        var kind = TokenKind.operator
+        var text = ""
+        switch length {
+        case 1:
+            switch c0 {
+            case UInt8(ascii: "+"): kind = .plus
+            case UInt8(ascii: "-"): kind = .minus
+            case UInt8(ascii: "*"): kind = .star
+            case UInt8(ascii: "/"): kind = .slash
+            case UInt8(ascii: "%"): kind = .percent
+            case UInt8(ascii: "="): kind = .equal
+            case UInt8(ascii: "<"): kind = .less
+            case UInt8(ascii: ">"): kind = .greater
+            case UInt8(ascii: "?"): text = "?"
+            case UInt8(ascii: "~"): text = "~"
+            case UInt8(ascii: "&"): text = "&"
+            case UInt8(ascii: "|"): text = "|"
+            case UInt8(ascii: "#"): text = "#"
+            case UInt8(ascii: "^"): text = "^"
+            default: break
+            }
+        case 2:
+            switch (c0, c1) {
+            case (UInt8(ascii: "|"), UInt8(ascii: "|")): kind = .concat
+            case (UInt8(ascii: "<"), UInt8(ascii: "=")): kind = .lessEqual
+            case (UInt8(ascii: ">"), UInt8(ascii: "=")): kind = .greaterEqual
+            case (UInt8(ascii: "<"), UInt8(ascii: ">")), (UInt8(ascii: "!"), UInt8(ascii: "=")): kind = .notEqual
+            case (UInt8(ascii: "-"), UInt8(ascii: ">")): text = "->"
+            case (UInt8(ascii: "#"), UInt8(ascii: ">")): text = "#>"
+            case (UInt8(ascii: "@"), UInt8(ascii: ">")): text = "@>"
+            case (UInt8(ascii: "<"), UInt8(ascii: "@")): text = "<@"
+            case (UInt8(ascii: "?"), UInt8(ascii: "|")): text = "?|"
+            case (UInt8(ascii: "?"), UInt8(ascii: "&")): text = "?&"
+            case (UInt8(ascii: "~"), UInt8(ascii: "*")): text = "~*"
+            case (UInt8(ascii: "!"), UInt8(ascii: "~")): text = "!~"
+            case (UInt8(ascii: "<"), UInt8(ascii: "<")): text = "<<"
+            case (UInt8(ascii: ">"), UInt8(ascii: ">")): text = ">>"
+            default: break
+            }
+        case 3:
+            switch (c0, c1, c2) {
+            case (UInt8(ascii: "-"), UInt8(ascii: ">"), UInt8(ascii: ">")): text = "->>"
+            case (UInt8(ascii: "#"), UInt8(ascii: ">"), UInt8(ascii: ">")): text = "#>>"
+            case (UInt8(ascii: "<"), UInt8(ascii: "-"), UInt8(ascii: ">")): text = "<->"
+            case (UInt8(ascii: "<"), UInt8(ascii: "="), UInt8(ascii: ">")): text = "<=>"
+            case (UInt8(ascii: "<"), UInt8(ascii: "#"), UInt8(ascii: ">")): text = "<#>"
+            case (UInt8(ascii: "!"), UInt8(ascii: "~"), UInt8(ascii: "*")): text = "!~*"
+            default: break
+            }
+        default:
+            break
+        }
+        if kind == .operator && text.isEmpty {
+            throw SQLError(SQLState.undefinedFunction, "operator does not exist: \(self.text(start, end))",
+                           position: position(of: start))
+        }
+        tokens.append(Token(kind, text: text, start: start, end: end, position: position(of: start)))
+    }
+}
+
+/// PostgreSQL's operator characters: `+ - * / < > = ~ ! @ # % ^ & | \` ?`.
+@inline(__always) private func isOperatorCharacter(_ b: UInt8) -> Bool {
+    switch b {
+    case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "<"),
+         UInt8(ascii: ">"), UInt8(ascii: "="), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "@"),
+         UInt8(ascii: "#"), UInt8(ascii: "%"), UInt8(ascii: "^"), UInt8(ascii: "&"), UInt8(ascii: "|"),
+         UInt8(ascii: "`"), UInt8(ascii: "?"):
+        true
+    default:
+        false
+    }
+}
+
+/// Operator characters that let a trailing `+`/`-` be split off.
+@inline(__always) private func isPlainOperatorCharacter(_ b: UInt8) -> Bool {
+    switch b {
+    case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "<"),
+         UInt8(ascii: ">"), UInt8(ascii: "="):
+        true
+    default:
+        false
     }
 }
 
@@ -475,8 +582,12 @@ package enum Keyword: String, CaseIterable, Sendable {
     case inner, `is`, isnull, join, left, like, natural, notnull, outer, overlaps, right, similar
     case tablesample, verbose
     // Unreserved words the parser looks for.
-    case abort, begin, between, by, commit, delete, drop, exists, first, `if`, insert, key, last
-    case nulls, precision, rollback, row, rows, set, start, transaction, update, values, varying, work
+    case abort, action, add, alter, begin, between, by, cascade, commit, conflict, current, delete, drop
+    case escape, exists, explain, extract, filter, first, following, groups, `if`, index, insert, key
+    case last, local, next, no, nothing, nulls, over, partition, position, preceding, precision, range
+    case recursive, release, rename, replace, restrict, rollback, row, rows, savepoint, session, set
+    case start, substring, ties, time, transaction, trim, truncate, unbounded, unknown, update, values
+    case varying, view, without, work, zone
 
     package var reservation: Reservation {
         switch self {
@@ -484,9 +595,12 @@ package enum Keyword: String, CaseIterable, Sendable {
              .full, .ilike, .inner, .is, .isnull, .join, .left, .like, .natural, .notnull, .outer,
              .overlaps, .right, .similar, .tablesample, .verbose:
             .typeOrFunction
-        case .abort, .begin, .between, .by, .commit, .delete, .drop, .exists, .first, .if, .insert,
-             .key, .last, .nulls, .precision, .rollback, .row, .rows, .set, .start, .transaction,
-             .update, .values, .varying, .work:
+        case .abort, .action, .add, .alter, .begin, .between, .by, .cascade, .commit, .conflict, .current,
+             .delete, .drop, .escape, .exists, .explain, .extract, .filter, .first, .following, .groups, .if,
+             .index, .insert, .key, .last, .local, .next, .no, .nothing, .nulls, .over, .partition, .position,
+             .preceding, .precision, .range, .recursive, .release, .rename, .replace, .restrict, .rollback,
+             .row, .rows, .savepoint, .session, .set, .start, .substring, .ties, .time, .transaction, .trim,
+             .truncate, .unbounded, .unknown, .update, .values, .varying, .view, .without, .work, .zone:
             .unreserved
         default:
             .reserved

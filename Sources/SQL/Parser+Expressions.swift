@@ -1,33 +1,29 @@
 import Core
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 // Expressions, by precedence climbing. PostgreSQL's precedence, lowest first:
 //
-//   OR  <  AND  <  NOT (prefix)  <  IS [NOT] NULL, ISNULL, NOTNULL
+//   OR  <  AND  <  NOT (prefix)  <  IS …, ISNULL, NOTNULL
 //   <  = <> != < <= > >= (non-associative)
 //   <  [NOT] BETWEEN / IN / LIKE / ILIKE (non-associative, IN chains)
-//   <  || (and future operators)  <  + -  <  * / %  <  unary + -  <  ::
+//   <  all other operators: || -> ->> #> #>> @> <@ ? ?| ?& <-> <=> <#>
+//      ~ ~* !~ !~* & | # << >> (left-associative)
+//   <  + -  <  * / %  <  ^  <  unary + -  <  ::
 //
 // `parseExpression(p)` parses an operand and then every operator binding
 // tighter than `p`; each binary operator parses its right side at its own
-// level, which makes it left-associative. Positions: see Parser.swift.
+// level, which makes it left-associative. `e op ANY|SOME|ALL (…)` is parsed
+// where the operator's right operand would be. Positions: see Parser.swift.
 //
 // Stack use: nesting recurses through `parseExpression`, so the functions on
-// that path (`parseExpression`, `parseInfix`, `parseOperand`, `parseUnary`,
-// `parseFunctionCall`, `parseCase`, `parseCast`, `parsePredicate`) keep few
-// locals and never copy whole tokens; literal and name handling lives in
-// `parseLeaf`, which does not recurse. `maxDepth` nested levels then fit well
-// within an 8 MB stack even in debug builds (about 1.5 MB in release).
-// Threads with smaller stacks are protected by `StackGuard`: past 16 levels
-// the parser also compares its stack pointer with the thread's stack bound at
-// every level, as PostgreSQL's check_stack_depth does, and fails with 54001
-// before the stack runs out.
+// that path (`parseExpression`, `parseOperators`, `parseInfix`,
+// `parseOperand`, `parseUnary`, and the operands of Parser+Operands.swift)
+// keep few locals and never copy whole tokens; literal and name handling
+// lives in `parseLeaf`, which does not recurse. `maxDepth` nested levels then
+// fit well within an 8 MB stack even in debug builds. Threads with smaller
+// stacks are protected by `StackGuard`: past 16 levels the parser also
+// compares its stack pointer with the thread's stack bound at every level,
+// as PostgreSQL's check_stack_depth does, and fails with 54001 before the
+// stack runs out.
 
 /// Binding powers; an operator is applied when its power exceeds the caller's.
 enum Precedence {
@@ -40,8 +36,9 @@ enum Precedence {
     static let other = 7
     static let additive = 8
     static let multiplicative = 9
-    static let unary = 10
-    static let cast = 11
+    static let power = 10
+    static let unary = 11
+    static let cast = 12
 }
 
 extension SQLParser {
@@ -49,7 +46,14 @@ extension SQLParser {
     mutating func parseExpression(_ minimum: Int = 0) throws(SQLError) -> Expression {
         try enterNesting()
         defer { recursionDepth -= 1 }
-        var left = try parseOperand()
+        let left = try parseOperand()
+        return try parseOperators(after: left, minimum)
+    }
+
+    /// Applies to `left` (whose depth is `expressionDepth`) every following
+    /// operator that binds tighter than `minimum`.
+    mutating func parseOperators(after operand: Expression, _ minimum: Int) throws(SQLError) -> Expression {
+        var left = operand
         var depth = expressionDepth
         // Precedence of a non-associative operator just applied: another at
         // the same level (`a = b = c`) is a syntax error, as in PostgreSQL.
@@ -59,10 +63,12 @@ extension SQLParser {
             nonAssociative = try parseInfix(&left, &depth, precedence)
         }
         expressionDepth = depth
+        if depth > deepest { deepest = depth }
         return left
     }
 
-    /// Counts one level of nesting; fails with 54001 past `maxDepth`.
+    /// Counts one level of nesting; fails with 54001 past `maxDepth`. The
+    /// caller undoes it (`defer { recursionDepth -= 1 }`).
     @inline(never)
     mutating func enterNesting() throws(SQLError) {
         if recursionDepth >= Self.maxDepth { throw depthError() }
@@ -87,19 +93,21 @@ extension SQLParser {
         let position = left.position
         let kind = tokens[index].kind
         var keyword = tokens[index].keyword
+        let op = Self.binaryOperator(tokens[index])
         advance()
-        var nonAssociative = 0
-        if let op = Self.binaryOperator(kind, keyword) {
-            let right = try parseExpression(precedence)
-            left = .binary(op, left, right, position: position)
+        var nonAssociative = precedence == Precedence.comparison ? precedence : 0
+        if let op {
+            if op != .and, op != .or, check(.any) || check(.some) || check(.all), peek(1).kind == .leftParen {
+                left = try parseQuantified(op, left)
+            } else {
+                let right = try parseExpression(precedence)
+                left = .binary(op, left, right, position: position)
+            }
             depth = max(depth, expressionDepth)
-            if precedence == Precedence.comparison { nonAssociative = precedence }
         } else if kind == .doubleColon {
             left = .cast(left, try parseType(), position: position)
         } else if keyword == .is {
-            let negated = accept(.not)
-            guard accept(.null) else { throw unexpected() }
-            left = .isNull(left, negated: negated, position: position)
+            try parseIs(&left, &depth)
         } else if keyword == .isnull || keyword == .notnull {
             left = .isNull(left, negated: keyword == .notnull, position: position)
         } else {
@@ -114,6 +122,29 @@ extension SQLParser {
         depth += 1
         if depth > Self.maxDepth { throw depthError() }
         return nonAssociative
+    }
+
+    /// The rest of `left IS [NOT] NULL | TRUE | FALSE | UNKNOWN | DISTINCT FROM e`.
+    private mutating func parseIs(_ left: inout Expression, _ depth: inout Int) throws(SQLError) {
+        let position = left.position
+        let negated = accept(.not)
+        switch tokens[index].keyword {
+        case .null:
+            left = .isNull(left, negated: negated, position: position)
+        case .true, .false, .unknown:
+            let value: Bool? = check(.unknown) ? nil : check(.true)
+            left = .isTruth(left, value: value, negated: negated, position: position)
+        case .distinct:
+            advance()
+            try expect(.from)
+            let right = try parseExpression(Precedence.isNull)
+            depth = max(depth, expressionDepth)
+            left = .isDistinctFrom(left, right, negated: negated, position: position)
+            return
+        default:
+            throw unexpected()
+        }
+        advance()
     }
 
     /// The right-hand part of `left [NOT] BETWEEN|IN|LIKE|ILIKE …`, the keyword
@@ -131,14 +162,25 @@ extension SQLParser {
             depth = max(depth, expressionDepth)
             left = .between(left, low: low, high: high, negated: negated, position: position)
         case .in:
-            guard accept(.leftParen) else { throw unexpected() }
-            let list = try parseExpressionList()
-            depth = max(depth, expressionDepth)
-            guard accept(.rightParen) else { throw unexpected() }
-            left = .inList(left, list, negated: negated, position: position)
+            guard check(.leftParen) else { throw unexpected() }
+            switch try parseParenthesized() {
+            case .query(let query, let queryDepth):
+                depth = max(depth, queryDepth)
+                left = .inSubquery(left, query, negated: negated, position: position)
+            case .expressions(let list):
+                depth = max(depth, expressionDepth)
+                left = .inList(left, list, negated: negated, position: position)
+            }
         default:
             let pattern = try parseExpression(Precedence.like)
             depth = max(depth, expressionDepth)
+            if check(.escape) {
+                let escapeToken = next()
+                let escape = try parseExpression(Precedence.like)
+                guard case .literal(.text("\\"), _) = escape else {
+                    throw unsupported("ESCAPE other than the default '\\'", at: escapeToken.position)
+                }
+            }
             left = .like(left, pattern: pattern, negated: negated, caseInsensitive: keyword == .ilike,
                          position: position)
         }
@@ -151,6 +193,7 @@ extension SQLParser {
         case .plus, .minus: return Precedence.additive
         case .star, .slash, .percent: return Precedence.multiplicative
         case .concat: return Precedence.other
+        case .operator: return tokens[index].text == "^" ? Precedence.power : Precedence.other
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return Precedence.comparison
         case .doubleColon: return Precedence.cast
         case .word:
@@ -172,8 +215,8 @@ extension SQLParser {
         }
     }
 
-    private static func binaryOperator(_ kind: TokenKind, _ keyword: Keyword?) -> BinaryOperator? {
-        switch kind {
+    private static func binaryOperator(_ token: Token) -> BinaryOperator? {
+        switch token.kind {
         case .plus: .add
         case .minus: .subtract
         case .star: .multiply
@@ -186,42 +229,38 @@ extension SQLParser {
         case .lessEqual: .lessOrEqual
         case .greater: .greater
         case .greaterEqual: .greaterOrEqual
-        case .word where keyword == .and: .and
-        case .word where keyword == .or: .or
+        case .operator: BinaryOperator(rawValue: token.text)
+        case .word where token.keyword == .and: .and
+        case .word where token.keyword == .or: .or
         default: nil
         }
     }
 
     /// Returns `expression`, recording its depth as one more than `childDepth`.
-    private mutating func node(_ expression: Expression, childDepth: Int) throws(SQLError) -> Expression {
+    mutating func node(_ expression: Expression, childDepth: Int) throws(SQLError) -> Expression {
         expressionDepth = childDepth + 1
         if expressionDepth > Self.maxDepth { throw depthError() }
         return expression
     }
 
     /// An operand: a prefix operator applied to an operand, a parenthesized
-    /// expression, a function call, CASE, CAST, or a leaf.
+    /// expression, row or subquery, a function call or other special form, or a leaf.
     @inline(never)
     private mutating func parseOperand() throws(SQLError) -> Expression {
         switch tokens[index].kind {
         case .leftParen:
-            advance()
-            let inner = try parseExpression()
-            guard accept(.rightParen) else { throw unexpected() }
-            return inner
+            return try parseParenthesizedOperand()
         case .minus, .plus:
             return try parseUnary()
         case .word:
-            switch tokens[index].keyword {
-            case .not: return try parseUnary()
-            case .case: return try parseCase()
-            case .cast: return try parseCast()
-            default: break
+            if let keyword = tokens[index].keyword, let special = try parseKeywordOperand(keyword) {
+                return special
             }
         default:
             break
         }
         if isFunctionCall() { return try parseFunctionCall() }
+        if isTypedLiteralStart() { return try parseTypedLiteral() }
         return try parseLeaf()
     }
 
@@ -240,7 +279,7 @@ extension SQLParser {
     /// `-x`, `+x`, `NOT x`. A `-` directly before a numeric literal is folded
     /// into it, so `-9223372036854775808` is Int64.min.
     @inline(never)
-    private mutating func parseUnary() throws(SQLError) -> Expression {
+    mutating func parseUnary() throws(SQLError) -> Expression {
         let isNot = tokens[index].kind == .word
         let isMinus = tokens[index].kind == .minus
         let position = tokens[index].position
@@ -270,7 +309,8 @@ extension SQLParser {
         return try node(.unary(op, operand, position: position), childDepth: expressionDepth)
     }
 
-    /// Literals, parameters and column references: everything that does not nest.
+    /// Literals, parameters and column references (`c`, `t.c`, `s.t.c`):
+    /// everything that does not nest.
     @inline(never)
     private mutating func parseLeaf() throws(SQLError) -> Expression {
         let position = tokens[index].position
@@ -300,6 +340,10 @@ extension SQLParser {
             let name = takeText()
             if accept(.dot) {
                 let column = try parseLabel()
+                if accept(.dot) {
+                    let table = name == "public" ? column : name + "." + column
+                    return try node(.column(table: table, name: try parseLabel(), position: position), childDepth: 0)
+                }
                 return try node(.column(table: name, name: column, position: position), childDepth: 0)
             }
             return try node(.column(table: nil, name: name, position: position), childDepth: 0)
@@ -308,76 +352,6 @@ extension SQLParser {
         }
         advance()
         return try node(.literal(value, position: position), childDepth: 0)
-    }
-
-    /// `name(*)`, `name()`, `name([DISTINCT|ALL] a, …)`.
-    @inline(never)
-    private mutating func parseFunctionCall() throws(SQLError) -> Expression {
-        let name = tokens[index].text
-        let position = tokens[index].position
-        advance()
-        advance()
-        if accept(.star) {
-            guard accept(.rightParen) else { throw unexpected() }
-            return try node(.function(name: name, arguments: [], distinct: false, star: true, position: position),
-                            childDepth: 0)
-        }
-        let distinct = accept(.distinct)
-        let qualified = distinct || accept(.all)
-        var arguments: [Expression] = []
-        if qualified || !check(.rightParen) {
-            arguments = try parseExpressionList()
-        } else {
-            expressionDepth = 0
-        }
-        guard accept(.rightParen) else { throw unexpected() }
-        return try node(.function(name: name, arguments: arguments, distinct: distinct, star: false,
-                                  position: position), childDepth: expressionDepth)
-    }
-
-    /// `CAST(e AS type)`.
-    @inline(never)
-    private mutating func parseCast() throws(SQLError) -> Expression {
-        let position = tokens[index].position
-        advance()
-        guard accept(.leftParen) else { throw unexpected() }
-        let operand = try parseExpression()
-        let depth = expressionDepth
-        guard accept(.as) else { throw unexpected() }
-        let type = try parseType()
-        guard accept(.rightParen) else { throw unexpected() }
-        return try node(.cast(operand, type, position: position), childDepth: depth)
-    }
-
-    /// `CASE [operand] WHEN c THEN r … [ELSE e] END`.
-    @inline(never)
-    private mutating func parseCase() throws(SQLError) -> Expression {
-        let position = tokens[index].position
-        advance()
-        var depth = 0
-        var operand: Expression?
-        if !check(.when) {
-            operand = try parseExpression()
-            depth = expressionDepth
-        }
-        guard check(.when) else { throw unexpected() }
-        var branches: [(condition: Expression, result: Expression)] = []
-        while accept(.when) {
-            let condition = try parseExpression()
-            depth = max(depth, expressionDepth)
-            guard accept(.then) else { throw unexpected() }
-            let result = try parseExpression()
-            depth = max(depth, expressionDepth)
-            branches.append((condition: condition, result: result))
-        }
-        var elseResult: Expression?
-        if accept(.else) {
-            elseResult = try parseExpression()
-            depth = max(depth, expressionDepth)
-        }
-        guard accept(.end) else { throw unexpected() }
-        return try node(.caseWhen(operand: operand, branches: branches.map { WhenClause(condition: $0.condition, result: $0.result) }, elseResult: elseResult, position: position),
-                        childDepth: depth)
     }
 
     /// `e, e, …` (at least one); `expressionDepth` becomes the deepest item's.
@@ -390,61 +364,5 @@ extension SQLParser {
         } while accept(.comma)
         expressionDepth = depth
         return list
-    }
-}
-
-/// Detects that the current thread's stack is nearly used up. Created only
-/// for deeply nested input (looking up the stack bounds is not free), by the
-/// thread that parses.
-struct StackGuard {
-    /// Nesting below which no check is made (and no guard is created).
-    static let minimumNesting = 16
-
-    /// The lowest address the parser may reach; nil when the bounds are unknown.
-    let limit: UInt?
-
-    init() {
-        // Stack kept free: room for the error's construction and for the
-        // unwinding that releases partial trees (recursively), a quarter of
-        // the stack at most.
-        limit = Self.stackBounds().map { $0.low + min(256 * 1024, $0.size / 4) }
-    }
-
-    @inline(never)
-    func isExhausted() -> Bool {
-        guard let limit else { return false }
-        var marker: UInt8 = 0
-        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
-        return here < limit
-    }
-
-    #if !canImport(Darwin) && (canImport(Glibc) || canImport(Musl))
-    private typealias GetAttributes = @convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32
-    private static let getAttributes: GetAttributes? = dlsym(nil, "pthread_getattr_np").map {
-        unsafeBitCast($0, to: GetAttributes.self)
-    }
-    #endif
-
-    /// The lowest address and the size of the current thread's stack (which grows down).
-    private static func stackBounds() -> (low: UInt, size: UInt)? {
-        #if canImport(Darwin)
-        let thread = pthread_self()
-        let top = UInt(bitPattern: pthread_get_stackaddr_np(thread))
-        let size = UInt(pthread_get_stacksize_np(thread))
-        return (top - size, size)
-        #elseif canImport(Glibc) || canImport(Musl)
-        // pthread_getattr_np is a GNU extension the Glibc module does not
-        // export; it is looked up once by name.
-        guard let getAttributes = Self.getAttributes else { return nil }
-        var attributes = pthread_attr_t()
-        guard getAttributes(pthread_self(), &attributes) == 0 else { return nil }
-        defer { pthread_attr_destroy(&attributes) }
-        var address: UnsafeMutableRawPointer?
-        var size = 0
-        guard pthread_attr_getstack(&attributes, &address, &size) == 0, let address else { return nil }
-        return (UInt(bitPattern: address), UInt(size))
-        #else
-        return nil
-        #endif
     }
 }

@@ -1,31 +1,46 @@
 import Core
 
 // The parser: a hand-written recursive-descent parser over the lexer's token
-// array, producing the AST of AST.swift.
+// array, producing the AST of AST.swift (PostgreSQL's grammar, the parts of
+// it the AST can express).
 //
-// Layout: this file holds the entry point, token helpers and the DML
-// statements (SELECT, INSERT, UPDATE, DELETE, transaction control);
-// Parser+DDL.swift holds CREATE/DROP TABLE and type names;
-// Parser+Expressions.swift holds expressions, parsed by precedence climbing
-// with PostgreSQL's operator precedence.
+// Layout: this file holds the entry point, token and name helpers and the
+// small statements (transactions, savepoints, SET, EXPLAIN);
+// Parser+Query.swift holds queries (WITH, set operations, SELECT, VALUES,
+// ORDER BY / LIMIT); Parser+From.swift the FROM clause (joins, derived
+// tables); Parser+DML.swift INSERT, UPDATE, DELETE; Parser+DDL.swift and
+// Parser+Schema.swift the CREATE / DROP / ALTER / TRUNCATE statements;
+// Parser+Types.swift type names; Parser+Expressions.swift expressions by
+// precedence climbing; Parser+Operands.swift the operands with a grammar of
+// their own (parentheses and subqueries, function calls and windows,
+// CASE, CAST, EXTRACT, …); Parser+StackGuard.swift the stack check.
 //
 // Positions: every node carries the 1-based character position of its first
 // token. Statements take the position of their first keyword. An expression
 // built from a left operand and an operator (binary operators, IS NULL,
-// LIKE, IN, BETWEEN, `::`) takes the position of its left operand
-// (`left.position`, so parentheses around the left operand do not count);
-// prefix operators, function calls, CAST and CASE take the position of their
-// own first token; a negative numeric literal folded from `-` takes the
-// position of the `-`.
+// LIKE, IN, BETWEEN, `::`, `op ANY (…)`) takes the position of its left
+// operand (`left.position`, so parentheses around the left operand do not
+// count); prefix operators, function calls, CAST and CASE take the position
+// of their own first token; a negative numeric literal folded from `-` takes
+// the position of the `-`; a subquery or row constructor in parentheses
+// takes the position of its `(`. Joins take the position of their left
+// operand, like binary operators.
 //
 // Errors are SQLErrors with PostgreSQL's SQLSTATEs and messages:
 // `syntax error at or near "x"` / `syntax error at end of input` (42601).
-// Expressions nested deeper than `maxDepth` (parenthesis nesting or the
-// depth of the resulting tree) fail with 54001 ("stack depth limit
+// Constructs PostgreSQL has but the AST cannot express fail with a 42601
+// naming the construct ("… is not supported").
+//
+// Depth: nesting deeper than `maxDepth` fails with 54001 ("stack depth limit
 // exceeded"), as does nesting that would nearly exhaust the current thread's
-// stack (see `StackGuard`), so no input can overflow the stack. Trees handed
-// on are at most `maxDepth` deep. New recursive constructs (subqueries, CTEs)
-// must recurse through `parseExpression` or call `enterNesting()` themselves.
+// stack (see `StackGuard`), so no input can overflow the stack. Every
+// recursive construct counts itself through `enterNesting()` (expressions,
+// queries, parenthesized FROM items and query operands). Trees handed on are
+// at most `maxDepth` deep, counting through subqueries: `expressionDepth`
+// is the depth of the expression just parsed, `deepest` the deepest thing
+// parsed so far in the current query, `queryDepth` the depth of the query
+// just parsed (one more than everything in it, joins and set operations
+// included).
 
 public enum Parser {
     /// Parses one or more `;`-separated statements (empty statements between
@@ -38,19 +53,26 @@ public enum Parser {
 }
 
 package struct SQLParser {
-    /// Deepest expression nesting accepted, both in parser recursion and in
-    /// the depth of the produced tree (which later stages walk recursively).
+    /// Deepest nesting accepted, both in parser recursion and in the depth of
+    /// the produced tree (which later stages walk recursively).
     package static let maxDepth = 1000
 
     let sql: String
     let tokens: [Token]
     var index = 0
-    /// Current nesting of `parseExpression` calls.
+    /// Current nesting of recursive parsing functions (see `enterNesting`).
     var recursionDepth = 0
     /// Depth of the tree the last expression-parsing function returned.
     var expressionDepth = 0
+    /// Depth of the deepest expression or structure parsed in the current query.
+    var deepest = 0
+    /// Depth of the query `parseQuery` last returned.
+    var queryDepth = 0
     /// Set up once nesting gets deep; see `enterNesting`.
     var stackGuard: StackGuard?
+    /// The last run of `(` scanned by `parenthesesLeadToQuery`: its first
+    /// index, the index after it, and whether a query follows it.
+    var parenthesisRun = (start: -1, end: -1, query: false)
 
     package init(sql: String) throws(SQLError) {
         self.sql = sql
@@ -79,6 +101,12 @@ package struct SQLParser {
         tokens[index].kind == .word && tokens[index].keyword == keyword
     }
 
+    /// Whether the token `offset` ahead is `keyword`.
+    func check(_ keyword: Keyword, at offset: Int) -> Bool {
+        let token = peek(offset)
+        return token.kind == .word && token.keyword == keyword
+    }
+
     mutating func accept(_ kind: TokenKind) -> Bool {
         if check(kind) { advance(); return true }
         return false
@@ -101,6 +129,14 @@ package struct SQLParser {
         return next()
     }
 
+    /// The source text from the start of token `first` to the end of token `last`.
+    func sourceText(from first: Int, through last: Int) -> String {
+        let utf8 = sql.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: tokens[first].start)
+        let to = utf8.index(utf8.startIndex, offsetBy: tokens[last].end)
+        return String(decoding: utf8[from..<to], as: UTF8.self)
+    }
+
     /// The token's text as written.
     func sourceText(of token: Token) -> String {
         let utf8 = sql.utf8
@@ -118,6 +154,12 @@ package struct SQLParser {
     /// A syntax error at the current token.
     @inline(never)
     func unexpected() -> SQLError { syntaxError(at: tokens[index]) }
+
+    /// A 42601 for a construct the AST cannot express, at `position`.
+    @inline(never)
+    func unsupported(_ what: String, at position: Int) -> SQLError {
+        SQLError(SQLState.syntaxError, "\(what) is not supported", position: position)
+    }
 
     // MARK: - Names
 
@@ -137,10 +179,31 @@ package struct SQLParser {
         return takeText()
     }
 
+    /// `(a, b, …)`: a parenthesized list of identifiers (at least one).
+    mutating func parseIdentifierList() throws(SQLError) -> [String] {
+        try expect(.leftParen)
+        var names: [String] = []
+        repeat { names.append(try parseIdentifier()) } while accept(.comma)
+        try expect(.rightParen)
+        return names
+    }
+
     /// A name after `AS` in a select list or after a dot: any word, even reserved.
     mutating func parseLabel() throws(SQLError) -> String {
         guard check(.word) || check(.quotedIdentifier) else { throw unexpected() }
         return takeText()
+    }
+
+    /// A possibly schema-qualified table name: `t`, `s.t`, `db.s.t`, kept
+    /// dotted (`information_schema.tables`) except that a leading `public.`
+    /// is dropped.
+    mutating func parseQualifiedName() throws(SQLError) -> String {
+        let first = try parseIdentifier()
+        guard check(.dot) else { return first }
+        var parts = [first]
+        while parts.count < 3, accept(.dot) { parts.append(try parseLabel()) }
+        if parts[0] == "public" { parts.removeFirst() }
+        return parts.joined(separator: ".")
     }
 
     /// The current token's text, moving past it.
@@ -153,9 +216,9 @@ package struct SQLParser {
     /// Whether `token` can be a column alias without `AS`.
     func isBareColumnAlias(_ token: Token) -> Bool { isIdentifier(token) }
 
-    /// Whether `token` can be a table alias without `AS`. Constructs that may
-    /// follow a table reference and start with a non-reserved word must be
-    /// excluded here as they are added.
+    /// Whether `token` can be a table alias without `AS`. Every word that may
+    /// follow a table reference is reserved or a type/function keyword,
+    /// except UPDATE's SET, which `parseUpdate` excludes itself.
     func isBareTableAlias(_ token: Token) -> Bool { isIdentifier(token) }
 
     // MARK: - Statements
@@ -173,14 +236,19 @@ package struct SQLParser {
     }
 
     mutating func parseStatement() throws(SQLError) -> Statement {
+        if check(.leftParen) { return .select(try parseQuery()) }
         guard check(.word), let keyword = tokens[index].keyword else { throw unexpected() }
         switch keyword {
-        case .select: return .select(try parseSelect())
+        case .select, .with, .values: return .select(try parseQuery())
         case .insert: return .insert(try parseInsert())
         case .update: return .update(try parseUpdate())
         case .delete: return .delete(try parseDelete())
         case .create: return try parseCreate()
         case .drop: return try parseDrop()
+        case .alter: return .alterTable(try parseAlterTable())
+        case .truncate: return try parseTruncate()
+        case .explain: return try parseExplain()
+        case .set: return try parseSet()
         case .begin:
             advance()
             if !accept(.transaction) { _ = accept(.work) }
@@ -193,216 +261,116 @@ package struct SQLParser {
             advance()
             if !accept(.transaction) { _ = accept(.work) }
             return .commit
-        case .rollback, .abort:
+        case .abort:
             advance()
             if !accept(.transaction) { _ = accept(.work) }
             return .rollback
+        case .rollback:
+            advance()
+            if !accept(.transaction) { _ = accept(.work) }
+            guard accept(.to) else { return .rollback }
+            _ = accept(.savepoint)
+            return .rollbackToSavepoint(try parseIdentifier())
+        case .savepoint:
+            advance()
+            return .savepoint(try parseIdentifier())
+        case .release:
+            advance()
+            _ = accept(.savepoint)
+            return .releaseSavepoint(try parseIdentifier())
         default:
             throw unexpected()
         }
     }
 
-    // MARK: - SELECT
-
-    mutating func parseSelect() throws(SQLError) -> Query {
-        let selectToken = try expect(.select)
-        var select = Select(items: [], position: selectToken.position)
-        var query = Query(body: .select(select), position: selectToken.position)
-        if accept(.distinct) { select.distinct = true } else { _ = accept(.all) }
-        select.items = try parseSelectItems()
-        if accept(.from) {
-            repeat { select.from.append(.table(try parseTableReference())) } while accept(.comma)
+    /// `EXPLAIN [ANALYZE] statement`, for the statements PostgreSQL can explain.
+    mutating func parseExplain() throws(SQLError) -> Statement {
+        advance()
+        let analyze = accept(.analyze) || accept(.analyse)
+        if check(.leftParen) {
+            return .explain(.select(try parseQuery()), analyze: analyze)
         }
-        select.whereClause = try parseWhere()
-        if accept(.group) {
-            try expect(.by)
-            select.groupBy = try parseExpressionList()
+        switch tokens[index].keyword {
+        case .select, .with, .values, .insert, .update, .delete:
+            return .explain(try parseStatement(), analyze: analyze)
+        case .create where check(.table, at: 1):
+            let createToken = tokens[index]
+            let statement = try parseStatement()
+            guard case .createTable(let create) = statement, create.asQuery != nil else {
+                throw SQLError(SQLState.syntaxError, "EXPLAIN CREATE TABLE needs AS and a query",
+                               position: createToken.position)
+            }
+            return .explain(statement, analyze: analyze)
+        default:
+            throw unexpected()
         }
-        if accept(.having) { select.having = try parseExpression() }
-        query.body = .select(select)
-        if accept(.order) {
-            try expect(.by)
-            query.orderBy = try parseOrderBy()
-        }
-        try parseLimitOffset(into: &query)
-        return query
     }
 
-    /// A select list or RETURNING list: `*`, `t.*`, `expr [[AS] alias]`, …
-    mutating func parseSelectItems() throws(SQLError) -> [SelectItem] {
-        var items: [SelectItem] = []
-        items.reserveCapacity(4)
-        repeat {
-            items.append(try parseSelectItem())
-        } while accept(.comma)
-        return items
-    }
-
-    mutating func parseSelectItem() throws(SQLError) -> SelectItem {
-        let position = tokens[index].position
-        if check(.star) {
-            advance()
-            return .wildcard(table: nil, position: position)
-        }
-        if peek(1).kind == .dot, peek(2).kind == .star, isIdentifier(tokens[index]) {
-            let table = takeText()
+    /// `SET [SESSION | LOCAL] name {= | TO} value [, value …]` and
+    /// `SET [SESSION | LOCAL] TIME ZONE value`. The name may be dotted
+    /// (`hnsw.ef_search`). A value is a literal (`'x'`, `10`, `-1.5`, `true`),
+    /// a name (as text: `on`, `off`, `warning`) or DEFAULT; several values
+    /// are joined into one text, comma-separated, as PostgreSQL does.
+    mutating func parseSet() throws(SQLError) -> Statement {
+        let setToken = next()
+        if !accept(.session) { _ = accept(.local) }
+        var name: String
+        if check(.time) && check(.zone, at: 1) {
             advance(); advance()
-            return .wildcard(table: table, position: position)
+            name = "timezone"
+        } else {
+            name = try parseIdentifier()
+            while accept(.dot) { name += "." + (try parseLabel()) }
+            guard accept(.equal) || accept(.to) else { throw unexpected() }
         }
-        let expression = try parseExpression()
-        if accept(.as) { return .expression(expression, alias: try parseLabel()) }
-        if isBareColumnAlias(tokens[index]) { return .expression(expression, alias: takeText()) }
-        return .expression(expression, alias: nil)
-    }
-
-    /// `name [[AS] alias]`; joins, subqueries and AS OF will extend this.
-    mutating func parseTableReference() throws(SQLError) -> TableReference {
-        let position = tokens[index].position
-        let name = try parseIdentifier()
-        var alias: String?
-        if accept(.as) {
-            alias = try parseIdentifier()
-        } else if isBareTableAlias(tokens[index]) {
-            alias = takeText()
-        }
-        return TableReference(name: name, alias: alias, position: position)
-    }
-
-    mutating func parseOrderBy() throws(SQLError) -> [OrderItem] {
-        var items: [OrderItem] = []
+        var values: [(Expression, String)] = []
         repeat {
-            let expression = try parseExpression()
-            var descending = false
-            if accept(.desc) { descending = true } else { _ = accept(.asc) }
-            var nullsFirst: Bool?
-            if accept(.nulls) {
-                if accept(.first) {
-                    nullsFirst = true
-                } else {
-                    try expect(.last)
-                    nullsFirst = false
-                }
-            }
-            items.append(OrderItem(expression: expression, descending: descending, nullsFirst: nullsFirst))
+            values.append(try parseSetValue())
         } while accept(.comma)
-        return items
-    }
-
-    /// `LIMIT e|ALL` and `OFFSET e [ROW|ROWS]`, in either order, each at most once.
-    mutating func parseLimitOffset(into select: inout Query) throws(SQLError) {
-        var sawLimit = false, sawOffset = false
-        while true {
-            let token = tokens[index]
-            if check(.limit) {
-                advance()
-                if sawLimit {
-                    throw SQLError(SQLState.syntaxError, "multiple LIMIT clauses not allowed", position: token.position)
-                }
-                sawLimit = true
-                if accept(.all) { select.limit = nil; continue }
-                select.limit = try parseExpression()
-                if check(.comma) {
-                    throw SQLError(SQLState.syntaxError, "LIMIT #,# syntax is not supported", position: token.position)
-                }
-            } else if check(.offset) {
-                advance()
-                if sawOffset {
-                    throw SQLError(SQLState.syntaxError, "multiple OFFSET clauses not allowed", position: token.position)
-                }
-                sawOffset = true
-                select.offset = try parseExpression()
-                if !accept(.rows) { _ = accept(.row) }
-            } else {
-                return
-            }
+        if values.count == 1 { return .set(name: name, value: values[0].0, position: setToken.position) }
+        if values.contains(where: { if case .defaultValue = $0.0 { true } else { false } }) {
+            throw syntaxError(at: tokens[index - 1])
         }
+        let text = values.map(\.1).joined(separator: ", ")
+        return .set(name: name, value: .literal(.text(text), position: values[0].0.position),
+                    position: setToken.position)
     }
 
-    // MARK: - INSERT, UPDATE, DELETE
-
-    mutating func parseInsert() throws(SQLError) -> Insert {
-        let insertToken = try expect(.insert)
-        try expect(.into)
-        let table = try parseIdentifier()
-        var columns: [String]?
-        var columnPositions: [Int] = []
-        if accept(.leftParen) {
-            var names: [String] = []
-            repeat {
-                let token = tokens[index]
-                let name = try parseIdentifier()
-                if names.contains(name) {
-                    throw SQLError(SQLState.duplicateColumn, "column \"\(name)\" specified more than once",
-                                   position: token.position)
-                }
-                names.append(name); columnPositions.append(token.position)
-            } while accept(.comma)
-            try expect(.rightParen)
-            columns = names
+    /// One SET value and its text for a list.
+    mutating func parseSetValue() throws(SQLError) -> (Expression, String) {
+        let token = tokens[index]
+        let position = token.position
+        switch token.kind {
+        case .string:
+            advance()
+            return (.literal(.text(token.text), position: position), token.text)
+        case .integer, .numeric, .minus, .plus:
+            let negative = token.kind == .minus
+            if token.kind == .minus || token.kind == .plus { advance() }
+            let number = tokens[index]
+            guard number.kind == .integer || number.kind == .numeric else { throw unexpected() }
+            advance()
+            let text = (negative ? "-" : "") + sourceText(of: number)
+            if number.kind == .integer, number.integer <= UInt64(Int64.max) {
+                let value = Int64(number.integer)
+                return (.literal(.integer(negative ? -value : value), position: position), text)
+            }
+            let value = number.kind == .integer ? Double(number.integer) : number.double
+            return (.literal(.double(negative ? -value : value), position: position), text)
+        case .word where token.keyword == .true || token.keyword == .false:
+            advance()
+            return (.literal(.boolean(token.keyword == .true), position: position), token.text)
+        case .word where token.keyword == .default:
+            advance()
+            return (.defaultValue(position: position), "default")
+        case .word where token.keyword == .on || token.keyword == .local || isIdentifier(token):
+            advance()
+            return (.literal(.text(token.text), position: position), token.text)
+        case .quotedIdentifier:
+            advance()
+            return (.literal(.text(token.text), position: position), token.text)
+        default:
+            throw unexpected()
         }
-        try expect(.values)
-        var rows: [[Expression]] = []
-        repeat {
-            let open = try expect(.leftParen)
-            let row = try parseExpressionList()
-            try expect(.rightParen)
-            if let first = rows.first, first.count != row.count {
-                throw SQLError(SQLState.syntaxError, "VALUES lists must all be the same length", position: open.position)
-            }
-            rows.append(row)
-        } while accept(.comma)
-        if let columns, let width = rows.first?.count {
-            if width > columns.count {
-                throw SQLError(SQLState.syntaxError, "INSERT has more expressions than target columns",
-                               position: rows[0][columns.count].position)
-            }
-            if width < columns.count {
-                throw SQLError(SQLState.syntaxError, "INSERT has more target columns than expressions",
-                               position: columnPositions[width])
-            }
-        }
-        let returning = try parseReturning()
-        return Insert(table: table, columns: columns, source: .values(rows), returning: returning, position: insertToken.position)
-    }
-
-    mutating func parseUpdate() throws(SQLError) -> Update {
-        let updateToken = try expect(.update)
-        let table = try parseIdentifier()
-        try expect(.set)
-        var assignments: [Assignment] = []
-        repeat {
-            let token = tokens[index]
-            let column = try parseIdentifier()
-            if assignments.contains(where: { $0.column == column }) {
-                throw SQLError(SQLState.syntaxError, "multiple assignments to same column \"\(column)\"",
-                               position: token.position)
-            }
-            try expect(.equal)
-            let value = try parseExpression()
-            assignments.append(Assignment(column: column, value: value, position: token.position))
-        } while accept(.comma)
-        let whereClause = try parseWhere()
-        let returning = try parseReturning()
-        return Update(table: table, assignments: assignments, whereClause: whereClause,
-                      returning: returning, position: updateToken.position)
-    }
-
-    mutating func parseDelete() throws(SQLError) -> Delete {
-        let deleteToken = try expect(.delete)
-        try expect(.from)
-        let table = try parseIdentifier()
-        let whereClause = try parseWhere()
-        let returning = try parseReturning()
-        return Delete(table: table, whereClause: whereClause, returning: returning, position: deleteToken.position)
-    }
-
-    mutating func parseWhere() throws(SQLError) -> Expression? {
-        guard accept(.where) else { return nil }
-        return try parseExpression()
-    }
-
-    mutating func parseReturning() throws(SQLError) -> [SelectItem]? {
-        guard accept(.returning) else { return nil }
-        return try parseSelectItems()
     }
 }

@@ -70,7 +70,7 @@ final class DDLTests: ParserTestCase {
         assertError("CREATE TABLE t (a INT PRIMARY KEY PRIMARY KEY)", "42P16", multiple, at: 35)
         assertError("CREATE TABLE t (PRIMARY KEY (a), a INT, CONSTRAINT x PRIMARY KEY (a))", "42P16", multiple, at: 41)
         assertError("CREATE TABLE t (a foo)", "42704", "type \"foo\" does not exist", at: 19)
-        assertError("CREATE TABLE t (a INT, b Serial)", "42704", "type \"serial\" does not exist", at: 26)
+        assertError("SELECT 1::Serial", "42704", "type \"serial\" does not exist", at: 11)
         assertError(#"CREATE TABLE t (a "INT")"#, "42704", "type \"INT\" does not exist", at: 19)
         assertError("CREATE TABLE t (a INT, a TEXT)", "42701", "column \"a\" specified more than once", at: 24)
         assertError("CREATE TABLE t (a INT, PRIMARY KEY (b))", "42703", "column \"b\" named in key does not exist", at: 37)
@@ -98,7 +98,7 @@ final class DDLTests: ParserTestCase {
         assertSyntaxError("CREATE TABLE t (a INT CONSTRAINT c)", near: ")", at: 35)
         assertSyntaxError("CREATE TABLE t (a INT DEFAULT)", near: ")", at: 30)
         assertSyntaxError("CREATE TABLE t (a DOUBLE PRECISION(5))", near: "(", at: 35)
-        assertSyntaxError("CREATE TABLE t (a INT UNIQUE)", near: "UNIQUE", at: 23)
+        assertSyntaxError("CREATE TABLE t (a INT UNIQUE KEY)", near: "KEY", at: 30)
         assertSyntaxError("CREATE TABLE t (a VARCHAR(n))", near: "n", at: 27)
     }
 

@@ -55,7 +55,7 @@ final class DMLTests: ParserTestCase {
         XCTAssertNil(all.returning)
         assertError("UPDATE t SET a = 1, a = 2", "42601", "multiple assignments to same column \"a\"", at: 21)
         assertSyntaxError("UPDATE t SET", near: nil, at: 13)
-        assertSyntaxError("UPDATE t a = 1", near: "a", at: 10)
+        assertSyntaxError("UPDATE t a = 1", near: "=", at: 12)
         assertSyntaxError("UPDATE t SET a 1", near: "1", at: 16)
         assertSyntaxError("UPDATE t SET a = 1 WHERE", near: nil, at: 25)
     }

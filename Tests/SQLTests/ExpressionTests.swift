@@ -183,7 +183,7 @@ final class ExpressionTests: ParserTestCase {
 
     func testPredicateErrors() {
         assertSyntaxError("SELECT a IS", near: nil, at: 12)
-        assertSyntaxError("SELECT a IS TRUE", near: "TRUE", at: 13)
+        assertSyntaxError("SELECT a IS 1", near: "1", at: 13)
         assertSyntaxError("SELECT a IS NOT 1", near: "1", at: 17)
         assertSyntaxError("SELECT a IN ()", near: ")", at: 14)
         assertSyntaxError("SELECT a IN 1", near: "1", at: 13)
@@ -197,10 +197,10 @@ final class ExpressionTests: ParserTestCase {
         assertSyntaxError("SELECT (1", near: nil, at: 10)
         assertSyntaxError("SELECT 1)", near: ")", at: 9)
         assertSyntaxError("SELECT ()", near: ")", at: 9)
-        assertSyntaxError("SELECT (1, 2)", near: ",", at: 10)
+        assertSyntaxError("SELECT (1, 2", near: nil, at: 13)
         assertSyntaxError("SELECT t.", near: nil, at: 10)
         assertSyntaxError("SELECT t.1", near: ".1", at: 9)
-        assertSyntaxError("SELECT a.b.c FROM t", near: ".", at: 11)
+        assertSyntaxError("SELECT a.b.c.d FROM t", near: ".", at: 13)
         assertSyntaxError("SELECT a.* + 1", near: "+", at: 12)
         assertSyntaxError("SELECT count(t.*)", near: "*", at: 16)
     }

@@ -160,9 +160,8 @@ final class LexerTests: XCTestCase {
     }
 
     func testUnknownCharacters() {
-        for (sql, near, position) in [("SELECT 1 # 2", "#", 10), ("SELECT ?", "?", 8), ("a | b", "|", 3),
-                                      ("a ! b", "!", 3), ("x : y", ":", 3), ("SELECT \u{1}", "\u{1}", 8),
-                                      ("SELECT [1]", "[", 8), ("é @", "@", 3)] {
+        for (sql, near, position) in [("x : y", ":", 3), ("SELECT \u{1}", "\u{1}", 8), ("a \\ b", "\\", 3),
+                                      ("é { 1", "{", 3), ("SELECT 1 }", "}", 10)] {
             let error = lexError(sql)
             XCTAssertEqual(error?.sqlState, "42601", sql)
             XCTAssertEqual(error?.message, "syntax error at or near \"\(near)\"", sql)
@@ -170,10 +169,35 @@ final class LexerTests: XCTestCase {
         }
     }
 
+    func testUnknownOperators() {
+        for (sql, op, position) in [("a ! b", "!", 3), ("é @ 1", "@", 3), ("a !! b", "!!", 3), ("a @>- 1", "@>-", 3),
+                                    ("a |-1", "|-", 3), ("SELECT ` 1", "`", 8), ("a =>> b", "=>>", 3)] {
+            let error = lexError(sql)
+            XCTAssertEqual(error?.sqlState, "42883", sql)
+            XCTAssertEqual(error?.message, "operator does not exist: \(op)", sql)
+            XCTAssertEqual(error?.position, position, sql)
+        }
+    }
+
+    func testOperatorRuns() throws {
+        let tokens = try Lexer.tokenize("-> ->> #> #>> @> <@ ? ?| ?& <-> <=> <#> ~ ~* !~ !~* & | # << >> ^ [ ]")
+        XCTAssertEqual(tokens.dropLast().map(\.text), ["->", "->>", "#>", "#>>", "@>", "<@", "?", "?|", "?&", "<->",
+                                                       "<=>", "<#>", "~", "~*", "!~", "!~*", "&", "|", "#", "<<",
+                                                       ">>", "^", "", ""])
+        XCTAssertEqual(tokens.suffix(3).map(\.kind), [.leftBracket, .rightBracket, .endOfInput])
+        // A trailing + or - is split off a run of plain operator characters only.
+        XCTAssertEqual(try kinds("a<-1"), [.word, .less, .minus, .integer, .endOfInput])
+        XCTAssertEqual(try kinds("a<=-1"), [.word, .lessEqual, .minus, .integer, .endOfInput])
+        XCTAssertEqual(try kinds("a=-+1"), [.word, .equal, .minus, .plus, .integer, .endOfInput])
+        XCTAssertEqual(lexError("a?-1")?.message, "operator does not exist: ?-")
+    }
+
     func testAllByteValuesNeverCrash() {
         for byte in 0..<128 {
             let sql = "SELECT \(Character(Unicode.Scalar(UInt8(byte)))) FROM t"
-            do throws(SQLError) { _ = try Lexer.tokenize(sql) } catch { XCTAssertEqual(error.sqlState, "42601", sql) }
+            do throws(SQLError) { _ = try Lexer.tokenize(sql) } catch {
+                XCTAssertTrue(["42601", "42883"].contains(error.sqlState), sql)
+            }
         }
     }
 }

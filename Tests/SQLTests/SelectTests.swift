@@ -58,7 +58,7 @@ final class SelectTests: ParserTestCase {
             .wildcard(table: nil, position: 20), .expression(.column(table: nil, name: "a", position: 23), alias: nil),
         ])
         assertSyntaxError("SELECT * AS x FROM t", near: "AS", at: 10)
-        assertSyntaxError("SELECT a.b.* FROM t", near: ".", at: 11)
+        assertSyntaxError("SELECT a.b.c.* FROM t", near: ".", at: 13)
     }
 
     func testColumnAliases() {
