@@ -50,14 +50,18 @@ final class SubqueryExpression {
             return .boolean(!(try results(row, env, limit: 1)).isEmpty)
         case let .membership(probe, negated):
             let v = try probe.evaluate(row, env)
-            if v.isNull { return .null }
             if !correlated {
                 let (set, hasNull) = try membershipSet(row, env)
+                if set.isEmpty && !hasNull { return .boolean(negated) }
+                if v.isNull { return .null }
                 if set.contains(Self.normalize(v)) { return .boolean(!negated) }
                 return hasNull ? .null : .boolean(negated)
             }
+            let candidates = try results(row, env, limit: nil)
+            if candidates.isEmpty { return .boolean(negated) }
+            if v.isNull { return .null }
             var sawNull = false
-            for candidate in try results(row, env, limit: nil) {
+            for candidate in candidates {
                 let c = candidate.first ?? .null
                 if c.isNull { sawNull = true; continue }
                 if try BoundExpression.compare(.equal, v, c) { return .boolean(!negated) }

@@ -170,27 +170,77 @@ extension Planner {
         for k in relations.indices where !pushed[k].isEmpty {
             relations[k] = try pushDown(pushed[k], into: relations[k], outer: outer, correlation: correlation)
         }
-        var combined = relations[0]
-        for next in relations.dropFirst() {
-            let binder = Binder(columns: combined.columns + next.columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        let (combined, leftover) = try joinInOrder(relations, offsets: offsets, pending: joinCandidates, fullBinder: fullBinder,
+                                                   outer: outer, correlation: correlation)
+        return (combined, leftover + remaining)
+    }
+
+    /// Joins the items greedily: start from an item with its own filter,
+    /// then repeatedly add an item linked to those joined so far by an
+    /// equality (a hash join), falling back to a cross join. Each conjunct is
+    /// applied at the first join where all its items are present. The
+    /// result's columns are put back in FROM order.
+    private func joinInOrder(_ relations: [Relation], offsets: [Int], pending: [Expression], fullBinder: Binder,
+                             outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> (Relation, [Expression]) {
+        func relationOf(_ slot: Int) -> Int { offsets.lastIndex { $0 <= slot } ?? 0 }
+        var pendingSets: [(expression: Expression, relations: Set<Int>)] = []
+        var leftover: [Expression] = []
+        for conjunct in pending {
+            guard let slots = try fullBinder.bind(conjunct).0.slotsIfLocal(), !slots.isEmpty else { leftover.append(conjunct); continue }
+            pendingSets.append((conjunct, Set(slots.map(relationOf))))
+        }
+        var order: [Int] = []
+        var remaining = Set(relations.indices)
+        let start = relations.indices.first { if case .filter = relations[$0].plan { true } else { false } } ?? 0
+        order.append(start); remaining.remove(start)
+        while !remaining.isEmpty {
+            let joined = Set(order)
+            let linked = remaining.sorted().first { r in
+                pendingSets.contains { $0.relations.contains(r) && $0.relations.count > 1 && $0.relations.subtracting([r]).isSubset(of: joined) }
+            }
+            let next = linked ?? remaining.min()!
+            order.append(next); remaining.remove(next)
+        }
+        var combined = relations[order[0]]
+        var joinedSet: Set<Int> = [order[0]]
+        for next in order.dropFirst() {
+            let right = relations[next]
+            let binder = Binder(columns: combined.columns + right.columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
             var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
-            var stillPending: [Expression] = []
-            for conjunct in joinCandidates {
-                if let (lk, rk) = try equiJoinKeys(conjunct, leftWidth: combined.columns.count, binder: binder,
-                                                   rightColumns: next.columns, outer: outer, correlation: correlation) {
+            var residual: [BoundExpression] = []
+            joinedSet.insert(next)
+            var still: [(expression: Expression, relations: Set<Int>)] = []
+            for item in pendingSets {
+                guard item.relations.isSubset(of: joinedSet) else { still.append(item); continue }
+                if item.relations.contains(next),
+                   let (lk, rk) = try equiJoinKeys(item.expression, leftWidth: combined.columns.count, binder: binder,
+                                                   rightColumns: right.columns, outer: outer, correlation: correlation) {
                     leftKeys.append(lk); rightKeys.append(rk)
                 } else {
-                    stillPending.append(conjunct)
+                    let (b, t) = try binder.bind(item.expression)
+                    residual.append(try binder.expectBoolean(b, t, item.expression.position))
                 }
             }
-            joinCandidates = stillPending
+            pendingSets = still
+            let condition = residual.isEmpty ? nil : residual.dropFirst().reduce(residual[0]) { .and($0, $1) }
             let plan: Plan = leftKeys.isEmpty
-                ? .nestedLoopJoin(combined.plan, next.plan, .inner, condition: nil, leftWidth: combined.columns.count, rightWidth: next.columns.count)
-                : .hashJoin(combined.plan, next.plan, .inner, leftKeys: leftKeys, rightKeys: rightKeys, residual: nil,
-                            leftWidth: combined.columns.count, rightWidth: next.columns.count)
-            combined = Relation(plan: plan, columns: combined.columns + next.columns)
+                ? .nestedLoopJoin(combined.plan, right.plan, .inner, condition: condition, leftWidth: combined.columns.count, rightWidth: right.columns.count)
+                : .hashJoin(combined.plan, right.plan, .inner, leftKeys: leftKeys, rightKeys: rightKeys, residual: condition,
+                            leftWidth: combined.columns.count, rightWidth: right.columns.count)
+            combined = Relation(plan: plan, columns: combined.columns + right.columns)
         }
-        return (combined, joinCandidates + remaining)
+        leftover += pendingSets.map(\.expression)
+        if order != Array(relations.indices) {
+            var positionInJoin: [Int: Int] = [:]
+            var offset = 0
+            for r in order { positionInJoin[r] = offset; offset += relations[r].columns.count }
+            var expressions: [BoundExpression] = []
+            for r in relations.indices {
+                for c in 0..<relations[r].columns.count { expressions.append(.slot(positionInJoin[r]! + c)) }
+            }
+            combined = Relation(plan: .project(combined.plan, expressions), columns: relations.flatMap(\.columns))
+        }
+        return (combined, leftover)
     }
 
     /// Applies the conjuncts that read only this item to it: as primary-key
