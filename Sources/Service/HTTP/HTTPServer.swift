@@ -29,6 +29,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
+    /// libmicrohttpd's per-connection buffer (request line, headers, body
+    /// chunks in flight). It clears the used part on every request, so a big
+    /// pool costs time on each one; headers beyond it get 431.
+    static let connectionMemory = 32 * 1024
+
     let configuration: Configuration
     let handler: Handler
     /// Called with the 413 answer for bodies over the limit, so it is logged and counted.
@@ -53,7 +58,7 @@ public final class HTTPServer: @unchecked Sendable {
                 helios_mhd_start(helios_mhd_flags(ipv6 ? 1 : 0), configuration.port, address,
                                  accessHandler, context, requestCompleted, context, connectionNotify,
                                  UInt32(max(1, configuration.threads)), UInt32(configuration.connectionTimeoutSeconds),
-                                 256 * 1024)
+                                 Self.connectionMemory)
             }
         }
         if daemon == nil {
