@@ -159,6 +159,11 @@ final class TransactionAccess: SQLDataAccess {
     func dropTable(named name: String) throws { try transaction.dropTable(named: name) }
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)] { transaction.scan(table) }
     func get(_ table: TableSchema, key: RowKey) -> Row? { transaction.get(table, key: key) }
+    func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
+                    upper: Value?, upperInclusive: Bool) -> [Row] {
+        transaction.indexRange(table, column: column, lower: lower, lowerInclusive: lowerInclusive,
+                               upper: upper, upperInclusive: upperInclusive)
+    }
     func insert(_ table: TableSchema, row: Row) throws -> RowKey { try transaction.insert(table, row: row) }
     func update(_ table: TableSchema, key: RowKey, row: Row) throws { try transaction.update(table, key: key, row: row) }
     func delete(_ table: TableSchema, key: RowKey) throws { try transaction.delete(table, key: key) }

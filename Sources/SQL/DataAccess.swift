@@ -13,6 +13,9 @@ public protocol SQLDataAccess: AnyObject {
     func dropTable(named name: String) throws
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]
     func get(_ table: TableSchema, key: RowKey) -> Row?
+    /// Visible rows that may have `column` in the range (callers re-check).
+    func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
+                    upper: Value?, upperInclusive: Bool) -> [Row]
     @discardableResult
     func insert(_ table: TableSchema, row: Row) throws -> RowKey
     func update(_ table: TableSchema, key: RowKey, row: Row) throws

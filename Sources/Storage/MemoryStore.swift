@@ -29,6 +29,8 @@ final class VersionChain {
 final class TableData {
     var chains: [VersionChain] = []
     var index: [RowKey: VersionChain] = [:]
+    /// Ordered indexes by column position, built on first range lookup.
+    var valueIndexes: [Int: ValueIndex] = [:]
 
     func chain(for key: RowKey) -> VersionChain {
         if let chain = index[key] { return chain }
@@ -106,6 +108,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                     let chain = table.chain(for: key)
                     if chain.versions.isEmpty && row == nil { continue }
                     chain.versions.append((scn, row))
+                    if let row { for (column, index) in table.valueIndexes { index.add(row[column], key) } }
                 }
             }
             lastSCN = scn
@@ -133,6 +136,26 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                 if let chain = table.index[key], chain.latestSCN > snapshot {
                     throw .conflict("row \(key) of \"\(tableWrites.tableName)\"")
                 }
+            }
+        }
+    }
+
+    /// Committed keys of `table` whose `column` value lies in the range,
+    /// building or re-sorting the column's index first when needed.
+    func indexedKeys(branch: BranchID, table: UInt64, column: Int, lower: Value?, lowerInclusive: Bool,
+                     upper: Value?, upperInclusive: Bool) -> [RowKey] {
+        while true {
+            let found = lock.reading { () -> [RowKey]? in
+                guard let data = branchData(branch).tables[table] else { return [] }
+                guard let index = data.valueIndexes[column], !index.needsSorting else { return nil }
+                return index.keys(lower: lower, lowerInclusive: lowerInclusive, upper: upper, upperInclusive: upperInclusive)
+            }
+            if let found { return found }
+            lock.writing {
+                guard let data = branchData(branch).tables[table] else { return }
+                let index = data.valueIndexes[column] ?? ValueIndex(chains: data.chains, column: column)
+                data.valueIndexes[column] = index
+                index.sort()
             }
         }
     }

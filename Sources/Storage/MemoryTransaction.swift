@@ -115,6 +115,28 @@ final class MemoryTransaction: StorageTransaction {
         return result
     }
 
+    func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
+                    upper: Value?, upperInclusive: Bool) -> [Row] {
+        let keys = store.indexedKeys(branch: branch, table: table.id, column: column, lower: lower, lowerInclusive: lowerInclusive,
+                                     upper: upper, upperInclusive: upperInclusive)
+        let pending = writes.tables[table.id]
+        var seen = Set<RowKey>()
+        var rows: [Row] = []
+        store.lock.reading {
+            guard let data = store.branchData(branch).tables[table.id] else { return }
+            for key in keys where seen.insert(key).inserted {
+                if pending?.changes[key] != nil { continue }
+                if case .some(.some(let row)) = data.index[key]?.visible(at: snapshotSCN) { rows.append(row) }
+            }
+        }
+        if let pending {
+            for key in pending.order {
+                if case .some(.some(let row)) = pending.changes[key] { rows.append(row) }
+            }
+        }
+        return rows
+    }
+
     func get(_ table: TableSchema, key: RowKey) -> Row? {
         if let pending = writes.tables[table.id]?.changes[key] { return pending }
         return store.lock.reading {

@@ -58,6 +58,10 @@ public protocol StorageTransaction: AnyObject {
 
     /// All rows of `table` visible to this transaction, with their keys.
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]
+    /// Visible rows that may have `column` within the range (a superset:
+    /// callers re-check the predicate); served by an ordered index.
+    func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
+                    upper: Value?, upperInclusive: Bool) -> [Row]
     /// The visible row with primary key `key`, if any.
     func get(_ table: TableSchema, key: RowKey) -> Row?
     /// Inserts `row`; fails with 23505 when its primary key is already visible.

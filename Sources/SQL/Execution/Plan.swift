@@ -11,6 +11,9 @@ indirect enum Plan {
     case scan(TableSchema)
     /// Point lookups by primary key; each entry is one key's expressions.
     case keyLookup(TableSchema, [[BoundExpression]])
+    /// Rows whose `column` lies between the bounds, through an ordered index.
+    case indexRange(TableSchema, column: Int, lower: BoundExpression?, lowerInclusive: Bool,
+                    upper: BoundExpression?, upperInclusive: Bool)
     /// Rows of a WITH query, computed once per statement.
     case commonTable(CommonTableResult)
     /// The working set of a recursive WITH query during iteration.
@@ -66,6 +69,8 @@ extension Plan {
         case .values(let rows): return [pad + "Values (\(rows.count) row\(rows.count == 1 ? "" : "s"))"]
         case .scan(let t): return [pad + "Seq Scan on \(t.name)"]
         case let .keyLookup(t, keys): return [pad + "Primary Key Lookup on \(t.name) (\(keys.count) key\(keys.count == 1 ? "" : "s"))"]
+        case let .indexRange(t, column, _, _, _, _):
+            return [pad + "Index Range Scan on \(t.name) (\(t.columns[column].name))"]
         case .commonTable(let c): return [pad + "CTE Scan on \(c.name)"]
         case .recursiveWorkingSet(let c): return [pad + "WorkTable Scan on \(c.name)"]
         case let .filter(p, _): return [pad + "Filter"] + child(p)

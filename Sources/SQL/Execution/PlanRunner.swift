@@ -44,6 +44,11 @@ final class PlanRunner {
                 if seen.insert(key).inserted, let row = data.get(table, key: key) { out.append(row) }
             }
             return out
+        case let .indexRange(table, column, lower, lowerInclusive, upper, upperInclusive):
+            let low = try lower?.evaluate([], env), high = try upper?.evaluate([], env)
+            if low?.isNull == true || high?.isNull == true { return [] }
+            return data.indexRange(table, column: column, lower: low, lowerInclusive: lowerInclusive,
+                                   upper: high, upperInclusive: upperInclusive)
         case .commonTable(let table):
             if let rows = table.rows { return rows }
             guard let plan = table.plan else { return [] }

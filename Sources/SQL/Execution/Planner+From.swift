@@ -261,6 +261,10 @@ extension Planner {
                 r.plan = .filter(.keyLookup(table, keys), predicate)
                 return r
             }
+            if let range = IndexRangePlanner.range(for: table, label: r.label, conjuncts: conjuncts, constantBinder: constants) {
+                r.plan = .filter(range, predicate)
+                return r
+            }
         }
         r.plan = .filter(r.plan, predicate)
         return r
