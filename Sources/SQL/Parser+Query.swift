@@ -72,6 +72,11 @@ extension SQLParser {
         if depth > Self.maxDepth { throw depthError() }
         deepest = max(saved, depth)
         queryDepth = depth
+        // `(SELECT … LIMIT 1)` alone is that query.
+        if case .nested(let inner) = query.body, query.with.isEmpty, query.orderBy.isEmpty, query.limit == nil,
+           query.offset == nil {
+            return inner
+        }
         return query
     }
 
