@@ -47,7 +47,8 @@ extension SQLParser {
     /// A complete query. With `first`, the query's first operand has been
     /// parsed already (`firstDepth` deep) and the query continues after it.
     mutating func parseQuery(first: QueryBody? = nil, firstDepth: Int = 0) throws(SQLError) -> Query {
-        // A statement's own query does not count as nesting.
+        // A statement's own query does not count as nesting; the constructs
+        // that nest queries (parentheses, WITH) count themselves as well.
         let nested = recursionDepth > 0
         if nested { try enterNesting() }
         defer { if nested { recursionDepth -= 1 } }
@@ -72,6 +73,11 @@ extension SQLParser {
         if depth > Self.maxDepth { throw depthError() }
         deepest = max(saved, depth)
         queryDepth = depth
+        // `(SELECT … LIMIT 1)` alone is that query.
+        if case .nested(let inner) = query.body, query.with.isEmpty, query.orderBy.isEmpty, query.limit == nil,
+           query.offset == nil {
+            return inner
+        }
         return query
     }
 
@@ -95,6 +101,8 @@ extension SQLParser {
             throw unsupported("MATERIALIZED", at: tokens[index].position)
         }
         try expect(.leftParen)
+        try enterNesting()
+        defer { recursionDepth -= 1 }
         let query = try parseQuery()
         try expect(.rightParen)
         return CommonTableExpression(name: name, columns: columns, query: query, position: position)
@@ -136,14 +144,27 @@ extension SQLParser {
         return (left, depth)
     }
 
-    /// A SELECT block, a VALUES list or a parenthesized query, and its depth.
+    /// A SELECT block, a VALUES list or a parenthesized query, and its depth
+    /// (one more than the deepest thing in it).
     private mutating func parseQueryOperand() throws(SQLError) -> (QueryBody, Int) {
-        if check(.select) { return (.select(try parseSelectBlock()), 1) }
-        if check(.values) {
-            let token = next()
-            return (.values(try parseValuesRows(allowDefault: false).rows, position: token.position), 1)
+        if check(.select) || check(.values) {
+            let saved = deepest
+            deepest = 0
+            let operand: QueryBody
+            if check(.select) {
+                operand = .select(try parseSelectBlock())
+            } else {
+                let token = next()
+                operand = .values(try parseValuesRows(allowDefault: false).rows, position: token.position)
+            }
+            let depth = deepest + 1
+            try noteDepth(depth)
+            deepest = max(saved, depth)
+            return (operand, depth)
         }
         guard accept(.leftParen) else { throw unexpected() }
+        try enterNesting()
+        defer { recursionDepth -= 1 }
         let query = try parseQuery()
         try expect(.rightParen)
         return (Self.operand(query), queryDepth + 1)

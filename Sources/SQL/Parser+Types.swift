@@ -37,7 +37,8 @@ extension SQLParser {
         if next.kind == .string { return true }
         guard token.kind == .word, next.kind == .word else { return false }
         switch token.text {
-        case "timestamp", "time": return next.keyword == .with || next.keyword == .without
+        case "timestamp", "time":
+            return (next.keyword == .with || next.keyword == .without) && check(.time, at: 2) && check(.zone, at: 3)
         case "double": return next.keyword == .precision && peek(2).kind == .string
         case "character", "char": return next.keyword == .varying && peek(2).kind == .string
         default: return false
