@@ -179,6 +179,7 @@ struct SLTRunner {
         case .integer(let i): String(i)
         case .double: value.description
         case .text(let s): s.isEmpty ? "(empty)" : s
+        case .date, .timestamp, .interval: value.description
         }
     }
 
