@@ -56,9 +56,11 @@ public struct ColumnSchema: Hashable, Sendable {
     public var notNull: Bool
     /// The value used when an INSERT omits the column (NULL when nil).
     public var defaultValue: Value?
+    /// SERIAL/BIGSERIAL: an omitted value is taken from the column's sequence.
+    public var serial: Bool
 
-    public init(name: String, type: DataType, notNull: Bool = false, defaultValue: Value? = nil) {
-        self.name = name; self.type = type; self.notNull = notNull; self.defaultValue = defaultValue
+    public init(name: String, type: DataType, notNull: Bool = false, defaultValue: Value? = nil, serial: Bool = false) {
+        self.name = name; self.type = type; self.notNull = notNull; self.defaultValue = defaultValue; self.serial = serial
     }
 }
 

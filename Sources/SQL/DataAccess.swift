@@ -20,6 +20,8 @@ public protocol SQLDataAccess: AnyObject {
     func insert(_ table: TableSchema, row: Row) throws -> RowKey
     func update(_ table: TableSchema, key: RowKey, row: Row) throws
     func delete(_ table: TableSchema, key: RowKey) throws
+    /// The next value of a SERIAL column's sequence (not transactional, as in PostgreSQL).
+    func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64
 }
 
 /// Per-statement inputs: bound parameters and the statement deadline.

@@ -66,7 +66,25 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     private let nextTableID = Atomic<UInt64>(1)
     private let nextRowID = Atomic<Int64>(1)
 
+    private let sequences = Mutex<[String: Int64]>([:])
+
     public init() {}
+
+    /// Sequences by "table id/column": the last value handed out.
+    func nextSequenceValue(table: UInt64, column: Int, start: () -> Int64) -> Int64 {
+        let key = "\(table)/\(column)"
+        if let value = sequences.withLock({ (all: inout [String: Int64]) -> Int64? in
+            guard let last = all[key] else { return nil }
+            all[key] = last + 1
+            return last + 1
+        }) { return value }
+        let initial = start()
+        return sequences.withLock { all in
+            let next = max(all[key] ?? initial, initial) + 1
+            all[key] = next
+            return next
+        }
+    }
 
     public var lastCommittedSCN: SCN { lock.reading { lastSCN } }
 

@@ -181,6 +181,15 @@ final class MemoryTransaction: StorageTransaction {
                             "duplicate key value violates unique constraint \"\(table.name)_pkey\": Key (\(columns))=(\(key.values.map(\.description).joined(separator: ", "))) already exists.")
     }
 
+    func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64 {
+        store.nextSequenceValue(table: table.id, column: column) {
+            scan(table).reduce(Int64(0)) { largest, entry in
+                if case .integer(let i) = entry.row[column] { return max(largest, i) }
+                return largest
+            }
+        }
+    }
+
     // MARK: Ending
 
     func mark() -> StorageMark { StorageMark(writes: writes) }

@@ -71,6 +71,10 @@ public protocol StorageTransaction: AnyObject {
     func update(_ table: TableSchema, key: RowKey, row: Row) throws(StorageError)
     func delete(_ table: TableSchema, key: RowKey) throws(StorageError)
 
+    /// The next value of a SERIAL column's sequence: never reused, not
+    /// rolled back (as in PostgreSQL); starts above the largest visible value.
+    func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64
+
     /// A mark to roll back to (savepoints, failed statements).
     func mark() -> StorageMark
     func rollback(to mark: StorageMark)

@@ -192,3 +192,39 @@ final class ManagedCounter: @unchecked Sendable {
     func increment() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
+
+final class SchemaFeatureTests: XCTestCase {
+    func run(_ db: Database, _ sql: String) throws -> [Row] { try db.execute(SQLRequest(sql: sql)).last!.rows }
+
+    func testSerialUniqueAndCreateTableAs() throws {
+        let db = Database()
+        _ = try run(db, "CREATE TABLE u (id SERIAL PRIMARY KEY, email TEXT UNIQUE, name TEXT)")
+        XCTAssertEqual(try run(db, "INSERT INTO u (email, name) VALUES ('a@x', 'a'), ('b@x', 'b') RETURNING id"), [[.integer(1)], [.integer(2)]])
+        XCTAssertThrowsError(try run(db, "INSERT INTO u (email) VALUES ('a@x')")) {
+            XCTAssertEqual(($0 as? EngineError)?.sqlState, "23505")
+        }
+        XCTAssertEqual(try run(db, "INSERT INTO u (email) VALUES (NULL), (NULL) RETURNING id"), [[.integer(4)], [.integer(5)]],
+                       "NULLs never collide; the failed insert still used value 3, as a PostgreSQL sequence does")
+        XCTAssertEqual(try run(db, "INSERT INTO u (id, email) VALUES (10, 'c@x') ON CONFLICT (email) DO NOTHING RETURNING id"), [[.integer(10)]])
+        XCTAssertEqual(try run(db, "INSERT INTO u (email, name) VALUES ('c@x', 'new') ON CONFLICT (email) DO UPDATE SET name = excluded.name RETURNING id, name"),
+                       [[.integer(10), .text("new")]])
+        _ = try run(db, "CREATE TABLE copy AS SELECT id, email FROM u WHERE email IS NOT NULL")
+        XCTAssertEqual(try run(db, "SELECT count(*) FROM copy"), [[.integer(3)]])
+    }
+
+    func testIndexRangeScansMatchFullScans() throws {
+        let db = Database()
+        _ = try run(db, "CREATE TABLE o (id INT PRIMARY KEY, c INT, a DOUBLE PRECISION)")
+        let values = (1...500).map { "(\($0), \($0 % 37), \(Double($0) / 3))" }.joined(separator: ",")
+        _ = try run(db, "INSERT INTO o VALUES \(values)")
+        let before = try run(db, "SELECT id FROM o WHERE c BETWEEN 5 AND 9 AND a > 20 ORDER BY id")
+        _ = try run(db, "CREATE INDEX o_c ON o (c)")
+        XCTAssertEqual(try run(db, "SELECT id FROM o WHERE c BETWEEN 5 AND 9 AND a > 20 ORDER BY id"), before)
+        _ = try run(db, "UPDATE o SET c = 100 WHERE id % 2 = 0; DELETE FROM o WHERE id % 3 = 0")
+        let expected = try run(db, "SELECT id FROM o WHERE c + 0 BETWEEN 5 AND 9 ORDER BY id")
+        XCTAssertEqual(try run(db, "SELECT id FROM o WHERE c BETWEEN 5 AND 9 ORDER BY id"), expected)
+        XCTAssertEqual(try run(db, "SELECT id FROM o WHERE c = 100 ORDER BY id LIMIT 3"), [[.integer(2)], [.integer(4)], [.integer(8)]])
+        let plan = try run(db, "EXPLAIN SELECT id FROM o WHERE c > 30").map { $0[0].description }.joined(separator: "\n")
+        XCTAssertTrue(plan.contains("Index Range Scan on o (c)"), plan)
+    }
+}

@@ -19,7 +19,8 @@ struct SchemaExecutor {
                                position: definition.position)
             }
             var column = ColumnSchema(name: definition.name, type: definition.type,
-                                      notNull: definition.notNull || definition.primaryKey)
+                                      notNull: definition.notNull || definition.primaryKey || definition.serial,
+                                      serial: definition.serial)
             if let e = definition.defaultValue {
                 let (bound, _) = try Binder(columns: [], parameters: context.parameters).bind(e)
                 column.defaultValue = try Casts.cast(bound.evaluate([], Environment(runner: PlanRunner(data: data, context: context))), to: definition.type)
@@ -41,9 +42,41 @@ struct SchemaExecutor {
                 primaryKey.append(i)
             }
         }
-        let schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: primaryKey)
+        var indexes: [IndexSchema] = []
+        func uniqueIndex(_ names: [String], position: Int) throws(SQLError) {
+            var positions: [Int] = []
+            for name in names {
+                guard let i = columns.firstIndex(where: { $0.name == name }) else {
+                    throw SQLError(SQLState.undefinedColumn, "column \"\(name)\" named in key does not exist", position: position)
+                }
+                positions.append(i)
+            }
+            indexes.append(IndexSchema(name: "\(create.name)_\(names.joined(separator: "_"))_key", columns: positions, unique: true))
+        }
+        for definition in create.columns where definition.unique && !definition.primaryKey {
+            try uniqueIndex([definition.name], position: definition.position)
+        }
+        for constraint in create.constraints {
+            if case let .unique(names, position) = constraint { try uniqueIndex(names, position: position) }
+        }
+        if let query = create.asQuery {
+            return try createTableAs(create, query)
+        }
+        let schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: primaryKey, indexes: indexes)
         _ = try Executor.storage { try data.createTable(schema) }
         return result
+    }
+
+    /// `CREATE TABLE t AS query`: the query's columns and rows.
+    private func createTableAs(_ create: CreateTable, _ query: Query) throws(SQLError) -> StatementResult {
+        let planner = Planner(data: data, parameters: context.parameters)
+        let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
+        let rows = try PlanRunner(data: data, context: context).run(planned.plan)
+        var columns = planned.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
+        for (i, definition) in create.columns.enumerated() where i < columns.count { columns[i].name = definition.name }
+        let table = try Executor.storage { try data.createTable(TableSchema(id: 0, name: create.name, columns: columns, primaryKey: [])) }
+        for row in rows { _ = try Executor.storage { try data.insert(table, row: row) } }
+        return StatementResult(statementType: "CREATE TABLE", affectedRows: rows.count)
     }
 
     func dropTable(_ drop: DropTable) throws(SQLError) -> StatementResult {

@@ -47,9 +47,14 @@ struct WriteExecutor {
         var written: [Row] = []
         for values in incoming {
             var row = table.columns.map { $0.defaultValue ?? .null }
+            var explicit = Set<Int>()
             for (target, value) in zip(targets, values) {
                 guard let value else { continue }
                 row[target] = try assign(value, to: table.columns[target], position: insert.position)
+                explicit.insert(target)
+            }
+            for (i, column) in table.columns.enumerated() where column.serial && !explicit.contains(i) {
+                row[i] = try assign(.integer(data.nextSequenceValue(table, column: i)), to: column, position: insert.position)
             }
             try checkNotNull(row, table)
             if let onConflict = insert.onConflict,
