@@ -24,6 +24,8 @@ extension SQLParser {
     /// string (a typed literal such as `TIMESTAMP WITH TIME ZONE '…'`), or a
     /// one-word name followed by a string.
     func isTypedLiteralStart() -> Bool {
+        let nextKind = tokens[min(index + 1, tokens.count - 1)].kind
+        guard nextKind == .string || nextKind == .word else { return false }
         let token = tokens[index]
         switch token.kind {
         case .word:

@@ -47,6 +47,20 @@ final class MalformedInputTests: ParserTestCase {
     func testGarbageNeverCrashes() {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("SELECT FROM WHERE ( ) , . ; ' \" $1 -- /* */ * + - = < > | : é 😀 \u{0} \n 123 1.5e3 a NOT IS NULL CASE END")
+        let words = ["SELECT", "FROM", "WHERE", "(", ")", ",", "UNION", "ALL", "WITH", "AS", "JOIN", "ON", "LEFT",
+                     "USING", "VALUES", "IN", "ANY", "EXISTS", "OVER", "ROWS", "BETWEEN", "AND", "PRECEDING", "ARRAY[",
+                     "]", "->", "@>", "?", "^", "t", "1", "'x'", "ORDER BY", "LIMIT", "INSERT INTO", "DEFAULT", "SET",
+                     "NATURAL", "CROSS", "ROW(", "::", "IS", "DISTINCT", "FROM", "CURRENT ROW", "CREATE VIEW", "INDEX"]
+        for _ in 0..<4_000 {
+            let sql = (0..<Int.random(in: 0..<30, using: &generator)).map { _ in words.randomElement(using: &generator)! }
+                .joined(separator: " ")
+            do throws(SQLError) {
+                _ = try Parser.parse(sql)
+            } catch {
+                XCTAssertFalse(error.sqlState.isEmpty)
+                if let position = error.position { XCTAssertGreaterThanOrEqual(position, 1, sql) }
+            }
+        }
         for _ in 0..<2_000 {
             let length = Int.random(in: 0..<40, using: &generator)
             let sql = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
@@ -72,6 +86,19 @@ final class MalformedInputTests: ParserTestCase {
                 + "GROUP BY a HAVING count(*) > 1 ORDER BY a DESC NULLS LAST LIMIT 5 OFFSET 2",
             "UPDATE t SET a = CASE WHEN b IS NULL THEN CAST($1 AS INT) ELSE a::int END WHERE c LIKE 'x%' RETURNING a",
             "DELETE FROM t WHERE NOT (a = 1 OR b <> 2) RETURNING *",
+            "WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r "
+                + "INTERSECT (SELECT 2 ORDER BY 1 LIMIT 1) ORDER BY 1 FETCH FIRST 3 ROWS ONLY",
+            "SELECT DISTINCT ON (a) a, sum(b) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), (SELECT 1), "
+                + "EXISTS (SELECT 1), a IN (SELECT 1), a = ANY (ARRAY[1, 2]), (a, b), doc ->> 'k', v <-> $1, "
+                + "EXTRACT(year FROM d), trim(LEADING 'x' FROM s), a IS NOT DISTINCT FROM b "
+                + "FROM (a JOIN b USING (k)) LEFT JOIN (SELECT 1) s (x) ON true, generate_series(1, 2) g "
+                + "WINDOW w AS (PARTITION BY a ORDER BY b)",
+            "INSERT INTO t (a) VALUES (DEFAULT) ON CONFLICT (a) DO UPDATE SET (a, b) = (excluded.a, 1) WHERE a > 0",
+            "CREATE UNIQUE INDEX IF NOT EXISTS i ON t USING hnsw (v vector_l2_ops DESC) WITH (m = 16)",
+            "CREATE TABLE t (a SERIAL PRIMARY KEY, b INT REFERENCES u (id) ON DELETE SET NULL CHECK (b > 0), "
+                + "CONSTRAINT k UNIQUE (b), FOREIGN KEY (b) REFERENCES v)",
+            "ALTER TABLE IF EXISTS t ADD COLUMN IF NOT EXISTS c TEXT DEFAULT 'x' NOT NULL",
+            "CREATE OR REPLACE VIEW v (a) AS SELECT a FROM t UNION SELECT 1",
         ]
         for full in statements {
             XCTAssertEqual(parse(full).count, 1, full)
