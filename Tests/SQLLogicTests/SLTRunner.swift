@@ -172,14 +172,13 @@ struct SLTRunner {
     // MARK: - Query results
 
     /// PostgreSQL's text output of one value, as sqllogictest-rs prints it.
+    /// (No exhaustive switch: Value gains cases, e.g. dates, whose
+    /// `description` already is PostgreSQL's output form.)
     static func text(_ value: Value) -> String {
-        switch value {
-        case .null: "NULL"
-        case .boolean(let b): b ? "t" : "f"
-        case .integer(let i): String(i)
-        case .double: value.description
-        case .text(let s): s.isEmpty ? "(empty)" : s
-        }
+        if value.isNull { return "NULL" }
+        if case .boolean(let b) = value { return b ? "t" : "f" }
+        if case .text(let s) = value { return s.isEmpty ? "(empty)" : s }
+        return value.description
     }
 
     /// Collapses runs of whitespace to one space and trims, as sqllogictest-rs does.
@@ -191,12 +190,15 @@ struct SLTRunner {
         result.rows.map { row in normalize(row.map(text).joined(separator: " ")) }
     }
 
+    /// I: integer types; R: double precision (or another non-integer
+    /// number); B: boolean; T: text and every other type (dates, timestamps…
+    /// print as text); ?: anything.
     static func typeLetter(matches type: DataType, _ letter: Character) -> Bool {
         switch letter {
         case "I": type.isInteger
-        case "R": type == .double
-        case "T": type == .text
+        case "R": type.isNumeric && !type.isInteger
         case "B": type == .boolean
+        case "T": !type.isNumeric && type != .boolean
         default: true
         }
     }
