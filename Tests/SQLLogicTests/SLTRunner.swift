@@ -49,6 +49,9 @@ struct SLTRunner {
     static let engineName = "helios"
     /// Guard against runaway queries: each record must finish within this.
     var timeoutMilliseconds = 20_000
+    /// Print each record's location before running it (HELIOS_SLT_TRACE=1),
+    /// to find the record when the engine crashes the test process.
+    var trace = ProcessInfo.processInfo.environment["HELIOS_SLT_TRACE"] == "1"
 
     func run(file: URL, displayName: String? = nil) -> SLTFileResult {
         let name = displayName ?? file.lastPathComponent
@@ -95,6 +98,7 @@ struct SLTRunner {
             default:
                 break
             }
+            if trace { FileHandle.standardError.write(Data("[SLT] \(name):\(record.line)\n".utf8)) }
             if let message = check(record, on: db, defaultSort: sortMode) {
                 result.failures.append(SLTFailure(file: name, line: record.line, sql: record.sql, message: message))
             } else {
