@@ -11,6 +11,10 @@ import XCTest
 ///   `HELIOS_SLT_PENDING=1`: features the engine does not support yet.
 /// - `HELIOS_SLT_PATH=/some/dir/or/file.slt` makes `testExternalFiles` run
 ///   files from disk (no rebuild needed while writing a file).
+/// - `HELIOS_SLT_ENGINE=postgresql` runs the records marked `skipif helios`
+///   (known bugs) to see which pass now.
+/// - `HELIOS_SLT_TRACE=1` prints each record's location to stderr before it
+///   runs, to find the record when the engine crashes the test process.
 final class GoldenFileTests: XCTestCase {
     static let knownFiles = [
         "types_and_casts", "null_logic", "arithmetic", "strings", "dml",

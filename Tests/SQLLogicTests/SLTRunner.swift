@@ -45,10 +45,15 @@ struct Answer {
 /// statements share one transaction unless they contain BEGIN/COMMIT. A
 /// statement or query record is judged by the result of its last statement.
 struct SLTRunner {
-    /// The name `skipif` / `onlyif` match.
-    static let engineName = "helios"
+    /// The name `skipif` / `onlyif` match: `helios`, or HELIOS_SLT_ENGINE
+    /// (e.g. `postgresql` runs the records skipped as Helios bugs, to see
+    /// which of them pass now).
+    static let engineName = ProcessInfo.processInfo.environment["HELIOS_SLT_ENGINE"].flatMap { $0.isEmpty ? nil : $0.lowercased() } ?? "helios"
     /// Guard against runaway queries: each record must finish within this.
     var timeoutMilliseconds = 20_000
+    /// Print each record's location before running it (HELIOS_SLT_TRACE=1),
+    /// to find the record when the engine crashes the test process.
+    var trace = ProcessInfo.processInfo.environment["HELIOS_SLT_TRACE"] == "1"
 
     func run(file: URL, displayName: String? = nil) -> SLTFileResult {
         let name = displayName ?? file.lastPathComponent
@@ -95,6 +100,7 @@ struct SLTRunner {
             default:
                 break
             }
+            if trace { FileHandle.standardError.write(Data("[SLT] \(name):\(record.line)\n".utf8)) }
             if let message = check(record, on: db, defaultSort: sortMode) {
                 result.failures.append(SLTFailure(file: name, line: record.line, sql: record.sql, message: message))
             } else {
@@ -172,15 +178,13 @@ struct SLTRunner {
     // MARK: - Query results
 
     /// PostgreSQL's text output of one value, as sqllogictest-rs prints it.
+    /// (No exhaustive switch: Value gains cases, e.g. dates, whose
+    /// `description` already is PostgreSQL's output form.)
     static func text(_ value: Value) -> String {
-        switch value {
-        case .null: "NULL"
-        case .boolean(let b): b ? "t" : "f"
-        case .integer(let i): String(i)
-        case .double: value.description
-        case .text(let s): s.isEmpty ? "(empty)" : s
-        case .date, .timestamp, .interval: value.description
-        }
+        if value.isNull { return "NULL" }
+        if case .boolean(let b) = value { return b ? "t" : "f" }
+        if case .text(let s) = value { return s.isEmpty ? "(empty)" : s }
+        return value.description
     }
 
     /// Collapses runs of whitespace to one space and trims, as sqllogictest-rs does.
@@ -192,12 +196,15 @@ struct SLTRunner {
         result.rows.map { row in normalize(row.map(text).joined(separator: " ")) }
     }
 
+    /// I: integer types; R: double precision (or another non-integer
+    /// number); B: boolean; T: text and every other type (dates, timestamps…
+    /// print as text); ?: anything.
     static func typeLetter(matches type: DataType, _ letter: Character) -> Bool {
         switch letter {
         case "I": type.isInteger
-        case "R": type == .double
-        case "T": type == .text
+        case "R": type.isNumeric && !type.isInteger
         case "B": type == .boolean
+        case "T": !type.isNumeric && type != .boolean
         default: true
         }
     }
