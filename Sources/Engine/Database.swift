@@ -9,8 +9,9 @@ import Synchronization
 // engine parses it (through a small cache of parsed texts), opens one storage
 // transaction, runs every statement in it, and commits at the end: the whole
 // request is all or nothing. Explicit BEGIN/COMMIT/ROLLBACK inside the text
-// split it into several transactions, as in PostgreSQL's simple-query
-// protocol: statements before BEGIN commit at BEGIN, COMMIT ends the block.
+// behave as in PostgreSQL's simple-query protocol: BEGIN turns the implicit
+// transaction (with the statements before it) into a block, COMMIT or
+// ROLLBACK ends it, and later statements start a new implicit one.
 // Any error rolls back the transaction in progress and is returned with the
 // SQLSTATE and position of the failing statement; nothing partial is left.
 

@@ -45,10 +45,8 @@ struct Session {
         }
         switch statement {
         case .begin:
-            if state.explicit {
-                throw EngineError(SQLState.activeTransaction, "there is already a transaction in progress")
-            }
-            try commitCurrent()
+            // As in PostgreSQL's simple-query protocol, statements before
+            // BEGIN in the same request join the block; a second BEGIN only warns.
             state.explicit = true
             return StatementResult(statementType: "BEGIN")
         case .commit:

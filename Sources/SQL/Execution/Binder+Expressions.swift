@@ -119,7 +119,7 @@ extension Binder {
     private func bindWindow(_ name: String, _ arguments: [Expression], _ star: Bool, _ over: WindowSpecification,
                             _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
         guard let base = windowBase else {
-            throw SQLError(SQLState.syntaxError, "window functions are not allowed here", position: position)
+            throw SQLError("42P20", "window functions are not allowed here", position: position)
         }
         let function: WindowCall.Function
         var type: DataType?

@@ -38,12 +38,12 @@ extension Planner {
                 try binder.registerAggregates(in: e)
             }
         }
-        let windowBase = aggregating ? groupKeys.count + binder.aggregates.count : scope.count
-        binder.beginWindows(base: windowBase)
         let having = try select.having.map { (e) throws(SQLError) in
             let (b, t) = try binder.bind(e)
             return try binder.expectBoolean(b, t, e.position)
         }
+        let windowBase = aggregating ? groupKeys.count + binder.aggregates.count : scope.count
+        binder.beginWindows(base: windowBase)
         var projection = try bindItems(select.items, binder: binder, scope: scope)
         let visible = projection.expressions.count
         var sortKeys: [PlanSortKey] = []
