@@ -13,6 +13,39 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
+    /// Equality as SQL grouping and keys need it: text compares code point
+    /// by code point (not by Unicode canonical equivalence, which Swift's
+    /// String uses), and NaN equals NaN (as in PostgreSQL).
+    public static func == (lhs: Value, rhs: Value) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case let (.boolean(a), .boolean(b)): return a == b
+        case let (.integer(a), .integer(b)): return a == b
+        case let (.double(a), .double(b)): return a == b || (a.isNaN && b.isNaN)
+        case let (.text(a), .text(b)): return a.utf8.elementsEqual(b.utf8)
+        case let (.date(a), .date(b)): return a == b
+        case let (.timestamp(a, x), .timestamp(b, y)): return a == b && x == y
+        case let (.interval(a), .interval(b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .boolean(let b): hasher.combine(1); hasher.combine(b)
+        case .integer(let i): hasher.combine(2); hasher.combine(i)
+        case .double(let d): hasher.combine(3); hasher.combine(d.isNaN ? Double.nan.bitPattern : d.bitPattern == (-0.0).bitPattern ? 0 : d.bitPattern)
+        case .text(let t):
+            hasher.combine(4)
+            var text = t
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        case .date(let d): hasher.combine(5); hasher.combine(d)
+        case let .timestamp(t, z): hasher.combine(6); hasher.combine(t); hasher.combine(z)
+        case .interval(let v): hasher.combine(7); hasher.combine(v)
+        }
+    }
+
     /// The natural type of the value, nil for NULL.
     public var dataType: DataType? {
         switch self {

@@ -521,3 +521,12 @@ public enum QuantifiedSource: Sendable, Equatable {
     case subquery(Query)
     case list([Expression])
 }
+
+extension FromItem {
+    public var position: Int {
+        switch self {
+        case .table(let t): t.position
+        case .subquery(_, _, _, let p), .function(_, _, _, let p), .join(_, _, _, _, let p): p
+        }
+    }
+}

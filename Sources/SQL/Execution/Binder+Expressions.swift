@@ -17,6 +17,15 @@ extension Binder {
             return (.isDistinct(cl, cr, negated: negated), .boolean)
         case let .like(x, pattern, negated, caseInsensitive, _):
             return (.like(try bind(x).0, pattern: try bind(pattern).0, negated: negated, caseInsensitive: caseInsensitive), .boolean)
+        case let .inList(.row(values, rowPosition), items, negated, position):
+            // `(a, b) IN ((1, 2), (3, 4))`: a disjunction of row equalities.
+            var any: BoundExpression?
+            for item in items {
+                let (c, _) = try bindBinary(.equal, .row(values, position: rowPosition), item, position)
+                any = any.map { .or($0, c) } ?? c
+            }
+            let result = any ?? .constant(.boolean(false))
+            return (negated ? .not(result) : result, .boolean)
         case let .inList(x, items, negated, position):
             let (bx, tx) = try bind(x)
             var bound: [BoundExpression] = []
@@ -151,6 +160,15 @@ extension Binder {
             let call = try aggregateCall(name, arguments, false, star, position, binder: self)
             function = .aggregate(call)
             type = call.resultType
+        }
+        var over = over
+        if let base = over.baseName {
+            guard let named = namedWindows[base] else {
+                throw SQLError("42704", "window \"\(base)\" does not exist", position: position)
+            }
+            if over.partitionBy.isEmpty { over.partitionBy = named.partitionBy }
+            if over.orderBy.isEmpty { over.orderBy = named.orderBy }
+            if over.frame == nil { over.frame = named.frame }
         }
         var partition: [BoundExpression] = []
         for e in over.partitionBy { partition.append(try bind(e).0) }

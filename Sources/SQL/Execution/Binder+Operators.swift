@@ -71,6 +71,10 @@ extension Binder {
             let a = try expectBoolean(bl, tl, l.position), b = try expectBoolean(br, tr, r.position)
             return (op == .and ? .and(a, b) : .or(a, b), .boolean)
         case .concat:
+            if let tl, let tr, tl != .text, tr != .text, !bl.isUntypedText, !br.isUntypedText {
+                throw SQLError(SQLState.undefinedFunction,
+                               "operator does not exist: \(tl.description.lowercased()) || \(tr.description.lowercased())", position: position)
+            }
             return (.concat(bl, br), .text)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
@@ -81,11 +85,8 @@ extension Binder {
             let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
             let type = try arithmeticType(op, ctl, ctr, position)
-            if let a = cl.constantValue, let b = cr.constantValue {
-                var folded = try Arithmetic.apply(op, a, b, type)
-                if case .integer(let i) = folded, type == .bigint, Int32(exactly: i) != nil, ctl != .bigint, ctr != .bigint {
-                    folded = .integer(i)
-                }
+            // Constant folding; an error (1/0) is left for run time, so COALESCE(1, 1/0) still answers 1.
+            if let a = cl.constantValue, let b = cr.constantValue, let folded = try? Arithmetic.apply(op, a, b, type) {
                 return (.constant(folded), type)
             }
             return (.arithmetic(op, cl, cr, type), type)

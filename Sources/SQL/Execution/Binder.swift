@@ -30,6 +30,8 @@ final class Binder {
     private(set) var aggregates: [AggregateCall] = []
     private var aggregateKeys: [String] = []
     var windowCalls: [WindowCall] = []
+    /// `WINDOW w AS (…)` definitions of the SELECT being bound.
+    var namedWindows: [String: WindowSpecification] = [:]
     var windowBase: Int?
 
     init(columns: [ScopeColumn], parameters: [Value], outer: Binder? = nil, planner: Planner? = nil,

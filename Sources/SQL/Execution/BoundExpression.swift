@@ -41,6 +41,11 @@ indirect enum BoundExpression {
         }
     }
 
+    var isUntypedText: Bool {
+        if case .untypedConstant(.text) = self { return true }
+        return false
+    }
+
     /// The value when the expression needs no row (constants only).
     var constantValue: Value? {
         switch self {

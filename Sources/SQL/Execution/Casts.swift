@@ -81,15 +81,18 @@ enum Casts {
             case "infinity", "+infinity", "inf": return .double(.infinity)
             case "-infinity", "-inf": return .double(-.infinity)
             default:
-                guard let d = Double(trimmed), d.isFinite else { throw invalidInput(type, text) }
+                guard let d = Double(trimmed) else { throw invalidInput(type, text) }
+                guard d.isFinite else {
+                    throw SQLError(SQLState.numericOutOfRange, "\"\(trimmed)\" is out of range for type double precision")
+                }
                 return .double(d)
             }
         case .boolean:
-            switch trimmed.lowercased() {
-            case "t", "true", "yes", "y", "on", "1": return .boolean(true)
-            case "f", "false", "no", "n", "off", "0": return .boolean(false)
-            default: throw invalidInput(type, text)
-            }
+            // Any unique prefix of true/false/yes/no, and on/off/1/0, as PostgreSQL's boolin.
+            let word = trimmed.lowercased()
+            if !word.isEmpty && ("true".hasPrefix(word) || "yes".hasPrefix(word)) || word == "on" || word == "1" { return .boolean(true) }
+            if !word.isEmpty && ("false".hasPrefix(word) || "no".hasPrefix(word)) || word == "off" || word == "0" { return .boolean(false) }
+            throw invalidInput(type, text)
         case .date:
             guard let days = DateTime.parseDate(trimmed) else { throw invalidInput(type, text) }
             return .date(days)

@@ -13,8 +13,8 @@ public enum Executor {
             let rows = try PlanRunner(data: data, context: context).run(planned.plan)
             return StatementResult(statementType: "SELECT", columns: planned.columns.map(\.name),
                                    columnTypes: planned.columns.map(\.type), rows: rows)
-        case .explain(let inner, _):
-            return try explain(inner, on: data, context: context)
+        case let .explain(inner, analyze):
+            return try explain(inner, analyze: analyze, on: data, context: context)
         case .insert(let insert):
             return try WriteExecutor(data: data, context: context).insert(insert)
         case .update(let update):
@@ -43,15 +43,24 @@ public enum Executor {
     }
 
     /// EXPLAIN: the plan tree of a query, one operator per row.
-    static func explain(_ statement: Statement, on data: any SQLDataAccess,
+    /// With ANALYZE the statement also runs (as in PostgreSQL) and the
+    /// answer ends with its row count and time.
+    static func explain(_ statement: Statement, analyze: Bool, on data: any SQLDataAccess,
                         context: ExecutionContext) throws(SQLError) -> StatementResult {
-        let lines: [String]
+        var lines: [String]
         switch statement {
         case .select(let query):
             let planner = Planner(data: data, parameters: context.parameters)
             lines = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag()).plan.explain()
         default:
-            lines = ["\(statement.tag) (runs as written)"]
+            lines = ["\(statement.tag) on the rows its WHERE clause selects"]
+        }
+        if analyze {
+            let started = ExecutionContext.now()
+            let result = try execute(statement, on: data, context: context)
+            let ms = Double(ExecutionContext.now() - started) / 1_000_000
+            lines.append("Rows: \(statement.tag == "SELECT" ? result.rows.count : result.affectedRows)")
+            lines.append("Execution Time: \(Value.format((ms * 1000).rounded() / 1000)) ms")
         }
         return StatementResult(statementType: "EXPLAIN", columns: ["QUERY PLAN"], columnTypes: [.text],
                                rows: lines.map { [.text($0)] })

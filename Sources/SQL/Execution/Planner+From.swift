@@ -53,6 +53,9 @@ extension Planner {
     /// residual condition evaluated on matching pairs.
     func join(_ l: Relation, _ r: Relation, _ kind: JoinKind, _ condition: JoinCondition, position: Int,
               outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Relation {
+        if let a = l.label, a == r.label {
+            throw SQLError("42712", "table name \"\(a)\" specified more than once", position: position)
+        }
         let columns = l.columns + r.columns
         let binder = Binder(columns: columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
         var conjuncts: [Expression] = []
@@ -149,6 +152,13 @@ extension Planner {
         var relations: [Relation] = []
         for item in items { relations.append(try planFromItem(item, outer: outer, correlation: correlation)) }
         if relations.isEmpty { relations = [Relation(plan: .values([[]]), columns: [])] }
+        var labels = Set<String>()
+        for (item, relation) in zip(items, relations) {
+            guard let label = relation.label else { continue }
+            if !labels.insert(label).inserted {
+                throw SQLError("42712", "table name \"\(label)\" specified more than once", position: item.position)
+            }
+        }
         let allColumns = relations.flatMap(\.columns)
         let fullBinder = Binder(columns: allColumns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
         var remaining: [Expression] = []

@@ -8,6 +8,7 @@ extension Planner {
         var plan = relation.plan
         let scope = relation.columns
         let binder = Binder(columns: scope, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+        for named in select.windows { binder.namedWindows[named.name] = named.window }
         var filters: [Expression] = []
         for conjunct in remaining {
             if let joined = try semiJoin(conjunct, over: plan, columns: scope, outer: outer, correlation: correlation) {

@@ -126,8 +126,12 @@ enum ScalarFunctions {
         switch function {
         case .lower: return .text(v[0].description.lowercased())
         case .upper: return .text(v[0].description.uppercased())
-        case .trim: return .text(v[0].description.trimmingSpaces())
-        case .length: return .integer(Int64(v[0].description.count))
+        case .trim:
+            var text = Substring(v[0].description)
+            while text.first == " " { text.removeFirst() }
+            while text.last == " " { text.removeLast() }
+            return .text(String(text))
+        case .length: return .integer(Int64(v[0].description.unicodeScalars.count))
         case .abs:
             switch v[0] {
             case .integer(let i):
@@ -137,6 +141,7 @@ enum ScalarFunctions {
             }
         case .round:
             if case .integer = v[0], v.count == 1 { return v[0] }
+            if case .double(let d) = v[0], v.count == 1 { return .double(d.rounded(.toNearestOrEven)) }
             let digits = v.count > 1 ? try integer(v[1]) : 0
             let scale = pow(10.0, Double(digits))
             return .double((try double(v[0]) * scale).rounded(.toNearestOrAwayFromZero) / scale)

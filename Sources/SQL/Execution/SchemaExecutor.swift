@@ -81,13 +81,33 @@ struct SchemaExecutor {
 
     func dropTable(_ drop: DropTable) throws(SQLError) -> StatementResult {
         for name in drop.names {
-            guard data.table(named: name) != nil else {
+            guard let table = data.table(named: name) else {
                 if drop.ifExists { continue }
                 throw SQLError(SQLState.undefinedTable, "table \"\(name)\" does not exist", position: drop.position)
             }
+            guard !table.isView else {
+                throw SQLError("42809", "\"\(name)\" is not a table", position: drop.position)
+            }
+            try dropDependentViews(of: name, cascade: drop.cascade, position: drop.position)
             try Executor.storage { try data.dropTable(named: name) }
         }
         return StatementResult(statementType: "DROP TABLE")
+    }
+
+    /// Views whose query reads `name`: dropped with CASCADE, else an error (2BP01).
+    func dropDependentViews(of name: String, cascade: Bool, position: Int) throws(SQLError) {
+        for viewName in data.tableNames() where viewName != name {
+            guard let view = data.table(named: viewName), let text = view.viewQuery,
+                  let statements = try? Parser.parse(text), case .select(let query)? = statements.first,
+                  Planner.references(query.body, name) || query.with.contains(where: { Planner.references($0.query.body, name) })
+            else { continue }
+            guard cascade else {
+                throw SQLError("2BP01", "cannot drop \(name) because other objects depend on it: view \(viewName) depends on it (use DROP … CASCADE)",
+                               position: position)
+            }
+            try dropDependentViews(of: viewName, cascade: true, position: position)
+            try Executor.storage { try data.dropTable(named: viewName) }
+        }
     }
 }
 
@@ -130,6 +150,7 @@ extension SchemaExecutor {
             guard table.isView else {
                 throw SQLError("42809", "\"\(name)\" is not a view", position: drop.position)
             }
+            try dropDependentViews(of: name, cascade: drop.cascade, position: drop.position)
             try Executor.storage { try data.dropTable(named: name) }
         }
         return StatementResult(statementType: "DROP VIEW")
@@ -181,7 +202,7 @@ extension SchemaExecutor {
         for name in drop.names {
             guard var table = indexOwner(name) else {
                 if drop.ifExists { continue }
-                throw SQLError(SQLState.undefinedTable, "index \"\(name)\" does not exist", position: drop.position)
+                throw SQLError("42704", "index \"\(name)\" does not exist", position: drop.position)
             }
             let old = table
             table.indexes.removeAll { $0.name == name }

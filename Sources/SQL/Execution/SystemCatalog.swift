@@ -26,7 +26,7 @@ enum SystemCatalog {
                         ("ordinal_position", .integer), ("is_nullable", .text), ("data_type", .text), ("column_default", .text)]))
         case "pg_tables", "pg_catalog.pg_tables":
             return (.generated(name: name) { _ in
-                tables().filter { !$0.isView }.map { [.text("public"), .text($0.name), .text("helios"), .boolean(!$0.indexes.isEmpty)] }
+                tables().filter { !$0.isView }.map { [.text("public"), .text($0.name), .text("helios"), .boolean(!$0.indexes.isEmpty || !$0.primaryKey.isEmpty)] }
             }, columns([("schemaname", .text), ("tablename", .text), ("tableowner", .text), ("hasindexes", .boolean)]))
         case "pg_views", "pg_catalog.pg_views":
             return (.generated(name: name) { _ in

@@ -114,7 +114,7 @@ enum Windows {
             }
         case .firstValue, .lastValue, .nthValue:
             for p in 0..<n {
-                let (start, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env)
+                let (start, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env, keys)
                 var target: Int?
                 switch call.function {
                 case .firstValue: target = start <= end ? start : nil
@@ -125,27 +125,27 @@ enum Windows {
                 result[members[p]] = try target.map { (t) throws(SQLError) in try argument(0, t) } ?? .null
             }
         case .aggregate(let aggregateCall):
-            try fillAggregate(&result, members, rows, aggregateCall, firstPeer, lastPeer, call, env)
+            try fillAggregate(&result, members, rows, aggregateCall, firstPeer, lastPeer, call, env, keys)
         }
     }
 
     private static func fillAggregate(_ result: inout [Value], _ members: [Int], _ rows: [Row], _ aggregate: AggregateCall,
                                       _ firstPeer: [Int], _ lastPeer: [Int], _ call: WindowCall,
-                                      _ env: Environment) throws(SQLError) {
+                                      _ env: Environment, _ keys: [[Value]]) throws(SQLError) {
         let n = members.count
         let cumulative = call.frame == nil || call.frame!.start == .unboundedPreceding
         if cumulative {
             var accumulator = Accumulator(aggregate)
             var added = 0
             for p in 0..<n {
-                let (_, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env)
+                let (_, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env, keys)
                 while added <= end { try accumulator.add(rows[members[added]], env); added += 1 }
                 result[members[p]] = accumulator.result
             }
             return
         }
         for p in 0..<n {
-            let (start, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env)
+            let (start, end) = try frameBounds(p, n, firstPeer, lastPeer, call, rows[members[p]], env, keys)
             var accumulator = Accumulator(aggregate)
             if start <= end { for q in start...end { try accumulator.add(rows[members[q]], env) } }
             result[members[p]] = accumulator.result
@@ -156,7 +156,7 @@ enum Windows {
     /// Default: whole partition without ORDER BY, else RANGE UNBOUNDED PRECEDING
     /// to the last peer of the current row.
     private static func frameBounds(_ p: Int, _ n: Int, _ firstPeer: [Int], _ lastPeer: [Int], _ call: WindowCall,
-                                    _ row: Row, _ env: Environment) throws(SQLError) -> (Int, Int) {
+                                    _ row: Row, _ env: Environment, _ keys: [[Value]]) throws(SQLError) -> (Int, Int) {
         guard let frame = call.frame else {
             return call.orderBy.isEmpty ? (0, n - 1) : (0, lastPeer[p])
         }
@@ -173,13 +173,61 @@ enum Windows {
             case .currentRow:
                 if frame.units == .rows { return p }
                 return isStart ? firstPeer[p] : lastPeer[p]
-            case .preceding: return p - (try offset(e))
-            case .following: return p + (try offset(e))
+            case .preceding, .following:
+                let k = try offset(e)
+                let forward: Bool = if case .following = bound { true } else { false }
+                switch frame.units {
+                case .rows: return forward ? p + k : p - k
+                case .groups:
+                    return try groupPosition(p, k, forward: forward, isStart: isStart)
+                case .range:
+                    return try rangePosition(p, Double(k), forward: forward, isStart: isStart)
+                }
             }
+        }
+        /// RANGE n PRECEDING/FOLLOWING: by value of the single ORDER BY key.
+        func rangePosition(_ p: Int, _ delta: Double, forward: Bool, isStart: Bool) throws(SQLError) -> Int {
+            guard call.orderBy.count == 1, let current = number(keys[p][0]) else {
+                throw SQLError("42P20", "RANGE with offset PRECEDING/FOLLOWING requires exactly one numeric ORDER BY column")
+            }
+            let descending = call.orderBy[0].descending
+            let target = (forward != descending) ? current + delta : current - delta
+            func inside(_ q: Int) -> Bool {
+                guard let v = number(keys[q][0]) else { return false }
+                if isStart { return descending ? v <= target : v >= target }
+                return descending ? v >= target : v <= target
+            }
+            if isStart {
+                var q = 0
+                while q < n && !inside(q) { q += 1 }
+                return q
+            }
+            var q = n - 1
+            while q >= 0 && !inside(q) { q -= 1 }
+            return q
+        }
+        func groupPosition(_ p: Int, _ k: Int, forward: Bool, isStart: Bool) throws(SQLError) -> Int {
+            var groupStart = firstPeer[p]
+            var steps = k
+            if forward {
+                var end = lastPeer[p]
+                while steps > 0 && end + 1 < n { end = lastPeer[end + 1]; steps -= 1 }
+                return isStart ? firstPeer[end] : end
+            }
+            while steps > 0 && groupStart > 0 { groupStart = firstPeer[groupStart - 1]; steps -= 1 }
+            return isStart ? groupStart : lastPeer[groupStart]
         }
         let start = max(0, try position(frame.start, call.frameStart, isStart: true))
         let end = min(n - 1, try position(frame.end, call.frameEnd, isStart: false))
         return (start, end)
+    }
+}
+
+private func number(_ v: Value) -> Double? {
+    switch v {
+    case .integer(let i): Double(i)
+    case .double(let d): d
+    default: nil
     }
 }
 

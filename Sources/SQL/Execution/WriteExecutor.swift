@@ -45,6 +45,7 @@ struct WriteExecutor {
             incoming = try PlanRunner(data: data, context: context).run(planned.plan, env).map { $0.map { Optional($0) } }
         }
         var written: [Row] = []
+        var touched = Set<RowKey>()
         for values in incoming {
             var row = table.columns.map { $0.defaultValue ?? .null }
             var explicit = Set<Int>()
@@ -59,14 +60,20 @@ struct WriteExecutor {
             try checkNotNull(row, table)
             if let onConflict = insert.onConflict,
                let existing = try conflictingRow(row, table, onConflict, position: insert.position) {
-                if case let .doUpdate(assignments, whereClause) = onConflict.action,
-                   let updated = try conflictUpdate(existing, excluded: row, table, assignments, whereClause, env) {
-                    written.append(updated)
+                if case let .doUpdate(assignments, whereClause) = onConflict.action {
+                    guard touched.insert(existing.0).inserted else {
+                        throw SQLError("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time",
+                                       position: insert.position)
+                    }
+                    if let updated = try conflictUpdate(existing, excluded: row, table, assignments, whereClause, env) {
+                        written.append(updated)
+                    }
                 }
                 continue
             }
             try UniqueConstraints.check(row, key: nil, table: table, data: data)
-            _ = try Executor.storage { try data.insert(table, row: row) }
+            let key = try Executor.storage { try data.insert(table, row: row) }
+            touched.insert(key)
             written.append(row)
         }
         return try finish("INSERT", table, label: table.name, written, insert.returning)
