@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One SQL datum. Integers of every width are held as `Int64` (the column's
 /// `DataType` bounds them); `null` is SQL NULL.
 public enum Value: Hashable, Sendable, CustomStringConvertible {
@@ -167,13 +173,15 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
 
     /// Compares by Unicode scalar values (byte order of UTF-8), like a C collation.
     public static func compareCodePoints(_ x: String, _ y: String) -> Int {
-        var i = x.utf8.makeIterator(), j = y.utf8.makeIterator()
-        while true {
-            switch (i.next(), j.next()) {
-            case (nil, nil): return 0
-            case (nil, _): return -1
-            case (_, nil): return 1
-            case let (p?, q?): if p != q { return p < q ? -1 : 1 }
+        var a = x, b = y
+        return a.withUTF8 { p in
+            b.withUTF8 { q in
+                let n = min(p.count, q.count)
+                if n > 0, let pb = p.baseAddress, let qb = q.baseAddress {
+                    let c = memcmp(pb, qb, n)
+                    if c != 0 { return c < 0 ? -1 : 1 }
+                }
+                return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
             }
         }
     }

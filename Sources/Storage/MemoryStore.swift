@@ -22,6 +22,18 @@ final class VersionChain {
     }
 
     var latestSCN: SCN { versions.last?.scn ?? .zero }
+
+    /// The live row as of `scn`, nil when absent or deleted (no optional nesting).
+    @inline(__always)
+    func visibleRow(at scn: SCN) -> Row? {
+        if let last = versions.last, last.scn <= scn { return last.row }
+        var i = versions.count - 2
+        while i >= 0 {
+            if versions[i].scn <= scn { return versions[i].row }
+            i -= 1
+        }
+        return nil
+    }
 }
 
 /// Committed rows of one table: chains in first-insert order plus a hash

@@ -115,6 +115,22 @@ final class MemoryTransaction: StorageTransaction {
         return result
     }
 
+    func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows {
+        let pending = writes.tables[table.id]
+        try store.lock.readingRethrows {
+            guard let data = store.branchData(branch).tables[table.id] else { return }
+            for chain in data.chains {
+                if let pending, pending.changes[chain.key] != nil { continue }
+                if let row = chain.visibleRow(at: snapshotSCN) { try body(row) }
+            }
+        }
+        if let pending {
+            for key in pending.order {
+                if case .some(.some(let row)) = pending.changes[key] { try body(row) }
+            }
+        }
+    }
+
     func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
                     upper: Value?, upperInclusive: Bool) -> [Row] {
         let keys = store.indexedKeys(branch: branch, table: table.id, column: column, lower: lower, lowerInclusive: lowerInclusive,

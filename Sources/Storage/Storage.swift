@@ -62,6 +62,9 @@ public protocol StorageTransaction: AnyObject {
     /// callers re-check the predicate); served by an ordered index.
     func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
                     upper: Value?, upperInclusive: Bool) -> [Row]
+    /// Calls `body` with every visible row (under the store's read lock:
+    /// `body` may read but must not write). Faster than `scan` for filters.
+    func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows
     /// The visible row with primary key `key`, if any.
     func get(_ table: TableSchema, key: RowKey) -> Row?
     /// Inserts `row`; fails with 23505 when its primary key is already visible.

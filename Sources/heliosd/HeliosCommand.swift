@@ -84,7 +84,9 @@ struct Serve: ParsableCommand {
                 _ = text.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
             }
         } catch {
-            throw ValidationError(error.message)
+            var text = Array("heliosd: error: \(error.message)\n".utf8)
+            _ = text.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+            throw ExitCode.failure
         }
     }
 }

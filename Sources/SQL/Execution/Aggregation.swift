@@ -89,6 +89,14 @@ enum Aggregation {
     /// Without GROUP BY there is exactly one group, even over no rows.
     static func run(_ rows: [Row], keys: [BoundExpression], calls: [AggregateCall],
                     env: Environment, context: ExecutionContext) throws(SQLError) -> [Row] {
+        if keys.isEmpty {
+            var accumulators = calls.map(Accumulator.init)
+            for (n, row) in rows.enumerated() {
+                if n & 4095 == 4095 { try context.checkDeadline() }
+                for i in accumulators.indices { try accumulators[i].add(row, env) }
+            }
+            return [accumulators.map(\.result)]
+        }
         var groups: [[Value]: Int] = [:]
         var keyRows: [[Value]] = []
         var states: [[Accumulator]] = []

@@ -26,9 +26,15 @@ final class PlanRunner {
             }
             return out
         case .scan(let table):
-            let entries = data.scan(table)
-            if entries.count > 4096 { try context.checkDeadline() }
-            return entries.map(\.row)
+            var rows: [Row] = []
+            try forEachRow(table) { rows.append($0) }
+            return rows
+        case let .filter(.scan(table), predicate):
+            var kept: [Row] = []
+            try forEachRow(table) { (row) throws(SQLError) in
+                if try predicate.truth(predicate.evaluate(row, env)) == true { kept.append(row) }
+            }
+            return kept
         case let .keyLookup(table, keys):
             var out: [Row] = []
             var seen = Set<RowKey>()
@@ -111,6 +117,22 @@ final class PlanRunner {
             return try run(input, env).map { $0.count > width ? Array($0.prefix(width)) : $0 }
         case let .generated(_, produce):
             return try produce(env)
+        }
+    }
+
+    /// Visits the visible rows of `table`, checking the deadline as it goes.
+    private func forEachRow(_ table: TableSchema, _ body: (Row) throws(SQLError) -> Void) throws(SQLError) {
+        var count = 0
+        do {
+            try data.forEachRow(table) { row in
+                count += 1
+                if count & 4095 == 0 { try context.checkDeadline() }
+                try body(row)
+            }
+        } catch let error as SQLError {
+            throw error
+        } catch {
+            throw SQLError(SQLState.internalError, "\(error)")
         }
     }
 
