@@ -7,9 +7,11 @@ import Glibc
 /// The versions of one row key, oldest first. A nil row is a deletion.
 final class VersionChain {
     let key: RowKey
+    /// Position of this chain in its table's `chains` (and `latest`) arrays.
+    let slot: Int
     var versions: [(scn: SCN, row: Row?)]
 
-    init(key: RowKey) { self.key = key; self.versions = [] }
+    init(key: RowKey, slot: Int) { self.key = key; self.slot = slot; self.versions = [] }
 
     /// The row as of `scn`: the newest version at or below it.
     func visible(at scn: SCN) -> Row?? {
@@ -37,19 +39,30 @@ final class VersionChain {
 }
 
 /// Committed rows of one table: chains in first-insert order plus a hash
-/// index from key to chain.
+/// index from key to chain. `latest`/`latestSCN` mirror each chain's newest
+/// version, so a scan reading the current state touches no chain at all.
 final class TableData {
     var chains: [VersionChain] = []
     var index: [RowKey: VersionChain] = [:]
+    var latest: ContiguousArray<Row?> = []
+    var latestSCN: ContiguousArray<SCN> = []
     /// Ordered indexes by column position, built on first range lookup.
     var valueIndexes: [Int: ValueIndex] = [:]
 
     func chain(for key: RowKey) -> VersionChain {
         if let chain = index[key] { return chain }
-        let chain = VersionChain(key: key)
+        let chain = VersionChain(key: key, slot: chains.count)
         chains.append(chain)
+        latest.append(nil)
+        latestSCN.append(.zero)
         index[key] = chain
         return chain
+    }
+
+    func append(_ chain: VersionChain, scn: SCN, row: Row?) {
+        chain.versions.append((scn, row))
+        latest[chain.slot] = row
+        latestSCN[chain.slot] = scn
     }
 }
 
@@ -137,7 +150,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                     guard let row = tableWrites.changes[key] else { continue }
                     let chain = table.chain(for: key)
                     if chain.versions.isEmpty && row == nil { continue }
-                    chain.versions.append((scn, row))
+                    table.append(chain, scn: scn, row: row)
                     if let row { for (column, index) in table.valueIndexes { index.add(row[column], key) } }
                 }
             }

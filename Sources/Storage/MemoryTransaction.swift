@@ -117,11 +117,20 @@ final class MemoryTransaction: StorageTransaction {
 
     func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows {
         let pending = writes.tables[table.id]
+        let snapshot = snapshotSCN
         try store.lock.readingRethrows {
             guard let data = store.branchData(branch).tables[table.id] else { return }
-            for chain in data.chains {
-                if let pending, pending.changes[chain.key] != nil { continue }
-                if let row = chain.visibleRow(at: snapshotSCN) { try body(row) }
+            try data.latest.withUnsafeBufferPointer { rows in
+                try data.latestSCN.withUnsafeBufferPointer { scns in
+                    for i in 0..<rows.count {
+                        if let pending, pending.changes[data.chains[i].key] != nil { continue }
+                        if scns[i] <= snapshot {
+                            if let row = rows[i] { try body(row) }
+                        } else if let row = data.chains[i].visibleRow(at: snapshot) {
+                            try body(row)
+                        }
+                    }
+                }
             }
         }
         if let pending {
