@@ -12,11 +12,15 @@ public struct TableSchema: Hashable, Sendable {
     public var indexes: [IndexSchema]
     /// For a view: the SQL text of its query (the view has no rows of its own).
     public var viewQuery: String?
+    /// CHECK constraints: name and the SQL text of the condition.
+    public var checks: [CheckConstraint]
+    public var foreignKeys: [ForeignKeySchema]
 
     public init(id: UInt64, name: String, columns: [ColumnSchema], primaryKey: [Int],
-                indexes: [IndexSchema] = [], viewQuery: String? = nil) {
+                indexes: [IndexSchema] = [], viewQuery: String? = nil,
+                checks: [CheckConstraint] = [], foreignKeys: [ForeignKeySchema] = []) {
         self.id = id; self.name = name; self.columns = columns; self.primaryKey = primaryKey
-        self.indexes = indexes; self.viewQuery = viewQuery
+        self.indexes = indexes; self.viewQuery = viewQuery; self.checks = checks; self.foreignKeys = foreignKeys
     }
 
     public var isView: Bool { viewQuery != nil }
@@ -31,6 +35,32 @@ public struct TableSchema: Hashable, Sendable {
         if primaryKey.isEmpty { return nil }
         if primaryKey.count == 1 { return RowKey(row[primaryKey[0]]) }
         return RowKey(primaryKey.map { row[$0] })
+    }
+}
+
+public struct CheckConstraint: Hashable, Sendable {
+    public var name: String
+    /// The condition as SQL text, re-parsed when rows are checked.
+    public var condition: String
+    public init(name: String, condition: String) { self.name = name; self.condition = condition }
+}
+
+/// `FOREIGN KEY (columns) REFERENCES table (referencedColumns)`.
+public struct ForeignKeySchema: Hashable, Sendable {
+    public enum Action: String, Hashable, Sendable { case noAction, restrict, cascade, setNull, setDefault }
+    public var name: String
+    /// Positions of the referencing columns in this table.
+    public var columns: [Int]
+    public var referencedTable: String
+    /// Names of the referenced columns (its primary key or a unique index).
+    public var referencedColumns: [String]
+    public var onDelete: Action
+    public var onUpdate: Action
+
+    public init(name: String, columns: [Int], referencedTable: String, referencedColumns: [String],
+                onDelete: Action, onUpdate: Action) {
+        self.name = name; self.columns = columns; self.referencedTable = referencedTable
+        self.referencedColumns = referencedColumns; self.onDelete = onDelete; self.onUpdate = onUpdate
     }
 }
 

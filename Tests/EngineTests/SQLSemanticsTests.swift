@@ -228,3 +228,47 @@ final class SchemaFeatureTests: XCTestCase {
         XCTAssertTrue(plan.contains("Index Range Scan on o (c)"), plan)
     }
 }
+
+final class ConstraintTests: XCTestCase {
+    func run(_ db: Database, _ sql: String) throws -> [Row] { try db.execute(SQLRequest(sql: sql)).last!.rows }
+    func state(_ db: Database, _ sql: String) -> String? {
+        do { _ = try run(db, sql); return nil } catch { return (error as? EngineError)?.sqlState }
+    }
+
+    func testCheckConstraints() throws {
+        let db = Database()
+        _ = try run(db, "CREATE TABLE p (id INT PRIMARY KEY, price DOUBLE PRECISION CHECK (price > 0), qty INT, CHECK (qty BETWEEN 0 AND 100))")
+        _ = try run(db, "INSERT INTO p VALUES (1, 9.5, 10), (2, NULL, NULL)")
+        XCTAssertEqual(state(db, "INSERT INTO p VALUES (3, -1, 1)"), "23514")
+        XCTAssertEqual(state(db, "INSERT INTO p VALUES (3, 1, 101)"), "23514")
+        XCTAssertEqual(state(db, "UPDATE p SET price = 0 WHERE id = 1"), "23514")
+        XCTAssertEqual(try run(db, "SELECT price FROM p WHERE id = 1"), [[.double(9.5)]])
+        XCTAssertEqual(state(db, "CREATE TABLE bad (a INT CHECK (a + 'x'))"), "22P02")
+    }
+
+    func testForeignKeysRestrictCascadeSetNull() throws {
+        let db = Database()
+        _ = try run(db, """
+            CREATE TABLE parent (id INT PRIMARY KEY, name TEXT);
+            CREATE TABLE child (id INT PRIMARY KEY, parent_id INT REFERENCES parent (id) ON DELETE CASCADE);
+            CREATE TABLE note (id INT PRIMARY KEY, parent_id INT REFERENCES parent ON DELETE SET NULL);
+            CREATE TABLE strict (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES parent (id));
+            INSERT INTO parent VALUES (1, 'a'), (2, 'b'), (3, 'c');
+            INSERT INTO child VALUES (10, 1), (11, 1), (12, 2);
+            INSERT INTO note VALUES (20, 2), (21, NULL);
+            INSERT INTO strict VALUES (30, 3)
+            """)
+        XCTAssertEqual(state(db, "INSERT INTO child VALUES (13, 99)"), "23503")
+        XCTAssertEqual(state(db, "DELETE FROM parent WHERE id = 3"), "23503", "NO ACTION refuses")
+        XCTAssertEqual(state(db, "UPDATE parent SET id = 33 WHERE id = 3"), "23503")
+        _ = try run(db, "DELETE FROM parent WHERE id = 1")
+        XCTAssertEqual(try run(db, "SELECT count(*) FROM child"), [[.integer(1)]], "cascade removed the children of 1")
+        _ = try run(db, "DELETE FROM parent WHERE id = 2")
+        XCTAssertEqual(try run(db, "SELECT count(*) FROM child"), [[.integer(0)]])
+        XCTAssertEqual(try run(db, "SELECT id, parent_id FROM note ORDER BY id"), [[.integer(20), .null], [.integer(21), .null]])
+        XCTAssertEqual(state(db, "DROP TABLE parent"), "2BP01")
+        XCTAssertEqual(state(db, "CREATE TABLE orphan (x INT REFERENCES parent (name))"), "42830")
+        _ = try run(db, "DROP TABLE parent CASCADE")
+        _ = try run(db, "INSERT INTO strict VALUES (31, 77)")
+    }
+}

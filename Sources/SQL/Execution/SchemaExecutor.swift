@@ -62,7 +62,8 @@ struct SchemaExecutor {
         if let query = create.asQuery {
             return try createTableAs(create, query)
         }
-        let schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: primaryKey, indexes: indexes)
+        var schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: primaryKey, indexes: indexes)
+        try Constraints.define(create, into: &schema, data: data, parameters: context.parameters)
         _ = try Executor.storage { try data.createTable(schema) }
         return result
     }
@@ -89,6 +90,7 @@ struct SchemaExecutor {
                 throw SQLError("42809", "\"\(name)\" is not a table", position: drop.position)
             }
             try dropDependentViews(of: name, cascade: drop.cascade, position: drop.position)
+            try Constraints.dropReferences(to: name, except: drop.names, cascade: drop.cascade, data: data, position: drop.position)
             try Executor.storage { try data.dropTable(named: name) }
         }
         return StatementResult(statementType: "DROP TABLE")

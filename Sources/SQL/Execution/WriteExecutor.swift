@@ -7,6 +7,28 @@ import Core
 struct WriteExecutor {
     let data: any SQLDataAccess
     let context: ExecutionContext
+    let checker: ConstraintChecker
+
+    init(data: any SQLDataAccess, context: ExecutionContext) {
+        self.data = data; self.context = context
+        self.checker = ConstraintChecker(data: data, context: context)
+    }
+
+    /// Writes `row` over `old` at `key`, after its constraints and the
+    /// actions of rows referencing the old one.
+    func write(_ row: Row, replacing old: Row, at key: RowKey, in table: TableSchema, env: Environment) throws(SQLError) {
+        try checkNotNull(row, table)
+        try UniqueConstraints.check(row, key: key, table: table, data: data)
+        try checker.check(row, of: table, env: env)
+        try checker.referencedRowChanging(old, to: row, in: table, env: env, writer: self)
+        try Executor.storage { try data.update(table, key: key, row: row) }
+    }
+
+    /// Deletes `row`, applying the ON DELETE actions of rows referencing it.
+    func remove(_ row: Row, at key: RowKey, from table: TableSchema, env: Environment) throws(SQLError) {
+        try checker.referencedRowChanging(row, to: nil, in: table, env: env, writer: self)
+        try Executor.storage { try data.delete(table, key: key) }
+    }
 
     private func environment() -> Environment { Environment(runner: PlanRunner(data: data, context: context)) }
     private func planner() -> Planner { Planner(data: data, parameters: context.parameters) }
@@ -72,6 +94,7 @@ struct WriteExecutor {
                 continue
             }
             try UniqueConstraints.check(row, key: nil, table: table, data: data)
+            try checker.check(row, of: table, env: env)
             let key = try Executor.storage { try data.insert(table, row: row) }
             touched.insert(key)
             written.append(row)
@@ -152,9 +175,7 @@ struct WriteExecutor {
             let value = try binder.bind(assignment.value).0.evaluate(combined, env)
             newRow[i] = try assign(value, to: table.columns[i], position: assignment.position)
         }
-        try checkNotNull(newRow, table)
-        try UniqueConstraints.check(newRow, key: existing.0, table: table, data: data)
-        try Executor.storage { try data.update(table, key: existing.0, row: newRow) }
+        try write(newRow, replacing: existing.1, at: existing.0, in: table, env: env)
         return newRow
     }
 
@@ -183,9 +204,7 @@ struct WriteExecutor {
                 let value = try e?.evaluate(row, env) ?? table.columns[i].defaultValue ?? .null
                 newRow[i] = try assign(value, to: table.columns[i], position: position)
             }
-            try checkNotNull(newRow, table)
-            try UniqueConstraints.check(newRow, key: key, table: table, data: data)
-            try Executor.storage { try data.update(table, key: key, row: newRow) }
+            try write(newRow, replacing: row, at: key, in: table, env: env)
             written.append(newRow)
         }
         return try finish("UPDATE", table, label: label, written, update.returning)
@@ -196,8 +215,9 @@ struct WriteExecutor {
         let label = delete.alias ?? table.name
         let binder = Binder(columns: scope(table, label: label), parameters: context.parameters, planner: planner())
         var removed: [Row] = []
-        for (key, row) in try matching(table, label: label, delete.whereClause, binder, environment()) {
-            try Executor.storage { try data.delete(table, key: key) }
+        let env = environment()
+        for (key, row) in try matching(table, label: label, delete.whereClause, binder, env) {
+            try remove(row, at: key, from: table, env: env)
             removed.append(row)
         }
         return try finish("DELETE", table, label: label, removed, delete.returning)
@@ -206,6 +226,9 @@ struct WriteExecutor {
     func truncate(_ names: [String], position: Int) throws(SQLError) -> StatementResult {
         for name in names {
             let table = try writableTable(name, position: position)
+            if Constraints.referencing(name, data: data).contains(where: { !names.contains($0.name) }) {
+                throw SQLError("0A000", "cannot truncate a table referenced in a foreign key constraint", position: position)
+            }
             for (key, _) in data.scan(table) { try Executor.storage { try data.delete(table, key: key) } }
         }
         return StatementResult(statementType: "TRUNCATE TABLE")
