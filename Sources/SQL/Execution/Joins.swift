@@ -30,6 +30,9 @@ enum Joins {
     static func hash(_ left: [Row], _ right: [Row], _ kind: JoinKind, _ leftKeys: [BoundExpression],
                      _ rightKeys: [BoundExpression], _ residual: BoundExpression?, _ leftWidth: Int, _ rightWidth: Int,
                      _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
+        if kind == .inner && left.count < right.count {
+            return try hashBuildingLeft(left, right, leftKeys, rightKeys, residual, env, context)
+        }
         var table: [[Value]: [Int]] = [:]
         table.reserveCapacity(right.count)
         for (j, r) in right.enumerated() {
@@ -54,6 +57,30 @@ enum Joins {
             if !matched && (kind == .left || kind == .full) { out.append(l + rightNulls) }
         }
         for (j, r) in right.enumerated() where !rightMatched.isEmpty && !rightMatched[j] { out.append(leftNulls + r) }
+        return out
+    }
+
+    /// Inner join hashing the smaller left input and probing with the right;
+    /// rows keep the `left ++ right` layout.
+    private static func hashBuildingLeft(_ left: [Row], _ right: [Row], _ leftKeys: [BoundExpression],
+                                         _ rightKeys: [BoundExpression], _ residual: BoundExpression?,
+                                         _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
+        var table: [[Value]: [Int]] = [:]
+        table.reserveCapacity(left.count)
+        for (i, l) in left.enumerated() {
+            guard let key = try joinKey(l, leftKeys, env) else { continue }
+            table[key, default: []].append(i)
+        }
+        var out: [Row] = []
+        for (n, r) in right.enumerated() {
+            if n & 4095 == 4095 { try context.checkDeadline() }
+            guard let key = try joinKey(r, rightKeys, env), let candidates = table[key] else { continue }
+            for i in candidates {
+                let combined = left[i] + r
+                if let residual, try residual.truth(residual.evaluate(combined, env)) != true { continue }
+                out.append(combined)
+            }
+        }
         return out
     }
 
@@ -89,16 +116,27 @@ enum Sorting {
         return decorated.sorted { less($0, $1, keys) }.map(\.row)
     }
 
-    /// The first `keep` rows in sort order, using a bounded buffer.
+    /// The first `keep` rows in sort order, using a bounded buffer. Once it
+    /// is full, a row's keys are computed one at a time only as far as
+    /// needed to reject it against the current last entry.
     static func topN(_ rows: [Row], _ keys: [PlanSortKey], keep: Int, _ env: Environment) throws(SQLError) -> [Row] {
         if keep >= rows.count / 2 { return try sort(rows, keys, env) }
+        if keep == 0 { return [] }
         var best: [(key: [Value], index: Int, row: Row)] = []
         best.reserveCapacity(keep + 1)
         for (i, row) in rows.enumerated() {
+            if best.count == keep, let last = best.last {
+                var rejected = true
+                for (k, sortKey) in keys.enumerated() {
+                    let c = compare(try sortKey.expression.evaluate(row, env), last.key[k], sortKey)
+                    if c != 0 { rejected = c > 0; break }
+                }
+                if rejected { continue }
+            }
             var key: [Value] = []
+            key.reserveCapacity(keys.count)
             for k in keys { key.append(try k.expression.evaluate(row, env)) }
             let item = (key: key, index: i, row: row)
-            if best.count == keep, let last = best.last, !less(item, last, keys) { continue }
             var lo = 0, hi = best.count
             while lo < hi {
                 let mid = (lo + hi) / 2

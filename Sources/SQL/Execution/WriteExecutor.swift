@@ -249,6 +249,14 @@ struct WriteExecutor {
         let constants = Binder(columns: [], parameters: context.parameters, planner: binder.planner)
         if let keys = KeyLookupPlanner.rowKeys(for: table, where: clause, binder: constants, env: env) {
             for key in Set(keys) { if let row = data.get(table, key: key) { candidates.append((key, row)) } }
+        } else if !table.primaryKey.isEmpty, let clause,
+                  case let .indexRange(_, column, lower, lowerInclusive, upper, upperInclusive)? =
+                    IndexRangePlanner.range(for: table, label: label, conjuncts: Planner.conjuncts(clause), constantBinder: constants) {
+            let low = try lower?.evaluate([], env), high = try upper?.evaluate([], env)
+            for row in data.indexRange(table, column: column, lower: low, lowerInclusive: lowerInclusive,
+                                       upper: high, upperInclusive: upperInclusive) {
+                if let key = table.primaryKeyOf(row) { candidates.append((key, row)) }
+            }
         } else {
             candidates = data.scan(table).map { ($0.key, $0.row) }
         }
