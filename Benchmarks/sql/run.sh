@@ -7,7 +7,9 @@
 #
 # Environment: SCALE (1.0), REPS (3), DURATION (10 s per throughput cell),
 # CLIENTS (1,8,32), PORT (18180), RESULTS_DIR (a new /tmp/helios-sql.XXXXXX),
-# SKIP_BUILD=1, BENCH_DIR (../shared/bench/sql relative to the repository).
+# SKIP_BUILD=1, BENCH_DIR (../shared/bench/sql relative to the repository),
+# ENGINES (peers besides Helios; default sqlite,duckdb,postgres — DuckDB's
+# load through 1000-row INSERTs takes minutes at scale 1.0).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +17,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 BENCH_DIR="${BENCH_DIR:-$ROOT/../shared/bench/sql}"
 SCALE="${SCALE:-1.0}"
 REPS="${REPS:-3}"
+ENGINES="${ENGINES:-sqlite,duckdb,postgres}"
 DURATION="${DURATION:-10}"
 CLIENTS="${CLIENTS:-1,8,32}"
 PORT="${PORT:-18180}"
@@ -48,7 +51,7 @@ start_server() {
 mkdir -p "$RESULTS_DIR"
 start_server peers
 log "peers.py at scale $SCALE, $REPS reps (results in $RESULTS_DIR)"
-(cd "$BENCH_DIR" && python3 peers.py --scale "$SCALE" --reps "$REPS" --http "$URL" --http-pid "$SERVER_PID" \
+(cd "$BENCH_DIR" && python3 peers.py --scale "$SCALE" --reps "$REPS" --engines "$ENGINES" --http "$URL" --http-pid "$SERVER_PID" \
     --json "$RESULTS_DIR/peers.json") | tee "$RESULTS_DIR/peers.txt"
 cleanup
 

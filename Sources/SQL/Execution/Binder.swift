@@ -137,6 +137,9 @@ final class Binder {
             if arguments.contains(where: Self.containsAggregate) {
                 throw SQLError(SQLState.groupingError, "aggregate function calls cannot be nested", position: position)
             }
+            if arguments.contains(where: \.containsWindow) {
+                throw SQLError(SQLState.groupingError, "aggregate function calls cannot contain window function calls", position: position)
+            }
             (argument, argumentType) = try binder.bind(arguments[0])
             if function == .stringAgg { extra = try binder.bind(arguments[1]).0 }
         }

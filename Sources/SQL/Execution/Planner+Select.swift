@@ -68,6 +68,11 @@ extension Planner {
         plan = .project(plan, projection.expressions)
         if select.distinct { plan = .distinct(plan, on: (0..<visible).map { .slot($0) }) }
         if let distinctOn {
+            let leading = sortKeys.prefix(distinctOn.count).map(\.expression.fingerprint)
+            if !sortKeys.isEmpty && (leading.count < distinctOn.count || Set(leading) != Set(distinctOn.map(\.fingerprint))) {
+                throw SQLError("42P10", "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                               position: select.distinctOn[0].position)
+            }
             if !sortKeys.isEmpty { plan = .sort(plan, sortKeys) }
             plan = .distinct(plan, on: distinctOn)
             plan = try orderAndLimit(plan, [], limit, offset, outer: outer, correlation: correlation)
