@@ -117,13 +117,13 @@ public final class Database: Sendable {
 
     func parse(_ sql: String) throws(EngineError) -> [Statement] {
         if let cached = cache.lookup(sql) { return cached }
+        if sql.allSatisfy({ $0.isWhitespace || $0 == ";" }) { return [] }
         let statements: [Statement]
         do {
             statements = try Parser.parse(sql)
         } catch {
             throw EngineError(error)
         }
-        guard !statements.isEmpty else { throw EngineError(SQLState.syntaxError, "empty query: no statement to run") }
         cache.store(sql, statements)
         return statements
     }

@@ -35,8 +35,8 @@ extension Binder {
         if let table, !columns.contains(where: { $0.table == table }) {
             throw SQLError(SQLState.undefinedTable, "missing FROM-clause entry for table \"\(table)\"", position: position)
         }
-        let label = table.map { "\($0).\(name)" } ?? name
-        throw SQLError(SQLState.undefinedColumn, "column \"\(label)\" does not exist", position: position)
+        let label = table.map { "\($0).\(name)" } ?? "\"\(name)\""
+        throw SQLError(SQLState.undefinedColumn, "column \(label) does not exist", position: position)
     }
 
     /// A column of this query read from a subquery: in aggregate mode the
@@ -141,6 +141,11 @@ extension Binder {
 
     func arithmeticType(_ op: BinaryOperator, _ a: DataType?, _ b: DataType?, _ position: Int) throws(SQLError) -> DataType {
         if let type = Temporal.resultType(op, a, b) { return type }
+        if op == .modulo, a == .double || b == .double {
+            throw SQLError(SQLState.undefinedFunction,
+                           "operator does not exist: \((a ?? .double).description.lowercased()) % \((b ?? .double).description.lowercased())",
+                           position: position)
+        }
         for t in [a, b] {
             if let t, !t.isNumeric {
                 throw SQLError(SQLState.undefinedFunction,

@@ -99,8 +99,18 @@ enum AggregateFunction: String {
                                "function \(name)(\(argument.description.lowercased())) does not exist", position: position)
             }
             return self == .avg || argument == .double ? .double : .bigint
-        case .min, .max: return argument ?? .text
-        case .stringAgg, .arrayAgg: return .text
+        case .min, .max:
+            if argument == .boolean {
+                throw SQLError(SQLState.undefinedFunction, "function \(name)(boolean) does not exist", position: position)
+            }
+            return argument ?? .text
+        case .stringAgg:
+            if let argument, argument != .text {
+                throw SQLError(SQLState.undefinedFunction,
+                               "function string_agg(\(argument.description.lowercased()), unknown) does not exist", position: position)
+            }
+            return .text
+        case .arrayAgg: return .text
         case .boolAnd, .boolOr:
             if let argument, argument != .boolean {
                 throw SQLError(SQLState.undefinedFunction,

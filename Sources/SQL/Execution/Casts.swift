@@ -33,12 +33,12 @@ enum Casts {
             return .timestamp(t, zoned: type == .timestampWithTimeZone)
         case (.timestamp(let t, _), .date):
             return .date(DateTime.floorDiv(t, DateTime.microsPerDay))
-        case (.boolean(let b), _) where type.isInteger && explicit:
+        case (.boolean(let b), .integer) where explicit:
             return .integer(b ? 1 : 0)
         case (.integer(let i), .boolean) where explicit:
             return .boolean(i != 0)
         default:
-            throw SQLError(SQLState.datatypeMismatch,
+            throw SQLError(explicit ? "42846" : SQLState.datatypeMismatch,
                            "cannot cast type \(typeName(value)) to \(type.description.lowercased())")
         }
     }

@@ -132,9 +132,12 @@ extension Planner {
                 }
                 return Int(n) - 1
             }
-            if case .column(nil, let name, _) = e {
+            if case .column(nil, let name, let position) = e {
                 let matches = columns.indices.filter { columns[$0].name == name && !columns[$0].hiddenByUsing }
                 if matches.count == 1 { return matches[0] }
+                if matches.count > 1 {
+                    throw SQLError(SQLState.ambiguousColumn, "ORDER BY \"\(name)\" is ambiguous", position: position)
+                }
             }
             let (b, _) = try binder.bind(e)
             if let existing = expressions.indices.first(where: { expressions[$0].fingerprint == b.fingerprint }) {

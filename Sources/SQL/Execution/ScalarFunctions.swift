@@ -16,6 +16,12 @@ enum ScalarFunctions {
                                position: position)
             }
         }
+        let textFunctions: [ScalarFunction] = [.lower, .upper, .trim, .ltrim, .rtrim, .length, .substr, .replace,
+                                               .left, .right, .repeatText, .reverse]
+        if textFunctions.contains(function), let first = types.first, let type = first, type != .text {
+            throw SQLError(SQLState.undefinedFunction,
+                           "function \(function.rawValue)(\(type.description.lowercased())) does not exist", position: position)
+        }
         switch function {
         case .lower, .upper, .trim:
             try arity(1...1); return .text
@@ -137,6 +143,8 @@ enum ScalarFunctions {
             case .integer(let i):
                 guard i != .min else { throw Casts.outOfRange(.bigint) }
                 return .integer(Swift.abs(i))
+            case .double(let d):
+                return .double(Swift.abs(d))
             default: return .double(Swift.abs(try double(v[0])))
             }
         case .round:

@@ -91,7 +91,7 @@ enum ResultEncoding {
 
     /// Nano's execute shape: `{statement_type, affected_rows, execution_time_ms, message}`.
     static func executeResponse(_ results: [StatementResult], milliseconds: Double) -> [UInt8] {
-        let last = results.last!
+        let last = results.last ?? StatementResult(statementType: "EMPTY")
         let affected = results.reduce(0) { $0 + $1.affectedRows }
         var w = JSONWriter(capacity: 128)
         w.raw("{\"statement_type\":")

@@ -95,7 +95,7 @@ extension HeliosService {
 
     func branchQuery(_ request: HTTPRequest, branch: String) -> HTTPResponse {
         run(request, branch: branch) { _, results, ms in
-            let rowsResult = results.last { !$0.columns.isEmpty } ?? results.last!
+            let rowsResult = results.last { !$0.columns.isEmpty } ?? results.last ?? StatementResult(statementType: "EMPTY")
             return ResultEncoding.queryResponse(rowsResult, milliseconds: ms)
         }
     }
