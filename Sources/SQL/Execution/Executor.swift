@@ -8,6 +8,7 @@ public enum Executor {
         try context.checkDeadline()
         switch statement {
         case .select(let query):
+            if let answer = PointSelect.run(query, on: data, context: context) { return answer }
             let planner = Planner(data: data, parameters: context.parameters)
             let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
             let rows = try PlanRunner(data: data, context: context).run(planned.plan)

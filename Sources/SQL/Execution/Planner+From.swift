@@ -152,6 +152,16 @@ extension Planner {
         var relations: [Relation] = []
         for item in items { relations.append(try planFromItem(item, outer: outer, correlation: correlation)) }
         if relations.isEmpty { relations = [Relation(plan: .values([[]]), columns: [])] }
+        if relations.count == 1 {
+            // One item: every local conjunct applies to it; no joins to order.
+            var remaining: [Expression] = [], local: [Expression] = []
+            let binder = Binder(columns: relations[0].columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+            for conjunct in clause.map(Self.conjuncts) ?? [] {
+                if try binder.bind(conjunct).0.slotsIfLocal() == nil { remaining.append(conjunct) } else { local.append(conjunct) }
+            }
+            if !local.isEmpty { relations[0] = try pushDown(local, into: relations[0], outer: outer, correlation: correlation) }
+            return (relations[0], remaining)
+        }
         var labels = Set<String>()
         for (item, relation) in zip(items, relations) {
             guard let label = relation.label else { continue }
