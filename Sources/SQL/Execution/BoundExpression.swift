@@ -197,6 +197,10 @@ extension Value {
         case .date(let d): "D\(d)"
         case let .timestamp(t, z): "T\(t)\(z)"
         case .interval(let v): "I\(v.months),\(v.days),\(v.micros)"
+        case let .uuid(a, b): "U\(a),\(b)"
+        case .bytes(let b): "B\(Value.formatHex(b))"
+        case .json(let j): "J\(j.description.debugDescription)"
+        case .jsonText(let t): "j\(t.debugDescription)"
         }
     }
 }

@@ -209,6 +209,10 @@ extension DataType {
         case .timestamp: "timestamp"
         case .timestampWithTimeZone: "timestamptz"
         case .interval: "interval"
+        case .uuid: "uuid"
+        case .bytea: "bytea"
+        case .json: "json"
+        case .jsonb: "jsonb"
         }
     }
 }
