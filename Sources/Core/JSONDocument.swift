@@ -123,6 +123,27 @@ public indirect enum JSONDocument: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The order of whole jsonb values: PostgreSQL stores a top-level scalar
+    /// as a one-element "raw scalar" array, so it sorts after `[]`, before
+    /// longer arrays, and before a one-element array.
+    public static func compareTopLevel(_ a: JSONDocument, _ b: JSONDocument) -> Int {
+        func shape(_ d: JSONDocument) -> (container: Int, count: Int, raw: Bool) {
+            switch d {
+            case .object(let m): (1, m.count, false)
+            case .array(let items): (0, items.count, false)
+            default: (0, 1, true)
+            }
+        }
+        let x = shape(a), y = shape(b)
+        if x.container != y.container { return x.container < y.container ? -1 : 1 }
+        if x.container == 0 {
+            if x.count != y.count { return x.count < y.count ? -1 : 1 }
+            if x.raw != y.raw { return x.raw ? -1 : 1 }
+            if x.raw { return compare(a, b) }
+        }
+        return compare(a, b)
+    }
+
     /// PostgreSQL's jsonb b-tree order: Object > Array > Boolean > Number >
     /// String > Null; containers with more entries sort higher, then entries
     /// compare in storage order (keys before their values).

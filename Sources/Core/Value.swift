@@ -158,7 +158,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.bytes(x), .bytes(y)):
             for (p, q) in zip(x, y) where p != q { return p < q ? -1 : 1 }
             return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
-        case let (.json(x), .json(y)): return JSONDocument.compare(x, y)
+        case let (.json(x), .json(y)): return JSONDocument.compareTopLevel(x, y)
         case let (.jsonText(x), .jsonText(y)): return compareCodePoints(x, y)
         default: return rank(a) < rank(b) ? -1 : 1
         }

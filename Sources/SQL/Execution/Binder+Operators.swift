@@ -64,6 +64,7 @@ extension Binder {
         if case .row(let left, _) = l, case .row(let right, _) = r {
             return try bindRowComparison(op, left, right, position)
         }
+        if JSONFunctions.operatorFunction(op) != nil { return try JSONFunctions.bindOperator(op, l, r, binder: self, position: position) }
         let (bl, tl) = try bind(l)
         let (br, tr) = try bind(r)
         switch op {

@@ -61,6 +61,26 @@ enum ScalarFunction: String {
     case concat, substr, trim, replace, mod, sqrt, power
     case now, dateTrunc = "date_trunc", datePart = "date_part", extract, genRandomUUID = "gen_random_uuid"
     case ltrim, rtrim, position, left, right, repeatText = "repeat", reverse, sign, exp, ln, trunc, random
+    // JSON functions (JSONFunctions.swift).
+    case jsonbBuildObject = "jsonb_build_object", jsonBuildObject = "json_build_object"
+    case jsonbBuildArray = "jsonb_build_array", jsonBuildArray = "json_build_array"
+    case toJsonb = "to_jsonb", toJson = "to_json", jsonbTypeof = "jsonb_typeof", jsonTypeof = "json_typeof"
+    case jsonbArrayLength = "jsonb_array_length", jsonArrayLength = "json_array_length"
+    case jsonbExtractPath = "jsonb_extract_path", jsonbExtractPathText = "jsonb_extract_path_text"
+    case jsonExtractPath = "json_extract_path", jsonExtractPathText = "json_extract_path_text"
+    // JSON operators, bound as functions: (document, isList, operand...).
+    case jsonGet = "->", jsonGetText = "->>", jsonPath = "#>", jsonPathText = "#>>"
+    case jsonContains = "@>", jsonContainedBy = "<@", jsonHasKey = "?", jsonHasAnyKey = "?|", jsonHasAllKeys = "?&"
+
+    var isJSON: Bool {
+        switch self {
+        case .jsonbBuildObject, .jsonBuildObject, .jsonbBuildArray, .jsonBuildArray, .toJsonb, .toJson,
+             .jsonbTypeof, .jsonTypeof, .jsonbArrayLength, .jsonArrayLength, .jsonbExtractPath,
+             .jsonbExtractPathText, .jsonExtractPath, .jsonExtractPathText, .jsonGet, .jsonGetText, .jsonPath,
+             .jsonPathText, .jsonContains, .jsonContainedBy, .jsonHasKey, .jsonHasAnyKey, .jsonHasAllKeys: true
+        default: false
+        }
+    }
 
     static func named(_ name: String) -> ScalarFunction? {
         switch name {

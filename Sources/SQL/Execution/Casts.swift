@@ -132,7 +132,10 @@ enum Casts {
             guard let (high, low) = Value.parseUUID(trimmed) else { throw invalidInput(type, text) }
             return .uuid(high, low)
         case .bytea:
-            guard let bytes = Value.parseBytea(text) else { throw invalidInput(type, text) }
+            guard let bytes = Value.parseBytea(text) else {
+                if text.hasPrefix("\\x") { throw SQLError(SQLState.invalidParameterValue, "invalid hexadecimal data: \"\(text)\"") }
+                throw invalidInput(type, text)
+            }
             return .bytes(bytes)
         case .json:
             _ = try parseJSON(text)
