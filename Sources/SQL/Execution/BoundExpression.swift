@@ -101,6 +101,7 @@ enum ScalarFunction: String {
 enum AggregateFunction: String {
     case count, sum, avg, min, max
     case stringAgg = "string_agg", arrayAgg = "array_agg", boolAnd = "bool_and", boolOr = "bool_or"
+    case jsonbAgg = "jsonb_agg", jsonbObjectAgg = "jsonb_object_agg"
 
     static func named(_ name: String) -> AggregateFunction? {
         switch name {
@@ -121,6 +122,7 @@ enum AggregateFunction: String {
             return self == .avg || argument == .double ? .double : .bigint
         case .min, .max: return argument ?? .text
         case .stringAgg, .arrayAgg: return .text
+        case .jsonbAgg, .jsonbObjectAgg: return .jsonb
         case .boolAnd, .boolOr:
             if let argument, argument != .boolean {
                 throw SQLError(SQLState.undefinedFunction,

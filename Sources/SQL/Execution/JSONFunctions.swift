@@ -228,7 +228,7 @@ enum JSONFunctions {
         case .double(let d): return .number(d)
         case .text(let s): return .string(s)
         case .json(let d): return d
-        case .jsonText(let t): return try Casts.parseJSON(t)
+        case .jsonText(let t): return try Casts.parseJSON(t).normalized()
         case .timestamp(_, let zoned):
             var text = value.description
             if let space = text.firstIndex(of: " ") { text.replaceSubrange(space...space, with: "T") }
