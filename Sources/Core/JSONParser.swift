@@ -23,6 +23,70 @@ extension JSONDocument {
     }
 }
 
+/// JSON text with the byte ranges of its parts, so the JSON type's
+/// operators return parts as written (`'{"a": [1,  2]}'::json -> 'a'` is
+/// `[1,  2]`, spacing kept).
+public indirect enum RawJSON: Sendable {
+    case scalar(JSONDocument, text: String)
+    case array([RawJSON], text: String)
+    case object([(key: String, value: RawJSON)], text: String)
+
+    public var text: String {
+        switch self {
+        case .scalar(_, let t), .array(_, let t), .object(_, let t): t
+        }
+    }
+
+    /// Parses text that is known to be valid JSON.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> RawJSON {
+        var parser = JSONTextParser(bytes: Array(text.utf8))
+        parser.skipSpaces()
+        let raw = try parser.raw(depth: 0)
+        parser.skipSpaces()
+        guard parser.index == parser.bytes.count else {
+            throw JSONSyntaxError("Expected end of input, but found \"\(parser.token())\".")
+        }
+        return raw
+    }
+
+    /// The member `key` (the last one if keys repeat), or element `index`
+    /// (negative from the end), as PostgreSQL's json operators pick them.
+    public func member(_ key: String) -> RawJSON? {
+        guard case .object(let members, _) = self else { return nil }
+        return members.last(where: { $0.key.utf8.elementsEqual(key.utf8) })?.value
+    }
+
+    public func element(_ index: Int64) -> RawJSON? {
+        guard case .array(let items, _) = self else { return nil }
+        let i = index < 0 ? Int64(items.count) + index : index
+        guard i >= 0, i < Int64(items.count) else { return nil }
+        return items[Int(i)]
+    }
+
+    public func follow(_ path: [String]) -> RawJSON? {
+        var current = self
+        for step in path {
+            switch current {
+            case .object: guard let next = current.member(step) else { return nil }; current = next
+            case .array:
+                guard let i = Int64(step.trimmingJSONSpaces()), let next = current.element(i) else { return nil }
+                current = next
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    /// `->>`: a string's contents, NULL for null, otherwise the text as written.
+    public var unquotedText: String? {
+        switch self {
+        case .scalar(.null, _): nil
+        case .scalar(.string(let s), _): s
+        default: text
+        }
+    }
+}
+
 private struct JSONTextParser {
     let bytes: [UInt8]
     var index = 0
@@ -58,6 +122,51 @@ private struct JSONTextParser {
             case "null": index += 4; return .null
             default: throw JSONSyntaxError("Token \"\(word)\" is invalid.")
             }
+        }
+    }
+
+    mutating func raw(depth: Int) throws(JSONSyntaxError) -> RawJSON {
+        let start = index
+        func text(_ p: JSONTextParser) -> String { String(decoding: p.bytes[start..<p.index], as: UTF8.self) }
+        guard index < bytes.count else { throw JSONSyntaxError("The input string ended unexpectedly.") }
+        switch bytes[index] {
+        case UInt8(ascii: "["):
+            guard depth < JSONDocument.maximumDepth else { throw depthError() }
+            index += 1
+            var items: [RawJSON] = []
+            skipSpaces()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items, text: text(self)) }
+            while true {
+                skipSpaces()
+                items.append(try raw(depth: depth + 1))
+                skipSpaces()
+                guard index < bytes.count else { throw JSONSyntaxError("The input string ended unexpectedly.") }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items, text: text(self)) }
+                guard bytes[index] == UInt8(ascii: ",") else { throw JSONSyntaxError("Expected \",\" or \"]\", but found \"\(token())\".") }
+                index += 1
+            }
+        case UInt8(ascii: "{"):
+            guard depth < JSONDocument.maximumDepth else { throw depthError() }
+            index += 1
+            var members: [(key: String, value: RawJSON)] = []
+            skipSpaces()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members, text: text(self)) }
+            while true {
+                skipSpaces()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw JSONSyntaxError("Expected string.") }
+                let key = try string()
+                try expect(UInt8(ascii: ":"), "\":\"")
+                skipSpaces()
+                members.append((key, try raw(depth: depth + 1)))
+                skipSpaces()
+                guard index < bytes.count else { throw JSONSyntaxError("The input string ended unexpectedly.") }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members, text: text(self)) }
+                guard bytes[index] == UInt8(ascii: ",") else { throw JSONSyntaxError("Expected \",\" or \"}\", but found \"\(token())\".") }
+                index += 1
+            }
+        default:
+            let scalar = try value(depth: depth)
+            return .scalar(scalar, text: text(self))
         }
     }
 

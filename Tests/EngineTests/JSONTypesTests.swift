@@ -84,6 +84,15 @@ final class JSONTypesTests: XCTestCase {
                        [[#"{"a": 1, "b": 2}"#]])
     }
 
+    func testJSONKeepsItsTextInParts() throws {
+        XCTAssertEqual(try text(#"SELECT '{"a": [1,  2] , "b":{ "c" : 3 }}'::json -> 'b', '{"a":1,"a":2}'::json -> 'a'"#),
+                       [[#"{ "c" : 3 }"#, "2"]])
+        XCTAssertEqual(try text(#"SELECT '{"a": {"b": [ 1 ,"x" ]}}'::json #> '{a,b}'"#), [[#"[ 1 ,"x" ]"#]])
+        XCTAssertEqual(try text(#"SELECT key, value FROM json_each('{"b": 1, "a": [1,  2], "b": {"c" : 3}}')"#),
+                       [["b", "1"], ["a", "[1,  2]"], ["b", #"{"c" : 3}"#]])
+        XCTAssertEqual(try text(#"SELECT '{"b":1,  "a":2}'::json::jsonb::json"#), [[#"{"a": 2, "b": 1}"#]])
+    }
+
     func testTypeErrors() {
         fails("SELECT 'abc'::text -> 'a'", "42883", "operator does not exist: text -> ")
         fails(#"SELECT '{"a":1}'::jsonb -> true"#, "42883")

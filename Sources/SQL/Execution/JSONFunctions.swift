@@ -145,6 +145,11 @@ enum JSONFunctions {
                 guard !v.isNull else { return .null }
                 path.append(v.description)
             }
+            if case .jsonText(let source) = first {
+                guard let found = try rawJSON(source).follow(path) else { return .null }
+                if function == .jsonbExtractPathText || function == .jsonExtractPathText { return found.unquotedText.map(Value.text) ?? .null }
+                return .jsonText(found.text)
+            }
             guard let found = try Casts.document(first)!.follow(path) else { return .null }
             if function == .jsonbExtractPathText || function == .jsonExtractPathText { return found.unquotedText.map(Value.text) ?? .null }
             return wrap(found, like: first)
@@ -163,6 +168,25 @@ enum JSONFunctions {
         func list() throws(SQLError) -> [String?] {
             if isList { return operands.map { $0.isNull ? nil : $0.description } }
             return try parseTextArray(operands[0].description)
+        }
+        if case .jsonText(let source) = left, [.jsonGet, .jsonGetText, .jsonPath, .jsonPathText].contains(function) {
+            // The json type answers with parts of its text as written.
+            let raw = try rawJSON(source)
+            let found: RawJSON?
+            switch function {
+            case .jsonGet, .jsonGetText:
+                if case .integer(let i) = operands[0] { found = raw.element(i) } else { found = raw.member(operands[0].description) }
+            default:
+                var path: [String] = []
+                for step in try list() {
+                    guard let step else { return .null }
+                    path.append(step)
+                }
+                found = raw.follow(path)
+            }
+            guard let found else { return .null }
+            if function == .jsonGetText || function == .jsonPathText { return found.unquotedText.map(Value.text) ?? .null }
+            return .jsonText(found.text)
         }
         switch function {
         case .jsonGet, .jsonGetText:
@@ -201,6 +225,14 @@ enum JSONFunctions {
         case .array(let items): return items.contains(.string(key))
         case .string(let s): return s == key
         default: return false
+        }
+    }
+
+    static func rawJSON(_ text: String) throws(SQLError) -> RawJSON {
+        do {
+            return try RawJSON.parse(text)
+        } catch {
+            throw SQLError(error.sqlState, error.message + ": " + error.detail)
         }
     }
 

@@ -39,6 +39,7 @@ extension TableFunctions {
         }
         let plan = Plan.generated(name: name) { (env) throws(SQLError) -> [Row] in
             let source = try bound.evaluate([], env)
+            if case .jsonText(let text) = source { return try rawRows(name, base, JSONFunctions.rawJSON(text), textValues: valueType == .text) }
             guard let document = try Casts.document(source) else { return [] }
             func value(_ d: JSONDocument) -> Value {
                 if valueType == .text { return d.unquotedText.map(Value.text) ?? .null }
@@ -61,5 +62,28 @@ extension TableFunctions {
             }
         }
         return (plan, columns)
+    }
+
+    /// The json (not jsonb) forms: parts as written, keys in input order with duplicates.
+    private static func rawRows(_ name: String, _ base: Substring, _ raw: RawJSON, textValues: Bool) throws(SQLError) -> [Row] {
+        func value(_ r: RawJSON) -> Value { textValues ? (r.unquotedText.map(Value.text) ?? .null) : .jsonText(r.text) }
+        switch (base, raw) {
+        case ("array_elements", .array(let items, _)), ("array_elements_text", .array(let items, _)):
+            return items.map { [value($0)] }
+        case ("array_elements", .object), ("array_elements_text", .object):
+            throw SQLError(SQLState.invalidParameterValue, "cannot call \(name) on a non-array")
+        case ("array_elements", _), ("array_elements_text", _):
+            throw SQLError(SQLState.invalidParameterValue, "cannot extract elements from a scalar")
+        case ("object_keys", .object(let members, _)):
+            return members.map { [.text($0.key)] }
+        case (_, .object(let members, _)):
+            return members.map { [.text($0.key), value($0.value)] }
+        case ("object_keys", .array):
+            throw SQLError(SQLState.invalidParameterValue, "cannot call \(name) on an array")
+        case ("object_keys", _):
+            throw SQLError(SQLState.invalidParameterValue, "cannot call \(name) on a scalar")
+        default:
+            throw SQLError(SQLState.invalidParameterValue, "cannot call \(name) on a non-object")
+        }
     }
 }
