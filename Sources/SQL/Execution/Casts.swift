@@ -37,7 +37,10 @@ enum Casts {
             return .double(x)
         case (.json(let d), _) where type.isInteger && explicit:
             guard case .number(let n) = d, let x = Double(n) else { throw jsonCast(d, type.castName == "int2" ? "smallint" : type.castName == "int4" ? "integer" : "bigint") }
-            return try cast(.double(x), to: type)
+            // numeric to integer rounds half away from zero.
+            let rounded = x.rounded(.toNearestOrAwayFromZero)
+            guard rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else { throw outOfRange(type) }
+            return try checkRange(Int64(rounded), type)
         case (_, .text):
             return .text(value.description)
         case (.boolean, .boolean):
