@@ -133,7 +133,9 @@ enum ScalarFunctions {
             while text.first == " " { text.removeFirst() }
             while text.last == " " { text.removeLast() }
             return .text(String(text))
-        case .length: return .integer(Int64(v[0].description.unicodeScalars.count))
+        case .length:
+            if case .bytes(let b) = v[0] { return .integer(Int64(b.count)) }
+            return .integer(Int64(v[0].description.unicodeScalars.count))
         case .abs:
             switch v[0] {
             case .integer(let i):
