@@ -93,6 +93,16 @@ final class JSONTypesTests: XCTestCase {
         XCTAssertEqual(try text(#"SELECT '{"b":1,  "a":2}'::json::jsonb::json"#), [[#"{"a": 2, "b": 1}"#]])
     }
 
+    func testTextArrayLiteralsForPathsAndKeys() throws {
+        let doc = #"'{"a b": {"c": 1}, "d,e": 2, "NULL": 3}'::jsonb"#
+        XCTAssertEqual(try text(#"SELECT \#(doc) #>> '{"a b", c}', \#(doc) ?& '{"d,e", "NULL"}', \#(doc) ?| '{NULL}'"#),
+                       [["1", "true", "false"]])
+        XCTAssertEqual(try text(#"SELECT \#(doc) #> '{a b, NULL}', \#(doc) #> '{}'"#), [["NULL", #"{"a b": {"c": 1}, "d,e": 2, "NULL": 3}"#]])
+        for bad in ["'{a'", "'a}'", "'{a,}'", "'{,a}'", "'{\"a}'", "'{a\"b}'", "''"] {
+            fails("SELECT \(doc) ?| \(bad)", "22P02", "malformed array literal")
+        }
+    }
+
     func testTypeErrors() {
         fails("SELECT 'abc'::text -> 'a'", "42883", "operator does not exist: text -> ")
         fails(#"SELECT '{"a":1}'::jsonb -> true"#, "42883")

@@ -95,6 +95,40 @@ enum JSONFunctions {
                      _ env: Environment) throws(SQLError) -> Value {
         var values: [Value] = []
         for a in arguments { values.append(try a.evaluate(row, env)) }
+        if let built = try build(function, values) { return built }
+        guard let first = values.first, !first.isNull else { return .null }
+        switch function {
+        case .toJsonb: return .json(try document(of: first))
+        case .toJson: return .jsonText(jsonText(first, try document(of: first)))
+        case .jsonbTypeof, .jsonTypeof: return .text(try Casts.document(first)!.typeName)
+        case .jsonbArrayLength, .jsonArrayLength:
+            guard case .array(let items) = try Casts.document(first)! else {
+                let kind = try Casts.document(first)!.typeName
+                throw SQLError(SQLState.invalidParameterValue,
+                               "cannot get array length of a \(kind == "object" ? "non-array" : "scalar")")
+            }
+            return .integer(Int64(items.count))
+        case .jsonbExtractPath, .jsonbExtractPathText, .jsonExtractPath, .jsonExtractPathText:
+            var path: [String] = []
+            for v in values.dropFirst() {
+                guard !v.isNull else { return .null }
+                path.append(v.description)
+            }
+            if case .jsonText(let source) = first {
+                guard let found = try rawJSON(source).follow(path) else { return .null }
+                if function == .jsonbExtractPathText || function == .jsonExtractPathText { return found.unquotedText.map(Value.text) ?? .null }
+                return .jsonText(found.text)
+            }
+            guard let found = try Casts.document(first)!.follow(path) else { return .null }
+            if function == .jsonbExtractPathText || function == .jsonExtractPathText { return found.unquotedText.map(Value.text) ?? .null }
+            return wrap(found, like: first)
+        default:
+            return try operate(function, first, values)
+        }
+    }
+
+    /// jsonb_build_object/array and json_build_object/array (SQL NULLs become JSON null).
+    private static func build(_ function: ScalarFunction, _ values: [Value]) throws(SQLError) -> Value? {
         switch function {
         case .jsonbBuildObject, .jsonBuildObject:
             guard values.count % 2 == 0 else {
@@ -125,36 +159,7 @@ enum JSONFunctions {
             var parts: [String] = []
             for v in values { parts.append(jsonText(v, try document(of: v))) }
             return .jsonText("[" + parts.joined(separator: ", ") + "]")
-        default: break
-        }
-        guard let first = values.first, !first.isNull else { return .null }
-        switch function {
-        case .toJsonb: return .json(try document(of: first))
-        case .toJson: return .jsonText(jsonText(first, try document(of: first)))
-        case .jsonbTypeof, .jsonTypeof: return .text(try Casts.document(first)!.typeName)
-        case .jsonbArrayLength, .jsonArrayLength:
-            guard case .array(let items) = try Casts.document(first)! else {
-                let kind = try Casts.document(first)!.typeName
-                throw SQLError(SQLState.invalidParameterValue,
-                               "cannot get array length of a \(kind == "object" ? "non-array" : "scalar")")
-            }
-            return .integer(Int64(items.count))
-        case .jsonbExtractPath, .jsonbExtractPathText, .jsonExtractPath, .jsonExtractPathText:
-            var path: [String] = []
-            for v in values.dropFirst() {
-                guard !v.isNull else { return .null }
-                path.append(v.description)
-            }
-            if case .jsonText(let source) = first {
-                guard let found = try rawJSON(source).follow(path) else { return .null }
-                if function == .jsonbExtractPathText || function == .jsonExtractPathText { return found.unquotedText.map(Value.text) ?? .null }
-                return .jsonText(found.text)
-            }
-            guard let found = try Casts.document(first)!.follow(path) else { return .null }
-            if function == .jsonbExtractPathText || function == .jsonExtractPathText { return found.unquotedText.map(Value.text) ?? .null }
-            return wrap(found, like: first)
-        default:
-            return try operate(function, first, values)
+        default: return nil
         }
     }
 
