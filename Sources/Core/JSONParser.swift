@@ -1,18 +1,33 @@
 /// Why JSON text was rejected: SQLSTATE 22P02 with PostgreSQL's message,
 /// and a detail saying what was wrong.
 public struct JSONSyntaxError: DatabaseError, Equatable {
-    public var sqlState: String { SQLState.invalidTextRepresentation }
-    public var message: String { "invalid input syntax for type json" }
+    public var sqlState: String
+    public var message: String
     public var detail: String
     public var position: Int? { nil }
-    public init(_ detail: String) { self.detail = detail }
+    public init(_ detail: String) {
+        self.sqlState = SQLState.invalidTextRepresentation
+        self.message = "invalid input syntax for type json"
+        self.detail = detail
+    }
+
+    /// `\u0000` in jsonb (or where text is needed): 22P05, as in PostgreSQL.
+    static let nul: JSONSyntaxError = {
+        var e = JSONSyntaxError("\\u0000 cannot be converted to text.")
+        e.sqlState = "22P05"
+        e.message = "unsupported Unicode escape sequence"
+        return e
+    }()
 }
 
 extension JSONDocument {
     /// Parses JSON text (RFC 8259, as PostgreSQL's json input accepts it).
     /// The result keeps keys as written; call `normalized()` for jsonb.
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONDocument {
+    /// `allowNUL` accepts `\u0000` escapes, as the json type's input does
+    /// (it only validates); jsonb rejects them (22P05).
+    public static func parse(_ text: String, allowNUL: Bool = false) throws(JSONSyntaxError) -> JSONDocument {
         var parser = JSONTextParser(bytes: Array(text.utf8))
+        parser.allowNUL = allowNUL
         parser.skipSpaces()
         let document = try parser.value(depth: 0)
         parser.skipSpaces()
@@ -40,6 +55,7 @@ public indirect enum RawJSON: Sendable {
     /// Parses text that is known to be valid JSON.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> RawJSON {
         var parser = JSONTextParser(bytes: Array(text.utf8))
+        parser.allowNUL = true
         parser.skipSpaces()
         let raw = try parser.raw(depth: 0)
         parser.skipSpaces()
@@ -90,6 +106,7 @@ public indirect enum RawJSON: Sendable {
 private struct JSONTextParser {
     let bytes: [UInt8]
     var index = 0
+    var allowNUL = false
 
     mutating func skipSpaces() {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
@@ -284,7 +301,7 @@ private struct JSONTextParser {
                 } else if (0xDC00...0xDFFF).contains(code) {
                     throw JSONSyntaxError("Unicode low surrogate must follow a high surrogate.")
                 }
-                guard code != 0 else { throw JSONSyntaxError("\\u0000 cannot be converted to text.") }
+                guard code != 0 || allowNUL else { throw JSONSyntaxError.nul }
                 out.append(contentsOf: Array(String(Unicode.Scalar(code)!).utf8))
             default:
                 throw JSONSyntaxError("Escape sequence \"\\\(String(decoding: [e], as: UTF8.self))\" is invalid.")

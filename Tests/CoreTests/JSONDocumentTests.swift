@@ -19,7 +19,7 @@ final class JSONDocumentTests: XCTestCase {
     func testMalformedInputIs22P02() {
         for text in ["", " ", "{", "[1,]", "[1 2]", #"{"a" 1}"#, "{a: 1}", #"{"a": 1,}"#, "01", "1.", ".5", "+1", "-",
                      "1e", "tru", "True", "nul", "[1]x", #""abc"#, "\"a\u{1}\"", #""\x""#, #""\u12""#, #""\udc00""#,
-                     #""\ud83d""#, #""\u0000""#, "'a'", "NaN", "Infinity", "1 2"] {
+                     #""\ud83d""#, "'a'", "NaN", "Infinity", "1 2"] {
             XCTAssertThrowsError(try JSONDocument.parse(text), text) { error in
                 let e = error as? JSONSyntaxError
                 XCTAssertEqual(e?.sqlState, "22P02", text)
@@ -31,6 +31,14 @@ final class JSONDocumentTests: XCTestCase {
         XCTAssertThrowsError(try JSONDocument.parse("[1, 2")) { error in
             XCTAssertEqual((error as? JSONSyntaxError)?.detail, "The input string ended unexpectedly.")
         }
+    }
+
+    func testNULEscapeOnlyForJSON() throws {
+        XCTAssertThrowsError(try JSONDocument.parse(#"["\u0000"]"#)) { error in
+            XCTAssertEqual((error as? JSONSyntaxError)?.sqlState, "22P05")
+            XCTAssertEqual((error as? JSONSyntaxError)?.message, "unsupported Unicode escape sequence")
+        }
+        XCTAssertEqual(try JSONDocument.parse(#"["\u0000"]"#, allowNUL: true), .array([.string("\u{0}")]))
     }
 
     func testDepthLimit() throws {

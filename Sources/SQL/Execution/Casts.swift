@@ -141,7 +141,11 @@ enum Casts {
             }
             return .bytes(bytes)
         case .json:
-            _ = try parseJSON(text)
+            do {
+                _ = try JSONDocument.parse(text, allowNUL: true)
+            } catch {
+                throw SQLError(error.sqlState, error.message + ": " + error.detail)
+            }
             return .jsonText(text)
         case .jsonb:
             return .json(try parseJSON(text).normalized())
