@@ -71,6 +71,8 @@ extension Binder {
         case .and, .or:
             let a = try expectBoolean(bl, tl, l.position), b = try expectBoolean(br, tr, r.position)
             return (op == .and ? .and(a, b) : .or(a, b), .boolean)
+        case .concat where tl == .jsonb || tr == .jsonb:
+            return try JSONFunctions.bindConcat(bl, tl, br, tr, position: position)
         case .concat:
             if let tl, let tr, tl != .text, tr != .text, !bl.isUntypedText, !br.isUntypedText {
                 throw SQLError(SQLState.undefinedFunction,

@@ -52,6 +52,37 @@ enum JSONFunctions {
         return (.scalar(function, arguments), type)
     }
 
+    /// `jsonb || jsonb` (an untyped literal on either side is read as jsonb).
+    static func bindConcat(_ bl: BoundExpression, _ tl: DataType?, _ br: BoundExpression, _ tr: DataType?,
+                           position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        // jsonb || text is text concatenation (PostgreSQL's anynonarray || text).
+        if tl == .text && !bl.isUntypedText || tr == .text && !br.isUntypedText { return (.concat(bl, br), .text) }
+        var sides: [BoundExpression] = []
+        for (b, t) in [(bl, tl), (br, tr)] {
+            if case .untypedConstant(let v) = b {
+                sides.append(.constant(try Casts.cast(v, to: .jsonb)))
+            } else if t == nil || t == .jsonb {
+                sides.append(b)
+            } else {
+                throw SQLError(SQLState.undefinedFunction,
+                               "operator does not exist: \((tl ?? .text).description.lowercased()) || \((tr ?? .text).description.lowercased())",
+                               position: position)
+            }
+        }
+        return (.scalar(.jsonConcat, sides), .jsonb)
+    }
+
+    /// jsonb concatenation: objects merge (right wins); otherwise both sides
+    /// as arrays (a scalar or object is a one-element array), concatenated.
+    static func concat(_ a: JSONDocument, _ b: JSONDocument) -> JSONDocument {
+        if case .object(let x) = a, case .object(let y) = b { return JSONDocument.object(x + y).normalized() }
+        func items(_ d: JSONDocument) -> [JSONDocument] {
+            if case .array(let xs) = d { return xs }
+            return [d]
+        }
+        return .array(items(a) + items(b))
+    }
+
     private static func checkOperand(_ f: ScalarFunction, _ tl: DataType?, _ tr: DataType?, _ op: BinaryOperator,
                                      _ position: Int) throws(SQLError) {
         guard let tr else { return }
@@ -97,6 +128,10 @@ enum JSONFunctions {
         for a in arguments { values.append(try a.evaluate(row, env)) }
         if let built = try build(function, values) { return built }
         guard let first = values.first, !first.isNull else { return .null }
+        if function == .jsonConcat {
+            guard let a = try Casts.document(first), let b = try Casts.document(values[1]) else { return .null }
+            return .json(concat(a, b))
+        }
         switch function {
         case .toJsonb: return .json(try document(of: first))
         case .toJson: return .jsonText(jsonText(first, try document(of: first)))
