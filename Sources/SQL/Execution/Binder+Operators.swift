@@ -84,6 +84,8 @@ extension Binder {
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
             try checkComparable(ctl, ctr, op, position)
             return (.compare(op, cl, cr), .boolean)
+        case .subtract where tl == .jsonb:
+            return (.scalar(.jsonDelete, [bl, br]), .jsonb)
         default:
             let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)

@@ -71,14 +71,14 @@ enum ScalarFunction: String {
     // JSON operators, bound as functions: (document, isList, operand...).
     case jsonGet = "->", jsonGetText = "->>", jsonPath = "#>", jsonPathText = "#>>"
     case jsonContains = "@>", jsonContainedBy = "<@", jsonHasKey = "?", jsonHasAnyKey = "?|", jsonHasAllKeys = "?&"
-    case jsonConcat = "||"
+    case jsonConcat = "||", jsonDelete = "-"
 
     var isJSON: Bool {
         switch self {
         case .jsonbBuildObject, .jsonBuildObject, .jsonbBuildArray, .jsonBuildArray, .toJsonb, .toJson,
              .jsonbTypeof, .jsonTypeof, .jsonbArrayLength, .jsonArrayLength, .jsonbExtractPath,
              .jsonbExtractPathText, .jsonExtractPath, .jsonExtractPathText, .jsonGet, .jsonGetText, .jsonPath,
-             .jsonPathText, .jsonContains, .jsonContainedBy, .jsonHasKey, .jsonHasAnyKey, .jsonHasAllKeys, .jsonConcat: true
+             .jsonPathText, .jsonContains, .jsonContainedBy, .jsonHasKey, .jsonHasAnyKey, .jsonHasAllKeys, .jsonConcat, .jsonDelete: true
         default: false
         }
     }

@@ -83,6 +83,27 @@ enum JSONFunctions {
         return .array(items(a) + items(b))
     }
 
+    /// `jsonb - text` drops a key (or equal string elements of an array);
+    /// `jsonb - integer` drops an array element (negative from the end).
+    static func delete(_ what: Value, from doc: JSONDocument) throws(SQLError) -> JSONDocument {
+        switch (doc, what) {
+        case (.object, .integer):
+            throw SQLError(SQLState.invalidParameterValue, "cannot delete from object using integer index")
+        case let (.object(members), _):
+            return .object(members.filter { !$0.key.utf8.elementsEqual(what.description.utf8) })
+        case let (.array(items), .integer(i)):
+            let index = i < 0 ? Int64(items.count) + i : i
+            guard index >= 0, index < Int64(items.count) else { return doc }
+            var rest = items
+            rest.remove(at: Int(index))
+            return .array(rest)
+        case let (.array(items), _):
+            return .array(items.filter { $0 != .string(what.description) })
+        default:
+            throw SQLError(SQLState.invalidParameterValue, "cannot delete from scalar")
+        }
+    }
+
     private static func checkOperand(_ f: ScalarFunction, _ tl: DataType?, _ tr: DataType?, _ op: BinaryOperator,
                                      _ position: Int) throws(SQLError) {
         guard let tr else { return }
@@ -128,6 +149,10 @@ enum JSONFunctions {
         for a in arguments { values.append(try a.evaluate(row, env)) }
         if let built = try build(function, values) { return built }
         guard let first = values.first, !first.isNull else { return .null }
+        if function == .jsonDelete {
+            guard let doc = try Casts.document(first), !values[1].isNull else { return .null }
+            return .json(try delete(values[1], from: doc))
+        }
         if function == .jsonConcat {
             guard let a = try Casts.document(first), let b = try Casts.document(values[1]) else { return .null }
             return .json(concat(a, b))
