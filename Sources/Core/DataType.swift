@@ -11,6 +11,10 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case timestamp
     case timestampWithTimeZone
     case interval
+    case uuid
+    case bytea
+    case json
+    case jsonb
 
     /// The name reported in `column_types` and error messages (PostgreSQL spelling).
     public var description: String {
@@ -25,6 +29,10 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .timestamp: "TIMESTAMP"
         case .timestampWithTimeZone: "TIMESTAMPTZ"
         case .interval: "INTERVAL"
+        case .uuid: "UUID"
+        case .bytea: "BYTEA"
+        case .json: "JSON"
+        case .jsonb: "JSONB"
         }
     }
 
@@ -63,7 +71,10 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case "timestamptz", "timestamp with time zone": self = .timestampWithTimeZone
         case "interval": self = .interval
         case "numeric", "decimal": self = .double
-        case "uuid", "json", "jsonb", "bytea": self = .text
+        case "uuid": self = .uuid
+        case "bytea": self = .bytea
+        case "json": self = .json
+        case "jsonb": self = .jsonb
         default: return nil
         }
     }

@@ -16,6 +16,14 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     /// Microseconds since 1970-01-01 00:00:00; `zoned` for TIMESTAMPTZ (UTC).
     case timestamp(Int64, zoned: Bool)
     case interval(Interval)
+    /// A UUID as its high and low 64 bits.
+    case uuid(UInt64, UInt64)
+    /// BYTEA.
+    case bytes([UInt8])
+    /// JSONB: a normalized document (see `JSONDocument.normalized()`).
+    case json(JSONDocument)
+    /// JSON: the input text, kept as written (already validated).
+    case jsonText(String)
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
@@ -32,6 +40,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.date(a), .date(b)): return a == b
         case let (.timestamp(a, x), .timestamp(b, y)): return a == b && x == y
         case let (.interval(a), .interval(b)): return a == b
+        case let (.uuid(a, b), .uuid(c, d)): return a == c && b == d
+        case let (.bytes(a), .bytes(b)): return a == b
+        case let (.json(a), .json(b)): return a == b
+        case let (.jsonText(a), .jsonText(b)): return a.utf8.elementsEqual(b.utf8)
         default: return false
         }
     }
@@ -49,6 +61,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .date(let d): hasher.combine(5); hasher.combine(d)
         case let .timestamp(t, z): hasher.combine(6); hasher.combine(t); hasher.combine(z)
         case .interval(let v): hasher.combine(7); hasher.combine(v)
+        case let .uuid(a, b): hasher.combine(8); hasher.combine(a); hasher.combine(b)
+        case .bytes(let b): hasher.combine(9); hasher.combine(b)
+        case .json(let j): hasher.combine(10); hasher.combine(j)
+        case .jsonText(let t): hasher.combine(11); hasher.combine(Array(t.utf8))
         }
     }
 
@@ -63,6 +79,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .date: .date
         case .timestamp(_, let zoned): zoned ? .timestampWithTimeZone : .timestamp
         case .interval: .interval
+        case .uuid: .uuid
+        case .bytes: .bytea
+        case .json: .jsonb
+        case .jsonText: .json
         }
     }
 
@@ -76,6 +96,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .date(let d): DateTime.formatDate(d)
         case let .timestamp(t, zoned): DateTime.formatTimestamp(t, zone: zoned)
         case .interval(let v): DateTime.formatInterval(v)
+        case let .uuid(a, b): Value.formatUUID(a, b)
+        case .bytes(let b): Value.formatHex(b)
+        case .json(let j): j.description
+        case .jsonText(let t): t
         }
     }
 
@@ -136,6 +160,12 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.date(x), .timestamp(y, _)): return compareInts(x * DateTime.microsPerDay, y)
         case let (.timestamp(x, _), .date(y)): return compareInts(x, y * DateTime.microsPerDay)
         case let (.interval(x), .interval(y)): return compareDoubles(x.comparableMicros, y.comparableMicros)
+        case let (.uuid(a, b), .uuid(c, d)): return a != c ? (a < c ? -1 : 1) : (b == d ? 0 : (b < d ? -1 : 1))
+        case let (.bytes(x), .bytes(y)):
+            for (p, q) in zip(x, y) where p != q { return p < q ? -1 : 1 }
+            return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+        case let (.json(x), .json(y)): return JSONDocument.compareTopLevel(x, y)
+        case let (.jsonText(x), .jsonText(y)): return compareCodePoints(x, y)
         default: return rank(a) < rank(b) ? -1 : 1
         }
     }
@@ -147,7 +177,11 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .text: 2
         case .date, .timestamp: 3
         case .interval: 4
-        case .null: 5
+        case .uuid: 5
+        case .bytes: 6
+        case .json: 7
+        case .jsonText: 8
+        case .null: 9
         }
     }
 

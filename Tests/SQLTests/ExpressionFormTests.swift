@@ -223,8 +223,8 @@ final class ExpressionFormTests: ParserTestCase {
         let known: [(String, String)] = [
             ("x::numeric", "DOUBLE PRECISION"), ("x::NUMERIC(10, 2)", "DOUBLE PRECISION"), ("x::decimal(5)", "DOUBLE PRECISION"),
             ("x::dec", "DOUBLE PRECISION"), ("x::timestamp(3)", "TIMESTAMP"), ("x::timestamp(3) with time zone", "TIMESTAMPTZ"),
-            ("x::timestamptz", "TIMESTAMPTZ"), ("x::uuid", "TEXT"), ("x::json", "TEXT"), ("x::jsonb", "TEXT"),
-            ("x::bytea", "TEXT"), ("x::date", "DATE"), ("CAST(x AS interval)", "INTERVAL"),
+            ("x::timestamptz", "TIMESTAMPTZ"), ("x::uuid", "UUID"), ("x::json", "JSON"), ("x::jsonb", "JSONB"),
+            ("x::bytea", "BYTEA"), ("x::date", "DATE"), ("CAST(x AS interval)", "INTERVAL"),
         ]
         for (sql, type) in known { XCTAssertEqual(shape(sql), "(CAST x \(type))", sql) }
         for (sql, name) in [("x::time with time zone", "timetz"), ("x::vector(3)", "vector")] {

@@ -79,6 +79,25 @@ final class HeliosServiceTests: XCTestCase {
         XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"int8","value":"x"}]}"#).0, 400)
     }
 
+    func testJSONUUIDByteaParametersAndResults() {
+        let s = service()
+        let body = #"{"sql":"SELECT $1 AS j, $2 AS b, $3 AS u, $4 AS x, $5 ->> 'k' AS t, $6::jsonb AS p","params":["#
+            + #"{"type":"jsonb","value":{"b":[1,2],"a":null}},{"type":"json","value":"[1, 2]"},"#
+            + #"{"type":"uuid","value":"A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"},{"type":"bytea","value":"\\x01ff"},"#
+            + #"{"type":"jsonb","value":{"k":"v"}},{"z":1}]}"#
+        let (status, json) = post(s, "/v1/branches/main/query", body)
+        XCTAssertEqual(status, 200, json.jsonText)
+        let row = json["rows"]?.arrayValue?.first
+        XCTAssertEqual(row?["j"], .object([("a", .null), ("b", .array([.integer(1), .integer(2)]))]), "jsonb is embedded JSON")
+        XCTAssertEqual(row?["b"], .array([.integer(1), .integer(2)]))
+        XCTAssertEqual(row?["u"], .string("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"))
+        XCTAssertEqual(row?["x"], .string("\\x01ff"))
+        XCTAssertEqual(row?["t"], .string("v"))
+        XCTAssertEqual(row?["p"], .object([("z", .integer(1))]), "a plain object parameter is JSON text")
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"uuid","value":"nope"}]}"#).0, 400)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"jsonb","value":"{bad"}]}"#).0, 400)
+    }
+
     func testErrorShapes() {
         let s = service()
         let (status, json) = post(s, "/v1/sql", #"{"sql":"SELECT * FROM nowhere"}"#)

@@ -11,6 +11,8 @@ struct Accumulator {
     private var seen: Set<Value>?
     private var pieces: [String] = []
     private var flag: Bool?
+    private var documents: [JSONDocument] = []
+    private var members: [JSONDocument.Member] = []
 
     init(_ call: AggregateCall) {
         self.call = call
@@ -20,7 +22,7 @@ struct Accumulator {
     mutating func add(_ row: Row, _ env: Environment) throws(SQLError) {
         guard let argument = call.argument else { count += 1; return }
         let v = try argument.evaluate(row, env)
-        if v.isNull && call.function != .arrayAgg { return }
+        if v.isNull && call.function != .arrayAgg && call.function != .jsonbAgg && call.function != .jsonbObjectAgg { return }
         if seen != nil {
             if seen!.contains(v) { return }
             seen!.insert(v)
@@ -51,6 +53,12 @@ struct Accumulator {
             pieces.append(v.description)
         case .arrayAgg:
             pieces.append(v.isNull ? "NULL" : Self.arrayElement(v))
+        case .jsonbAgg:
+            documents.append(try JSONFunctions.document(of: v))
+        case .jsonbObjectAgg:
+            guard !v.isNull else { throw SQLError(SQLState.invalidParameterValue, "field name must not be null") }
+            let value = try call.extra?.evaluate(row, env) ?? .null
+            members.append(JSONDocument.Member(v.description, try JSONFunctions.document(of: value)))
         case .boolAnd, .boolOr:
             guard case .boolean(let b) = v else { throw SQLError(SQLState.datatypeMismatch, "argument of \(call.function.rawValue) must be boolean") }
             flag = call.function == .boolAnd ? (flag ?? true) && b : (flag ?? false) || b
@@ -70,6 +78,8 @@ struct Accumulator {
         case .stringAgg: return count == 0 ? .null : .text(pieces.joined())
         case .arrayAgg: return pieces.isEmpty ? .null : .text("{" + pieces.joined(separator: ",") + "}")
         case .boolAnd, .boolOr: return flag.map(Value.boolean) ?? .null
+        case .jsonbAgg: return count == 0 ? .null : .json(.array(documents))
+        case .jsonbObjectAgg: return count == 0 ? .null : .json(JSONDocument.object(members).normalized())
         }
     }
 

@@ -64,12 +64,15 @@ extension Binder {
         if case .row(let left, _) = l, case .row(let right, _) = r {
             return try bindRowComparison(op, left, right, position)
         }
+        if JSONFunctions.operatorFunction(op) != nil { return try JSONFunctions.bindOperator(op, l, r, binder: self, position: position) }
         let (bl, tl) = try bind(l)
         let (br, tr) = try bind(r)
         switch op {
         case .and, .or:
             let a = try expectBoolean(bl, tl, l.position), b = try expectBoolean(br, tr, r.position)
             return (op == .and ? .and(a, b) : .or(a, b), .boolean)
+        case .concat where tl == .jsonb || tr == .jsonb:
+            return try JSONFunctions.bindConcat(bl, tl, br, tr, position: position)
         case .concat:
             if let tl, let tr, tl != .text, tr != .text, !bl.isUntypedText, !br.isUntypedText {
                 throw SQLError(SQLState.undefinedFunction,
@@ -81,6 +84,8 @@ extension Binder {
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)
             try checkComparable(ctl, ctr, op, position)
             return (.compare(op, cl, cr), .boolean)
+        case .subtract where tl == .jsonb:
+            return (.scalar(.jsonDelete, [bl, br]), .jsonb)
         default:
             let (cl, ctl) = try coerceForComparison(bl, tl, to: tr, position: position)
             let (cr, ctr) = try coerceForComparison(br, tr, to: ctl, position: position)

@@ -130,7 +130,7 @@ final class Binder {
         if star {
             guard function == .count else { throw SQLError.syntax("\(name)(*) is not valid", at: position) }
         } else {
-            let expected = function == .stringAgg ? 2 : 1
+            let expected = function == .stringAgg || function == .jsonbObjectAgg ? 2 : 1
             guard arguments.count == expected else {
                 throw SQLError(SQLState.undefinedFunction, "function \(name) with \(arguments.count) argument(s) does not exist", position: position)
             }
@@ -141,7 +141,7 @@ final class Binder {
                 throw SQLError(SQLState.groupingError, "aggregate function calls cannot contain window function calls", position: position)
             }
             (argument, argumentType) = try binder.bind(arguments[0])
-            if function == .stringAgg { extra = try binder.bind(arguments[1]).0 }
+            if function == .stringAgg || function == .jsonbObjectAgg { extra = try binder.bind(arguments[1]).0 }
         }
         let resultType = try function.resultType(argumentType, name: name, position: position)
         return AggregateCall(function: function, argument: argument, distinct: distinct, resultType: resultType, extra: extra)

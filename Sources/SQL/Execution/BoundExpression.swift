@@ -61,6 +61,27 @@ enum ScalarFunction: String {
     case concat, substr, trim, replace, mod, sqrt, power
     case now, dateTrunc = "date_trunc", datePart = "date_part", extract, genRandomUUID = "gen_random_uuid"
     case ltrim, rtrim, position, left, right, repeatText = "repeat", reverse, sign, exp, ln, trunc, random
+    // JSON functions (JSONFunctions.swift).
+    case jsonbBuildObject = "jsonb_build_object", jsonBuildObject = "json_build_object"
+    case jsonbBuildArray = "jsonb_build_array", jsonBuildArray = "json_build_array"
+    case toJsonb = "to_jsonb", toJson = "to_json", jsonbTypeof = "jsonb_typeof", jsonTypeof = "json_typeof"
+    case jsonbArrayLength = "jsonb_array_length", jsonArrayLength = "json_array_length"
+    case jsonbExtractPath = "jsonb_extract_path", jsonbExtractPathText = "jsonb_extract_path_text"
+    case jsonExtractPath = "json_extract_path", jsonExtractPathText = "json_extract_path_text"
+    // JSON operators, bound as functions: (document, isList, operand...).
+    case jsonGet = "->", jsonGetText = "->>", jsonPath = "#>", jsonPathText = "#>>"
+    case jsonContains = "@>", jsonContainedBy = "<@", jsonHasKey = "?", jsonHasAnyKey = "?|", jsonHasAllKeys = "?&"
+    case jsonConcat = "||", jsonDelete = "-"
+
+    var isJSON: Bool {
+        switch self {
+        case .jsonbBuildObject, .jsonBuildObject, .jsonbBuildArray, .jsonBuildArray, .toJsonb, .toJson,
+             .jsonbTypeof, .jsonTypeof, .jsonbArrayLength, .jsonArrayLength, .jsonbExtractPath,
+             .jsonbExtractPathText, .jsonExtractPath, .jsonExtractPathText, .jsonGet, .jsonGetText, .jsonPath,
+             .jsonPathText, .jsonContains, .jsonContainedBy, .jsonHasKey, .jsonHasAnyKey, .jsonHasAllKeys, .jsonConcat, .jsonDelete: true
+        default: false
+        }
+    }
 
     static func named(_ name: String) -> ScalarFunction? {
         switch name {
@@ -81,6 +102,7 @@ enum ScalarFunction: String {
 enum AggregateFunction: String {
     case count, sum, avg, min, max
     case stringAgg = "string_agg", arrayAgg = "array_agg", boolAnd = "bool_and", boolOr = "bool_or"
+    case jsonbAgg = "jsonb_agg", jsonbObjectAgg = "jsonb_object_agg"
 
     static func named(_ name: String) -> AggregateFunction? {
         switch name {
@@ -111,6 +133,7 @@ enum AggregateFunction: String {
             }
             return .text
         case .arrayAgg: return .text
+        case .jsonbAgg, .jsonbObjectAgg: return .jsonb
         case .boolAnd, .boolOr:
             if let argument, argument != .boolean {
                 throw SQLError(SQLState.undefinedFunction,
@@ -207,6 +230,10 @@ extension Value {
         case .date(let d): "D\(d)"
         case let .timestamp(t, z): "T\(t)\(z)"
         case .interval(let v): "I\(v.months),\(v.days),\(v.micros)"
+        case let .uuid(a, b): "U\(a),\(b)"
+        case .bytes(let b): "B\(Value.formatHex(b))"
+        case .json(let j): "J\(j.description.debugDescription)"
+        case .jsonText(let t): "j\(t.debugDescription)"
         }
     }
 }

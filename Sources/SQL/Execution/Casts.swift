@@ -21,6 +21,26 @@ enum Casts {
             return try checkRange(Int64(rounded), type)
         case (.text(let s), _):
             return try parse(s, as: type)
+        case (.jsonText(let s), .text), (.jsonText(let s), .json):
+            return .jsonText(s)
+        case (.jsonText(let s), .jsonb):
+            return try parse(s, as: .jsonb)
+        case (.json(let d), .json):
+            return .jsonText(d.description)
+        case (.json, .jsonb), (.uuid, .uuid), (.bytes, .bytea):
+            return value
+        case (.json(let d), .boolean) where explicit:
+            guard case .bool(let b) = d else { throw jsonCast(d, "boolean") }
+            return .boolean(b)
+        case (.json(let d), .double) where explicit:
+            guard case .number(let n) = d, let x = Double(n) else { throw jsonCast(d, "double precision") }
+            return .double(x)
+        case (.json(let d), _) where type.isInteger && explicit:
+            guard case .number(let n) = d, let x = Double(n) else { throw jsonCast(d, type.castName == "int2" ? "smallint" : type.castName == "int4" ? "integer" : "bigint") }
+            // numeric to integer rounds half away from zero.
+            let rounded = x.rounded(.toNearestOrAwayFromZero)
+            guard rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else { throw outOfRange(type) }
+            return try checkRange(Int64(rounded), type)
         case (_, .text):
             return .text(value.description)
         case (.boolean, .boolean):
@@ -41,6 +61,10 @@ enum Casts {
             throw SQLError(explicit ? "42846" : SQLState.datatypeMismatch,
                            "cannot cast type \(typeName(value)) to \(type.description.lowercased())")
         }
+    }
+
+    static func jsonCast(_ d: JSONDocument, _ name: String) -> SQLError {
+        SQLError(SQLState.invalidParameterValue, "cannot cast jsonb \(d.typeName) to type \(name)")
     }
 
     static func typeName(_ value: Value) -> String {
@@ -107,6 +131,44 @@ enum Casts {
         case .interval:
             guard let interval = DateTime.parseInterval(trimmed) else { throw invalidInput(type, text) }
             return .interval(interval)
+        case .uuid:
+            guard let (high, low) = Value.parseUUID(trimmed) else { throw invalidInput(type, text) }
+            return .uuid(high, low)
+        case .bytea:
+            guard let bytes = Value.parseBytea(text) else {
+                if text.hasPrefix("\\x") { throw SQLError(SQLState.invalidParameterValue, "invalid hexadecimal data: \"\(text)\"") }
+                throw invalidInput(type, text)
+            }
+            return .bytes(bytes)
+        case .json:
+            do {
+                _ = try JSONDocument.parse(text, allowNUL: true)
+            } catch {
+                throw SQLError(error.sqlState, error.message + ": " + error.detail)
+            }
+            return .jsonText(text)
+        case .jsonb:
+            return .json(try parseJSON(text).normalized())
+        }
+    }
+
+    static func parseJSON(_ text: String) throws(SQLError) -> JSONDocument {
+        do {
+            return try JSONDocument.parse(text)
+        } catch {
+            throw SQLError(error.sqlState, error.message + ": " + error.detail)
+        }
+    }
+
+    /// The jsonb document of a json or jsonb value.
+    static func document(_ value: Value) throws(SQLError) -> JSONDocument? {
+        switch value {
+        case .null: return nil
+        case .json(let d): return d
+        case .jsonText(let t): return try parseJSON(t)
+        case .text(let t): return try parseJSON(t).normalized()
+        default:
+            throw SQLError(SQLState.datatypeMismatch, "cannot cast type \(typeName(value)) to jsonb")
         }
     }
 

@@ -21,7 +21,8 @@ extension Planner {
             let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
             let (plan, columns) = try TableFunctions.plan(name, arguments, binder: binder, position: position)
             let label = alias ?? name
-            return Relation(plan: plan, columns: Self.rename(columns, alias == nil ? nil : columns.count == 1 && alias != nil ? [alias!] : nil, table: label), label: label)
+            let renamed = alias != nil && columns.count == 1 && !TableFunctions.hasNamedColumns(name) ? [alias!] : nil
+            return Relation(plan: plan, columns: Self.rename(columns, renamed, table: label), label: label)
         case let .join(left, right, kind, condition, position):
             let l = try planFromItem(left, outer: outer, correlation: correlation)
             let r = try planFromItem(right, outer: outer, correlation: correlation)

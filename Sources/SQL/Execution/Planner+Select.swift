@@ -50,6 +50,10 @@ extension Planner {
         var sortKeys: [PlanSortKey] = []
         for item in orderBy {
             let slot = try projection.slot(for: item.expression, binder: binder, distinct: select.distinct)
+            if slot < projection.columns.count, projection.columns[slot].type == .json {
+                throw SQLError(SQLState.undefinedFunction, "could not identify an ordering operator for type json",
+                               position: item.expression.position)
+            }
             sortKeys.append(PlanSortKey(expression: .slot(slot), descending: item.descending, nullsFirst: item.nullsFirst))
         }
         var distinctOn: [BoundExpression]?
@@ -66,6 +70,9 @@ extension Planner {
         }
         if !binder.windowCalls.isEmpty { plan = .window(plan, binder.windowCalls) }
         plan = .project(plan, projection.expressions)
+        if select.distinct, projection.columns.prefix(visible).contains(where: { $0.type == .json }) {
+            throw SQLError(SQLState.undefinedFunction, "could not identify an equality operator for type json")
+        }
         if select.distinct { plan = .distinct(plan, on: (0..<visible).map { .slot($0) }) }
         if let distinctOn {
             let leading = sortKeys.prefix(distinctOn.count).map(\.expression.fingerprint)
@@ -217,6 +224,10 @@ extension DataType {
         case .timestamp: "timestamp"
         case .timestampWithTimeZone: "timestamptz"
         case .interval: "interval"
+        case .uuid: "uuid"
+        case .bytea: "bytea"
+        case .json: "json"
+        case .jsonb: "jsonb"
         }
     }
 }

@@ -16,9 +16,10 @@ enum ScalarFunctions {
                                position: position)
             }
         }
+        if function.isJSON { return try JSONFunctions.resultType(function, types, position: position) }
         let textFunctions: [ScalarFunction] = [.lower, .upper, .trim, .ltrim, .rtrim, .length, .substr, .replace,
                                                .left, .right, .repeatText, .reverse]
-        if textFunctions.contains(function), let first = types.first, let type = first, type != .text {
+        if textFunctions.contains(function), let first = types.first, let type = first, type != .text, !(function == .length && type == .bytea) {
             throw SQLError(SQLState.undefinedFunction,
                            "function \(function.rawValue)(\(type.description.lowercased())) does not exist", position: position)
         }
@@ -51,7 +52,7 @@ enum ScalarFunctions {
         case .datePart, .extract:
             try arity(2...2); return .double
         case .genRandomUUID:
-            try arity(0...0); return .text
+            try arity(0...0); return .uuid
         case .ltrim, .rtrim:
             try arity(1...2); return .text
         case .position:
@@ -66,6 +67,8 @@ enum ScalarFunctions {
             try arity(1...1); return .double
         case .random:
             try arity(0...0); return .double
+        default:
+            return nil
         }
     }
 
@@ -80,6 +83,7 @@ enum ScalarFunctions {
     }
 
     static func call(_ function: ScalarFunction, _ arguments: [BoundExpression], _ row: Row, _ env: Environment) throws(SQLError) -> Value {
+        if function.isJSON { return try JSONFunctions.call(function, arguments, row, env) }
         switch function {
         case .coalesce:
             for argument in arguments {
@@ -109,12 +113,10 @@ enum ScalarFunctions {
         case .random:
             return .double(Double.random(in: 0..<1))
         case .genRandomUUID:
-            var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-            bytes[6] = bytes[6] & 0x0F | 0x40
-            bytes[8] = bytes[8] & 0x3F | 0x80
-            let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-            return .text(hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
-                         + hex[8..<10].joined() + "-" + hex[10..<16].joined())
+            // Version 4 (random): version nibble 4, variant bits 10.
+            let high = UInt64.random(in: .min ... .max) & ~0xF000 | 0x4000
+            let low = UInt64.random(in: .min ... .max) & ~(0xC << 60) | (0x8 << 60)
+            return .uuid(high, low)
         default:
             var values: [Value] = []
             for argument in arguments { values.append(try argument.evaluate(row, env)) }
@@ -137,7 +139,9 @@ enum ScalarFunctions {
             while text.first == " " { text.removeFirst() }
             while text.last == " " { text.removeLast() }
             return .text(String(text))
-        case .length: return .integer(Int64(v[0].description.unicodeScalars.count))
+        case .length:
+            if case .bytes(let b) = v[0] { return .integer(Int64(b.count)) }
+            return .integer(Int64(v[0].description.unicodeScalars.count))
         case .abs:
             switch v[0] {
             case .integer(let i):

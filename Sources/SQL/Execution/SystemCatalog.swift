@@ -59,6 +59,7 @@ enum SystemCatalog {
 enum TableFunctions {
     static func plan(_ name: String, _ arguments: [Expression], binder: Binder,
                      position: Int) throws(SQLError) -> (Plan, [ScopeColumn]) {
+        if jsonFunctionNames.contains(name) { return try planJSON(name, arguments, binder: binder, position: position) }
         guard name == "generate_series" else {
             throw SQLError(SQLState.undefinedFunction, "function \(name) does not exist", position: position)
         }

@@ -12,7 +12,12 @@ enum ResultEncoding {
         case .integer(let i): writer.integer(i)
         case .double(let d): writer.double(d)
         case .text(let s): writer.string(s)
-        case .date, .timestamp, .interval: writer.string(value.description)
+        case .date, .timestamp, .interval, .uuid, .bytes: writer.string(value.description)
+        case .json(let document):
+            // Embedded JSON, not a string (jsonb text is valid JSON).
+            for b in document.description.utf8 { writer.byte(b) }
+        case .jsonText(let text):
+            for b in text.utf8 { writer.byte(b) }
         }
     }
 

@@ -91,7 +91,9 @@ struct SQLRequestBody {
 
     /// A JSON parameter as a SQL value. Nano's typed form
     /// `{"type":"int8","value":…}` is converted by its type name; other
-    /// arrays and objects are passed as their JSON text.
+    /// arrays and objects are passed as their JSON text. Typed `json`/`jsonb`
+    /// take any JSON value (a string is read as JSON text), `uuid` a UUID
+    /// string, `bytea` PostgreSQL's `\\x…` hex text.
     static func parameter(_ json: JSONValue, index: Int) throws(ServiceError) -> Value {
         switch json {
         case .null: return .null
@@ -127,6 +129,17 @@ struct SQLRequestBody {
             throw bad
         case "text", "varchar", "string", "char":
             return .text(value.stringValue ?? value.jsonText)
+        case "json", "jsonb":
+            // The value is the document itself; a string value is JSON text.
+            let text = value.stringValue ?? value.jsonText
+            guard let document = try? JSONDocument.parse(text) else { throw bad }
+            return type == "json" ? .jsonText(text) : .json(document.normalized())
+        case "uuid":
+            guard let s = value.stringValue, let (high, low) = Value.parseUUID(s) else { throw bad }
+            return .uuid(high, low)
+        case "bytea":
+            guard let s = value.stringValue, let bytes = Value.parseBytea(s) else { throw bad }
+            return .bytes(bytes)
         default:
             return .text(value.stringValue ?? value.jsonText)
         }
