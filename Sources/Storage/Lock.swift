@@ -5,14 +5,21 @@ import Darwin
 #endif
 
 /// A readers-writer lock over pthread_rwlock: many concurrent readers, one
-/// writer. Readers of the store never wait for each other.
+/// writer. Readers of the store never wait for each other, and a thread may
+/// take the read lock again while holding it (never the write lock).
 final class ReadWriteLock: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 
     init() {
         lock = .allocate(capacity: 1)
         lock.initialize(to: pthread_rwlock_t())
-        pthread_rwlock_init(lock, nil)
+        // Readers may nest (a subquery read inside a scan): prefer readers so
+        // a nested read never waits behind a queued writer.
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_READER_NP))
+        pthread_rwlock_init(lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
     }
 
     deinit {

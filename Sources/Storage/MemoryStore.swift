@@ -92,6 +92,8 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     private let nextRowID = Atomic<Int64>(1)
 
     private let sequences = Mutex<[String: Int64]>([:])
+    /// Serializes building and sorting column indexes among readers.
+    private let indexMaintenance = Mutex<Void>(())
 
     public init() {}
 
@@ -187,18 +189,18 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// building or re-sorting the column's index first when needed.
     func indexedKeys(branch: BranchID, table: UInt64, column: Int, lower: Value?, lowerInclusive: Bool,
                      upper: Value?, upperInclusive: Bool) -> [RowKey] {
-        while true {
-            let found = lock.reading { () -> [RowKey]? in
-                guard let data = branchData(branch).tables[table] else { return [] }
-                guard let index = data.valueIndexes[column], !index.needsSorting else { return nil }
-                return index.keys(lower: lower, lowerInclusive: lowerInclusive, upper: upper, upperInclusive: upperInclusive)
-            }
-            if let found { return found }
-            lock.writing {
-                guard let data = branchData(branch).tables[table] else { return }
+        // Only a read lock: the caller may already hold one (a subquery
+        // evaluated inside a scan), so taking the write lock here could
+        // deadlock. Building and sorting the index is serialized by its own
+        // mutex; commits change indexes under the write lock, which excludes
+        // every reader.
+        lock.reading {
+            guard let data = branchData(branch).tables[table] else { return [] }
+            return indexMaintenance.withLock { _ in
                 let index = data.valueIndexes[column] ?? ValueIndex(chains: data.chains, column: column)
                 data.valueIndexes[column] = index
-                index.sort()
+                if index.needsSorting { index.sort() }
+                return index.keys(lower: lower, lowerInclusive: lowerInclusive, upper: upper, upperInclusive: upperInclusive)
             }
         }
     }

@@ -272,3 +272,19 @@ final class ConstraintTests: XCTestCase {
         _ = try run(db, "INSERT INTO strict VALUES (31, 77)")
     }
 }
+
+final class LockingRegressionTests: XCTestCase {
+    /// A correlated subquery that needs an index range scan, evaluated inside
+    /// the outer table's scan: the index is built while a read lock is held
+    /// (this once deadlocked the server).
+    func testIndexBuiltInsideScanDoesNotDeadlock() throws {
+        let db = Database()
+        _ = try db.execute(SQLRequest(sql: """
+            CREATE TABLE a (id INT PRIMARY KEY, x INT); CREATE TABLE b (id INT PRIMARY KEY, c INT);
+            CREATE INDEX b_c ON b (c);
+            INSERT INTO a VALUES (1, 10), (2, 20), (3, 30); INSERT INTO b VALUES (1, 12), (2, 31), (3, 50)
+            """))
+        let rows = try db.execute(SQLRequest(sql: "SELECT id FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.c > a.x AND b.c < a.x + 5) ORDER BY id")).last!.rows
+        XCTAssertEqual(rows, [[.integer(1)], [.integer(3)]])
+    }
+}
