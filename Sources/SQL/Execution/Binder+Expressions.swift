@@ -217,14 +217,10 @@ extension Expression {
         }
     }
 
+    /// Whether a window call appears (`visit` reports window nodes, without entering them).
     var containsWindow: Bool {
         var found = false
-        visitAll { if case .window = $0 { found = true } }
+        visit { if case .window = $0 { found = true } }
         return found
-    }
-
-    /// Like `visit`, but also reports window calls themselves.
-    func visitAll(_ body: (Expression) -> Void) {
-        visit(body)
     }
 }
