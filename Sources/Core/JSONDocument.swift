@@ -2,7 +2,7 @@
 /// decimal text (so integers stay exact); `normalized()` turns a parsed
 /// document into PostgreSQL's jsonb form: object keys deduplicated (the last
 /// one wins) and sorted by length, then by bytes; numbers in numeric form.
-public indirect enum JSONDocument: Hashable, Sendable, CustomStringConvertible {
+public indirect enum JSONDocument: Hashable, Sendable, CustomStringConvertible, JSONNavigable {
     case null
     case bool(Bool)
     case number(String)
@@ -189,20 +189,8 @@ public indirect enum JSONDocument: Hashable, Sendable, CustomStringConvertible {
         return items[Int(i)]
     }
 
-    /// Follows a path of keys and array indexes (`#>`).
-    public func follow(_ path: [String]) -> JSONDocument? {
-        var current = self
-        for step in path {
-            switch current {
-            case .object: guard let next = current.member(step) else { return nil }; current = next
-            case .array:
-                guard let i = Int64(step.trimmingJSONSpaces()), let next = current.element(i) else { return nil }
-                current = next
-            default: return nil
-            }
-        }
-        return current
-    }
+    public var isObject: Bool { if case .object = self { true } else { false } }
+    public var isArray: Bool { if case .array = self { true } else { false } }
 
     /// The text `->>` gives: strings unquoted, null as SQL NULL, others as JSON.
     public var unquotedText: String? {
@@ -308,5 +296,33 @@ extension String {
         while let c = s.first, c == " " || c == "\t" || c == "\n" || c == "\r" { s.removeFirst() }
         while let c = s.last, c == " " || c == "\t" || c == "\n" || c == "\r" { s.removeLast() }
         return String(s)
+    }
+}
+
+/// Navigation shared by jsonb documents and json text trees: object
+/// members by key, array elements by (negative-from-the-end) index.
+public protocol JSONNavigable {
+    func member(_ key: String) -> Self?
+    func element(_ index: Int64) -> Self?
+    var isObject: Bool { get }
+    var isArray: Bool { get }
+}
+
+extension JSONNavigable {
+    /// Follows a path of keys and array indexes (`#>`).
+    public func follow(_ path: [String]) -> Self? {
+        var current = self
+        for step in path {
+            if current.isObject {
+                guard let next = current.member(step) else { return nil }
+                current = next
+            } else if current.isArray {
+                guard let i = Int64(step.trimmingJSONSpaces()), let next = current.element(i) else { return nil }
+                current = next
+            } else {
+                return nil
+            }
+        }
+        return current
     }
 }

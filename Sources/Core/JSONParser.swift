@@ -41,7 +41,7 @@ extension JSONDocument {
 /// JSON text with the byte ranges of its parts, so the JSON type's
 /// operators return parts as written (`'{"a": [1,  2]}'::json -> 'a'` is
 /// `[1,  2]`, spacing kept).
-public indirect enum RawJSON: Sendable {
+public indirect enum RawJSON: Sendable, JSONNavigable {
     case scalar(JSONDocument, text: String)
     case array([RawJSON], text: String)
     case object([(key: String, value: RawJSON)], text: String)
@@ -79,19 +79,8 @@ public indirect enum RawJSON: Sendable {
         return items[Int(i)]
     }
 
-    public func follow(_ path: [String]) -> RawJSON? {
-        var current = self
-        for step in path {
-            switch current {
-            case .object: guard let next = current.member(step) else { return nil }; current = next
-            case .array:
-                guard let i = Int64(step.trimmingJSONSpaces()), let next = current.element(i) else { return nil }
-                current = next
-            default: return nil
-            }
-        }
-        return current
-    }
+    public var isObject: Bool { if case .object = self { true } else { false } }
+    public var isArray: Bool { if case .array = self { true } else { false } }
 
     /// `->>`: a string's contents, NULL for null, otherwise the text as written.
     public var unquotedText: String? {
