@@ -107,12 +107,10 @@ enum Aggregation {
             }
             return [accumulators.map(\.result)]
         }
+        if keys.count == 1 { return try runSingleKey(rows, key: keys[0], calls: calls, env: env, context: context) }
         var groups: [[Value]: Int] = [:]
         var keyRows: [[Value]] = []
         var states: [[Accumulator]] = []
-        if keys.isEmpty {
-            keyRows.append([]); states.append(calls.map(Accumulator.init)); groups[[]] = 0
-        }
         for (n, row) in rows.enumerated() {
             if n & 1023 == 1023 { try context.checkDeadline() }
             var key: [Value] = []
@@ -130,5 +128,28 @@ enum Aggregation {
             for i in states[index].indices { try states[index][i].add(row, env) }
         }
         return zip(keyRows, states).map { key, accumulators in key + accumulators.map(\.result) }
+    }
+
+    /// GROUP BY one expression: the value itself is the hash key (no array per row).
+    private static func runSingleKey(_ rows: [Row], key: BoundExpression, calls: [AggregateCall],
+                                     env: Environment, context: ExecutionContext) throws(SQLError) -> [Row] {
+        var groups: [Value: Int] = [:]
+        var keyValues: [Value] = []
+        var states: [[Accumulator]] = []
+        for (n, row) in rows.enumerated() {
+            if n & 4095 == 4095 { try context.checkDeadline() }
+            let value = try key.evaluate(row, env)
+            let index: Int
+            if let existing = groups[value] {
+                index = existing
+            } else {
+                index = keyValues.count
+                groups[value] = index
+                keyValues.append(value)
+                states.append(calls.map(Accumulator.init))
+            }
+            for i in states[index].indices { try states[index][i].add(row, env) }
+        }
+        return zip(keyValues, states).map { key, accumulators in [key] + accumulators.map(\.result) }
     }
 }

@@ -65,6 +65,26 @@ enum Joins {
     private static func hashBuildingLeft(_ left: [Row], _ right: [Row], _ leftKeys: [BoundExpression],
                                          _ rightKeys: [BoundExpression], _ residual: BoundExpression?,
                                          _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
+        if leftKeys.count == 1 {
+            var single: [Value: [Int]] = [:]
+            single.reserveCapacity(left.count)
+            for (i, l) in left.enumerated() {
+                let v = try leftKeys[0].evaluate(l, env)
+                if !v.isNull { single[SubqueryExpression.normalize(v), default: []].append(i) }
+            }
+            var out: [Row] = []
+            for (n, r) in right.enumerated() {
+                if n & 4095 == 4095 { try context.checkDeadline() }
+                let v = try rightKeys[0].evaluate(r, env)
+                guard !v.isNull, let candidates = single[SubqueryExpression.normalize(v)] else { continue }
+                for i in candidates {
+                    let combined = left[i] + r
+                    if let residual, try residual.truth(residual.evaluate(combined, env)) != true { continue }
+                    out.append(combined)
+                }
+            }
+            return out
+        }
         var table: [[Value]: [Int]] = [:]
         table.reserveCapacity(left.count)
         for (i, l) in left.enumerated() {
