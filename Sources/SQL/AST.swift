@@ -119,15 +119,8 @@ public struct CreateTable: Sendable, Equatable {
     }
 }
 
-public struct DropTable: Sendable, Equatable {
-    public var names: [String]
-    public var ifExists: Bool
-    public var cascade: Bool
-    public var position: Int
-    public init(names: [String], ifExists: Bool, cascade: Bool = false, position: Int) {
-        self.names = names; self.ifExists = ifExists; self.cascade = cascade; self.position = position
-    }
-}
+/// `DROP TABLE [IF EXISTS] a, b [CASCADE]` has the shape of every other DROP.
+public typealias DropTable = DropObjects
 
 public struct DropObjects: Sendable, Equatable {
     public var names: [String]

@@ -107,49 +107,40 @@ enum Aggregation {
             }
             return [accumulators.map(\.result)]
         }
-        if keys.count == 1 { return try runSingleKey(rows, key: keys[0], calls: calls, env: env, context: context) }
-        var groups: [[Value]: Int] = [:]
-        var keyRows: [[Value]] = []
-        var states: [[Accumulator]] = []
-        for (n, row) in rows.enumerated() {
-            if n & 1023 == 1023 { try context.checkDeadline() }
+        if keys.count == 1 {
+            return try group(rows, calls, env, context, key: { (row) throws(SQLError) in try keys[0].evaluate(row, env) },
+                             keyValues: { [$0] })
+        }
+        return try group(rows, calls, env, context, key: { (row) throws(SQLError) -> [Value] in
             var key: [Value] = []
             key.reserveCapacity(keys.count)
             for k in keys { key.append(try k.evaluate(row, env)) }
-            let index: Int
-            if let existing = groups[key] {
-                index = existing
-            } else {
-                index = keyRows.count
-                groups[key] = index
-                keyRows.append(key)
-                states.append(calls.map(Accumulator.init))
-            }
-            for i in states[index].indices { try states[index][i].add(row, env) }
-        }
-        return zip(keyRows, states).map { key, accumulators in key + accumulators.map(\.result) }
+            return key
+        }, keyValues: { $0 })
     }
 
-    /// GROUP BY one expression: the value itself is the hash key (no array per row).
-    private static func runSingleKey(_ rows: [Row], key: BoundExpression, calls: [AggregateCall],
-                                     env: Environment, context: ExecutionContext) throws(SQLError) -> [Row] {
-        var groups: [Value: Int] = [:]
-        var keyValues: [Value] = []
+    /// Hash aggregation with groups in first-seen order. A single GROUP BY
+    /// expression is hashed as the value itself (no array per row).
+    private static func group<Key: Hashable>(_ rows: [Row], _ calls: [AggregateCall], _ env: Environment,
+                                             _ context: ExecutionContext, key: (Row) throws(SQLError) -> Key,
+                                             keyValues: (Key) -> [Value]) throws(SQLError) -> [Row] {
+        var groups: [Key: Int] = [:]
+        var keysInOrder: [Key] = []
         var states: [[Accumulator]] = []
         for (n, row) in rows.enumerated() {
             if n & 4095 == 4095 { try context.checkDeadline() }
-            let value = try key.evaluate(row, env)
+            let k = try key(row)
             let index: Int
-            if let existing = groups[value] {
+            if let existing = groups[k] {
                 index = existing
             } else {
-                index = keyValues.count
-                groups[value] = index
-                keyValues.append(value)
+                index = keysInOrder.count
+                groups[k] = index
+                keysInOrder.append(k)
                 states.append(calls.map(Accumulator.init))
             }
             for i in states[index].indices { try states[index][i].add(row, env) }
         }
-        return zip(keyValues, states).map { key, accumulators in [key] + accumulators.map(\.result) }
+        return zip(keysInOrder, states).map { k, accumulators in keyValues(k) + accumulators.map(\.result) }
     }
 }

@@ -61,40 +61,36 @@ enum Joins {
     }
 
     /// Inner join hashing the smaller left input and probing with the right;
-    /// rows keep the `left ++ right` layout.
+    /// rows keep the `left ++ right` layout. A single key is hashed as the
+    /// value itself, several as an array.
     private static func hashBuildingLeft(_ left: [Row], _ right: [Row], _ leftKeys: [BoundExpression],
                                          _ rightKeys: [BoundExpression], _ residual: BoundExpression?,
                                          _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
         if leftKeys.count == 1 {
-            var single: [Value: [Int]] = [:]
-            single.reserveCapacity(left.count)
-            for (i, l) in left.enumerated() {
-                let v = try leftKeys[0].evaluate(l, env)
-                if !v.isNull { single[SubqueryExpression.normalize(v), default: []].append(i) }
-            }
-            var out: [Row] = []
-            for (n, r) in right.enumerated() {
-                if n & 4095 == 4095 { try context.checkDeadline() }
-                let v = try rightKeys[0].evaluate(r, env)
-                guard !v.isNull, let candidates = single[SubqueryExpression.normalize(v)] else { continue }
-                for i in candidates {
-                    let combined = left[i] + r
-                    if let residual, try residual.truth(residual.evaluate(combined, env)) != true { continue }
-                    out.append(combined)
+            func key(_ e: BoundExpression) -> (Row) throws(SQLError) -> Value? {
+                { (row) throws(SQLError) in
+                    let v = try e.evaluate(row, env)
+                    return v.isNull ? nil : SubqueryExpression.normalize(v)
                 }
             }
-            return out
+            return try buildLeftProbeRight(left, right, key(leftKeys[0]), key(rightKeys[0]), residual, env, context)
         }
-        var table: [[Value]: [Int]] = [:]
+        return try buildLeftProbeRight(left, right, { (row) throws(SQLError) in try joinKey(row, leftKeys, env) },
+                                       { (row) throws(SQLError) in try joinKey(row, rightKeys, env) }, residual, env, context)
+    }
+
+    private static func buildLeftProbeRight<Key: Hashable>(
+        _ left: [Row], _ right: [Row], _ leftKey: (Row) throws(SQLError) -> Key?, _ rightKey: (Row) throws(SQLError) -> Key?,
+        _ residual: BoundExpression?, _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
+        var table: [Key: [Int]] = [:]
         table.reserveCapacity(left.count)
         for (i, l) in left.enumerated() {
-            guard let key = try joinKey(l, leftKeys, env) else { continue }
-            table[key, default: []].append(i)
+            if let key = try leftKey(l) { table[key, default: []].append(i) }
         }
         var out: [Row] = []
         for (n, r) in right.enumerated() {
             if n & 4095 == 4095 { try context.checkDeadline() }
-            guard let key = try joinKey(r, rightKeys, env), let candidates = table[key] else { continue }
+            guard let key = try rightKey(r), let candidates = table[key] else { continue }
             for i in candidates {
                 let combined = left[i] + r
                 if let residual, try residual.truth(residual.evaluate(combined, env)) != true { continue }
