@@ -167,4 +167,5 @@ final class TransactionAccess: SQLDataAccess {
     func update(_ table: TableSchema, key: RowKey, row: Row) throws { try transaction.update(table, key: key, row: row) }
     func delete(_ table: TableSchema, key: RowKey) throws { try transaction.delete(table, key: key) }
     func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64 { transaction.nextSequenceValue(table, column: column) }
+    func estimatedRowCount(_ table: TableSchema) -> Int { transaction.estimatedRowCount(table) }
 }

@@ -24,6 +24,8 @@ public protocol SQLDataAccess: AnyObject {
     func delete(_ table: TableSchema, key: RowKey) throws
     /// The next value of a SERIAL column's sequence (not transactional, as in PostgreSQL).
     func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64
+    /// About how many rows a scan of `table` visits (planning estimate).
+    func estimatedRowCount(_ table: TableSchema) -> Int
 }
 
 /// Per-statement inputs: bound parameters and the statement deadline.

@@ -140,6 +140,11 @@ final class MemoryTransaction: StorageTransaction {
         }
     }
 
+    func estimatedRowCount(_ table: TableSchema) -> Int {
+        let committed = store.lock.reading { store.branchData(branch).tables[table.id]?.chains.count ?? 0 }
+        return committed + (writes.tables[table.id]?.order.count ?? 0)
+    }
+
     func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
                     upper: Value?, upperInclusive: Bool) -> [Row] {
         let keys = store.indexedKeys(branch: branch, table: table.id, column: column, lower: lower, lowerInclusive: lowerInclusive,

@@ -77,6 +77,8 @@ public protocol StorageTransaction: AnyObject {
     /// The next value of a SERIAL column's sequence: never reused, not
     /// rolled back (as in PostgreSQL); starts above the largest visible value.
     func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64
+    /// About how many rows a scan of `table` visits (committed versions plus pending writes).
+    func estimatedRowCount(_ table: TableSchema) -> Int
 
     /// A mark to roll back to (savepoints, failed statements).
     func mark() -> StorageMark

@@ -94,24 +94,27 @@ struct Accumulator {
 }
 
 enum Aggregation {
-    /// Groups `rows` by `keys` (hash aggregation, groups in first-seen order)
-    /// and returns one row per group: key values then aggregate results.
-    /// Without GROUP BY there is exactly one group, even over no rows.
-    static func run(_ rows: [Row], keys: [BoundExpression], calls: [AggregateCall],
-                    env: Environment, context: ExecutionContext) throws(SQLError) -> [Row] {
+    /// Groups the rows `input` produces by `keys` (hash aggregation, groups
+    /// in first-seen order) and returns one row per group: key values then
+    /// aggregate results. Without GROUP BY there is exactly one group, even
+    /// over no rows.
+    static func run(keys: [BoundExpression], calls: [AggregateCall], env: Environment, context: ExecutionContext,
+                    input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void) throws(SQLError) -> [Row] {
         if keys.isEmpty {
             var accumulators = calls.map(Accumulator.init)
-            for (n, row) in rows.enumerated() {
-                if n & 4095 == 4095 { try context.checkDeadline() }
+            var n = 0
+            try input { (row) throws(SQLError) in
+                n += 1
+                if n & 4095 == 0 { try context.checkDeadline() }
                 for i in accumulators.indices { try accumulators[i].add(row, env) }
             }
             return [accumulators.map(\.result)]
         }
         if keys.count == 1 {
-            return try group(rows, calls, env, context, key: { (row) throws(SQLError) in try keys[0].evaluate(row, env) },
+            return try group(input, calls, env, context, key: { (row) throws(SQLError) in try keys[0].evaluate(row, env) },
                              keyValues: { [$0] })
         }
-        return try group(rows, calls, env, context, key: { (row) throws(SQLError) -> [Value] in
+        return try group(input, calls, env, context, key: { (row) throws(SQLError) -> [Value] in
             var key: [Value] = []
             key.reserveCapacity(keys.count)
             for k in keys { key.append(try k.evaluate(row, env)) }
@@ -121,14 +124,17 @@ enum Aggregation {
 
     /// Hash aggregation with groups in first-seen order. A single GROUP BY
     /// expression is hashed as the value itself (no array per row).
-    private static func group<Key: Hashable>(_ rows: [Row], _ calls: [AggregateCall], _ env: Environment,
-                                             _ context: ExecutionContext, key: (Row) throws(SQLError) -> Key,
+    private static func group<Key: Hashable>(_ input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void,
+                                             _ calls: [AggregateCall], _ env: Environment,
+                                             _ context: ExecutionContext, key: @escaping (Row) throws(SQLError) -> Key,
                                              keyValues: (Key) -> [Value]) throws(SQLError) -> [Row] {
         var groups: [Key: Int] = [:]
         var keysInOrder: [Key] = []
         var states: [[Accumulator]] = []
-        for (n, row) in rows.enumerated() {
-            if n & 4095 == 4095 { try context.checkDeadline() }
+        var n = 0
+        try input { (row) throws(SQLError) in
+            n += 1
+            if n & 4095 == 0 { try context.checkDeadline() }
             let k = try key(row)
             let index: Int
             if let existing = groups[k] {

@@ -1,4 +1,7 @@
 import Core
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Evaluates bound expressions against one input row with PostgreSQL's
 /// semantics: three-valued logic, integer overflow (22003) and division by
@@ -231,30 +234,83 @@ enum Arithmetic {
 }
 
 /// SQL LIKE: `%` any run, `_` one character, `\` escapes the next one.
+/// LIKE matching on UTF-8 bytes: `%` matches any run of characters, `_`
+/// exactly one character (a whole UTF-8 sequence), `\` escapes the next
+/// pattern character. Positions only ever advance by whole characters, so
+/// byte comparison equals code-point comparison. `%literal%`, `literal%`
+/// and `%literal` skip the general matcher.
 enum LikePattern {
     static func matches(_ text: String, _ pattern: String, caseInsensitive: Bool) -> Bool {
-        let t = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
-        let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
-        return match(t, 0, p, 0)
+        var t = caseInsensitive ? text.lowercased() : text
+        var p = caseInsensitive ? pattern.lowercased() : pattern
+        return t.withUTF8 { tb in p.withUTF8 { pb in match(tb, pb) } }
     }
 
-    private static func match(_ t: [Unicode.Scalar], _ ti: Int, _ p: [Unicode.Scalar], _ pi: Int) -> Bool {
-        var ti = ti, pi = pi
+    private static let percent = UInt8(ascii: "%"), underscore = UInt8(ascii: "_"), backslash = UInt8(ascii: "\\")
+
+    static func match(_ t: UnsafeBufferPointer<UInt8>, _ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let literal = literalCore(p) {
+            let (body, leading, trailing) = literal
+            if leading && trailing { return contains(t, body) }
+            if trailing { return t.count >= body.count && equal(t, 0, body) }
+            if leading { return t.count >= body.count && equal(t, t.count - body.count, body) }
+        }
+        return general(t, p)
+    }
+
+    /// For patterns whose only wildcards are a leading and/or trailing `%`:
+    /// the literal between them and which ends were `%`.
+    private static func literalCore(_ p: UnsafeBufferPointer<UInt8>) -> (UnsafeBufferPointer<UInt8>, Bool, Bool)? {
+        let leading = p.first == percent, trailing = p.count > (leading ? 1 : 0) && p.last == percent
+        guard leading || trailing else { return nil }
+        let start = leading ? 1 : 0, end = p.count - (trailing ? 1 : 0)
+        guard start <= end else { return nil }
+        for i in start..<end where p[i] == percent || p[i] == underscore || p[i] == backslash { return nil }
+        return (UnsafeBufferPointer(rebasing: p[start..<end]), leading, trailing)
+    }
+
+    private static func equal(_ t: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let tb = t.baseAddress, let sb = s.baseAddress else { return s.isEmpty }
+        return memcmp(tb + at, sb, s.count) == 0
+    }
+
+    private static func contains(_ t: UnsafeBufferPointer<UInt8>, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        if s.isEmpty { return true }
+        guard t.count >= s.count else { return false }
+        let first = s[0]
+        var i = 0
+        while i <= t.count - s.count {
+            if t[i] == first && equal(t, i, s) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Length of the UTF-8 sequence starting with `byte`.
+    @inline(__always)
+    private static func width(_ byte: UInt8) -> Int {
+        byte < 0xC0 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4
+    }
+
+    private static func general(_ t: UnsafeBufferPointer<UInt8>, _ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var ti = 0, pi = 0
         var starP = -1, starT = -1
         while ti < t.count {
-            if pi < p.count, p[pi] == "\\", pi + 1 < p.count, p[pi + 1] == t[ti] {
+            if pi < p.count, p[pi] == backslash, pi + 1 < p.count, p[pi + 1] == t[ti] {
                 ti += 1; pi += 2
-            } else if pi < p.count, p[pi] == "%" {
+            } else if pi < p.count, p[pi] == percent {
                 starP = pi; starT = ti; pi += 1
-            } else if pi < p.count, p[pi] != "\\", p[pi] == "_" || p[pi] == t[ti] {
+            } else if pi < p.count, p[pi] == underscore {
+                ti += width(t[ti]); pi += 1
+            } else if pi < p.count, p[pi] != backslash, p[pi] == t[ti] {
                 ti += 1; pi += 1
             } else if starP >= 0 {
-                pi = starP + 1; starT += 1; ti = starT
+                pi = starP + 1; starT += width(t[starT]); ti = starT
             } else {
                 return false
             }
         }
-        while pi < p.count, p[pi] == "%" { pi += 1 }
+        while pi < p.count, p[pi] == percent { pi += 1 }
         return pi == p.count
     }
 }

@@ -25,14 +25,12 @@ enum Joins {
         return out
     }
 
-    /// Equi-join: builds a hash table on the right input's keys, probes with
-    /// the left. NULL keys never match (SQL equality).
+    /// Right and full equi-joins (inner and left ones stream, see Pipeline):
+    /// builds a hash table on the right input's keys, probes with the left.
+    /// NULL keys never match (SQL equality).
     static func hash(_ left: [Row], _ right: [Row], _ kind: JoinKind, _ leftKeys: [BoundExpression],
                      _ rightKeys: [BoundExpression], _ residual: BoundExpression?, _ leftWidth: Int, _ rightWidth: Int,
                      _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
-        if kind == .inner && left.count < right.count {
-            return try hashBuildingLeft(left, right, leftKeys, rightKeys, residual, env, context)
-        }
         var table: [[Value]: [Int]] = [:]
         table.reserveCapacity(right.count)
         for (j, r) in right.enumerated() {
@@ -60,58 +58,6 @@ enum Joins {
         return out
     }
 
-    /// Inner join hashing the smaller left input and probing with the right;
-    /// rows keep the `left ++ right` layout. A single key is hashed as the
-    /// value itself, several as an array.
-    private static func hashBuildingLeft(_ left: [Row], _ right: [Row], _ leftKeys: [BoundExpression],
-                                         _ rightKeys: [BoundExpression], _ residual: BoundExpression?,
-                                         _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
-        if leftKeys.count == 1 {
-            func key(_ e: BoundExpression) -> (Row) throws(SQLError) -> Value? {
-                { (row) throws(SQLError) in
-                    let v = try e.evaluate(row, env)
-                    return v.isNull ? nil : SubqueryExpression.normalize(v)
-                }
-            }
-            return try buildLeftProbeRight(left, right, key(leftKeys[0]), key(rightKeys[0]), residual, env, context)
-        }
-        return try buildLeftProbeRight(left, right, { (row) throws(SQLError) in try joinKey(row, leftKeys, env) },
-                                       { (row) throws(SQLError) in try joinKey(row, rightKeys, env) }, residual, env, context)
-    }
-
-    private static func buildLeftProbeRight<Key: Hashable>(
-        _ left: [Row], _ right: [Row], _ leftKey: (Row) throws(SQLError) -> Key?, _ rightKey: (Row) throws(SQLError) -> Key?,
-        _ residual: BoundExpression?, _ env: Environment, _ context: ExecutionContext) throws(SQLError) -> [Row] {
-        var table: [Key: [Int]] = [:]
-        table.reserveCapacity(left.count)
-        for (i, l) in left.enumerated() {
-            if let key = try leftKey(l) { table[key, default: []].append(i) }
-        }
-        var out: [Row] = []
-        for (n, r) in right.enumerated() {
-            if n & 4095 == 4095 { try context.checkDeadline() }
-            guard let key = try rightKey(r), let candidates = table[key] else { continue }
-            for i in candidates {
-                let combined = left[i] + r
-                if let residual, try residual.truth(residual.evaluate(combined, env)) != true { continue }
-                out.append(combined)
-            }
-        }
-        return out
-    }
-
-    static func semi(_ left: [Row], _ right: [Row], _ leftKeys: [BoundExpression], _ rightKeys: [BoundExpression],
-                     _ anti: Bool, _ env: Environment) throws(SQLError) -> [Row] {
-        var keys = Set<[Value]>()
-        for r in right { if let key = try joinKey(r, rightKeys, env) { keys.insert(key) } }
-        var out: [Row] = []
-        for l in left {
-            let found = try joinKey(l, leftKeys, env).map { keys.contains($0) } ?? false
-            if found != anti { out.append(l) }
-        }
-        return out
-    }
-
     /// The key values, numbers normalized so 1 and 1.0 meet; nil when any is NULL.
     static func joinKey(_ row: Row, _ keys: [BoundExpression], _ env: Environment) throws(SQLError) -> [Value]? {
         var key: [Value] = []
@@ -130,38 +76,6 @@ enum Sorting {
     static func sort(_ rows: [Row], _ keys: [PlanSortKey], _ env: Environment) throws(SQLError) -> [Row] {
         let decorated = try decorate(rows, keys, env)
         return decorated.sorted { less($0, $1, keys) }.map(\.row)
-    }
-
-    /// The first `keep` rows in sort order, using a bounded buffer. Once it
-    /// is full, a row's keys are computed one at a time only as far as
-    /// needed to reject it against the current last entry.
-    static func topN(_ rows: [Row], _ keys: [PlanSortKey], keep: Int, _ env: Environment) throws(SQLError) -> [Row] {
-        if keep >= rows.count / 2 { return try sort(rows, keys, env) }
-        if keep == 0 { return [] }
-        var best: [(key: [Value], index: Int, row: Row)] = []
-        best.reserveCapacity(keep + 1)
-        for (i, row) in rows.enumerated() {
-            if best.count == keep, let last = best.last {
-                var rejected = true
-                for (k, sortKey) in keys.enumerated() {
-                    let c = compare(try sortKey.expression.evaluate(row, env), last.key[k], sortKey)
-                    if c != 0 { rejected = c > 0; break }
-                }
-                if rejected { continue }
-            }
-            var key: [Value] = []
-            key.reserveCapacity(keys.count)
-            for k in keys { key.append(try k.expression.evaluate(row, env)) }
-            let item = (key: key, index: i, row: row)
-            var lo = 0, hi = best.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if less(item, best[mid], keys) { hi = mid } else { lo = mid + 1 }
-            }
-            best.insert(item, at: lo)
-            if best.count > keep { best.removeLast() }
-        }
-        return best.map(\.row)
     }
 
     private static func decorate(_ rows: [Row], _ keys: [PlanSortKey], _ env: Environment) throws(SQLError) -> [(key: [Value], index: Int, row: Row)] {
@@ -192,5 +106,48 @@ enum Sorting {
         }
         let c = Value.order(x, y)
         return key.descending ? -c : c
+    }
+}
+
+/// ORDER BY … LIMIT n: the first `keep` rows in sort order, kept in a
+/// bounded sorted buffer while rows stream in. Once it is full, a row's
+/// keys are computed one at a time only as far as needed to reject it
+/// against the current last entry.
+struct TopN {
+    let keys: [PlanSortKey]
+    let keep: Int
+    private var best: [(key: [Value], index: Int, row: Row)] = []
+    private var seen = 0
+
+    init(keys: [PlanSortKey], keep: Int) {
+        self.keys = keys; self.keep = keep
+        best.reserveCapacity(keep + 1)
+    }
+
+    var rows: [Row] { best.map(\.row) }
+
+    mutating func add(_ row: Row, _ env: Environment) throws(SQLError) {
+        let index = seen
+        seen += 1
+        if keep == 0 { return }
+        if best.count == keep, let last = best.last {
+            var rejected = true
+            for (k, sortKey) in keys.enumerated() {
+                let c = Sorting.compare(try sortKey.expression.evaluate(row, env), last.key[k], sortKey)
+                if c != 0 { rejected = c > 0; break }
+            }
+            if rejected { return }
+        }
+        var key: [Value] = []
+        key.reserveCapacity(keys.count)
+        for k in keys { key.append(try k.expression.evaluate(row, env)) }
+        let item = (key: key, index: index, row: row)
+        var lo = 0, hi = best.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Sorting.less(item, best[mid], keys) { hi = mid } else { lo = mid + 1 }
+        }
+        best.insert(item, at: lo)
+        if best.count > keep { best.removeLast() }
     }
 }

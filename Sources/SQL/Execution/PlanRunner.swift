@@ -25,16 +25,8 @@ final class PlanRunner {
                 out.append(values)
             }
             return out
-        case .scan(let table):
-            var rows: [Row] = []
-            try forEachRow(table) { rows.append($0) }
-            return rows
-        case let .filter(.scan(table), predicate):
-            var kept: [Row] = []
-            try forEachRow(table) { (row) throws(SQLError) in
-                if try predicate.truth(predicate.evaluate(row, env)) == true { kept.append(row) }
-            }
-            return kept
+        case .scan, .filter, .project, .truncate, .semiJoin, .limit:
+            return try collect(plan, env)
         case let .keyLookup(table, keys):
             var out: [Row] = []
             var seen = Set<RowKey>()
@@ -63,35 +55,18 @@ final class PlanRunner {
             return rows
         case .recursiveWorkingSet(let table):
             return table.rows ?? []
-        case let .filter(input, predicate):
-            let rows = try run(input, env)
-            var kept: [Row] = []
-            for (n, row) in rows.enumerated() {
-                if n & 4095 == 4095 { try context.checkDeadline() }
-                if try predicate.truth(predicate.evaluate(row, env)) == true { kept.append(row) }
-            }
-            return kept
-        case let .project(input, expressions):
-            let rows = try run(input, env)
-            var out: [Row] = []
-            out.reserveCapacity(rows.count)
-            for row in rows {
-                var values: Row = []
-                values.reserveCapacity(expressions.count)
-                for e in expressions { values.append(try e.evaluate(row, env)) }
-                out.append(values)
-            }
-            return out
         case let .nestedLoopJoin(left, right, kind, condition, leftWidth, rightWidth):
             return try Joins.nestedLoop(try run(left, env), try run(right, env), kind, condition,
                                         leftWidth, rightWidth, env, context)
+        case let .hashJoin(_, _, kind, _, _, _, _, _) where kind == .inner || kind == .left:
+            return try collect(plan, env)
         case let .hashJoin(left, right, kind, leftKeys, rightKeys, residual, leftWidth, rightWidth):
             return try Joins.hash(try run(left, env), try run(right, env), kind, leftKeys, rightKeys, residual,
                                   leftWidth, rightWidth, env, context)
-        case let .semiJoin(left, right, leftKeys, rightKeys, anti):
-            return try Joins.semi(try run(left, env), try run(right, env), leftKeys, rightKeys, anti, env)
         case let .aggregate(input, keys, calls):
-            return try Aggregation.run(try run(input, env), keys: keys, calls: calls, env: env, context: context)
+            return try Aggregation.run(keys: keys, calls: calls, env: env, context: context) { (sink) throws(SQLError) in
+                try stream(input, env, sink)
+            }
         case let .window(input, calls):
             return try Windows.run(try run(input, env), calls, env)
         case let .distinct(input, on):
@@ -101,27 +76,22 @@ final class PlanRunner {
         case let .topN(input, keys, count, offset):
             let n = try Self.count(count, env, what: "LIMIT", state: "2201W") ?? Int.max
             let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
-            let rows = try Sorting.topN(try run(input, env), keys, keep: n.addingReportingOverflow(skip).overflow ? Int.max : n + skip, env)
-            return Array(rows.dropFirst(skip).prefix(n))
-        case let .limit(input, count, offset):
-            let n = try count.flatMap { (e) throws(SQLError) in try Self.count(e, env, what: "LIMIT", state: "2201W") }
-            let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
-            let rows = try run(input, env)
-            if skip == 0 && (n == nil || n! >= rows.count) { return rows }
-            return Array(rows.dropFirst(skip).prefix(n ?? Int.max))
+            let keep = n.addingReportingOverflow(skip).overflow ? Int.max : n + skip
+            if keep > 10_000 { return Array(try Sorting.sort(try run(input, env), keys, env).dropFirst(skip).prefix(n)) }
+            var best = TopN(keys: keys, keep: keep)
+            try stream(input, env) { (row) throws(SQLError) in try best.add(row, env) }
+            return Array(best.rows.dropFirst(skip).prefix(n))
         case let .setOperation(op, all, left, right):
             return SetOperations.apply(op, all: all, try run(left, env), try run(right, env))
         case let .recursiveUnion(anchor, recursive, all, table):
             return try recursiveUnion(anchor, recursive, all, table, env)
-        case let .truncate(input, width):
-            return try run(input, env).map { $0.count > width ? Array($0.prefix(width)) : $0 }
         case let .generated(_, produce):
             return try produce(env)
         }
     }
 
     /// Visits the visible rows of `table`, checking the deadline as it goes.
-    private func forEachRow(_ table: TableSchema, _ body: (Row) throws(SQLError) -> Void) throws(SQLError) {
+    func forEachRow(_ table: TableSchema, _ body: (Row) throws(SQLError) -> Void) throws(SQLError) {
         var count = 0
         do {
             try data.forEachRow(table) { row in

@@ -1,0 +1,224 @@
+import Core
+
+/// Push-based execution of the operators that need not hold their input:
+/// scans, filters, projections, the probe side of inner/left hash joins and
+/// semi joins, and LIMIT. Rows flow one at a time from the scan to the
+/// consumer, so a pipeline such as scan → filter → join probe → aggregate
+/// builds no intermediate row arrays. Pipeline breakers (sort, aggregate,
+/// window, distinct, set operations, the build side of a join) go through
+/// `run`, which materializes; `run` of a streamable node collects its stream.
+extension PlanRunner {
+    typealias RowSink = (Row) throws(SQLError) -> Void
+
+    /// Whether `stream` implements the node itself rather than replaying `run`.
+    static func isStreamable(_ plan: Plan) -> Bool {
+        switch plan {
+        case .scan, .filter, .project, .truncate, .semiJoin, .limit: true
+        case let .hashJoin(_, _, kind, _, _, _, _, _): kind == .inner || kind == .left
+        default: false
+        }
+    }
+
+    /// Collects the stream of a streamable node.
+    func collect(_ plan: Plan, _ env: Environment) throws(SQLError) -> [Row] {
+        var rows: [Row] = []
+        try stream(plan, env) { rows.append($0) }
+        return rows
+    }
+
+    /// Feeds every row of `plan` to `sink`, in the order `run` would return them.
+    func stream(_ plan: Plan, _ env: Environment, _ sink: RowSink) throws(SQLError) {
+        switch plan {
+        case .scan(let table):
+            try forEachRow(table, sink)
+        case let .filter(input, predicate):
+            var count = 0
+            try stream(input, env) { (row) throws(SQLError) in
+                count += 1
+                if count & 4095 == 0 { try context.checkDeadline() }
+                if try predicate.truth(predicate.evaluate(row, env)) == true { try sink(row) }
+            }
+        case let .project(input, expressions):
+            try stream(input, env) { (row) throws(SQLError) in
+                var values: Row = []
+                values.reserveCapacity(expressions.count)
+                for e in expressions { values.append(try e.evaluate(row, env)) }
+                try sink(values)
+            }
+        case let .truncate(input, width):
+            try stream(input, env) { (row) throws(SQLError) in
+                try sink(row.count > width ? Array(row.prefix(width)) : row)
+            }
+        case let .limit(input, count, offset):
+            try streamLimit(input, count, offset, env, sink)
+        case let .semiJoin(left, right, leftKeys, rightKeys, anti):
+            if leftKeys.count == 1 {
+                var single = Set<Value>()
+                try stream(right, env) { (r) throws(SQLError) in
+                    let v = try rightKeys[0].evaluate(r, env)
+                    if !v.isNull { single.insert(SubqueryExpression.normalize(v)) }
+                }
+                try stream(left, env) { (l) throws(SQLError) in
+                    let v = try leftKeys[0].evaluate(l, env)
+                    let found = !v.isNull && single.contains(SubqueryExpression.normalize(v))
+                    if found != anti { try sink(l) }
+                }
+            } else {
+                var keys = Set<[Value]>()
+                try stream(right, env) { (r) throws(SQLError) in
+                    if let key = try Joins.joinKey(r, rightKeys, env) { keys.insert(key) }
+                }
+                try stream(left, env) { (l) throws(SQLError) in
+                    let found = try Joins.joinKey(l, leftKeys, env).map { keys.contains($0) } ?? false
+                    if found != anti { try sink(l) }
+                }
+            }
+        case let .hashJoin(left, right, kind, leftKeys, rightKeys, residual, leftWidth, rightWidth)
+            where kind == .inner || kind == .left:
+            if leftKeys.count == 1 {
+                let key = { (e: BoundExpression) in
+                    { (row: Row) throws(SQLError) -> Value? in
+                        let v = try e.evaluate(row, env)
+                        return v.isNull ? nil : SubqueryExpression.normalize(v)
+                    }
+                }
+                try hashJoin(left, right, kind, key(leftKeys[0]), key(rightKeys[0]), residual,
+                             leftWidth, rightWidth, env, sink)
+            } else {
+                try hashJoin(left, right, kind, { (row) throws(SQLError) in try Joins.joinKey(row, leftKeys, env) },
+                             { (row) throws(SQLError) in try Joins.joinKey(row, rightKeys, env) }, residual,
+                             leftWidth, rightWidth, env, sink)
+            }
+        default:
+            for row in try run(plan, env) { try sink(row) }
+        }
+    }
+
+    /// Inner or left equi-join. An inner join builds a hash table on the
+    /// input estimated smaller and streams the other; a left join always
+    /// streams its left input. Output rows are `left ++ right` either way.
+    private func hashJoin<Key: Hashable>(
+        _ left: Plan, _ right: Plan, _ kind: JoinKind,
+        _ leftKey: (Row) throws(SQLError) -> Key?, _ rightKey: (Row) throws(SQLError) -> Key?,
+        _ residual: BoundExpression?, _ leftWidth: Int, _ rightWidth: Int,
+        _ env: Environment, _ sink: RowSink) throws(SQLError) {
+        var combined = Row()
+        combined.reserveCapacity(leftWidth + rightWidth)
+        var count = 0
+        if kind == .inner && estimatedRows(left) < estimatedRows(right) {
+            let built = try run(left, env)
+            let table = try JoinHashTable(built, leftKey)
+            if table.isEmpty { return }
+            try stream(right, env) { (r) throws(SQLError) in
+                count += 1
+                if count & 4095 == 0 { try context.checkDeadline() }
+                guard let key = try rightKey(r) else { return }
+                var i = table.first(key)
+                while i >= 0 {
+                    combined.removeAll(keepingCapacity: true)
+                    combined.append(contentsOf: built[i])
+                    combined.append(contentsOf: r)
+                    if try residual.map({ (e) throws(SQLError) in try e.truth(e.evaluate(combined, env)) == true }) ?? true {
+                        try sink(combined)
+                    }
+                    i = table.next[i]
+                }
+            }
+            return
+        }
+        let built = try run(right, env)
+        let table = try JoinHashTable(built, rightKey)
+        if table.isEmpty && kind == .inner { return }
+        let rightNulls = Row(repeating: .null, count: rightWidth)
+        try stream(left, env) { (l) throws(SQLError) in
+            count += 1
+            if count & 4095 == 0 { try context.checkDeadline() }
+            var matched = false
+            if let key = try leftKey(l) {
+                var j = table.first(key)
+                while j >= 0 {
+                    combined.removeAll(keepingCapacity: true)
+                    combined.append(contentsOf: l)
+                    combined.append(contentsOf: built[j])
+                    if try residual.map({ (e) throws(SQLError) in try e.truth(e.evaluate(combined, env)) == true }) ?? true {
+                        matched = true
+                        try sink(combined)
+                    }
+                    j = table.next[j]
+                }
+            }
+            if !matched && kind == .left { try sink(l + rightNulls) }
+        }
+    }
+
+    private func streamLimit(_ input: Plan, _ count: BoundExpression?, _ offset: BoundExpression?,
+                             _ env: Environment, _ sink: RowSink) throws(SQLError) {
+        let n = try count.flatMap { (e) throws(SQLError) in try Self.count(e, env, what: "LIMIT", state: "2201W") }
+        let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
+        if n == 0 { return }
+        var seen = 0
+        do {
+            try stream(input, env) { (row) throws(SQLError) in
+                seen += 1
+                if seen <= skip { return }
+                try sink(row)
+                if let n, seen - skip >= n { throw Self.enough }
+            }
+        } catch where error == Self.enough {
+            // The limit is reached: the input stopped early.
+        }
+    }
+
+    /// Thrown through a stream to stop its producer once LIMIT has its rows.
+    private static let enough = SQLError("HLENF", "limit reached")
+
+    /// A rough row count of a plan's output, used to pick the build side of a join.
+    func estimatedRows(_ plan: Plan) -> Int {
+        switch plan {
+        case .scan(let table): return data.estimatedRowCount(table)
+        case .values(let rows): return rows.count
+        case .keyLookup(_, let keys): return keys.count
+        case .indexRange(let table, _, _, _, _, _): return max(1, data.estimatedRowCount(table) / 20)
+        case .commonTable(let table), .recursiveWorkingSet(let table): return table.rows?.count ?? 1000
+        case .filter(let input, _): return max(1, estimatedRows(input) / 4)
+        case let .project(input, _), let .truncate(input, _), let .sort(input, _), let .window(input, _),
+             let .distinct(input, _):
+            return estimatedRows(input)
+        case let .semiJoin(input, _, _, _, _): return max(1, estimatedRows(input) / 2)
+        case let .aggregate(input, keys, _): return keys.isEmpty ? 1 : max(1, estimatedRows(input) / 10)
+        case let .hashJoin(left, right, _, _, _, _, _, _), let .setOperation(_, _, left, right):
+            return max(estimatedRows(left), estimatedRows(right))
+        case let .nestedLoopJoin(left, right, _, _, _, _):
+            let (product, overflow) = estimatedRows(left).multipliedReportingOverflow(by: estimatedRows(right))
+            return overflow ? Int.max : product
+        case let .limit(input, count, _):
+            if case .integer(let n)? = count?.constantValue { return min(Int(clamping: n), estimatedRows(input)) }
+            return estimatedRows(input)
+        case let .topN(input, _, count, _):
+            if case .integer(let n)? = count.constantValue { return min(Int(clamping: n), estimatedRows(input)) }
+            return estimatedRows(input)
+        case let .recursiveUnion(anchor, _, _, _): return estimatedRows(anchor) * 10
+        case .generated: return 1000
+        }
+    }
+}
+
+/// A hash table from join key to the rows holding it, as chains through
+/// `next` (no array per key). Chains list rows in input order.
+struct JoinHashTable<Key: Hashable> {
+    private var heads: [Key: Int] = [:]
+    private(set) var next: [Int]
+
+    init(_ rows: [Row], _ key: (Row) throws(SQLError) -> Key?) throws(SQLError) {
+        next = [Int](repeating: -1, count: rows.count)
+        heads.reserveCapacity(rows.count)
+        for i in rows.indices.reversed() {
+            guard let k = try key(rows[i]) else { continue }
+            if let head = heads.updateValue(i, forKey: k) { next[i] = head }
+        }
+    }
+
+    var isEmpty: Bool { heads.isEmpty }
+    /// The first row index with `key`, or -1.
+    func first(_ key: Key) -> Int { heads[key] ?? -1 }
+}
