@@ -97,9 +97,23 @@ public struct ColumnSchema: Hashable, Sendable {
 /// Identifies one row within a table: its primary-key values, or a hidden
 /// row id for tables without a primary key.
 public struct RowKey: Hashable, Sendable, CustomStringConvertible {
-    public var values: [Value]
-    public init(_ values: [Value]) { self.values = values }
-    public init(_ single: Value) { self.values = [single] }
+    /// A one-column key (the usual case) is the value itself, with no array.
+    private enum Storage: Hashable, Sendable {
+        case one(Value)
+        case many([Value])
+    }
+    private let storage: Storage
+
+    public init(_ values: [Value]) { storage = values.count == 1 ? .one(values[0]) : .many(values) }
+    public init(_ single: Value) { storage = .one(single) }
+
+    public var values: [Value] {
+        switch storage {
+        case .one(let v): [v]
+        case .many(let vs): vs
+        }
+    }
+
     public var description: String {
         values.count == 1 ? values[0].description : "(" + values.map(\.description).joined(separator: ", ") + ")"
     }

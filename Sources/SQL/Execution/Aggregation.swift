@@ -8,7 +8,7 @@ struct Accumulator {
     private var doubleSum: Double = 0
     private var sawDouble = false
     private var extreme: Value = .null
-    private var seen: Set<Value>?
+    private var seen: ValueNumbering?
     private var pieces: [String] = []
     private var flag: Bool?
     private var documents: [JSONDocument] = []
@@ -16,17 +16,18 @@ struct Accumulator {
 
     init(_ call: AggregateCall) {
         self.call = call
-        if call.distinct { seen = [] }
+        if call.distinct { seen = ValueNumbering() }
     }
 
     mutating func add(_ row: Row, _ env: Environment) throws(SQLError) {
-        guard let argument = call.argument else { count += 1; return }
-        let v = try argument.evaluate(row, env)
+        try add(row, env, argument: call.argument?.evaluate(row, env))
+    }
+
+    /// Adds a row whose argument value is already computed (nil for `count(*)`).
+    mutating func add(_ row: Row, _ env: Environment, argument: Value?) throws(SQLError) {
+        guard let v = argument else { count += 1; return }
         if v.isNull && call.function != .arrayAgg && call.function != .jsonbAgg && call.function != .jsonbObjectAgg { return }
-        if seen != nil {
-            if seen!.contains(v) { return }
-            seen!.insert(v)
-        }
+        if seen != nil, !seen!.number(v).isNew { return }
         count += 1
         switch call.function {
         case .count: break
@@ -100,53 +101,64 @@ enum Aggregation {
     /// over no rows.
     static func run(keys: [BoundExpression], calls: [AggregateCall], env: Environment, context: ExecutionContext,
                     input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void) throws(SQLError) -> [Row] {
+        let arguments = calls.map { $0.argument?.compiled() }
         if keys.isEmpty {
             var accumulators = calls.map(Accumulator.init)
             var n = 0
             try input { (row) throws(SQLError) in
                 n += 1
                 if n & 4095 == 0 { try context.checkDeadline() }
-                for i in accumulators.indices { try accumulators[i].add(row, env) }
+                for i in accumulators.indices { try accumulators[i].add(row, env, argument: arguments[i]?(row, env)) }
             }
             return [accumulators.map(\.result)]
         }
+        let compiledKeys = keys.map { $0.compiled() }
         if keys.count == 1 {
-            return try group(input, calls, env, context, key: { (row) throws(SQLError) in try keys[0].evaluate(row, env) },
-                             keyValues: { [$0] })
+            let key = compiledKeys[0]
+            return try group(input, calls, arguments, env, context, numbering: ValueNumbering.self,
+                             key: { (row) throws(SQLError) in try key(row, env) }, keyValues: { [$0] })
         }
-        return try group(input, calls, env, context, key: { (row) throws(SQLError) -> [Value] in
+        return try group(input, calls, arguments, env, context, numbering: CompositeNumbering.self,
+                         key: { (row) throws(SQLError) -> [Value] in
             var key: [Value] = []
-            key.reserveCapacity(keys.count)
-            for k in keys { key.append(try k.evaluate(row, env)) }
+            key.reserveCapacity(compiledKeys.count)
+            for k in compiledKeys { key.append(try k(row, env)) }
             return key
         }, keyValues: { $0 })
     }
 
-    /// Hash aggregation with groups in first-seen order. A single GROUP BY
-    /// expression is hashed as the value itself (no array per row).
-    private static func group<Key: Hashable>(_ input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void,
-                                             _ calls: [AggregateCall], _ env: Environment,
-                                             _ context: ExecutionContext, key: @escaping (Row) throws(SQLError) -> Key,
-                                             keyValues: (Key) -> [Value]) throws(SQLError) -> [Row] {
-        var groups: [Key: Int] = [:]
-        var keysInOrder: [Key] = []
-        var states: [[Accumulator]] = []
+    /// Hash aggregation with groups in first-seen order: each key gets a
+    /// dense group number, and the accumulators of group g are the
+    /// `calls.count` entries from `g * calls.count` of one flat array.
+    private static func group<Numbering: KeyNumbering>(
+        _ input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void,
+        _ calls: [AggregateCall], _ arguments: [CompiledExpression?], _ env: Environment, _ context: ExecutionContext,
+        numbering: Numbering.Type,
+        key: @escaping (Row) throws(SQLError) -> Numbering.Key,
+        keyValues: (Numbering.Key) -> [Value]) throws(SQLError) -> [Row] {
+        var groups = Numbering(capacity: 0)
+        var keysInOrder: [Numbering.Key] = []
+        let fresh = calls.map(Accumulator.init)
+        let width = calls.count
+        var states: [Accumulator] = []
         var n = 0
         try input { (row) throws(SQLError) in
             n += 1
             if n & 4095 == 0 { try context.checkDeadline() }
             let k = try key(row)
-            let index: Int
-            if let existing = groups[k] {
-                index = existing
-            } else {
-                index = keysInOrder.count
-                groups[k] = index
+            let (index, isNew) = groups.number(k)
+            if isNew {
                 keysInOrder.append(k)
-                states.append(calls.map(Accumulator.init))
+                states.append(contentsOf: fresh)
             }
-            for i in states[index].indices { try states[index][i].add(row, env) }
+            let base = index * width
+            for i in 0..<width { try states[base + i].add(row, env, argument: arguments[i]?(row, env)) }
         }
-        return zip(keysInOrder, states).map { k, accumulators in keyValues(k) + accumulators.map(\.result) }
+        var out: [Row] = []
+        out.reserveCapacity(keysInOrder.count)
+        for (g, k) in keysInOrder.enumerated() {
+            out.append(keyValues(k) + states[g * width..<(g + 1) * width].map(\.result))
+        }
+        return out
     }
 }

@@ -180,6 +180,8 @@ enum Casts {
 
 extension String {
     func trimmingSpaces() -> String {
+        let bytes = utf8
+        if let first = bytes.first, let last = bytes.last, first > 0x20, last > 0x20, first < 0x80, last < 0x80 { return self }
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }

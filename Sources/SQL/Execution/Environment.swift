@@ -31,7 +31,7 @@ final class SubqueryExpression {
     let plan: Plan
     let correlated: Bool
     private var cachedRows: [Row]?
-    private var cachedSet: Set<Value>?
+    private var cachedSet: ValueNumbering?
     private var cachedHasNull = false
 
     init(kind: Kind, plan: Plan, correlated: Bool) {
@@ -84,19 +84,20 @@ final class SubqueryExpression {
         }
     }
 
-    /// Numbers compare across integer and double: hash them as doubles when exact.
+    /// Numbers compare across integer and double: a double holding a whole
+    /// number is keyed as that integer, so 1 and 1.0 meet.
     static func normalize(_ v: Value) -> Value {
-        if case .integer(let i) = v, let d = Double(exactly: i) { return .double(d) }
+        if case .double(let d) = v, let i = Int64(exactly: d) { return .integer(i) }
         return v
     }
 
-    private func membershipSet(_ row: Row, _ env: Environment) throws(SQLError) -> (Set<Value>, Bool) {
+    private func membershipSet(_ row: Row, _ env: Environment) throws(SQLError) -> (ValueNumbering, Bool) {
         if let cachedSet { return (cachedSet, cachedHasNull) }
-        var set = Set<Value>()
+        var set = ValueNumbering()
         var hasNull = false
         for r in try results(row, env, limit: nil) {
             let v = r.first ?? .null
-            if v.isNull { hasNull = true } else { set.insert(Self.normalize(v)) }
+            if v.isNull { hasNull = true } else { _ = set.number(Self.normalize(v)) }
         }
         cachedSet = set; cachedHasNull = hasNull
         return (set, hasNull)

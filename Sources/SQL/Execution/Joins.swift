@@ -81,10 +81,11 @@ enum Sorting {
     private static func decorate(_ rows: [Row], _ keys: [PlanSortKey], _ env: Environment) throws(SQLError) -> [(key: [Value], index: Int, row: Row)] {
         var out: [(key: [Value], index: Int, row: Row)] = []
         out.reserveCapacity(rows.count)
+        let compiledKeys = keys.map { $0.expression.compiled() }
         for (i, row) in rows.enumerated() {
             var key: [Value] = []
             key.reserveCapacity(keys.count)
-            for k in keys { key.append(try k.expression.evaluate(row, env)) }
+            for k in compiledKeys { key.append(try k(row, env)) }
             out.append((key, i, row))
         }
         return out
@@ -115,12 +116,14 @@ enum Sorting {
 /// against the current last entry.
 struct TopN {
     let keys: [PlanSortKey]
+    private let compiledKeys: [CompiledExpression]
     let keep: Int
     private var best: [(key: [Value], index: Int, row: Row)] = []
     private var seen = 0
 
     init(keys: [PlanSortKey], keep: Int) {
         self.keys = keys; self.keep = keep
+        compiledKeys = keys.map { $0.expression.compiled() }
         best.reserveCapacity(keep + 1)
     }
 
@@ -133,14 +136,14 @@ struct TopN {
         if best.count == keep, let last = best.last {
             var rejected = true
             for (k, sortKey) in keys.enumerated() {
-                let c = Sorting.compare(try sortKey.expression.evaluate(row, env), last.key[k], sortKey)
+                let c = Sorting.compare(try compiledKeys[k](row, env), last.key[k], sortKey)
                 if c != 0 { rejected = c > 0; break }
             }
             if rejected { return }
         }
         var key: [Value] = []
         key.reserveCapacity(keys.count)
-        for k in keys { key.append(try k.expression.evaluate(row, env)) }
+        for k in compiledKeys { key.append(try k(row, env)) }
         let item = (key: key, index: index, row: row)
         var lo = 0, hi = best.count
         while lo < hi {

@@ -33,16 +33,18 @@ extension PlanRunner {
             try forEachRow(table, sink)
         case let .filter(input, predicate):
             var count = 0
+            let test = predicate.compiledPredicate()
             try stream(input, env) { (row) throws(SQLError) in
                 count += 1
                 if count & 4095 == 0 { try context.checkDeadline() }
-                if try predicate.truth(predicate.evaluate(row, env)) == true { try sink(row) }
+                if try test(row, env) { try sink(row) }
             }
         case let .project(input, expressions):
+            let columns = expressions.map { $0.compiled() }
             try stream(input, env) { (row) throws(SQLError) in
                 var values: Row = []
-                values.reserveCapacity(expressions.count)
-                for e in expressions { values.append(try e.evaluate(row, env)) }
+                values.reserveCapacity(columns.count)
+                for column in columns { values.append(try column(row, env)) }
                 try sink(values)
             }
         case let .truncate(input, width):
@@ -53,13 +55,14 @@ extension PlanRunner {
             try streamLimit(input, count, offset, env, sink)
         case let .semiJoin(left, right, leftKeys, rightKeys, anti):
             if leftKeys.count == 1 {
-                var single = Set<Value>()
+                var single = ValueNumbering()
+                let rightKey = rightKeys[0].compiled(), leftKey = leftKeys[0].compiled()
                 try stream(right, env) { (r) throws(SQLError) in
-                    let v = try rightKeys[0].evaluate(r, env)
-                    if !v.isNull { single.insert(SubqueryExpression.normalize(v)) }
+                    let v = try rightKey(r, env)
+                    if !v.isNull { _ = single.number(SubqueryExpression.normalize(v)) }
                 }
                 try stream(left, env) { (l) throws(SQLError) in
-                    let v = try leftKeys[0].evaluate(l, env)
+                    let v = try leftKey(l, env)
                     let found = !v.isNull && single.contains(SubqueryExpression.normalize(v))
                     if found != anti { try sink(l) }
                 }
@@ -77,17 +80,18 @@ extension PlanRunner {
             where kind == .inner || kind == .left:
             if leftKeys.count == 1 {
                 let key = { (e: BoundExpression) in
-                    { (row: Row) throws(SQLError) -> Value? in
-                        let v = try e.evaluate(row, env)
+                    let compiled = e.compiled()
+                    return { (row: Row) throws(SQLError) -> Value? in
+                        let v = try compiled(row, env)
                         return v.isNull ? nil : SubqueryExpression.normalize(v)
                     }
                 }
                 try hashJoin(left, right, kind, key(leftKeys[0]), key(rightKeys[0]), residual,
-                             leftWidth, rightWidth, env, sink)
+                             leftWidth, rightWidth, env, sink, numbering: ValueNumbering.self)
             } else {
                 try hashJoin(left, right, kind, { (row) throws(SQLError) in try Joins.joinKey(row, leftKeys, env) },
                              { (row) throws(SQLError) in try Joins.joinKey(row, rightKeys, env) }, residual,
-                             leftWidth, rightWidth, env, sink)
+                             leftWidth, rightWidth, env, sink, numbering: CompositeNumbering.self)
             }
         default:
             for row in try run(plan, env) { try sink(row) }
@@ -97,17 +101,18 @@ extension PlanRunner {
     /// Inner or left equi-join. An inner join builds a hash table on the
     /// input estimated smaller and streams the other; a left join always
     /// streams its left input. Output rows are `left ++ right` either way.
-    private func hashJoin<Key: Hashable>(
+    private func hashJoin<Numbering: KeyNumbering>(
         _ left: Plan, _ right: Plan, _ kind: JoinKind,
-        _ leftKey: (Row) throws(SQLError) -> Key?, _ rightKey: (Row) throws(SQLError) -> Key?,
+        _ leftKey: (Row) throws(SQLError) -> Numbering.Key?, _ rightKey: (Row) throws(SQLError) -> Numbering.Key?,
         _ residual: BoundExpression?, _ leftWidth: Int, _ rightWidth: Int,
-        _ env: Environment, _ sink: RowSink) throws(SQLError) {
+        _ env: Environment, _ sink: RowSink, numbering: Numbering.Type) throws(SQLError) {
         var combined = Row()
         combined.reserveCapacity(leftWidth + rightWidth)
         var count = 0
         if kind == .inner && estimatedRows(left) < estimatedRows(right) {
             let built = try run(left, env)
-            let table = try JoinHashTable(built, leftKey)
+            let table = try JoinHashTable<Numbering>(built, leftKey)
+            let residual = residual?.compiledPredicate()
             if table.isEmpty { return }
             try stream(right, env) { (r) throws(SQLError) in
                 count += 1
@@ -118,7 +123,7 @@ extension PlanRunner {
                     combined.removeAll(keepingCapacity: true)
                     combined.append(contentsOf: built[i])
                     combined.append(contentsOf: r)
-                    if try residual.map({ (e) throws(SQLError) in try e.truth(e.evaluate(combined, env)) == true }) ?? true {
+                    if try residual?(combined, env) ?? true {
                         try sink(combined)
                     }
                     i = table.next[i]
@@ -127,9 +132,10 @@ extension PlanRunner {
             return
         }
         let built = try run(right, env)
-        let table = try JoinHashTable(built, rightKey)
+        let table = try JoinHashTable<Numbering>(built, rightKey)
         if table.isEmpty && kind == .inner { return }
         let rightNulls = Row(repeating: .null, count: rightWidth)
+        let residual = residual?.compiledPredicate()
         try stream(left, env) { (l) throws(SQLError) in
             count += 1
             if count & 4095 == 0 { try context.checkDeadline() }
@@ -140,7 +146,7 @@ extension PlanRunner {
                     combined.removeAll(keepingCapacity: true)
                     combined.append(contentsOf: l)
                     combined.append(contentsOf: built[j])
-                    if try residual.map({ (e) throws(SQLError) in try e.truth(e.evaluate(combined, env)) == true }) ?? true {
+                    if try residual?(combined, env) ?? true {
                         matched = true
                         try sink(combined)
                     }
@@ -203,22 +209,25 @@ extension PlanRunner {
     }
 }
 
-/// A hash table from join key to the rows holding it, as chains through
-/// `next` (no array per key). Chains list rows in input order.
-struct JoinHashTable<Key: Hashable> {
-    private var heads: [Key: Int] = [:]
+/// A hash table from join key to the rows holding it: each distinct key
+/// gets a number, `heads[number]` is its first row and `next` chains the
+/// rest (no array per key). Chains list rows in input order.
+struct JoinHashTable<Numbering: KeyNumbering> {
+    private var numbering: Numbering
+    private var heads: [Int] = []
     private(set) var next: [Int]
 
-    init(_ rows: [Row], _ key: (Row) throws(SQLError) -> Key?) throws(SQLError) {
+    init(_ rows: [Row], _ key: (Row) throws(SQLError) -> Numbering.Key?) throws(SQLError) {
+        numbering = Numbering(capacity: rows.count)
         next = [Int](repeating: -1, count: rows.count)
-        heads.reserveCapacity(rows.count)
         for i in rows.indices.reversed() {
             guard let k = try key(rows[i]) else { continue }
-            if let head = heads.updateValue(i, forKey: k) { next[i] = head }
+            let (number, isNew) = numbering.number(k)
+            if isNew { heads.append(i) } else { next[i] = heads[number]; heads[number] = i }
         }
     }
 
     var isEmpty: Bool { heads.isEmpty }
     /// The first row index with `key`, or -1.
-    func first(_ key: Key) -> Int { heads[key] ?? -1 }
+    func first(_ key: Numbering.Key) -> Int { numbering.lookup(key).map { heads[$0] } ?? -1 }
 }

@@ -20,41 +20,76 @@ struct WindowCall {
 /// by the window's ORDER BY; results are appended to the rows in input order.
 enum Windows {
     static func run(_ rows: [Row], _ calls: [WindowCall], _ env: Environment) throws(SQLError) -> [Row] {
+        var columns: [[Value]] = []
+        for call in calls { columns.append(try compute(rows, call, env)) }
         var output = rows
-        for call in calls {
-            let values = try compute(rows, call, env)
-            for i in output.indices { output[i].append(values[i]) }
+        for i in output.indices {
+            output[i].reserveCapacity(output[i].count + columns.count)
+            for column in columns { output[i].append(column[i]) }
         }
         return output
     }
 
+    /// One window function's value for every input row. Rows are grouped
+    /// into partitions by a counting sort on partition number (first-seen
+    /// order), each partition's index range is sorted by the ORDER BY keys,
+    /// evaluated once per row into one flat array.
     private static func compute(_ rows: [Row], _ call: WindowCall, _ env: Environment) throws(SQLError) -> [Value] {
-        var partitions: [[Value]: [Int]] = [:]
-        var order: [[Value]] = []
-        for (i, row) in rows.enumerated() {
-            var key: [Value] = []
-            for e in call.partitionBy { key.append(try e.evaluate(row, env)) }
-            if partitions[key] == nil { order.append(key) }
-            partitions[key, default: []].append(i)
+        let partitionOf = try partitionNumbers(rows, call.partitionBy, env)
+        let partitionCount = (partitionOf.max() ?? -1) + 1
+        var starts = [Int](repeating: 0, count: partitionCount + 1)
+        for p in partitionOf { starts[p + 1] += 1 }
+        for p in 0..<partitionCount { starts[p + 1] += starts[p] }
+        var members = [Int](repeating: 0, count: rows.count)
+        var cursor = starts
+        for (i, p) in partitionOf.enumerated() { members[cursor[p]] = i; cursor[p] += 1 }
+
+        let width = call.orderBy.count
+        var sortKeys: [Value] = []
+        if width > 0 {
+            sortKeys.reserveCapacity(rows.count * width)
+            for row in rows { for s in call.orderBy { sortKeys.append(try s.expression.evaluate(row, env)) } }
         }
+        let needsKeys = width > 0 && !call.function.isPositional
         var result = [Value](repeating: .null, count: rows.count)
-        for key in order {
-            var members = partitions[key]!
-            var sortKeys: [[Value]] = []
-            if !call.orderBy.isEmpty {
-                var decorated: [(key: [Value], index: Int, row: Row)] = []
-                for i in members {
-                    var k: [Value] = []
-                    for s in call.orderBy { k.append(try s.expression.evaluate(rows[i], env)) }
-                    decorated.append((k, i, rows[i]))
+        for p in 0..<partitionCount {
+            let range = starts[p]..<starts[p + 1]
+            if width > 0 {
+                sortKeys.withUnsafeBufferPointer { keys in
+                    members[range].sort { a, b in
+                        for k in 0..<width {
+                            let c = Sorting.compare(keys[a * width + k], keys[b * width + k], call.orderBy[k])
+                            if c != 0 { return c < 0 }
+                        }
+                        return a < b
+                    }
                 }
-                decorated.sort { Sorting.less($0, $1, call.orderBy) }
-                members = decorated.map(\.index)
-                sortKeys = decorated.map(\.key)
             }
-            try fill(&result, members, sortKeys, rows, call, env)
+            let sorted = Array(members[range])
+            let keys: [[Value]] = needsKeys ? sorted.map { Array(sortKeys[$0 * width..<($0 + 1) * width]) } : []
+            try fill(&result, sorted, keys, rows, call, env)
         }
         return result
+    }
+
+    /// Each row's partition number, numbered in order of first appearance.
+    private static func partitionNumbers(_ rows: [Row], _ partitionBy: [BoundExpression], _ env: Environment) throws(SQLError) -> [Int] {
+        if partitionBy.isEmpty { return [Int](repeating: 0, count: rows.count) }
+        var numbers: [Int] = []
+        numbers.reserveCapacity(rows.count)
+        if partitionBy.count == 1 {
+            var seen = ValueNumbering()
+            for row in rows { numbers.append(seen.number(try partitionBy[0].evaluate(row, env)).number) }
+            return numbers
+        }
+        var seen: [[Value]: Int] = [:]
+        for row in rows {
+            var key: [Value] = []
+            key.reserveCapacity(partitionBy.count)
+            for e in partitionBy { key.append(try e.evaluate(row, env)) }
+            if let n = seen[key] { numbers.append(n) } else { seen[key] = seen.count; numbers.append(seen.count - 1) }
+        }
+        return numbers
     }
 
     /// Index of the first peer (same ORDER BY values) of each position, and of the last.
@@ -233,4 +268,11 @@ private func number(_ v: Value) -> Double? {
 
 extension WindowCall.Function {
     var isLag: Bool { if case .lag = self { true } else { false } }
+    /// Functions that depend only on row positions, not on peers or frames.
+    var isPositional: Bool {
+        switch self {
+        case .rowNumber, .ntile, .lag, .lead: true
+        default: false
+        }
+    }
 }

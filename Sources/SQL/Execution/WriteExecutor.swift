@@ -67,17 +67,19 @@ struct WriteExecutor {
             incoming = try PlanRunner(data: data, context: context).run(planned.plan, env).map { $0.map { Optional($0) } }
         }
         var written: [Row] = []
+        written.reserveCapacity(incoming.count)
         var touched = Set<RowKey>()
+        let defaults = table.columns.map { $0.defaultValue ?? .null }
+        let serialColumns = table.columns.indices.filter { table.columns[$0].serial }
+        let tracksConflicts = insert.onConflict != nil
         for values in incoming {
-            var row = table.columns.map { $0.defaultValue ?? .null }
-            var explicit = Set<Int>()
+            var row = defaults
             for (target, value) in zip(targets, values) {
                 guard let value else { continue }
                 row[target] = try assign(value, to: table.columns[target], position: insert.position)
-                explicit.insert(target)
             }
-            for (i, column) in table.columns.enumerated() where column.serial && !explicit.contains(i) {
-                row[i] = try assign(.integer(data.nextSequenceValue(table, column: i)), to: column, position: insert.position)
+            for i in serialColumns where !zip(targets, values).contains(where: { $0.0 == i && $0.1 != nil }) {
+                row[i] = try assign(.integer(data.nextSequenceValue(table, column: i)), to: table.columns[i], position: insert.position)
             }
             try checkNotNull(row, table)
             if let onConflict = insert.onConflict,
@@ -96,7 +98,7 @@ struct WriteExecutor {
             try UniqueConstraints.check(row, key: nil, table: table, data: data)
             try checker.check(row, of: table, env: env)
             let key = try Executor.storage { try data.insert(table, row: row) }
-            touched.insert(key)
+            if tracksConflicts { touched.insert(key) }
             written.append(row)
         }
         return try finish("INSERT", table, label: table.name, written, insert.returning)
