@@ -133,10 +133,11 @@ struct TopN {
         let index = seen
         seen += 1
         if keep == 0 { return }
-        if best.count == keep, let last = best.last {
+        if best.count == keep {
+            let last = best.count - 1
             var rejected = true
-            for (k, sortKey) in keys.enumerated() {
-                let c = Sorting.compare(try compiledKeys[k](row, env), last.key[k], sortKey)
+            for k in 0..<keys.count {
+                let c = Sorting.compare(try compiledKeys[k](row, env), best[last].key[k], keys[k])
                 if c != 0 { rejected = c > 0; break }
             }
             if rejected { return }

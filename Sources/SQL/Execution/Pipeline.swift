@@ -87,11 +87,11 @@ extension PlanRunner {
                     }
                 }
                 try hashJoin(left, right, kind, key(leftKeys[0]), key(rightKeys[0]), residual,
-                             leftWidth, rightWidth, env, sink, numbering: ValueNumbering.self)
+                             leftWidth, rightWidth, env, sink, index: SingleKeyIndex.self)
             } else {
                 try hashJoin(left, right, kind, { (row) throws(SQLError) in try Joins.joinKey(row, leftKeys, env) },
                              { (row) throws(SQLError) in try Joins.joinKey(row, rightKeys, env) }, residual,
-                             leftWidth, rightWidth, env, sink, numbering: CompositeNumbering.self)
+                             leftWidth, rightWidth, env, sink, index: CompositeKeyIndex.self)
             }
         default:
             for row in try run(plan, env) { try sink(row) }
@@ -101,17 +101,17 @@ extension PlanRunner {
     /// Inner or left equi-join. An inner join builds a hash table on the
     /// input estimated smaller and streams the other; a left join always
     /// streams its left input. Output rows are `left ++ right` either way.
-    private func hashJoin<Numbering: KeyNumbering>(
+    private func hashJoin<Index: JoinKeyIndex>(
         _ left: Plan, _ right: Plan, _ kind: JoinKind,
-        _ leftKey: (Row) throws(SQLError) -> Numbering.Key?, _ rightKey: (Row) throws(SQLError) -> Numbering.Key?,
+        _ leftKey: (Row) throws(SQLError) -> Index.Key?, _ rightKey: (Row) throws(SQLError) -> Index.Key?,
         _ residual: BoundExpression?, _ leftWidth: Int, _ rightWidth: Int,
-        _ env: Environment, _ sink: RowSink, numbering: Numbering.Type) throws(SQLError) {
+        _ env: Environment, _ sink: RowSink, index: Index.Type) throws(SQLError) {
         var combined = Row()
         combined.reserveCapacity(leftWidth + rightWidth)
         var count = 0
         if kind == .inner && estimatedRows(left) < estimatedRows(right) {
             let built = try run(left, env)
-            let table = try JoinHashTable<Numbering>(built, leftKey)
+            let table = try JoinHashTable<Index>(built, width: leftWidth, leftKey)
             let residual = residual?.compiledPredicate()
             if table.isEmpty { return }
             try stream(right, env) { (r) throws(SQLError) in
@@ -121,7 +121,7 @@ extension PlanRunner {
                 var i = table.first(key)
                 while i >= 0 {
                     combined.removeAll(keepingCapacity: true)
-                    combined.append(contentsOf: built[i])
+                    combined.append(contentsOf: table.row(i))
                     combined.append(contentsOf: r)
                     if try residual?(combined, env) ?? true {
                         try sink(combined)
@@ -132,7 +132,7 @@ extension PlanRunner {
             return
         }
         let built = try run(right, env)
-        let table = try JoinHashTable<Numbering>(built, rightKey)
+        let table = try JoinHashTable<Index>(built, width: rightWidth, rightKey)
         if table.isEmpty && kind == .inner { return }
         let rightNulls = Row(repeating: .null, count: rightWidth)
         let residual = residual?.compiledPredicate()
@@ -145,7 +145,7 @@ extension PlanRunner {
                 while j >= 0 {
                     combined.removeAll(keepingCapacity: true)
                     combined.append(contentsOf: l)
-                    combined.append(contentsOf: built[j])
+                    combined.append(contentsOf: table.row(j))
                     if try residual?(combined, env) ?? true {
                         matched = true
                         try sink(combined)
@@ -209,25 +209,75 @@ extension PlanRunner {
     }
 }
 
-/// A hash table from join key to the rows holding it: each distinct key
-/// gets a number, `heads[number]` is its first row and `next` chains the
-/// rest (no array per key). Chains list rows in input order.
-struct JoinHashTable<Numbering: KeyNumbering> {
-    private var numbering: Numbering
-    private var heads: [Int] = []
-    private(set) var next: [Int]
+/// Where the rows of a join's build side are found by key: each key maps
+/// to the first row holding it.
+protocol JoinKeyIndex {
+    associatedtype Key
+    init(capacity: Int)
+    /// Makes `row` the first row of `key`, returning the previous first row.
+    mutating func replace(_ key: Key, with row: Int) -> Int?
+    func first(_ key: Key) -> Int?
+}
 
-    init(_ rows: [Row], _ key: (Row) throws(SQLError) -> Numbering.Key?) throws(SQLError) {
-        numbering = Numbering(capacity: rows.count)
+/// One-value keys: integers through an open-addressing table, other values a dictionary.
+struct SingleKeyIndex: JoinKeyIndex {
+    private var integers: IntegerTable
+    private var others: [Value: Int] = [:]
+
+    init(capacity: Int) { integers = IntegerTable(capacity: capacity) }
+
+    mutating func replace(_ key: Value, with row: Int) -> Int? {
+        if case .integer(let i) = key { return integers.replace(i, with: row) }
+        return others.updateValue(row, forKey: key)
+    }
+
+    @inline(__always)
+    func first(_ key: Value) -> Int? {
+        if case .integer(let i) = key { return integers.find(i) }
+        return others.isEmpty ? nil : others[key]
+    }
+}
+
+/// Multi-column keys.
+struct CompositeKeyIndex: JoinKeyIndex {
+    private var rows: [[Value]: Int] = [:]
+    init(capacity: Int) { rows.reserveCapacity(capacity) }
+    mutating func replace(_ key: [Value], with row: Int) -> Int? { rows.updateValue(row, forKey: key) }
+    func first(_ key: [Value]) -> Int? { rows[key] }
+}
+
+/// The build side of a hash join: its rows copied into one flat array
+/// (`width` values per row, so a probe reads contiguous memory rather than
+/// chasing a row object), an index from key to the first row holding it,
+/// and `next` chaining the others in input order.
+struct JoinHashTable<Index: JoinKeyIndex> {
+    private var index: Index
+    private(set) var next: [Int]
+    private var flat: [Value] = []
+    let width: Int
+    private(set) var isEmpty = true
+
+    init(_ rows: [Row], width: Int, _ key: (Row) throws(SQLError) -> Index.Key?) throws(SQLError) {
+        self.width = width
+        index = Index(capacity: rows.count)
         next = [Int](repeating: -1, count: rows.count)
+        flat.reserveCapacity(rows.count * width)
+        for row in rows {
+            flat.append(contentsOf: row.prefix(width))
+            if row.count < width { flat.append(contentsOf: repeatElement(Value.null, count: width - row.count)) }
+        }
         for i in rows.indices.reversed() {
             guard let k = try key(rows[i]) else { continue }
-            let (number, isNew) = numbering.number(k)
-            if isNew { heads.append(i) } else { next[i] = heads[number]; heads[number] = i }
+            isEmpty = false
+            if let previous = index.replace(k, with: i) { next[i] = previous }
         }
     }
 
-    var isEmpty: Bool { heads.isEmpty }
     /// The first row index with `key`, or -1.
-    func first(_ key: Numbering.Key) -> Int { numbering.lookup(key).map { heads[$0] } ?? -1 }
+    @inline(__always)
+    func first(_ key: Index.Key) -> Int { index.first(key) ?? -1 }
+
+    /// The values of build row `i`.
+    @inline(__always)
+    func row(_ i: Int) -> ArraySlice<Value> { flat[i * width..<(i + 1) * width] }
 }

@@ -78,6 +78,14 @@ final class PlanRunner {
             let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
             let keep = n.addingReportingOverflow(skip).overflow ? Int.max : n + skip
             if keep > 10_000 { return Array(try Sorting.sort(try run(input, env), keys, env).dropFirst(skip).prefix(n)) }
+            // Over a projection of plain columns, rank the projection's input
+            // and project only the rows kept.
+            if case let .project(source, columns) = input, let slots = Self.plainSlots(columns),
+               let rewritten = Self.remapSortKeys(keys, through: slots) {
+                var best = TopN(keys: rewritten, keep: keep)
+                try stream(source, env) { (row) throws(SQLError) in try best.add(row, env) }
+                return best.rows.dropFirst(skip).prefix(n).map { row in columns.map { $0.constantValue ?? row[slotOf($0)] } }
+            }
             var best = TopN(keys: keys, keep: keep)
             try stream(input, env) { (row) throws(SQLError) in try best.add(row, env) }
             return Array(best.rows.dropFirst(skip).prefix(n))
@@ -131,6 +139,11 @@ final class PlanRunner {
         return result
     }
 
+    private func slotOf(_ e: BoundExpression) -> Int {
+        if case .slot(let i) = e { return i }
+        preconditionFailure("not a column reference")
+    }
+
     static func distinct(_ rows: [Row], on: [BoundExpression]?, _ env: Environment) throws(SQLError) -> [Row] {
         guard let on else {
             var seen = Set<Row>()
@@ -144,6 +157,34 @@ final class PlanRunner {
             if seen.insert(key).inserted { out.append(row) }
         }
         return out
+    }
+
+    /// The input slot of each column when every column is a plain column
+    /// reference or a constant (constants map to nil).
+    static func plainSlots(_ columns: [BoundExpression]) -> [Int?]? {
+        var slots: [Int?] = []
+        for column in columns {
+            switch column {
+            case .slot(let i): slots.append(i)
+            case .constant, .untypedConstant: slots.append(nil)
+            default: return nil
+            }
+        }
+        return slots
+    }
+
+    /// Sort keys over a projection's output rewritten over its input, when
+    /// each key is an output column.
+    static func remapSortKeys(_ keys: [PlanSortKey], through slots: [Int?]) -> [PlanSortKey]? {
+        var rewritten: [PlanSortKey] = []
+        for key in keys {
+            guard case .slot(let i) = key.expression, i < slots.count else { return nil }
+            var remapped = key
+            remapped.expression = slots[i].map(BoundExpression.slot) ?? key.expression
+            if slots[i] == nil { return nil }
+            rewritten.append(remapped)
+        }
+        return rewritten
     }
 
     /// Evaluates a LIMIT/OFFSET expression to a non-negative count (nil for NULL = no limit).

@@ -67,28 +67,31 @@ struct CompositeNumbering: KeyNumbering {
     func lookup(_ key: [Value]) -> Int? { numbers[key] }
 }
 
-/// Open addressing with linear probing from Int64 keys to Int numbers;
-/// grows at half full so probe runs stay short.
-private struct IntegerTable {
-    private var keys: [Int64] = []
-    private var numbers: [Int] = []   // -1 = empty slot
+/// Open addressing with linear probing from Int64 keys to Int values,
+/// each slot holding its key and value side by side (one cache line per
+/// probe); grows at half full so probe runs stay short.
+struct IntegerTable {
+    private struct Slot {
+        var key: Int64
+        var value: Int   // -1 = empty
+    }
+    private var slots: [Slot] = []
     private var used = 0
     private var shift = 64
 
     init(capacity: Int = 0) {
-        if capacity > 0 { allocate(slots: Self.slots(for: capacity)) }
+        if capacity > 0 { allocate(count: Self.slotCount(for: capacity)) }
     }
 
-    private static func slots(for count: Int) -> Int {
-        var slots = 16
-        while slots < count * 2 { slots <<= 1 }
-        return slots
+    private static func slotCount(for count: Int) -> Int {
+        var n = 16
+        while n < count * 2 { n <<= 1 }
+        return n
     }
 
-    private mutating func allocate(slots: Int) {
-        keys = [Int64](repeating: 0, count: slots)
-        numbers = [Int](repeating: -1, count: slots)
-        shift = 64 - slots.trailingZeroBitCount
+    private mutating func allocate(count: Int) {
+        slots = [Slot](repeating: Slot(key: 0, value: -1), count: count)
+        shift = 64 - count.trailingZeroBitCount
     }
 
     @inline(__always)
@@ -98,39 +101,54 @@ private struct IntegerTable {
 
     func find(_ key: Int64) -> Int? {
         if used == 0 { return nil }
-        let mask = keys.count - 1
-        var slot = home(key)
-        while true {
-            let n = numbers[slot]
-            if n < 0 { return nil }
-            if keys[slot] == key { return n }
-            slot = (slot + 1) & mask
+        return slots.withUnsafeBufferPointer { table in
+            let mask = table.count - 1
+            var i = home(key)
+            while true {
+                let slot = table[i]
+                if slot.value < 0 { return nil }
+                if slot.key == key { return slot.value }
+                i = (i + 1) & mask
+            }
         }
     }
 
-    mutating func findOrInsert(_ key: Int64, next: Int) -> (number: Int, isNew: Bool) {
-        if (used + 1) * 2 > keys.count { grow() }
-        let mask = keys.count - 1
-        var slot = home(key)
-        while true {
-            let n = numbers[slot]
-            if n < 0 {
-                keys[slot] = key; numbers[slot] = next; used += 1
-                return (next, true)
-            }
-            if keys[slot] == key { return (n, false) }
-            slot = (slot + 1) & mask
-        }
+    /// The value of `key`, inserting `value` for it when absent.
+    mutating func findOrInsert(_ key: Int64, next value: Int) -> (number: Int, isNew: Bool) {
+        let i = position(key)
+        if slots[i].value >= 0 { return (slots[i].value, false) }
+        slots[i] = Slot(key: key, value: value)
+        used += 1
+        return (value, true)
+    }
+
+    /// Sets the value of `key`, returning the one it replaces.
+    mutating func replace(_ key: Int64, with value: Int) -> Int? {
+        let i = position(key)
+        let old = slots[i].value
+        if old < 0 { used += 1 }
+        slots[i] = Slot(key: key, value: value)
+        return old < 0 ? nil : old
+    }
+
+    /// The slot holding `key`, or the empty one where it would go (after
+    /// growing if the table is half full).
+    private mutating func position(_ key: Int64) -> Int {
+        if (used + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = home(key)
+        while slots[i].value >= 0 && slots[i].key != key { i = (i + 1) & mask }
+        return i
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldNumbers = numbers
-        allocate(slots: max(16, oldKeys.count * 2))
-        let mask = keys.count - 1
-        for i in oldKeys.indices where oldNumbers[i] >= 0 {
-            var slot = home(oldKeys[i])
-            while numbers[slot] >= 0 { slot = (slot + 1) & mask }
-            keys[slot] = oldKeys[i]; numbers[slot] = oldNumbers[i]
+        let old = slots
+        allocate(count: max(16, old.count * 2))
+        let mask = slots.count - 1
+        for slot in old where slot.value >= 0 {
+            var i = home(slot.key)
+            while slots[i].value >= 0 { i = (i + 1) & mask }
+            slots[i] = slot
         }
     }
 }
