@@ -1,12 +1,12 @@
 # One command to run the server, one to run every test (see README.md).
 SWIFT ?= swift
-APT_PACKAGES := libmicrohttpd-dev libjansson-dev pkg-config
+APT_PACKAGES := libmicrohttpd-dev libjansson-dev libjemalloc-dev pkg-config
 
 .PHONY: deps build release run test bench-http fuzz-http lint-docker clean
 
 # Installs the C libraries when missing (Debian/Ubuntu; needs root or sudo).
 deps:
-	@if ! pkg-config --exists libmicrohttpd jansson 2>/dev/null; then \
+	@if ! pkg-config --exists libmicrohttpd jansson jemalloc 2>/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES); \
 	fi

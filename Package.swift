@@ -27,9 +27,13 @@ let package = Package(
         .target(name: "Service",
                 dependencies: ["Core", "Engine", "JSON", "CMicroHTTPD"],
                 swiftSettings: strict),
+        // jemalloc replaces glibc malloc in the server: the executor and the
+        // INSERT path allocate many small rows, and glibc's free-list
+        // consolidation cost ~25% of load time (Benchmarks/sql/README.md).
         .executableTarget(name: "heliosd",
                           dependencies: ["Service", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: strict),
+                          swiftSettings: strict,
+                          linkerSettings: [.linkedLibrary("jemalloc")]),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -36,14 +36,14 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.boolean(a), .boolean(b)): return a == b
         case let (.integer(a), .integer(b)): return a == b
         case let (.double(a), .double(b)): return a == b || (a.isNaN && b.isNaN)
-        case let (.text(a), .text(b)): return a.utf8.elementsEqual(b.utf8)
+        case let (.text(a), .text(b)): return compareCodePoints(a, b) == 0
         case let (.date(a), .date(b)): return a == b
         case let (.timestamp(a, x), .timestamp(b, y)): return a == b && x == y
         case let (.interval(a), .interval(b)): return a == b
         case let (.uuid(a, b), .uuid(c, d)): return a == c && b == d
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.json(a), .json(b)): return a == b
-        case let (.jsonText(a), .jsonText(b)): return a.utf8.elementsEqual(b.utf8)
+        case let (.jsonText(a), .jsonText(b)): return compareCodePoints(a, b) == 0
         default: return false
         }
     }

@@ -259,14 +259,24 @@ struct WriteExecutor {
                                        upper: high, upperInclusive: upperInclusive) {
                 if let key = table.primaryKeyOf(row) { candidates.append((key, row)) }
             }
+        } else if let filter, !table.primaryKey.isEmpty {
+            // A filtered scan of a keyed table: test rows as they stream by
+            // and key only the matches.
+            let test = filter.compiledPredicate()
+            let runner = PlanRunner(data: data, context: context)
+            try runner.forEachRow(table) { (row) throws(SQLError) in
+                if try test(row, env), let key = table.primaryKeyOf(row) { candidates.append((key, row)) }
+            }
+            return candidates
         } else {
             candidates = data.scan(table).map { ($0.key, $0.row) }
         }
         guard let filter else { return candidates }
+        let test = filter.compiledPredicate()
         var result: [(RowKey, Row)] = []
         for (n, candidate) in candidates.enumerated() {
             if n & 1023 == 1023 { try context.checkDeadline() }
-            if try filter.truth(filter.evaluate(candidate.1, env)) == true { result.append(candidate) }
+            if try test(candidate.1, env) { result.append(candidate) }
         }
         return result
     }
