@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "SQL", dependencies: ["Core"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Core", "Storage", "SQL"], swiftSettings: strict),
         .target(name: "Service",
-                dependencies: ["Core", "Engine", "JSON", "CMicroHTTPD"],
+                dependencies: ["Core", "Engine", "Storage", "JSON", "CMicroHTTPD"],
                 swiftSettings: strict),
         // jemalloc replaces glibc malloc in the server: the executor and the
         // INSERT path allocate many small rows, and glibc's free-list

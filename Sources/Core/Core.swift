@@ -36,3 +36,34 @@ public struct TransactionID: RawRepresentable, Hashable, Comparable, Sendable, C
 
 /// The values of one row, in column order.
 public typealias Row = [Value]
+
+/// A point in the commit history, as `AS OF` names it.
+public enum HistoryPoint: Sendable, Equatable {
+    /// The latest commit (of the reader's snapshot).
+    case now
+    case scn(SCN)
+    case transaction(TransactionID)
+    /// The last commit at or before this wall-clock time (µs since the epoch).
+    case timestamp(micros: Int64)
+}
+
+/// One version of a row, for `VERSIONS BETWEEN`.
+public struct RowVersion: Sendable, Equatable {
+    /// The row's values (for a delete: the values it had before).
+    public var row: Row
+    public var startSCN: SCN
+    /// The SCN of the next version of the key, nil while current.
+    public var endSCN: SCN?
+    /// "I" insert, "U" update, "D" delete (Oracle's VERSIONS_OPERATION).
+    public var operation: String
+    public var transactionID: TransactionID?
+    public var startMicros: Int64?
+    public var endMicros: Int64?
+
+    public init(row: Row, startSCN: SCN, endSCN: SCN?, operation: String, transactionID: TransactionID?,
+                startMicros: Int64?, endMicros: Int64?) {
+        self.row = row; self.startSCN = startSCN; self.endSCN = endSCN; self.operation = operation
+        self.transactionID = transactionID; self.startMicros = startMicros; self.endMicros = endMicros
+    }
+}
+

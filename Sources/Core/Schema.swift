@@ -15,6 +15,10 @@ public struct TableSchema: Hashable, Sendable {
     /// CHECK constraints: name and the SQL text of the condition.
     public var checks: [CheckConstraint]
     public var foreignKeys: [ForeignKeySchema]
+    /// Set on a schema read `AS OF` a past commit: reads of the table's rows
+    /// then see the state after that commit instead of the transaction's
+    /// snapshot (and none of its pending writes). Never stored in the catalog.
+    public var readSCN: SCN?
 
     public init(id: UInt64, name: String, columns: [ColumnSchema], primaryKey: [Int],
                 indexes: [IndexSchema] = [], viewQuery: String? = nil,

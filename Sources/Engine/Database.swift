@@ -24,11 +24,13 @@ public struct SQLRequest: Sendable {
     public var timeoutMilliseconds: Int?
     /// Run inside this transaction (from `beginTransaction`) instead of a new one.
     public var transactionID: String?
+    /// Read the whole request as of this point of history (writes are refused).
+    public var asOf: HistoryPoint?
 
     public init(sql: String, parameters: [Value] = [], branch: String = "main", timeoutMilliseconds: Int? = nil,
-                transactionID: String? = nil) {
+                transactionID: String? = nil, asOf: HistoryPoint? = nil) {
         self.sql = sql; self.parameters = parameters; self.branch = branch
-        self.timeoutMilliseconds = timeoutMilliseconds; self.transactionID = transactionID
+        self.timeoutMilliseconds = timeoutMilliseconds; self.transactionID = transactionID; self.asOf = asOf
     }
 }
 
@@ -57,14 +59,30 @@ public final class Database: Sendable {
     /// - Parameters:
     ///   - transactionIdleTimeout: seconds after which an idle transaction spanning requests is rolled back.
     ///   - maxOpenTransactions: how many such transactions may be open at once.
-    public init(storage: any StorageEngine = MemoryStore(), transactionIdleTimeout: Double = 60, maxOpenTransactions: Int = 64) {
+    /// Seconds of history kept for time travel (default 7 days).
+    public let retentionSeconds: Double
+
+    public init(storage: any StorageEngine = MemoryStore(), transactionIdleTimeout: Double = 60, maxOpenTransactions: Int = 64,
+                retentionSeconds: Double = 7 * 86_400) {
         self.storage = storage
+        self.retentionSeconds = retentionSeconds
         self.transactions = TransactionRegistry(idleTimeout: transactionIdleTimeout, maxOpen: maxOpenTransactions)
     }
 
     func resolveBranch(_ name: String) throws(EngineError) -> BranchID {
-        guard name == "main" else { throw EngineError("3D000", "branch \"\(name)\" not found") }
-        return .main
+        guard let id = storage.branchID(named: name) else { throw EngineError("3D000", "branch \"\(name)\" not found") }
+        return id
+    }
+
+    /// The storage engine (branch management and history for the service).
+    public var store: any StorageEngine { storage }
+
+    /// Collects versions and commits older than the retention window
+    /// (VACUUM and the background collector).
+    @discardableResult
+    public func collectHistory() -> CollectionReport {
+        let horizon = Int64((TransactionRegistry.now() - retentionSeconds) * 1_000_000)
+        return storage.collectHistory(olderThan: horizon)
     }
 
     /// Rolls back transactions idle past the timeout (the service calls this periodically).
@@ -86,6 +104,9 @@ public final class Database: Sendable {
         }
         let context = ExecutionContext(parameters: request.parameters, deadline: deadline)
         if let id = request.transactionID {
+            if request.asOf != nil {
+                throw EngineError("22023", "as_of cannot be combined with transaction_id: a transaction reads its own snapshot")
+            }
             let entry = try transactions.lookup(id)
             entry.lock.lock()
             defer {
@@ -97,7 +118,15 @@ public final class Database: Sendable {
             if entry.state.transaction == nil { transactions.remove(id) }
             return results
         }
-        return try run(statements, in: Session(database: self, branch: branch), context: context)
+        var readSCN: SCN?
+        if let point = request.asOf {
+            do {
+                readSCN = try storage.resolve(point)
+            } catch {
+                throw EngineError(error)
+            }
+        }
+        return try run(statements, in: Session(database: self, branch: branch, readSCN: readSCN), context: context)
     }
 
     private func run(_ statements: [Statement], in session: Session, context: ExecutionContext) throws(EngineError) -> [StatementResult] {

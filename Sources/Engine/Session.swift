@@ -22,13 +22,17 @@ final class TransactionState {
 /// Runs statements of one request against a `TransactionState`: an
 /// implicit transaction around statements outside BEGIN…COMMIT, or the
 /// explicit block in progress.
-struct Session {
+final class Session {
     let database: Database
-    let branch: BranchID
+    /// The branch statements run on; `USE BRANCH` changes it for the rest of the request.
+    var branch: BranchID
+    /// Set for a request read `as_of` a past commit: every read sees that
+    /// state and writes are refused.
+    let readSCN: SCN?
     let state: TransactionState
 
-    init(database: Database, branch: BranchID, state: TransactionState = TransactionState()) {
-        self.database = database; self.branch = branch; self.state = state
+    init(database: Database, branch: BranchID, readSCN: SCN? = nil, state: TransactionState = TransactionState()) {
+        self.database = database; self.branch = branch; self.readSCN = readSCN; self.state = state
     }
 
     func run(_ statement: Statement, context: ExecutionContext) throws(EngineError) -> StatementResult {
@@ -76,6 +80,8 @@ struct Session {
             return StatementResult(statementType: "RELEASE")
         case .set:
             return StatementResult(statementType: "SET")
+        case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
+            return try runBranchStatement(statement, context: context)
         default:
             let access = try current()
             do {
@@ -117,12 +123,15 @@ struct Session {
         state.savepoints = []
     }
 
-    private func current() throws(EngineError) -> TransactionAccess {
-        if let open = state.transaction { return TransactionAccess(open) }
-        do {
-            let started = try database.storage.begin(branch: branch)
+    func current() throws(EngineError) -> TransactionAccess {
+        if let open = state.transaction { return TransactionAccess(open, storage: database.storage) }
+        do throws(StorageError) {
+            let started: any StorageTransaction
+            if let readSCN { started = try database.storage.begin(branch: branch, at: readSCN) } else {
+                started = try database.storage.begin(branch: branch)
+            }
             state.transaction = started
-            return TransactionAccess(started)
+            return TransactionAccess(started, storage: database.storage)
         } catch {
             throw EngineError(error)
         }
@@ -148,7 +157,28 @@ struct Session {
 final class TransactionAccess: SQLDataAccess {
     let transaction: any StorageTransaction
 
-    init(_ transaction: any StorageTransaction) { self.transaction = transaction }
+    let storage: any StorageEngine
+
+    init(_ transaction: any StorageTransaction, storage: any StorageEngine) {
+        self.transaction = transaction; self.storage = storage
+    }
+
+    var currentSCN: SCN { transaction.snapshotSCN }
+    func resolve(_ point: HistoryPoint) throws -> SCN {
+        if case .now = point { return transaction.snapshotSCN }
+        let scn = try storage.resolve(point)
+        if scn > transaction.snapshotSCN {
+            throw StorageError("22023", "SCN \(scn) not found: it is after the statement's snapshot (SCN \(transaction.snapshotSCN))")
+        }
+        return scn
+    }
+    func table(named name: String, at scn: SCN) -> TableSchema? { transaction.table(named: name, at: scn) }
+    func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion] {
+        transaction.versions(of: table, from: from, through: through)
+    }
+    func systemView(named name: String) -> SystemViewContent? {
+        SystemViews.content(named: name, storage: storage, branch: transaction.branch)
+    }
 
     func table(named name: String) -> TableSchema? { transaction.table(named: name) }
     func tableNames() -> [String] { transaction.tableNames() }

@@ -30,6 +30,18 @@ public indirect enum Statement: Sendable, Equatable {
     case rollbackToSavepoint(String)
     /// `SET name = value` / `SET name TO value` (value as written: literal or identifier).
     case set(name: String, value: Expression, position: Int)
+    /// `CREATE [DATABASE] BRANCH …`.
+    case createBranch(CreateBranch)
+    /// `DROP [DATABASE] BRANCH [IF EXISTS] name`.
+    case dropBranch(name: String, ifExists: Bool, position: Int)
+    /// `MERGE [DATABASE] BRANCH source INTO target [WITH (…)]`.
+    case mergeBranch(MergeBranch)
+    /// `USE [DATABASE] BRANCH name`: the branch for the rest of the request.
+    case useBranch(name: String, position: Int)
+    /// `SHOW [DATABASE] BRANCHES`.
+    case showBranches
+    /// `VACUUM [table]`: collect versions older than the retention window.
+    case vacuum(table: String?, position: Int)
 
     /// The tag reported as `statement_type` (PostgreSQL command tags).
     public var tag: String {
@@ -54,7 +66,74 @@ public indirect enum Statement: Sendable, Equatable {
         case .releaseSavepoint: "RELEASE"
         case .rollbackToSavepoint: "ROLLBACK"
         case .set: "SET"
+        case .createBranch: "CREATE BRANCH"
+        case .dropBranch: "DROP BRANCH"
+        case .mergeBranch: "MERGE BRANCH"
+        case .useBranch: "USE BRANCH"
+        case .showBranches: "SHOW BRANCHES"
+        case .vacuum: "VACUUM"
         }
+    }
+}
+
+// MARK: Branches and time travel
+
+/// A point in the commit history.
+public enum TemporalPoint: Sendable, Equatable {
+    /// `NOW`: the latest commit visible to the statement.
+    case now
+    /// `SCN n` (an expression: a literal or a parameter).
+    case scn(Expression)
+    /// `TRANSACTION n`: the state right after transaction n committed.
+    case transaction(Expression)
+    /// `TIMESTAMP '…'`: the last commit at or before that wall-clock time.
+    case timestamp(Expression)
+}
+
+/// Time travel on one table reference.
+public enum TemporalClause: Sendable, Equatable {
+    /// `AS OF point`.
+    case asOf(TemporalPoint)
+    /// `VERSIONS BETWEEN SCN a AND b` or `VERSIONS BETWEEN TIMESTAMP a AND b`:
+    /// every version of every row committed in that range.
+    case versionsBetween(TemporalPoint, TemporalPoint)
+}
+
+/// `name = value` inside `WITH (…)` of branch statements.
+public struct StatementOption: Sendable, Equatable {
+    public var name: String
+    public var value: Expression
+    public var position: Int
+    public init(name: String, value: Expression, position: Int) {
+        self.name = name; self.value = value; self.position = position
+    }
+}
+
+public struct CreateBranch: Sendable, Equatable {
+    public var name: String
+    public var ifNotExists: Bool
+    /// The parent named by `FROM`; nil for no FROM or `FROM CURRENT` (the current branch).
+    public var parent: String?
+    /// nil = `AS OF NOW`.
+    public var asOf: TemporalPoint?
+    /// `WITH (replication_factor = n, region = '…')`.
+    public var options: [StatementOption]
+    public var position: Int
+    public init(name: String, ifNotExists: Bool = false, parent: String? = nil, asOf: TemporalPoint? = nil,
+                options: [StatementOption] = [], position: Int) {
+        self.name = name; self.ifNotExists = ifNotExists; self.parent = parent; self.asOf = asOf
+        self.options = options; self.position = position
+    }
+}
+
+public struct MergeBranch: Sendable, Equatable {
+    public var source: String
+    public var target: String
+    /// `WITH (strategy = 'theirs', delete_branch_after = true)`; also `conflict_resolution`.
+    public var options: [StatementOption]
+    public var position: Int
+    public init(source: String, target: String, options: [StatementOption] = [], position: Int) {
+        self.source = source; self.target = target; self.options = options; self.position = position
     }
 }
 
@@ -320,9 +399,13 @@ public struct TableReference: Sendable, Equatable {
     public var name: String
     public var alias: String?
     public var columnAliases: [String]?
+    /// `AS OF …` / `VERSIONS BETWEEN …` written after the name (before the alias).
+    public var temporal: TemporalClause?
     public var position: Int
-    public init(name: String, alias: String?, columnAliases: [String]? = nil, position: Int) {
-        self.name = name; self.alias = alias; self.columnAliases = columnAliases; self.position = position
+    public init(name: String, alias: String?, columnAliases: [String]? = nil, temporal: TemporalClause? = nil,
+                position: Int) {
+        self.name = name; self.alias = alias; self.columnAliases = columnAliases; self.temporal = temporal
+        self.position = position
     }
 }
 

@@ -26,6 +26,25 @@ public protocol SQLDataAccess: AnyObject {
     func nextSequenceValue(_ table: TableSchema, column: Int) -> Int64
     /// About how many rows a scan of `table` visits (planning estimate).
     func estimatedRowCount(_ table: TableSchema) -> Int
+
+    // History (time travel).
+    /// The SCN of the state this transaction reads (`current_scn()`).
+    var currentSCN: SCN { get }
+    /// The SCN a point of history names; an error mentioning "not found" otherwise.
+    func resolve(_ point: HistoryPoint) throws -> SCN
+    /// `name` as of commit `scn`, marked so its rows are read at that SCN.
+    func table(named name: String, at scn: SCN) -> TableSchema?
+    /// Every version of the rows of `table` committed in `from...through`.
+    func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion]
+    /// A system view the engine provides (branches, snapshots), or nil.
+    func systemView(named name: String) -> SystemViewContent?
+}
+
+/// The columns and rows of a system view computed outside the SQL layer.
+public struct SystemViewContent: Sendable {
+    public var columns: [(name: String, type: DataType)]
+    public var rows: [Row]
+    public init(columns: [(name: String, type: DataType)], rows: [Row]) { self.columns = columns; self.rows = rows }
 }
 
 /// Per-statement inputs: bound parameters and the statement deadline.

@@ -15,9 +15,10 @@ import Core
 // place for them).
 
 extension SQLParser {
-    /// `CREATE …`: tables, views and indexes.
+    /// `CREATE …`: tables, views, indexes and branches.
     mutating func parseCreate() throws(SQLError) -> Statement {
         let createToken = next()
+        if isBranchObject() { return .createBranch(try parseCreateBranch(at: createToken.position)) }
         if accept(.or) {
             try expect(.replace)
             guard check(.view) else { throw unexpected() }

@@ -10,6 +10,8 @@ import Core
 // parenthesized join tree `(a JOIN b ON …)` may stand wherever a table can,
 // but PostgreSQL's alias on it is not supported (the AST has no place for
 // it), nor is a parenthesized single table `(t)` (a syntax error there too).
+// A table may carry `AS OF …` / `VERSIONS BETWEEN …` before its alias (see
+// Parser+Branches.swift).
 
 extension SQLParser {
     mutating func parseFromList() throws(SQLError) -> [FromItem] {
@@ -109,11 +111,18 @@ extension SQLParser {
         }
         let name = try parseQualifiedName()
         var reference = TableReference(name: name, alias: nil, position: token.position)
+        var depth = 1
+        if isTemporalClauseStart() {
+            let (temporal, temporalDepth) = try parseTemporalClause()
+            reference.temporal = temporal
+            depth = temporalDepth + 1
+            try noteDepth(depth)
+        }
         if let alias = try parseAlias() {
             reference.alias = alias
             if check(.leftParen) { reference.columnAliases = try parseIdentifierList() }
         }
-        return (.table(reference), 1)
+        return (.table(reference), depth)
     }
 
     /// `[AS] alias` after a FROM operand, if present.

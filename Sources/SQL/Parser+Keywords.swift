@@ -38,6 +38,9 @@ package enum Keyword: String, CaseIterable, Sendable {
     case recursive, release, rename, replace, restrict, rollback, row, rows, savepoint, session, set
     case start, substring, ties, time, transaction, trim, truncate, unbounded, unknown, update, values
     case varying, view, without, work, zone
+    // Unreserved words of branches and time travel (not PostgreSQL keywords,
+    // or unreserved ones there), usable as names anywhere.
+    case branch, branches, database, merge, now, of, scn, show, timestamp, use, vacuum, versions
 
     package var reservation: Reservation {
         switch self {
@@ -50,7 +53,8 @@ package enum Keyword: String, CaseIterable, Sendable {
              .index, .insert, .key, .last, .local, .next, .no, .nothing, .nulls, .over, .partition, .position,
              .preceding, .precision, .range, .recursive, .release, .rename, .replace, .restrict, .rollback,
              .row, .rows, .savepoint, .session, .set, .start, .substring, .ties, .time, .transaction, .trim,
-             .truncate, .unbounded, .unknown, .update, .values, .varying, .view, .without, .work, .zone:
+             .truncate, .unbounded, .unknown, .update, .values, .varying, .view, .without, .work, .zone,
+             .branch, .branches, .database, .merge, .now, .of, .scn, .show, .timestamp, .use, .vacuum, .versions:
             .unreserved
         default:
             .reserved

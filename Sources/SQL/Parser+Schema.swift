@@ -76,6 +76,7 @@ extension SQLParser {
     /// `DROP {TABLE | VIEW | INDEX} [IF EXISTS] a [, b …] [CASCADE | RESTRICT]`.
     mutating func parseDrop() throws(SQLError) -> Statement {
         let dropToken = next()
+        if isBranchObject() { return try parseDropBranch(at: dropToken.position) }
         let kind = tokens[index].keyword
         guard check(.table) || check(.view) || check(.index) else { throw unexpected() }
         advance()

@@ -10,6 +10,7 @@ import Core
 // ORDER BY / LIMIT); Parser+From.swift the FROM clause (joins, derived
 // tables); Parser+DML.swift INSERT, UPDATE, DELETE; Parser+DDL.swift and
 // Parser+Schema.swift the CREATE / DROP / ALTER / TRUNCATE statements;
+// Parser+Branches.swift branch statements, VACUUM and time travel on tables;
 // Parser+Types.swift type names; Parser+Expressions.swift expressions by
 // precedence climbing; Parser+Operands.swift the operands with a grammar of
 // their own (parentheses and subqueries, function calls and windows,
@@ -249,6 +250,10 @@ package struct SQLParser {
         case .truncate: return try parseTruncate()
         case .explain: return try parseExplain()
         case .set: return try parseSet()
+        case .merge: return try parseMergeBranch()
+        case .use: return try parseUseBranch()
+        case .show: return try parseShow()
+        case .vacuum: return try parseVacuum()
         case .begin:
             advance()
             if !accept(.transaction) { _ = accept(.work) }

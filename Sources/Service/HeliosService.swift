@@ -28,11 +28,15 @@ public final class HeliosService: Sendable {
         /// Seconds before an idle transaction spanning requests is rolled back.
         public var transactionIdleTimeout: Double
         public var maxOpenTransactions: Int
-        public init(apiKey: String? = nil, accessLog: Bool = true, transactionIdleTimeout: Double = 60, maxOpenTransactions: Int = 64) {
+        /// Seconds of history kept for time travel before collection.
+        public var retentionSeconds: Double
+        public init(apiKey: String? = nil, accessLog: Bool = true, transactionIdleTimeout: Double = 60, maxOpenTransactions: Int = 64,
+                    retentionSeconds: Double = 7 * 86_400) {
             self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
             self.accessLog = accessLog
             self.transactionIdleTimeout = transactionIdleTimeout
             self.maxOpenTransactions = maxOpenTransactions
+            self.retentionSeconds = retentionSeconds
         }
     }
 
@@ -46,7 +50,8 @@ public final class HeliosService: Sendable {
     public convenience init(configuration: Configuration = Configuration(), openAPISpec: [UInt8]? = OpenAPISpec.load(),
                             inFlight: @escaping @Sendable () -> Int = { 0 }) {
         self.init(database: Database(transactionIdleTimeout: configuration.transactionIdleTimeout,
-                                     maxOpenTransactions: configuration.maxOpenTransactions),
+                                     maxOpenTransactions: configuration.maxOpenTransactions,
+                                     retentionSeconds: configuration.retentionSeconds),
                   configuration: configuration, openAPISpec: openAPISpec, inFlight: inFlight)
     }
 

@@ -32,10 +32,22 @@ public enum ServiceRunner {
         counter.server = server
         try server.start()
         let reaper = Thread {
+            // Idle transactions every second; history past the retention
+            // window every tenth of the window (at least every second, at
+            // most every minute).
+            let collectEvery = max(1, min(60, Int(options.service.retentionSeconds / 10)))
+            var tick = 0
             while true {
                 sleep(1)
+                tick += 1
                 let rolledBack = service.database.reapIdleTransactions()
                 if rolledBack > 0 { log("rolled back \(rolledBack) idle transaction(s) after \(Int(options.service.transactionIdleTimeout)) s") }
+                if tick % collectEvery == 0 {
+                    let report = service.database.collectHistory()
+                    if report.versionsCollected + report.commitsCollected > 0 {
+                        log("history collector: \(report.versionsCollected) version(s) and \(report.commitsCollected) commit(s) older than \(options.service.retentionSeconds) s collected; oldest readable SCN is now \(report.horizonSCN)")
+                    }
+                }
             }
         }
         reaper.start()

@@ -37,7 +37,8 @@ public struct ServiceError: Error, Sendable {
         switch state {
         case SQLState.syntaxError, SQLState.undefinedParameter, "54001": return (400, "SyntaxError")
         case SQLState.undefinedTable, "3D000": return (404, "NotFound")
-        case SQLState.duplicateTable, SQLState.uniqueViolation: return (409, "Conflict")
+        case SQLState.duplicateTable, SQLState.uniqueViolation, "42710", "55006": return (409, "Conflict")
+        case "HB001": return (409, "MergeConflict")
         case SQLState.serializationFailure: return (409, "SerializationFailure")
         case SQLState.queryCanceled: return (408, "Timeout")
         case SQLState.featureNotSupported: return (400, "NotSupported")

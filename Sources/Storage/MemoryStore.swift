@@ -66,27 +66,19 @@ final class TableData {
     }
 }
 
-/// One branch's committed state: a versioned catalog and the data of every
-/// table it has ever held (keyed by table id).
-final class BranchData {
-    var catalog: [String: [(scn: SCN, schema: TableSchema?)]] = [:]
-    var tables: [UInt64: TableData] = [:]
-
-    func schema(named name: String, at scn: SCN) -> TableSchema? {
-        guard let chain = catalog[name] else { return nil }
-        for entry in chain.reversed() where entry.scn <= scn { return entry.schema }
-        return nil
-    }
-}
-
 /// The embedded, in-memory storage engine. All committed state sits behind
 /// one readers-writer lock; commits take it exclusively for the short time
 /// they need to check conflicts and append versions.
 public final class MemoryStore: StorageEngine, @unchecked Sendable {
     let lock = ReadWriteLock()
-    private var branches: [BranchID: BranchData] = [.main: BranchData()]
-    private var commitLog: [CommitRecord] = []
-    private var lastSCN: SCN = .zero
+    var branches: [BranchID: BranchData]
+    var branchIDs: [String: BranchID] = ["main": .main]
+    var nextBranchID: UInt64 = 2
+    var commitLog: [CommitRecord] = []
+    /// Commits at or below this SCN have been collected (AS OF them is "not found").
+    var collectedThrough: SCN = .zero
+    var collectionReport: CollectionReport?
+    var lastSCN: SCN = .zero
     private let nextTransactionID = Atomic<UInt64>(1)
     private let nextTableID = Atomic<UInt64>(1)
     private let nextRowID = Atomic<Int64>(1)
@@ -95,7 +87,10 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// Serializes building and sorting column indexes among readers.
     private let indexMaintenance = Mutex<Void>(())
 
-    public init() {}
+    public init() {
+        branches = [.main: BranchData(id: .main, name: "main", parent: nil, forkSCN: .zero,
+                                      createdMicros: Self.nowMicros())]
+    }
 
     /// Sequences by "table id/column": the last value handed out.
     func nextSequenceValue(table: UInt64, column: Int, start: () -> Int64) -> Int64 {
@@ -120,9 +115,18 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     public func begin(branch: BranchID) throws(StorageError) -> any StorageTransaction {
         let (snapshot, known) = lock.reading { (lastSCN, branches[branch] != nil) }
         guard known else { throw StorageError("3D000", "branch \(branch) not found") }
-        let id = TransactionID(rawValue: nextTransactionID.wrappingAdd(1, ordering: .relaxed).oldValue)
-        return MemoryTransaction(store: self, id: id, branch: branch, snapshot: snapshot)
+        return MemoryTransaction(store: self, id: TransactionID(rawValue: nextTransactionIDValue()), branch: branch,
+                                 snapshot: snapshot)
     }
+
+    public func begin(branch: BranchID, at scn: SCN) throws(StorageError) -> any StorageTransaction {
+        let known = lock.reading { branches[branch] != nil }
+        guard known else { throw StorageError("3D000", "branch \(branch) not found") }
+        return MemoryTransaction(store: self, id: TransactionID(rawValue: nextTransactionIDValue()), branch: branch,
+                                 snapshot: scn, readOnly: true)
+    }
+
+    func nextTransactionIDValue() -> UInt64 { nextTransactionID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
     func allocateTableID() -> UInt64 { nextTableID.wrappingAdd(1, ordering: .relaxed).oldValue }
     func allocateRowID() -> Int64 { nextRowID.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -138,9 +142,21 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     func commit(_ writes: WriteSet, transaction: TransactionID, branch: BranchID,
                 snapshot: SCN) throws(StorageError) -> SCN {
         try lock.writing { () throws(StorageError) -> SCN in
-            let data = branchData(branch)
+            guard let data = branches[branch] else { throw StorageError("3D000", "branch \(branch) not found: it was dropped") }
             try checkConflicts(writes, data: data, snapshot: snapshot)
             let scn = lastSCN.next
+            apply(writes, to: data, scn: scn)
+            lastSCN = scn
+            let micros = Self.nowMicros()
+            commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: branch, timestampMicros: micros))
+            data.commitCount += 1
+            data.lastModifiedMicros = micros
+            return scn
+        }
+    }
+
+    /// Appends `writes` to `data` as versions stamped `scn`. Caller holds the write lock.
+    func apply(_ writes: WriteSet, to data: BranchData, scn: SCN) {
             for (name, schema) in writes.catalog {
                 data.catalog[name, default: []].append((scn, schema))
                 if let schema, data.tables[schema.id] == nil { data.tables[schema.id] = TableData() }
@@ -151,16 +167,12 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                 for key in tableWrites.order {
                     guard let row = tableWrites.changes[key] else { continue }
                     let chain = table.chain(for: key)
-                    if chain.versions.isEmpty && row == nil { continue }
+                    // A delete of a key only a parent holds still needs its tombstone here.
+                    if chain.versions.isEmpty && row == nil && data.parent == nil { continue }
                     table.append(chain, scn: scn, row: row)
                     if let row { for (column, index) in table.valueIndexes { index.add(row[column], key) } }
                 }
             }
-            lastSCN = scn
-            commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: branch,
-                                          timestampMicros: Self.nowMicros()))
-            return scn
-        }
     }
 
     private func checkConflicts(_ writes: WriteSet, data: BranchData, snapshot: SCN) throws(StorageError) {

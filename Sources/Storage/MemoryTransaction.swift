@@ -26,11 +26,55 @@ final class MemoryTransaction: StorageTransaction {
     let id: TransactionID
     let branch: BranchID
     let snapshotSCN: SCN
+    /// The branch's committed state, held for the transaction's life so a
+    /// concurrent DROP BRANCH cannot pull it from under a reader.
+    private let data: BranchData
     private var writes = WriteSet()
     private var finished = false
 
-    init(store: MemoryStore, id: TransactionID, branch: BranchID, snapshot: SCN) {
-        self.store = store; self.id = id; self.branch = branch; self.snapshotSCN = snapshot
+    let isReadOnly: Bool
+
+    init(store: MemoryStore, id: TransactionID, branch: BranchID, snapshot: SCN, readOnly: Bool = false) {
+        self.store = store; self.id = id; self.branch = branch; self.snapshotSCN = snapshot; self.isReadOnly = readOnly
+        data = store.lock.reading { store.branchData(branch) }
+    }
+
+    private func checkWritable() throws(StorageError) {
+        if isReadOnly {
+            throw StorageError("25006", "cannot write in a read-only transaction: it reads the past (AS OF)")
+        }
+    }
+
+    func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion] {
+        store.lock.reading {
+            let commits = Dictionary(store.commitLog.map { ($0.scn, $0) }, uniquingKeysWith: { a, _ in a })
+            var result: [RowVersion] = []
+            for (branch, at) in data.layers(at: snapshotSCN) {
+                guard let chains = branch.tables[table.id]?.chains else { continue }
+                for chain in chains {
+                    var previous: Row?
+                    for (i, version) in chain.versions.enumerated() where version.scn <= at {
+                        defer { previous = version.row }
+                        guard version.scn >= from && version.scn <= through else { continue }
+                        let next = i + 1 < chain.versions.count && chain.versions[i + 1].scn <= at ? chain.versions[i + 1].scn : nil
+                        let operation = version.row == nil ? "D" : (previous == nil ? "I" : "U")
+                        guard let row = version.row ?? previous else { continue }
+                        let commit = commits[version.scn]
+                        result.append(RowVersion(row: row, startSCN: version.scn, endSCN: next, operation: operation,
+                                                 transactionID: commit?.transactionID, startMicros: commit?.timestampMicros,
+                                                 endMicros: next.flatMap { commits[$0]?.timestampMicros }))
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    /// The SCN a read of `table` sees, and whether pending writes apply
+    /// (they do not to a table read AS OF a past commit).
+    private func readPoint(_ table: TableSchema) -> (scn: SCN, pending: TableWrites?) {
+        if let past = table.readSCN { return (past, nil) }
+        return (snapshotSCN, writes.tables[table.id])
     }
 
     var hasWrites: Bool { !writes.isEmpty }
@@ -39,15 +83,17 @@ final class MemoryTransaction: StorageTransaction {
 
     func table(named name: String) -> TableSchema? {
         if let pending = writes.catalog[name] { return pending }
-        return store.lock.reading { store.branchData(branch).schema(named: name, at: snapshotSCN) }
+        return store.lock.reading { data.schema(named: name, at: snapshotSCN) }
+    }
+
+    func table(named name: String, at scn: SCN) -> TableSchema? {
+        guard var schema = store.lock.reading({ data.schema(named: name, at: scn) }) else { return nil }
+        schema.readSCN = scn
+        return schema
     }
 
     func tableNames() -> [String] {
-        var names = Set(store.lock.reading {
-            store.branchData(branch).catalog.keys.filter {
-                store.branchData(branch).schema(named: $0, at: snapshotSCN) != nil
-            }
-        })
+        var names = Set(store.lock.reading { data.tableNames(at: snapshotSCN) })
         for (name, schema) in writes.catalog {
             if schema == nil { names.remove(name) } else { names.insert(name) }
         }
@@ -55,6 +101,7 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func createTable(_ schema: TableSchema) throws(StorageError) -> TableSchema {
+        try checkWritable()
         if table(named: schema.name) != nil {
             throw StorageError(SQLState.duplicateTable, "relation \"\(schema.name)\" already exists")
         }
@@ -65,6 +112,7 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func dropTable(named name: String) throws(StorageError) {
+        try checkWritable()
         guard let schema = table(named: name) else {
             throw StorageError(SQLState.undefinedTable, "table \"\(name)\" does not exist")
         }
@@ -73,6 +121,7 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func alterTable(from old: TableSchema, to new: TableSchema) throws(StorageError) {
+        try checkWritable()
         guard table(named: old.name)?.id == old.id else {
             throw StorageError(SQLState.undefinedTable, "table \"\(old.name)\" does not exist")
         }
@@ -95,16 +144,11 @@ final class MemoryTransaction: StorageTransaction {
     // MARK: Rows
 
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)] {
-        let pending = writes.tables[table.id]
+        let (scn, pending) = readPoint(table)
         var result: [(key: RowKey, row: Row)] = []
         store.lock.reading {
-            guard let data = store.branchData(branch).tables[table.id] else { return }
-            result.reserveCapacity(data.chains.count)
-            for chain in data.chains {
-                if pending?.changes[chain.key] != nil { continue }
-                if case .some(.some(let row)) = chain.visible(at: snapshotSCN) {
-                    result.append((chain.key, row))
-                }
+            data.forEachRow(table: table.id, at: scn, skip: { pending?.changes[$0] != nil }) { key, row in
+                result.append((key!, row))
             }
         }
         if let pending {
@@ -116,22 +160,10 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows {
-        let pending = writes.tables[table.id]
-        let snapshot = snapshotSCN
+        let (scn, pending) = readPoint(table)
+        let skip: ((RowKey) -> Bool)? = pending.map { pending in { pending.changes[$0] != nil } }
         try store.lock.readingRethrows {
-            guard let data = store.branchData(branch).tables[table.id] else { return }
-            try data.latest.withUnsafeBufferPointer { rows in
-                try data.latestSCN.withUnsafeBufferPointer { scns in
-                    for i in 0..<rows.count {
-                        if let pending, pending.changes[data.chains[i].key] != nil { continue }
-                        if scns[i] <= snapshot {
-                            if let row = rows[i] { try body(row) }
-                        } else if let row = data.chains[i].visibleRow(at: snapshot) {
-                            try body(row)
-                        }
-                    }
-                }
-            }
+            try data.forEachRow(table: table.id, at: scn, skip: skip) { _, row in try body(row) }
         }
         if let pending {
             for key in pending.order {
@@ -141,19 +173,29 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func estimatedRowCount(_ table: TableSchema) -> Int {
-        let committed = store.lock.reading { store.branchData(branch).tables[table.id]?.chains.count ?? 0 }
+        let committed = store.lock.reading {
+            data.layers(at: snapshotSCN).reduce(0) { $0 + ($1.branch.tables[table.id]?.chains.count ?? 0) }
+        }
         return committed + (writes.tables[table.id]?.order.count ?? 0)
     }
 
     func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
                     upper: Value?, upperInclusive: Bool) -> [Row] {
+        // The column indexes cover one branch's current rows; a branch that
+        // reads through a parent, or a read AS OF the past, scans instead
+        // (the answer may be a superset: callers re-check the range).
+        if data.hasParent || table.readSCN != nil {
+            var rows: [Row] = []
+            forEachRow(table) { rows.append($0) }
+            return rows
+        }
         let keys = store.indexedKeys(branch: branch, table: table.id, column: column, lower: lower, lowerInclusive: lowerInclusive,
                                      upper: upper, upperInclusive: upperInclusive)
         let pending = writes.tables[table.id]
         var seen = Set<RowKey>()
         var rows: [Row] = []
         store.lock.reading {
-            guard let data = store.branchData(branch).tables[table.id] else { return }
+            guard let data = data.tables[table.id] else { return }
             for key in keys where seen.insert(key).inserted {
                 if pending?.changes[key] != nil { continue }
                 if case .some(.some(let row)) = data.index[key]?.visible(at: snapshotSCN) { rows.append(row) }
@@ -168,15 +210,14 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func get(_ table: TableSchema, key: RowKey) -> Row? {
-        if let pending = writes.tables[table.id]?.changes[key] { return pending }
-        return store.lock.reading {
-            guard let chain = store.branchData(branch).tables[table.id]?.index[key] else { return nil }
-            return chain.visible(at: snapshotSCN) ?? nil
-        }
+        let (scn, pending) = readPoint(table)
+        if let change = pending?.changes[key] { return change }
+        return store.lock.reading { data.row(table: table.id, key: key, at: scn) }
     }
 
     @discardableResult
     func insert(_ table: TableSchema, row: Row) throws(StorageError) -> RowKey {
+        try checkWritable()
         let key: RowKey
         if let primaryKey = table.primaryKeyOf(row) {
             if get(table, key: primaryKey) != nil { throw duplicateKey(table, primaryKey) }
@@ -189,6 +230,7 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func update(_ table: TableSchema, key: RowKey, row: Row) throws(StorageError) {
+        try checkWritable()
         let newKey = table.primaryKeyOf(row) ?? key
         if newKey != key {
             if get(table, key: newKey) != nil { throw duplicateKey(table, newKey) }
@@ -198,6 +240,7 @@ final class MemoryTransaction: StorageTransaction {
     }
 
     func delete(_ table: TableSchema, key: RowKey) throws(StorageError) {
+        try checkWritable()
         write(table, key, nil)
     }
 

@@ -35,6 +35,38 @@ public protocol StorageEngine: AnyObject, Sendable {
     var lastCommittedSCN: SCN { get }
     /// The commit log: one record per commit, in SCN order.
     func commits() -> [CommitRecord]
+
+    /// Starts a read-only transaction seeing `branch` as of commit `scn`.
+    func begin(branch: BranchID, at scn: SCN) throws(StorageError) -> any StorageTransaction
+    /// The SCN a history point names; "not found" (22023) for unknown,
+    /// future or collected points.
+    func resolve(_ point: HistoryPoint) throws(StorageError) -> SCN
+
+    // Branches.
+    func branchID(named name: String) -> BranchID?
+    func branchInfos() -> [BranchInfo]
+    func branchInfo(named name: String) -> BranchInfo?
+    @discardableResult
+    func createBranch(name: String, parent: String, at scn: SCN?) throws(StorageError) -> BranchInfo
+    func dropBranch(name: String) throws(StorageError)
+    func merge(source: String, into target: String, strategy: MergeStrategy,
+               deleteSource: Bool) throws(StorageError) -> MergeOutcome
+
+    /// Collects versions and commits older than `horizonMicros` (wall clock),
+    /// keeping what any branch still reads. Returns what was collected.
+    @discardableResult
+    func collectHistory(olderThan horizonMicros: Int64) -> CollectionReport
+    /// The newest collection's report (nil before the first).
+    var lastCollection: CollectionReport? { get }
+}
+
+/// What one run of the history collector removed.
+public struct CollectionReport: Sendable, Equatable {
+    /// Commits at or below this SCN are gone (AS OF them is "not found").
+    public var horizonSCN: SCN
+    public var versionsCollected: Int
+    public var commitsCollected: Int
+    public var finishedMicros: Int64
 }
 
 /// One transaction's view of the database and its pending writes.
@@ -44,11 +76,18 @@ public protocol StorageTransaction: AnyObject {
     var branch: BranchID { get }
     /// The SCN whose state this transaction reads.
     var snapshotSCN: SCN { get }
+    /// True for a transaction reading a past state (`as_of`): writes fail.
+    var isReadOnly: Bool { get }
     /// Whether anything has been written (data or catalog).
     var hasWrites: Bool { get }
 
     func table(named name: String) -> TableSchema?
     func tableNames() -> [String]
+    /// The definition of `name` after commit `scn`, marked to read its rows at that SCN.
+    func table(named name: String, at scn: SCN) -> TableSchema?
+    /// Every version of the rows of `table` committed in `from...through`,
+    /// oldest first per key.
+    func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion]
     /// Creates a table; the schema's `id` is assigned by storage.
     func createTable(_ schema: TableSchema) throws(StorageError) -> TableSchema
     func dropTable(named name: String) throws(StorageError)

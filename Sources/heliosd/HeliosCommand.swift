@@ -50,6 +50,10 @@ struct Serve: ParsableCommand {
             help: "Most transactions open across requests at once; beyond it POST /v1/transactions answers 429.")
     var maxOpenTransactions: Int = 64
 
+    @Option(name: .customLong("retention"),
+            help: "How long history is kept for AS OF and branching from the past: seconds, or a number with s, m, h or d (default 7d).")
+    var retention: String = "7d"
+
     @Flag(name: .customLong("access-log"), inversion: .prefixedNo, help: "Write one line per request to standard output.")
     var accessLog: Bool = true
 
@@ -59,6 +63,17 @@ struct Serve: ParsableCommand {
         guard transactionIdleTimeout > 0 else { throw ValidationError("--txn-idle-timeout must be positive") }
         guard maxOpenTransactions >= 1 else { throw ValidationError("--max-open-transactions must be at least 1") }
         guard connectionTimeout >= 1 else { throw ValidationError("--connection-timeout must be at least 1 second") }
+        guard parsedRetention != nil else { throw ValidationError("--retention must be a positive duration such as 3600, 30m, 12h or 7d") }
+    }
+
+    /// `--retention` in seconds.
+    var parsedRetention: Double? {
+        let text = retention.lowercased()
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        if let last = text.last, let unit = units[last] {
+            return Double(text.dropLast()).flatMap { $0 > 0 ? $0 * unit : nil }
+        }
+        return Double(text).flatMap { $0 > 0 ? $0 : nil }
     }
 
     var parsedMaxBody: Int? {
@@ -77,7 +92,7 @@ struct Serve: ParsableCommand {
             http: .init(host: host, port: port, threads: threads ?? max(1, cores),
                         maxBodyBytes: parsedMaxBody!, connectionTimeoutSeconds: connectionTimeout),
             service: .init(apiKey: key, accessLog: accessLog, transactionIdleTimeout: transactionIdleTimeout,
-                           maxOpenTransactions: maxOpenTransactions))
+                           maxOpenTransactions: maxOpenTransactions, retentionSeconds: parsedRetention!))
         do {
             try ServiceRunner.run(options) { line in
                 var text = Array("heliosd: \(line)\n".utf8)

@@ -67,6 +67,15 @@ public enum Executor {
                                rows: lines.map { [.text($0)] })
     }
 
+    /// Evaluates an expression that reads no row (a statement option, an
+    /// AS OF point), cast to `type` when given.
+    public static func evaluateConstant(_ e: Expression, on data: any SQLDataAccess, context: ExecutionContext,
+                                        as type: DataType? = nil) throws(SQLError) -> Value {
+        let (bound, _) = try Binder(columns: [], parameters: context.parameters).bind(e)
+        let value = try bound.evaluate([], Environment(runner: PlanRunner(data: data, context: context)))
+        return try type.map { (t) throws(SQLError) in try Casts.cast(value, to: t, explicit: true) } ?? value
+    }
+
     static func table(_ name: String, in data: any SQLDataAccess, position: Int) throws(SQLError) -> TableSchema {
         guard let table = data.table(named: name) else {
             throw SQLError(SQLState.undefinedTable, "relation \"\(name)\" does not exist", position: position)

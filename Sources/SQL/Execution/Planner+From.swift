@@ -19,6 +19,10 @@ extension Planner {
             return Relation(plan: planned.plan, columns: Self.rename(planned.columns, columnAliases, table: alias), label: alias)
         case let .function(name, arguments, alias, position):
             let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
+            if arguments.count <= 1, let system = try engineFunctionView(name, arguments, binder: binder) {
+                let label = alias ?? name
+                return Relation(plan: system.plan, columns: Self.rename(system.columns, nil, table: label), label: label)
+            }
             let (plan, columns) = try TableFunctions.plan(name, arguments, binder: binder, position: position)
             let label = alias ?? name
             let renamed = alias != nil && columns.count == 1 && !TableFunctions.hasNamedColumns(name) ? [alias!] : nil
@@ -39,8 +43,30 @@ extension Planner {
         if let system = try SystemCatalog.plan(reference.name, data: data) {
             return Relation(plan: system.plan, columns: Self.rename(system.columns, reference.columnAliases, table: label), label: label)
         }
-        let table = try Executor.table(reference.name, in: data, position: reference.position)
+        var readSCN = inheritedReadSCN
+        switch reference.temporal {
+        case .asOf(let point)?:
+            readSCN = try resolveHistory(point, position: reference.position)
+        case let .versionsBetween(from, through)?:
+            return try planVersions(reference, from, through, label: label)
+        case nil:
+            break
+        }
+        let table: TableSchema
+        if let readSCN {
+            guard let past = data.table(named: reference.name, at: readSCN) else {
+                throw SQLError(SQLState.undefinedTable, "relation \"\(reference.name)\" does not exist as of SCN \(readSCN)",
+                               position: reference.position)
+            }
+            table = past
+        } else {
+            table = try Executor.table(reference.name, in: data, position: reference.position)
+        }
         if let text = table.viewQuery {
+            // A view read AS OF reads every table inside it at that point.
+            let saved = inheritedReadSCN
+            inheritedReadSCN = readSCN
+            defer { inheritedReadSCN = saved }
             let planned = try planView(table, text, position: reference.position)
             return Relation(plan: planned.plan, columns: Self.rename(planned.columns, reference.columnAliases, table: label), label: label)
         }

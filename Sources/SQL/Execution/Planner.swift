@@ -9,6 +9,8 @@ import Core
 /// query's row.
 final class Planner {
     let data: any SQLDataAccess
+    /// The SCN tables are read at while planning a view read AS OF.
+    var inheritedReadSCN: SCN?
     let parameters: [Value]
     /// WITH queries in scope, innermost last.
     var commonTables: [[String: CommonTableResult]] = []

@@ -67,6 +67,8 @@ enum ScalarFunctions {
             try arity(1...1); return .double
         case .random:
             try arity(0...0); return .double
+        case .currentSCN:
+            try arity(0...0); return .bigint
         default:
             return nil
         }
@@ -110,6 +112,8 @@ enum ScalarFunctions {
             return best
         case .now:
             return .timestamp(nowMicros(), zoned: true)
+        case .currentSCN:
+            return .integer(Int64(env.runner.data.currentSCN.rawValue))
         case .random:
             return .double(Double.random(in: 0..<1))
         case .genRandomUUID:

@@ -21,6 +21,7 @@ extension HeliosService {
         router.add("POST", "/v1/branches/{branch}/execute") { service, request, parameters in
             service.branchExecute(request, branch: parameters["branch"]!)
         }
+        addBranchRoutes(to: &router)
         router.add("POST", "/v1/transactions") { service, request, _ in service.beginTransaction(request) }
         router.add("POST", "/v1/transactions/{id}/commit") { service, _, parameters in
             service.endTransaction(parameters["id"]!, commit: true)
@@ -114,7 +115,7 @@ extension HeliosService {
             let engineRequest = SQLRequest(sql: body.sql, parameters: body.parameters,
                                            branch: branch ?? body.branch ?? "main",
                                            timeoutMilliseconds: body.timeoutMilliseconds,
-                                           transactionID: body.transactionID)
+                                           transactionID: body.transactionID, asOf: body.asOf)
             let results: [StatementResult]
             do {
                 results = try database.execute(engineRequest)

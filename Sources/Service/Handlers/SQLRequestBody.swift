@@ -11,6 +11,7 @@ struct SQLRequestBody {
     var timeoutMilliseconds: Int?
     var format: RowFormat = .objects
     var transactionID: String?
+    var asOf: HistoryPoint?
 
     /// Parses and validates the body; every problem is a 400 naming the field.
     static func decode(_ body: [UInt8]) throws(ServiceError) -> SQLRequestBody {
@@ -50,7 +51,7 @@ struct SQLRequestBody {
             default: throw ServiceError.badRequest("field \"format\" must be \"objects\" or \"arrays\"")
             }
         }
-        try checkAsOf(json["as_of"])
+        request.asOf = try historyPoint(json["as_of"])
         if let transaction = json["transaction_id"], !transaction.isNull {
             guard let id = transaction.stringValue, !id.isEmpty else {
                 throw ServiceError.badRequest("field \"transaction_id\" must be a non-empty string")
@@ -74,18 +75,29 @@ struct SQLRequestBody {
     }
 
     /// Time travel arrives with a later issue; until then only "now" is served.
-    private static func checkAsOf(_ asOf: JSONValue?) throws(ServiceError) {
-        guard let asOf, !asOf.isNull else { return }
+    /// `as_of`: `{"type": "now"|"scn"|"transaction"|"timestamp", "value": …}`.
+    static func historyPoint(_ asOf: JSONValue?, field: String = "as_of") throws(ServiceError) -> HistoryPoint? {
+        guard let asOf, !asOf.isNull else { return nil }
         guard case .object = asOf, let type = asOf["type"]?.stringValue else {
-            throw ServiceError.badRequest("field \"as_of\" must be an object {\"type\": \"now\"|\"scn\"|\"transaction\"|\"timestamp\", \"value\": …}")
+            throw ServiceError.badRequest("field \"\(field)\" must be an object {\"type\": \"now\"|\"scn\"|\"transaction\"|\"timestamp\", \"value\": …}")
         }
-        switch type {
-        case "now": return
-        case "scn", "transaction", "timestamp":
-            throw ServiceError(status: 400, category: "NotSupported",
-                               message: "as_of \(type) is not supported yet", code: SQLState.featureNotSupported)
+        let value = asOf["value"]
+        func number() throws(ServiceError) -> UInt64 {
+            if let n = value?.intValue, n >= 0 { return UInt64(n) }
+            if let text = value?.stringValue, let n = UInt64(text) { return n }
+            throw ServiceError.badRequest("\(field) \(type) needs a non-negative integer \"value\"")
+        }
+        switch type.lowercased() {
+        case "now": return .now
+        case "scn": return .scn(SCN(try number()))
+        case "transaction": return .transaction(TransactionID(rawValue: try number()))
+        case "timestamp":
+            guard let text = value?.stringValue, let micros = DateTime.parseTimestamp(text) else {
+                throw ServiceError.badRequest("\(field) timestamp needs a \"value\" like \"2025-01-15 10:30:00\" (optional .ffffff, T separator and zone)")
+            }
+            return .timestamp(micros: micros)
         default:
-            throw ServiceError.badRequest("as_of type must be one of now, scn, transaction, timestamp")
+            throw ServiceError.badRequest("\(field) type must be one of now, scn, transaction, timestamp")
         }
     }
 

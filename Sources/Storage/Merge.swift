@@ -1,0 +1,237 @@
+import Core
+
+/// How a merge settles a key changed differently on both sides.
+public enum MergeStrategy: String, Sendable {
+    /// Apply nothing and list every conflict.
+    case fail
+    /// Keep the target's version (`ours`, `target_wins`).
+    case ours
+    /// Take the source's version (`theirs`, `branch_wins`).
+    case theirs
+
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "fail": self = .fail
+        case "ours", "target_wins": self = .ours
+        case "theirs", "branch_wins": self = .theirs
+        default: return nil
+        }
+    }
+}
+
+/// A key (or a table's schema) changed differently on both sides since the fork.
+public struct MergeConflict: Sendable, Equatable {
+    public var table: String
+    /// The row key as text, or "schema" for a schema conflict.
+    public var key: String
+    public var columns: [String]
+    public var base: Row?
+    public var source: Row?
+    public var target: Row?
+}
+
+public struct MergeOutcome: Sendable, Equatable {
+    /// The SCN of the merge commit; nil when nothing was applied.
+    public var scn: SCN?
+    /// Row changes applied to the target.
+    public var mergedKeys: Int
+    public var conflicts: [MergeConflict]
+    /// False when the `fail` strategy met conflicts and nothing was applied.
+    public var completed: Bool
+}
+
+extension MemoryStore {
+    /// Three-way merge of `source` into `target` from their common ancestor
+    /// as of the fork: changes made only on the source since then (row
+    /// inserts, updates, deletes; new tables; added or dropped columns) are
+    /// applied to the target in one commit. A key changed differently on
+    /// both sides is a conflict, settled by `strategy`.
+    public func merge(source: String, into target: String, strategy: MergeStrategy,
+                      deleteSource: Bool) throws(StorageError) -> MergeOutcome {
+        try lock.writing { () throws(StorageError) -> MergeOutcome in
+            guard let sourceID = branchIDs[source], let s = branches[sourceID] else {
+                throw StorageError("3D000", "branch \"\(source)\" not found")
+            }
+            guard let targetID = branchIDs[target], let t = branches[targetID] else {
+                throw StorageError("3D000", "branch \"\(target)\" not found")
+            }
+            if s === t { throw StorageError("22023", "cannot merge branch \"\(source)\" into itself") }
+            let sourceLayers = s.layers(at: lastSCN), targetLayers = t.layers(at: lastSCN)
+            guard let (ancestor, baseSCN) = Self.commonAncestor(sourceLayers, targetLayers) else {
+                throw StorageError("22023", "branches \"\(source)\" and \"\(target)\" share no history")
+            }
+            var plan = MergePlan(strategy: strategy)
+            let names = Set(s.tableNames(at: lastSCN) + t.tableNames(at: lastSCN) + ancestor.tableNames(at: baseSCN))
+            for name in names.sorted() {
+                try plan.mergeTable(name, base: ancestor.schema(named: name, at: baseSCN),
+                                    source: s.schema(named: name, at: lastSCN), target: t.schema(named: name, at: lastSCN),
+                                    s: s, t: t, ancestor: ancestor, baseSCN: baseSCN, lastSCN: lastSCN,
+                                    sourceLayers: sourceLayers, targetLayers: targetLayers)
+            }
+            if strategy == .fail && !plan.conflicts.isEmpty {
+                return MergeOutcome(scn: nil, mergedKeys: 0, conflicts: plan.conflicts, completed: false)
+            }
+            var mergeSCN: SCN?
+            if !plan.writes.isEmpty {
+                let scn = lastSCN.next
+                apply(plan.writes, to: t, scn: scn)
+                lastSCN = scn
+                let micros = Self.nowMicros()
+                let transaction = TransactionID(rawValue: nextTransactionIDValue())
+                commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: t.id, timestampMicros: micros))
+                t.commitCount += 1
+                t.lastModifiedMicros = micros
+                mergeSCN = scn
+            }
+            s.status = "merged"
+            if deleteSource && !branches.values.contains(where: { $0.parent === s }) && s.id != .main {
+                branches[s.id] = nil
+                branchIDs[s.name] = nil
+            }
+            return MergeOutcome(scn: mergeSCN, mergedKeys: plan.mergedKeys, conflicts: plan.conflicts, completed: true)
+        }
+    }
+
+    /// The nearest branch both lineages read, and the SCN of the state they
+    /// share (the older of the two points they read it at).
+    static func commonAncestor(_ a: [(branch: BranchData, scn: SCN)], _ b: [(branch: BranchData, scn: SCN)])
+        -> (BranchData, SCN)? {
+        for (branch, scn) in a {
+            if let other = b.first(where: { $0.branch === branch }) { return (branch, min(scn, other.scn)) }
+        }
+        return nil
+    }
+}
+
+/// The writes and conflicts a merge works out, table by table.
+private struct MergePlan {
+    let strategy: MergeStrategy
+    var writes = WriteSet()
+    var conflicts: [MergeConflict] = []
+    var mergedKeys = 0
+
+    init(strategy: MergeStrategy) { self.strategy = strategy }
+
+    mutating func mergeTable(_ name: String, base: TableSchema?, source: TableSchema?, target: TableSchema?,
+                             s: BranchData, t: BranchData, ancestor: BranchData, baseSCN: SCN, lastSCN: SCN,
+                             sourceLayers: [(branch: BranchData, scn: SCN)],
+                             targetLayers: [(branch: BranchData, scn: SCN)]) throws(StorageError) {
+        switch (base, source, target) {
+        case (nil, let created?, nil):
+            // A table created on the source only: create it with its rows.
+            writes.catalog[name] = .some(created)
+            s.forEachRow(table: created.id, at: lastSCN, skip: { _ in false }) { key, row in
+                writes.tables[created.id, default: TableWrites(tableName: name)].set(key!, row)
+                mergedKeys += 1
+            }
+        case (let base?, nil, let target?) where target.id == base.id:
+            // Dropped on the source only.
+            writes.catalog[name] = .some(nil)
+        case (_, let source?, let target?) where source.isView == target.isView:
+            if source.isView {
+                if source != target && source.viewQuery != base?.viewQuery { writes.catalog[name] = .some(source) }
+                return
+            }
+            try mergeRows(name, base: base, source: source, target: target, s: s, t: t, ancestor: ancestor,
+                          baseSCN: baseSCN, lastSCN: lastSCN, sourceLayers: sourceLayers, targetLayers: targetLayers)
+        default:
+            break
+        }
+    }
+
+    /// Row-level three-way merge of a table both sides have.
+    private mutating func mergeRows(_ name: String, base: TableSchema?, source: TableSchema, target: TableSchema,
+                                    s: BranchData, t: BranchData, ancestor: BranchData, baseSCN: SCN, lastSCN: SCN,
+                                    sourceLayers: [(branch: BranchData, scn: SCN)],
+                                    targetLayers: [(branch: BranchData, scn: SCN)]) throws(StorageError) {
+        // Schema: columns the source added or dropped since the fork carry over.
+        var merged = target
+        let baseColumns = Set(base?.columns.map(\.name) ?? [])
+        for column in source.columns where !baseColumns.contains(column.name) {
+            if let existing = merged.columns.first(where: { $0.name == column.name }) {
+                if existing.type != column.type {
+                    conflicts.append(MergeConflict(table: name, key: "schema", columns: [column.name], base: nil,
+                                                   source: [.text(column.type.description)],
+                                                   target: [.text(existing.type.description)]))
+                }
+                continue
+            }
+            merged.columns.append(column)
+        }
+        let sourceColumns = Set(source.columns.map(\.name))
+        for column in base?.columns ?? [] where !sourceColumns.contains(column.name) {
+            guard let i = merged.columns.firstIndex(where: { $0.name == column.name }),
+                  !merged.primaryKey.contains(i) else { continue }
+            merged.columns.remove(at: i)
+            merged.primaryKey = merged.primaryKey.map { $0 > i ? $0 - 1 : $0 }
+            merged.indexes = merged.indexes.filter { !$0.columns.contains(i) }.map {
+                var index = $0
+                index.columns = index.columns.map { $0 > i ? $0 - 1 : $0 }
+                return index
+            }
+        }
+        let reshaped = merged.columns.map(\.name) != target.columns.map(\.name)
+        var tableWrites = TableWrites(tableName: name)
+        if reshaped {
+            // Rewrite every target row into the new shape (as ALTER TABLE does).
+            writes.catalog[name] = .some(merged)
+            t.forEachRow(table: target.id, at: lastSCN, skip: { _ in false }) { key, row in
+                tableWrites.set(key!, Self.reshape(row, from: target, to: merged))
+            }
+        }
+        // Keys either side may have changed since the fork.
+        var candidates: [RowKey] = []
+        var seen = Set<RowKey>()
+        for layers in [sourceLayers, targetLayers] {
+            for (branch, at) in layers {
+                let isAncestor = branch === ancestor
+                guard let data = branch.tables[target.id] ?? branch.tables[source.id] else {
+                    if isAncestor { break } else { continue }
+                }
+                for chain in data.chains {
+                    let changed = chain.versions.contains { $0.scn <= at && (!isAncestor || $0.scn > baseSCN) }
+                    if changed && seen.insert(chain.key).inserted { candidates.append(chain.key) }
+                }
+                if isAncestor { break }
+            }
+        }
+        for key in candidates {
+            let b = base.flatMap { base in ancestor.row(table: base.id, key: key, at: baseSCN).map { Self.named($0, base) } }
+            let sRow = s.row(table: source.id, key: key, at: lastSCN).map { Self.named($0, source) }
+            let tRow = t.row(table: target.id, key: key, at: lastSCN).map { Self.named($0, target) }
+            if Self.same(sRow, b) || Self.same(sRow, tRow) { continue }
+            if !Self.same(tRow, b) {
+                conflicts.append(MergeConflict(table: name, key: key.description, columns: merged.columns.map(\.name),
+                                               base: b.map { Self.row($0, merged) }, source: sRow.map { Self.row($0, merged) },
+                                               target: tRow.map { Self.row($0, merged) }))
+                if strategy != .theirs { continue }
+            }
+            tableWrites.set(key, sRow.map { Self.row($0, merged) })
+            mergedKeys += 1
+        }
+        if !tableWrites.changes.isEmpty { writes.tables[target.id] = tableWrites }
+    }
+
+    /// A row as column name → value.
+    static func named(_ row: Row, _ schema: TableSchema) -> [String: Value] {
+        var values: [String: Value] = [:]
+        for (i, column) in schema.columns.enumerated() where i < row.count { values[column.name] = row[i] }
+        return values
+    }
+
+    /// A named row laid out for `schema`: missing columns take their default (or NULL).
+    static func row(_ named: [String: Value], _ schema: TableSchema) -> Row {
+        schema.columns.map { named[$0.name] ?? $0.defaultValue ?? .null }
+    }
+
+    static func reshape(_ values: Row, from old: TableSchema, to new: TableSchema) -> Row {
+        row(named(values, old), new)
+    }
+
+    /// Equal rows, a column missing on one side counting as NULL.
+    static func same(_ a: [String: Value]?, _ b: [String: Value]?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        for name in Set(a.keys).union(b.keys) where (a[name] ?? .null) != (b[name] ?? .null) { return false }
+        return true
+    }
+}
