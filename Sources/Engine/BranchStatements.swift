@@ -10,6 +10,7 @@ extension Session {
     func runBranchStatement(_ statement: Statement, context: ExecutionContext) throws(EngineError) -> StatementResult {
         let storage = database.storage
         do {
+            if case .createBranch = statement { try settlePendingWrites() }
             switch statement {
             case .createBranch(let create):
                 return try createBranch(create, context: context)
@@ -119,11 +120,25 @@ extension Session {
                                affectedRows: outcome.mergedKeys)
     }
 
+    /// CREATE BRANCH forks from committed state: writes made earlier in the
+    /// same request are committed first, so the branch sees them (a
+    /// statement boundary, as PostgreSQL's CREATE DATABASE cannot share a
+    /// transaction). Inside an explicit BEGIN block that would break the
+    /// block, so it is refused. MERGE BRANCH commits on its own; a request's
+    /// other writes stay in the request's transaction.
+    private func settlePendingWrites() throws {
+        guard let open = state.transaction, open.hasWrites else { return }
+        if state.explicit {
+            throw EngineError("25001", "CREATE/MERGE BRANCH cannot run inside a transaction block that has written; commit first")
+        }
+        try commitCurrent()
+    }
+
     func currentBranchName() throws -> String {
-        guard let info = database.storage.branchInfos().first(where: { $0.id == branch }) else {
+        guard let name = database.storage.branchName(of: branch) else {
             throw EngineError("3D000", "branch \(branch) not found")
         }
-        return info.name
+        return name
     }
 
     private func constant(_ e: Expression, _ context: ExecutionContext, as type: DataType? = nil) throws -> Value {

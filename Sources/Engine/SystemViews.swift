@@ -42,18 +42,22 @@ enum SystemViews {
         })
     }
 
-    private static func branchNames(_ storage: any StorageEngine) -> [BranchID: String] {
-        Dictionary(storage.branchInfos().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+    /// Branch names by id, for the commits of the log (dropped branches by number).
+    private static func branchNames(_ storage: any StorageEngine, _ commits: [CommitRecord]) -> [BranchID: String] {
+        var names: [BranchID: String] = [:]
+        for id in Set(commits.map(\.branch)) { names[id] = storage.branchName(of: id) ?? id.description }
+        return names
     }
 
     static func snapshots(_ storage: any StorageEngine) -> SystemViewContent {
         let commits = storage.commits()
+        let names = branchNames(storage, commits)
         let collection = storage.lastCollection
         return SystemViewContent(columns: [("snapshot_id", .bigint), ("created_at", .timestampWithTimeZone), ("scn", .bigint),
                                            ("transaction_id", .bigint), ("description", .text), ("size_bytes", .bigint),
                                            ("is_automatic", .boolean)],
                                  rows: commits.enumerated().map { i, commit in
-            var description = "commit on branch \(branchNames(storage)[commit.branch] ?? commit.branch.description)"
+            var description = "commit on branch \(names[commit.branch] ?? commit.branch.description)"
             if i == 0, let collection, collection.versionsCollected + collection.commitsCollected > 0 {
                 description += "; retention horizon: \(collection.versionsCollected) versions and \(collection.commitsCollected) commits before it collected"
             }
@@ -63,20 +67,22 @@ enum SystemViews {
     }
 
     static func scnMap(_ storage: any StorageEngine) -> SystemViewContent {
-        let names = branchNames(storage)
+        let commits = storage.commits()
+        let names = branchNames(storage, commits)
         return SystemViewContent(columns: [("scn", .bigint), ("commit_time", .timestampWithTimeZone),
                                            ("transaction_id", .bigint), ("branch_name", .text)],
-                                 rows: storage.commits().map { commit in
+                                 rows: commits.map { commit in
             [integer(commit.scn.rawValue), timestamp(commit.timestampMicros), integer(commit.transactionID.rawValue),
              .text(names[commit.branch] ?? commit.branch.description)]
         })
     }
 
     static func transactionMap(_ storage: any StorageEngine) -> SystemViewContent {
-        let names = branchNames(storage)
+        let commits = storage.commits()
+        let names = branchNames(storage, commits)
         return SystemViewContent(columns: [("transaction_id", .bigint), ("scn", .bigint),
                                            ("commit_time", .timestampWithTimeZone), ("branch_name", .text)],
-                                 rows: storage.commits().map { commit in
+                                 rows: commits.map { commit in
             [integer(commit.transactionID.rawValue), integer(commit.scn.rawValue), timestamp(commit.timestampMicros),
              .text(names[commit.branch] ?? commit.branch.description)]
         })

@@ -22,6 +22,9 @@ extension MemoryStore {
     /// The id of the branch called `name`.
     public func branchID(named name: String) -> BranchID? { lock.reading { branchIDs[name] } }
 
+    /// The name of branch `id` (no statistics: cheap).
+    public func branchName(of id: BranchID) -> String? { lock.reading { branches[id]?.name } }
+
     public func branchInfos() -> [BranchInfo] {
         lock.reading { branches.values.sorted { $0.id.rawValue < $1.id.rawValue }.map(info) }
     }

@@ -28,13 +28,14 @@ final class VersionChain {
     /// The live row as of `scn`, nil when absent or deleted (no optional nesting).
     @inline(__always)
     func visibleRow(at scn: SCN) -> Row? {
-        if let last = versions.last, last.scn <= scn { return last.row }
-        var i = versions.count - 2
-        while i >= 0 {
-            if versions[i].scn <= scn { return versions[i].row }
-            i -= 1
+        versions.withUnsafeBufferPointer { versions in
+            var i = versions.count - 1
+            while i >= 0 {
+                if versions[i].scn <= scn { return versions[i].row }
+                i -= 1
+            }
+            return nil
         }
-        return nil
     }
 }
 

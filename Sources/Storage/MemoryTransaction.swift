@@ -55,9 +55,12 @@ final class MemoryTransaction: StorageTransaction {
                     var previous: Row?
                     for (i, version) in chain.versions.enumerated() where version.scn <= at {
                         defer { previous = version.row }
-                        guard version.scn >= from && version.scn <= through else { continue }
                         let next = i + 1 < chain.versions.count && chain.versions[i + 1].scn <= at ? chain.versions[i + 1].scn : nil
+                        // Every version alive at some point of the range: those
+                        // created in it, and the one current at its start.
+                        guard version.scn <= through, version.scn >= from || (next.map { $0 > from } ?? true) else { continue }
                         let operation = version.row == nil ? "D" : (previous == nil ? "I" : "U")
+                        if version.row == nil && version.scn < from { continue }
                         guard let row = version.row ?? previous else { continue }
                         let commit = commits[version.scn]
                         result.append(RowVersion(row: row, startSCN: version.scn, endSCN: next, operation: operation,

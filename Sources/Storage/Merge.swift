@@ -188,7 +188,10 @@ private struct MergePlan {
                 guard let data = branch.tables[target.id] ?? branch.tables[source.id] else {
                     if isAncestor { break } else { continue }
                 }
-                for chain in data.chains {
+                for (slot, chain) in data.chains.enumerated() {
+                    // In the shared ancestor only versions after the fork count;
+                    // its latest-version SCNs rule out most keys at once.
+                    if isAncestor && data.latestSCN[slot] <= baseSCN { continue }
                     let changed = chain.versions.contains { $0.scn <= at && (!isAncestor || $0.scn > baseSCN) }
                     if changed && seen.insert(chain.key).inserted { candidates.append(chain.key) }
                 }

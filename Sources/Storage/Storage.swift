@@ -44,6 +44,7 @@ public protocol StorageEngine: AnyObject, Sendable {
 
     // Branches.
     func branchID(named name: String) -> BranchID?
+    func branchName(of id: BranchID) -> String?
     func branchInfos() -> [BranchInfo]
     func branchInfo(named name: String) -> BranchInfo?
     @discardableResult
