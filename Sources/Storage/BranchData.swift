@@ -127,12 +127,12 @@ extension TableData {
     func forEachRow(at scn: SCN, skip: ((RowKey) -> Bool)?, _ body: (RowKey?, Row) throws -> Void) rethrows {
         try latest.withUnsafeBufferPointer { rows in
             try latestSCN.withUnsafeBufferPointer { scns in
-                try chains.withUnsafeBufferPointer { chains in
+                try history.withUnsafeBufferPointer { history in
                     for i in 0..<rows.count {
                         if let skip, skip(chains[i].key) { continue }
                         if scns[i] <= scn {
                             if let row = rows[i] { try body(skip == nil ? nil : chains[i].key, row) }
-                        } else if let row = chains[i].visibleRow(at: scn) {
+                        } else if let row = VersionChain.visibleRow(history[i], at: scn) {
                             try body(skip == nil ? nil : chains[i].key, row)
                         }
                     }

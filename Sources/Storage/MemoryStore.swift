@@ -4,14 +4,25 @@ import Synchronization
 import Glibc
 #endif
 
+/// One version of a row: the commit that made it and the row (nil = deleted).
+typealias Version = (scn: SCN, row: Row?)
+
 /// The versions of one row key, oldest first. A nil row is a deletion.
+/// The versions themselves live in the table's `history` array at the
+/// chain's slot, so a scan of the past walks one array of version lists
+/// instead of visiting a chain object per row.
 final class VersionChain {
     let key: RowKey
     /// Position of this chain in its table's `chains` (and `latest`) arrays.
     let slot: Int
-    var versions: [(scn: SCN, row: Row?)]
+    unowned(unsafe) let table: TableData
 
-    init(key: RowKey, slot: Int) { self.key = key; self.slot = slot; self.versions = [] }
+    init(key: RowKey, slot: Int, table: TableData) { self.key = key; self.slot = slot; self.table = table }
+
+    var versions: [Version] {
+        get { table.history[slot] }
+        _modify { yield &table.history[slot] }
+    }
 
     /// The row as of `scn`: the newest version at or below it.
     func visible(at scn: SCN) -> Row?? {
@@ -27,14 +38,19 @@ final class VersionChain {
 
     /// The live row as of `scn`, nil when absent or deleted (no optional nesting).
     @inline(__always)
-    func visibleRow(at scn: SCN) -> Row? {
+    func visibleRow(at scn: SCN) -> Row? { Self.visibleRow(table.history[slot], at: scn) }
+
+    @inline(__always)
+    static func visibleRow(_ versions: borrowing [Version], at scn: SCN) -> Row? {
         versions.withUnsafeBufferPointer { versions in
-            var i = versions.count - 1
-            while i >= 0 {
-                if versions[i].scn <= scn { return versions[i].row }
-                i -= 1
+            // The newest version at or below `scn`: binary search for the
+            // first version above it (SCNs ascend along the list).
+            var low = 0, high = versions.count
+            while low < high {
+                let mid = (low + high) >> 1
+                if versions[mid].scn <= scn { low = mid + 1 } else { high = mid }
             }
-            return nil
+            return low > 0 ? versions[low - 1].row : nil
         }
     }
 }
@@ -47,15 +63,18 @@ final class TableData {
     var index: [RowKey: VersionChain] = [:]
     var latest: ContiguousArray<Row?> = []
     var latestSCN: ContiguousArray<SCN> = []
+    /// Every version of each slot, oldest first (see `VersionChain`).
+    var history: ContiguousArray<[Version]> = []
     /// Ordered indexes by column position, built on first range lookup.
     var valueIndexes: [Int: ValueIndex] = [:]
 
     func chain(for key: RowKey) -> VersionChain {
         if let chain = index[key] { return chain }
-        let chain = VersionChain(key: key, slot: chains.count)
+        let chain = VersionChain(key: key, slot: chains.count, table: self)
         chains.append(chain)
         latest.append(nil)
         latestSCN.append(.zero)
+        history.append([])
         index[key] = chain
         return chain
     }
