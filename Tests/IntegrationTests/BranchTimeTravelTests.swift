@@ -1301,4 +1301,16 @@ final class BranchTimeTravelTests: XCTestCase {
         XCTAssertEqual(counts["b"] as? Int, counts["c"] as? Int)
         XCTAssertEqual(counts["b"] as? Int, counts["d"] as? Int)
     }
+
+    /// CREATE BRANCH after writes in the same request: the writes are
+    /// committed first, so the branch sees them; inside BEGIN it is refused
+    /// and the block's writes are rolled back with the request.
+    func testCreateBranchAfterWritesInTheSameRequest() throws {
+        try results("CREATE TABLE cb_after (id INT PRIMARY KEY, v TEXT); INSERT INTO cb_after VALUES (1, 'a'); CREATE BRANCH cb_after_b")
+        XCTAssertEqual(try contents("cb_after", branch: "cb_after_b"), [1: "a"])
+        XCTAssertEqual(try contents("cb_after"), [1: "a"])
+        try expectError("BEGIN; INSERT INTO cb_after VALUES (2, 'b'); CREATE BRANCH cb_after_c; COMMIT", status: 400, code: "25001")
+        XCTAssertEqual(try contents("cb_after"), [1: "a"], "the block's write was rolled back")
+        XCTAssertEqual(try client.send(method: "GET", path: "/v1/branches/cb_after_c").status, 404)
+    }
 }
