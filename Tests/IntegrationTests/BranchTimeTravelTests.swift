@@ -1313,4 +1313,16 @@ final class BranchTimeTravelTests: XCTestCase {
         XCTAssertEqual(try contents("cb_after"), [1: "a"], "the block's write was rolled back")
         XCTAssertEqual(try client.send(method: "GET", path: "/v1/branches/cb_after_c").status, 404)
     }
+
+    /// A primary-key lookup AS OF the past reads the past (the point-select
+    /// fast path must not answer it from the current state).
+    func testPrimaryKeyLookupAsOf() throws {
+        try results("CREATE TABLE pk_asof (id INT PRIMARY KEY, v TEXT); INSERT INTO pk_asof VALUES (1, 'old')")
+        let before = try scn()
+        try results("UPDATE pk_asof SET v = 'new' WHERE id = 1")
+        XCTAssertEqual(try rows("SELECT v FROM pk_asof AS OF SCN \(before) WHERE id = 1").first?["v"] as? String, "old")
+        XCTAssertEqual(try rows("SELECT v FROM pk_asof AS OF SCN \(before) WHERE id = $1", [1]).first?["v"] as? String, "old")
+        XCTAssertEqual(try rows("SELECT v FROM pk_asof AS OF SCN \(before) WHERE id IN (1, 2)").first?["v"] as? String, "old")
+        XCTAssertEqual(try rows("SELECT v FROM pk_asof WHERE id = 1").first?["v"] as? String, "new")
+    }
 }

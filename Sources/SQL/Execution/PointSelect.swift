@@ -10,7 +10,7 @@ enum PointSelect {
         guard query.with.isEmpty, query.orderBy.isEmpty, query.limit == nil, query.offset == nil,
               case .select(let select) = query.body, !select.distinct, select.distinctOn.isEmpty,
               select.groupBy.isEmpty, select.having == nil, select.windows.isEmpty, select.from.count == 1,
-              case .table(let reference) = select.from[0], reference.columnAliases == nil,
+              case .table(let reference) = select.from[0], reference.columnAliases == nil, reference.temporal == nil,
               case let .binary(.equal, left, right, _)? = select.whereClause,
               let table = data.table(named: reference.name), !table.isView, table.primaryKey.count == 1
         else { return nil }
