@@ -31,7 +31,7 @@ let package = Package(
         // INSERT path allocate many small rows, and glibc's free-list
         // consolidation cost ~25% of load time (Benchmarks/sql/README.md).
         .executableTarget(name: "heliosd",
-                          dependencies: ["Service", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Service", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict,
                           linkerSettings: [.linkedLibrary("jemalloc")]),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +12,12 @@ public enum ServiceRunner {
     public struct Options: Sendable {
         public var http: HTTPServer.Configuration
         public var service: HeliosService.Configuration
-        public init(http: HTTPServer.Configuration, service: HeliosService.Configuration) {
-            self.http = http; self.service = service
+        /// Where the write-ahead log lives; nil keeps everything in memory.
+        public var dataDirectory: String?
+        public var sync: SyncMode
+        public init(http: HTTPServer.Configuration, service: HeliosService.Configuration,
+                    dataDirectory: String? = nil, sync: SyncMode = .full) {
+            self.http = http; self.service = service; self.dataDirectory = dataDirectory; self.sync = sync
         }
     }
 
@@ -25,7 +30,27 @@ public enum ServiceRunner {
         signal(SIGPIPE, SIG_IGN)
 
         let counter = ServerBox()
-        let service = HeliosService(configuration: options.service, inFlight: { counter.server?.requestsInFlight ?? 0 })
+        let store: MemoryStore
+        if let directory = options.dataDirectory {
+            do {
+                let (opened, report) = try MemoryStore.open(directory: directory, sync: options.sync)
+                store = opened
+                log("recovered \(directory): \(report.records) log record(s) replayed up to SCN \(report.lastSCN) in \(Int(report.milliseconds)) ms (sync \(options.sync.rawValue))")
+                if report.truncatedBytes > 0 {
+                    log("write-ahead log: cut a torn or corrupt tail of \(report.truncatedBytes) byte(s) at offset \(report.validLength) (the last good record)")
+                }
+            } catch {
+                throw HTTPServerError(message: error.message)
+            }
+        } else {
+            store = MemoryStore()
+            log("in-memory mode: nothing is written to disk")
+        }
+        let database = Database(storage: store, transactionIdleTimeout: options.service.transactionIdleTimeout,
+                                maxOpenTransactions: options.service.maxOpenTransactions,
+                                retentionSeconds: options.service.retentionSeconds)
+        let service = HeliosService(database: database, configuration: options.service,
+                                    inFlight: { counter.server?.requestsInFlight ?? 0 })
         let limit = options.http.maxBodyBytes
         let server = HTTPServer(configuration: options.http, handler: { service.handle($0) },
                                 tooLarge: { service.payloadTooLarge($0, limit: limit) })
@@ -37,8 +62,13 @@ public enum ServiceRunner {
             // most every minute).
             let collectEvery = max(1, min(60, Int(options.service.retentionSeconds / 10)))
             var tick = 0
+            var fraction = 0
             while true {
-                sleep(1)
+                usleep(100_000)
+                if options.sync == .normal { store.flush() }
+                fraction += 1
+                if fraction < 10 { continue }
+                fraction = 0
                 tick += 1
                 let rolledBack = service.database.reapIdleTransactions()
                 if rolledBack > 0 { log("rolled back \(rolledBack) idle transaction(s) after \(Int(options.service.transactionIdleTimeout)) s") }
@@ -56,6 +86,7 @@ public enum ServiceRunner {
         sigwait(&signals, &received)
         log("received signal \(received); finishing in-flight requests and stopping")
         server.stop()
+        store.flush()
         log("stopped")
     }
 }

@@ -62,7 +62,7 @@ extension MemoryStore {
     /// after commit `scn` (nil = its latest). Copies nothing: O(1).
     @discardableResult
     public func createBranch(name: String, parent: String, at scn: SCN?) throws(StorageError) -> BranchInfo {
-        try lock.writing { () throws(StorageError) -> BranchInfo in
+        let (created, offset) = try lock.writing { () throws(StorageError) -> (BranchInfo, UInt64?) in
             if branchIDs[name] != nil {
                 throw StorageError("42710", "branch \"\(name)\" already exists")
             }
@@ -71,21 +71,25 @@ extension MemoryStore {
             }
             let fork = scn ?? lastSCN
             if fork > lastSCN { throw StorageError("22023", "SCN \(fork) not found: the latest commit is \(lastSCN)") }
-            if fork < collectedThrough {
+            if fork <= collectedThrough && collectedThrough > .zero {
                 throw StorageError("22023", "SCN \(fork) not found: history before SCN \(collectedThrough) was collected")
             }
             let id = BranchID(rawValue: nextBranchID)
+            let micros = Self.nowMicros()
+            let offset = try logged(.branchCreated(id: id, name: name, parent: parentID, fork: fork, micros: micros))
             nextBranchID += 1
-            let data = BranchData(id: id, name: name, parent: parentData, forkSCN: fork, createdMicros: Self.nowMicros())
+            let data = BranchData(id: id, name: name, parent: parentData, forkSCN: fork, createdMicros: micros)
             branches[id] = data
             branchIDs[name] = id
-            return info(data)
+            return (info(data), offset)
         }
+        try awaitDurable(offset)
+        return created
     }
 
     /// Drops a branch; `main` and branches with children refuse (55006).
     public func dropBranch(name: String) throws(StorageError) {
-        try lock.writing { () throws(StorageError) in
+        let offset = try lock.writing { () throws(StorageError) -> UInt64? in
             guard let id = branchIDs[name], let data = branches[id] else {
                 throw StorageError("3D000", "branch \"\(name)\" not found")
             }
@@ -94,8 +98,11 @@ extension MemoryStore {
             if !children.isEmpty {
                 throw StorageError("55006", "cannot drop branch \"\(name)\": it has child branches (\(children.joined(separator: ", ")))")
             }
+            let offset = try logged(.branchDropped(id: id))
             branches[id] = nil
             branchIDs[name] = nil
+            return offset
         }
+        try awaitDurable(offset)
     }
 }

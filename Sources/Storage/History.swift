@@ -52,35 +52,51 @@ extension MemoryStore {
 
     @discardableResult
     public func collectHistory(olderThan horizonMicros: Int64) -> CollectionReport {
-        lock.writing {
+        let (report, offset) = lock.writing { () -> (CollectionReport, UInt64?) in
             // The horizon: the newest commit at or before the cutoff, held
             // below every branch's fork point and the latest commit.
             var horizon = commitLog.last(where: { $0.timestampMicros <= horizonMicros })?.scn ?? .zero
             for branch in branches.values where branch.parent != nil { horizon = min(horizon, branch.forkSCN) }
             horizon = min(horizon, lastSCN)
-            var versions = 0
+            var offset: UInt64?
             if horizon > collectedThrough {
-                for branch in branches.values {
-                    for table in branch.tables.values {
-                        for chain in table.chains {
-                            guard chain.versions.count > 1,
-                                  let keep = chain.versions.lastIndex(where: { $0.scn <= horizon }), keep > 0 else { continue }
-                            chain.versions.removeFirst(keep)
-                            versions += keep
-                        }
+                // A failed log write skips this round; the next one retries.
+                guard let logged = try? logged(.collected(horizon: horizon)) else {
+                    return (collectionReport ?? CollectionReport(horizonSCN: horizon, versionsCollected: 0, commitsCollected: 0,
+                                                                 finishedMicros: Self.nowMicros()), nil)
+                }
+                offset = logged
+            }
+            return (collect(through: horizon), offset)
+        }
+        try? awaitDurable(offset)
+        return report
+    }
+
+    /// Drops versions and commits older than `horizon`. Caller holds the write lock.
+    func collect(through horizon: SCN) -> CollectionReport {
+        var versions = 0
+        if horizon > collectedThrough {
+            for branch in branches.values {
+                for table in branch.tables.values {
+                    for chain in table.chains {
+                        guard chain.versions.count > 1,
+                              let keep = chain.versions.lastIndex(where: { $0.scn <= horizon }), keep > 0 else { continue }
+                        chain.versions.removeFirst(keep)
+                        versions += keep
                     }
                 }
             }
-            let before = commitLog.count
-            // Commits below the horizon are gone; the horizon commit itself stays
-            // readable (its state is what every kept version starts from).
-            commitLog.removeAll { $0.scn < horizon }
-            let commits = before - commitLog.count
-            if horizon > collectedThrough && horizon > .zero { collectedThrough = SCN(horizon.rawValue - 1) }
-            let report = CollectionReport(horizonSCN: horizon, versionsCollected: versions, commitsCollected: commits,
-                                          finishedMicros: Self.nowMicros())
-            collectionReport = report
-            return report
         }
+        let before = commitLog.count
+        // Commits below the horizon are gone; the horizon commit itself stays
+        // readable (its state is what every kept version starts from).
+        commitLog.removeAll { $0.scn < horizon }
+        let commits = before - commitLog.count
+        if horizon > collectedThrough && horizon > .zero { collectedThrough = SCN(horizon.rawValue - 1) }
+        let report = CollectionReport(horizonSCN: horizon, versionsCollected: versions, commitsCollected: commits,
+                                      finishedMicros: Self.nowMicros())
+        collectionReport = report
+        return report
     }
 }

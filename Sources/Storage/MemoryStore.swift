@@ -98,6 +98,9 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// Commits at or below this SCN have been collected (AS OF them is "not found").
     var collectedThrough: SCN = .zero
     var collectionReport: CollectionReport?
+    /// The write-ahead log of a durable store (nil: memory only).
+    var log: WriteAheadLog?
+    var lockFileDescriptor: Int32 = -1
     var lastSCN: SCN = .zero
     private let nextTransactionID = Atomic<UInt64>(1)
     private let nextTableID = Atomic<UInt64>(1)
@@ -133,20 +136,40 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     public func commits() -> [CommitRecord] { lock.reading { commitLog } }
 
     public func begin(branch: BranchID) throws(StorageError) -> any StorageTransaction {
-        let (snapshot, known) = lock.reading { (lastSCN, branches[branch] != nil) }
-        guard known else { throw StorageError("3D000", "branch \(branch) not found") }
-        return MemoryTransaction(store: self, id: TransactionID(rawValue: nextTransactionIDValue()), branch: branch,
+        let (snapshot, found) = lock.reading { (lastSCN, branches[branch]) }
+        guard let data = found else { throw StorageError("3D000", "branch \(branch) not found") }
+        return MemoryTransaction(store: self, id: TransactionID(rawValue: nextTransactionIDValue()), data: data,
                                  snapshot: snapshot)
     }
 
     public func begin(branch: BranchID, at scn: SCN) throws(StorageError) -> any StorageTransaction {
-        let known = lock.reading { branches[branch] != nil }
-        guard known else { throw StorageError("3D000", "branch \(branch) not found") }
-        return MemoryTransaction(store: self, id: TransactionID(rawValue: nextTransactionIDValue()), branch: branch,
+        guard let data = lock.reading({ branches[branch] }) else { throw StorageError("3D000", "branch \(branch) not found") }
+        return MemoryTransaction(store: self, id: TransactionID(rawValue: nextTransactionIDValue()), data: data,
                                  snapshot: scn, readOnly: true)
     }
 
     func nextTransactionIDValue() -> UInt64 { nextTransactionID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    // Recovery keeps the allocators above every id the log used.
+    func raiseTransactionID(above id: UInt64) { if nextTransactionID.load(ordering: .relaxed) <= id { nextTransactionID.store(id + 1, ordering: .relaxed) } }
+    func raiseTableID(above id: UInt64) { if nextTableID.load(ordering: .relaxed) <= id { nextTableID.store(id + 1, ordering: .relaxed) } }
+    func raiseRowID(above id: Int64) { if nextRowID.load(ordering: .relaxed) <= id { nextRowID.store(id + 1, ordering: .relaxed) } }
+
+    /// Logs `record` (a durable store), before the change is applied: a
+    /// failed write leaves the store unchanged. Returns the offset to await.
+    func logged(_ record: @autoclosure () -> LogRecord) throws(StorageError) -> UInt64? {
+        guard let log else { return nil }
+        return try log.append(record().encoded())
+    }
+
+    /// Waits until a logged change is durable (outside the store's lock, so
+    /// concurrent commits share an fsync).
+    func awaitDurable(_ offset: UInt64?) throws(StorageError) {
+        if let offset, let log { try log.waitDurable(offset) }
+    }
+
+    /// Flushes the log (clean shutdown).
+    public func flush() { log?.syncNow() }
 
     func allocateTableID() -> UInt64 { nextTableID.wrappingAdd(1, ordering: .relaxed).oldValue }
     func allocateRowID() -> Int64 { nextRowID.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -161,18 +184,21 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// one new SCN. Runs under the write lock.
     func commit(_ writes: WriteSet, transaction: TransactionID, branch: BranchID,
                 snapshot: SCN) throws(StorageError) -> SCN {
-        try lock.writing { () throws(StorageError) -> SCN in
+        let (scn, offset) = try lock.writing { () throws(StorageError) -> (SCN, UInt64?) in
             guard let data = branches[branch] else { throw StorageError("3D000", "branch \(branch) not found: it was dropped") }
             try checkConflicts(writes, data: data, snapshot: snapshot)
             let scn = lastSCN.next
+            let micros = Self.nowMicros()
+            let offset = try logged(.commit(branch: branch, scn: scn, transaction: transaction, micros: micros, writes: writes))
             apply(writes, to: data, scn: scn)
             lastSCN = scn
-            let micros = Self.nowMicros()
             commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: branch, timestampMicros: micros))
             data.commitCount += 1
             data.lastModifiedMicros = micros
-            return scn
+            return (scn, offset)
         }
+        try awaitDurable(offset)
+        return scn
     }
 
     /// Appends `writes` to `data` as versions stamped `scn`. Caller holds the write lock.
@@ -180,6 +206,8 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
             for (name, schema) in writes.catalog {
                 data.catalog[name, default: []].append((scn, schema))
                 if let schema, data.tables[schema.id] == nil { data.tables[schema.id] = TableData() }
+                // Column positions may have moved: ordered indexes are rebuilt on next use.
+                if let schema { data.tables[schema.id]?.valueIndexes = [:] }
             }
             for (tableID, tableWrites) in writes.tables {
                 let table = data.tables[tableID] ?? TableData()
@@ -190,7 +218,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                     // A delete of a key only a parent holds still needs its tombstone here.
                     if chain.versions.isEmpty && row == nil && data.parent == nil { continue }
                     table.append(chain, scn: scn, row: row)
-                    if let row { for (column, index) in table.valueIndexes { index.add(row[column], key) } }
+                    if let row { for (column, index) in table.valueIndexes where column < row.count { index.add(row[column], key) } }
                 }
             }
     }
@@ -206,6 +234,10 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                 let current = data.schema(named: tableWrites.tableName, at: lastSCN)
                 if current?.id != tableID {
                     throw .conflict("table \"\(tableWrites.tableName)\" was dropped or replaced concurrently")
+                }
+                // Rows were shaped by the definition the snapshot saw.
+                if let last = data.catalog[tableWrites.tableName]?.last, last.scn > snapshot {
+                    throw .conflict("table \"\(tableWrites.tableName)\" was altered by a concurrent transaction")
                 }
             }
             guard let table = data.tables[tableID] else { continue }

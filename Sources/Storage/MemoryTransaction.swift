@@ -34,9 +34,9 @@ final class MemoryTransaction: StorageTransaction {
 
     let isReadOnly: Bool
 
-    init(store: MemoryStore, id: TransactionID, branch: BranchID, snapshot: SCN, readOnly: Bool = false) {
-        self.store = store; self.id = id; self.branch = branch; self.snapshotSCN = snapshot; self.isReadOnly = readOnly
-        data = store.lock.reading { store.branchData(branch) }
+    init(store: MemoryStore, id: TransactionID, data: BranchData, snapshot: SCN, readOnly: Bool = false) {
+        self.store = store; self.id = id; self.branch = data.id; self.snapshotSCN = snapshot; self.isReadOnly = readOnly
+        self.data = data
     }
 
     private func checkWritable() throws(StorageError) {

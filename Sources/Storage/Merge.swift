@@ -48,7 +48,7 @@ extension MemoryStore {
     /// both sides is a conflict, settled by `strategy`.
     public func merge(source: String, into target: String, strategy: MergeStrategy,
                       deleteSource: Bool) throws(StorageError) -> MergeOutcome {
-        try lock.writing { () throws(StorageError) -> MergeOutcome in
+        let (outcome, offset) = try lock.writing { () throws(StorageError) -> (MergeOutcome, UInt64?) in
             guard let sourceID = branchIDs[source], let s = branches[sourceID] else {
                 throw StorageError("3D000", "branch \"\(source)\" not found")
             }
@@ -69,27 +69,33 @@ extension MemoryStore {
                                     sourceLayers: sourceLayers, targetLayers: targetLayers)
             }
             if strategy == .fail && !plan.conflicts.isEmpty {
-                return MergeOutcome(scn: nil, mergedKeys: 0, conflicts: plan.conflicts, completed: false)
+                return (MergeOutcome(scn: nil, mergedKeys: 0, conflicts: plan.conflicts, completed: false), nil)
             }
             var mergeSCN: SCN?
+            var offset: UInt64?
             if !plan.writes.isEmpty {
                 let scn = lastSCN.next
-                apply(plan.writes, to: t, scn: scn)
-                lastSCN = scn
                 let micros = Self.nowMicros()
                 let transaction = TransactionID(rawValue: nextTransactionIDValue())
+                offset = try logged(.commit(branch: t.id, scn: scn, transaction: transaction, micros: micros, writes: plan.writes))
+                apply(plan.writes, to: t, scn: scn)
+                lastSCN = scn
                 commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: t.id, timestampMicros: micros))
                 t.commitCount += 1
                 t.lastModifiedMicros = micros
                 mergeSCN = scn
             }
+            offset = try logged(.branchStatus(id: s.id, status: "merged")) ?? offset
             s.status = "merged"
             if deleteSource && !branches.values.contains(where: { $0.parent === s }) && s.id != .main {
+                offset = try logged(.branchDropped(id: s.id)) ?? offset
                 branches[s.id] = nil
                 branchIDs[s.name] = nil
             }
-            return MergeOutcome(scn: mergeSCN, mergedKeys: plan.mergedKeys, conflicts: plan.conflicts, completed: true)
+            return (MergeOutcome(scn: mergeSCN, mergedKeys: plan.mergedKeys, conflicts: plan.conflicts, completed: true), offset)
         }
+        try awaitDurable(offset)
+        return outcome
     }
 
     /// The nearest branch both lineages read, and the SCN of the state they

@@ -12,7 +12,7 @@ final class ValueIndex {
 
     init(chains: [VersionChain], column: Int) {
         for chain in chains {
-            for version in chain.versions { if let row = version.row { add(row[column], chain.key) } }
+            for version in chain.versions { if let row = version.row, column < row.count { add(row[column], chain.key) } }
         }
         sortedValues = nil
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Service
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,8 +40,15 @@ struct Serve: ParsableCommand {
     var connectionTimeout: Int = 30
 
     @Option(name: .customLong("data-dir"),
-            help: "Directory for data files. Reserved: this version keeps all data in memory.")
+            help: "Directory of the write-ahead log (created on first start; one server per directory).")
     var dataDirectory: String = "./helios-data"
+
+    @Option(name: .customLong("sync"),
+            help: "full: fsync before acknowledging a commit (survives power loss); normal: fsync every 100 ms (survives a process crash); off: never fsync.")
+    var sync: String = "full"
+
+    @Flag(name: .customLong("in-memory"), help: "Keep no files at all: data is lost when the server stops.")
+    var inMemory: Bool = false
 
     @Option(name: .customLong("txn-idle-timeout"),
             help: "Seconds after which an idle transaction opened with POST /v1/transactions is rolled back.")
@@ -63,6 +71,7 @@ struct Serve: ParsableCommand {
         guard transactionIdleTimeout > 0 else { throw ValidationError("--txn-idle-timeout must be positive") }
         guard maxOpenTransactions >= 1 else { throw ValidationError("--max-open-transactions must be at least 1") }
         guard connectionTimeout >= 1 else { throw ValidationError("--connection-timeout must be at least 1 second") }
+        guard SyncMode(rawValue: sync) != nil else { throw ValidationError("--sync must be full, normal or off") }
         guard parsedRetention != nil else { throw ValidationError("--retention must be a positive duration such as 3600, 30m, 12h or 7d") }
     }
 
@@ -92,7 +101,8 @@ struct Serve: ParsableCommand {
             http: .init(host: host, port: port, threads: threads ?? max(1, cores),
                         maxBodyBytes: parsedMaxBody!, connectionTimeoutSeconds: connectionTimeout),
             service: .init(apiKey: key, accessLog: accessLog, transactionIdleTimeout: transactionIdleTimeout,
-                           maxOpenTransactions: maxOpenTransactions, retentionSeconds: parsedRetention!))
+                           maxOpenTransactions: maxOpenTransactions, retentionSeconds: parsedRetention!),
+            dataDirectory: inMemory ? nil : dataDirectory, sync: SyncMode(rawValue: sync)!)
         do {
             try ServiceRunner.run(options) { line in
                 var text = Array("heliosd: \(line)\n".utf8)

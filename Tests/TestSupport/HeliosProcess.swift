@@ -23,10 +23,24 @@ public final class HeliosProcess: @unchecked Sendable {
     }
 
     /// Launches `heliosd serve --port <free> <arguments>` and waits for /health.
-    public init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// Without `--data-dir` in `arguments`, the server gets a fresh data
+    /// directory under the temporary directory (`dataDirectory`), removed
+    /// by `removeDataDirectory()`; pass `dataDirectory` to reopen one.
+    public init(arguments: [String] = [], environment: [String: String] = [:], dataDirectory: String? = nil) throws {
         port = try Self.freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaryPath())
+        var arguments = arguments
+        if let i = arguments.firstIndex(of: "--data-dir"), i + 1 < arguments.count {
+            self.dataDirectory = arguments[i + 1]
+            ownsDataDirectory = false
+        } else {
+            ownsDataDirectory = dataDirectory == nil
+            let directory = dataDirectory ?? FileManager.default.temporaryDirectory
+                .appendingPathComponent("helios-test-\(UUID().uuidString)").path
+            self.dataDirectory = directory
+            arguments += ["--data-dir", directory]
+        }
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port)] + arguments
         var env = ProcessInfo.processInfo.environment
         env["HELIOS_API_KEY"] = nil
@@ -50,15 +64,25 @@ public final class HeliosProcess: @unchecked Sendable {
 
     public func client() -> HTTPTestClient { HTTPTestClient(port: port) }
 
+    /// The server's data directory.
+    public let dataDirectory: String
+    private let ownsDataDirectory: Bool
+
+    /// Deletes the data directory (after `stop()`).
+    public func removeDataDirectory() { try? FileManager.default.removeItem(atPath: dataDirectory) }
+
     public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     /// Sends SIGTERM and waits for the process to exit; returns its status.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM) -> Int32 {
+    /// `keepData` keeps the data directory for a restart; otherwise a
+    /// directory this object created is deleted.
+    public func stop(signal: Int32 = SIGTERM, keepData: Bool = false) -> Int32 {
         if process.isRunning {
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
         }
+        if !keepData && ownsDataDirectory { removeDataDirectory() }
         return process.terminationStatus
     }
 
