@@ -61,11 +61,12 @@ extension MemoryStore {
             var offset: UInt64?
             if horizon > collectedThrough {
                 // A failed log write skips this round; the next one retries.
-                guard let logged = try? logged(.collected(horizon: horizon)) else {
-                    return (collectionReport ?? CollectionReport(horizonSCN: horizon, versionsCollected: 0, commitsCollected: 0,
-                                                                 finishedMicros: Self.nowMicros()), nil)
+                do {
+                    offset = try logged(.collected(horizon: horizon))
+                } catch {
+                    return (collectionReport ?? CollectionReport(horizonSCN: collectedThrough, versionsCollected: 0,
+                                                                 commitsCollected: 0, finishedMicros: Self.nowMicros()), nil)
                 }
-                offset = logged
             }
             return (collect(through: horizon), offset)
         }
