@@ -42,7 +42,8 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     (cd "$ROOT" && swift build -c release --product heliosd)
 fi
 start_server() {
-    "$ROOT/.build/release/heliosd" serve --port "$PORT" --no-access-log >"$RESULTS_DIR/heliosd-$1.log" 2>&1 &
+    rm -rf "$RESULTS_DIR/data-$1"
+    "$ROOT/.build/release/heliosd" serve --port "$PORT" --no-access-log --data-dir "$RESULTS_DIR/data-$1" >"$RESULTS_DIR/heliosd-$1.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null && return; sleep 0.1; done
     log "heliosd did not start"; exit 1

@@ -115,6 +115,11 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                                       createdMicros: Self.nowMicros())]
     }
 
+    deinit {
+        log?.syncNow()
+        if lockFileDescriptor >= 0 { close(lockFileDescriptor) }
+    }
+
     /// Sequences by "table id/column": the last value handed out.
     func nextSequenceValue(table: UInt64, column: Int, start: () -> Int64) -> Int64 {
         let key = "\(table)/\(column)"

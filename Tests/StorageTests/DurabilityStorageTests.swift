@@ -1,0 +1,140 @@
+import Core
+import Foundation
+@testable import Storage
+import XCTest
+
+/// The write-ahead log: every change survives reopening; a torn or corrupt
+/// tail is cut at the last good record; one process per directory.
+final class DurabilityStorageTests: XCTestCase {
+    private var directory: String!
+
+    override func setUp() {
+        super.setUp()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-wal-\(UUID().uuidString)").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+        super.tearDown()
+    }
+
+    private func open() throws -> (MemoryStore, RecoveryReport) { try MemoryStore.open(directory: directory, sync: .full) }
+
+    private func contents(_ store: MemoryStore, branch: String = "main", at scn: SCN? = nil) throws -> [Int64: String] {
+        let id = try XCTUnwrap(store.branchID(named: branch))
+        let t = try scn.map { try store.begin(branch: id, at: $0) } ?? store.begin(branch: id)
+        var out: [Int64: String] = [:]
+        guard let schema = t.table(named: "kv") else { return out }
+        t.forEachRow(schema) { r in if case .integer(let k) = r[0], case .text(let v) = r[1] { out[k] = v } }
+        return out
+    }
+
+    /// Builds some history: a table, updates, a branch with writes, a merge, a drop.
+    @discardableResult
+    private func populate(_ store: MemoryStore) throws -> SCN {
+        let t = try store.begin(branch: .main)
+        let table = try t.createTable(Fixture.kvSchema("kv"))
+        for k in 1...3 { try t.insert(table, row: row(Int64(k), "v\(k)")) }
+        _ = try t.commit()
+        let first = store.lastCommittedSCN
+        let u = try store.begin(branch: .main)
+        try u.update(table, key: RowKey(.integer(1)), row: row(1, "updated"))
+        try u.delete(table, key: RowKey(.integer(3)))
+        _ = try u.commit()
+        try store.createBranch(name: "dev", parent: "main", at: nil)
+        let b = try store.begin(branch: XCTUnwrap(store.branchID(named: "dev")))
+        try b.insert(table, row: row(9, "dev"))
+        _ = try b.commit()
+        try store.createBranch(name: "gone", parent: "main", at: first)
+        try store.dropBranch(name: "gone")
+        return first
+    }
+
+    func testReopeningReplaysEveryKindOfChange() throws {
+        var first = SCN.zero
+        do {
+            let (store, report) = try open()
+            XCTAssertEqual(report.records, 0)
+            first = try populate(store)
+            _ = try store.merge(source: "dev", into: "main", strategy: .fail, deleteSource: false)
+        }
+        let (store, report) = try open()
+        XCTAssertEqual(report.truncatedBytes, 0)
+        XCTAssertGreaterThan(report.records, 5)
+        XCTAssertEqual(try contents(store), [1: "updated", 2: "v2", 9: "dev"])
+        XCTAssertEqual(try contents(store, at: first), [1: "v1", 2: "v2", 3: "v3"], "AS OF history survives")
+        XCTAssertEqual(try contents(store, branch: "dev"), [1: "updated", 2: "v2", 9: "dev"])
+        XCTAssertEqual(store.branchInfo(named: "dev")?.status, "merged")
+        XCTAssertNil(store.branchID(named: "gone"))
+        XCTAssertEqual(store.commits().count, 4)
+        // New ids continue above the replayed ones.
+        let t = try store.begin(branch: .main)
+        let other = try t.createTable(Fixture.kvSchema("other"))
+        XCTAssertGreaterThan(other.id, try XCTUnwrap(t.table(named: "kv")).id)
+        XCTAssertEqual(try t.commit(), SCN(store.commits().last!.scn.rawValue))
+    }
+
+    func testSecondProcessOnTheDirectoryIsRefused() throws {
+        let (store, _) = try open()
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertTrue("\(error)".contains("in use"), "\(error)")
+        }
+        _ = store
+    }
+
+    func testTornTailIsCutAtEveryByteOfTheLastRecord() throws {
+        var lengths: [UInt64] = []
+        do {
+            let (store, _) = try open()
+            try populate(store)
+            let before = try WriteAheadLog.read(path: directory + "/wal.log").validLength
+            let t = try store.begin(branch: .main)
+            try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(50, "last"))
+            _ = try t.commit()
+            let after = try WriteAheadLog.read(path: directory + "/wal.log").validLength
+            lengths = [before, after]
+        }
+        let path = directory + "/wal.log"
+        let full = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(UInt64(full.count), lengths[1])
+        for cut in Int(lengths[0])..<Int(lengths[1]) {
+            try full.prefix(cut).write(to: URL(fileURLWithPath: path))
+            let (store, report) = try open()
+            XCTAssertEqual(report.validLength, lengths[0], "cut at \(cut)")
+            XCTAssertEqual(report.truncatedBytes, UInt64(cut) - lengths[0])
+            XCTAssertNil(try contents(store)[50], "a torn last record is not applied (cut at \(cut))")
+            XCTAssertEqual(try contents(store)[2], "v2")
+        }
+        // After a cut, new commits follow the last good record and survive.
+        try full.prefix(Int(lengths[1]) - 3).write(to: URL(fileURLWithPath: path))
+        do {
+            let (store, _) = try open()
+            let t = try store.begin(branch: .main)
+            try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(60, "after"))
+            _ = try t.commit()
+        }
+        let (store, report) = try open()
+        XCTAssertEqual(report.truncatedBytes, 0)
+        XCTAssertEqual(try contents(store)[60], "after")
+    }
+
+    func testFlippedByteCutsTheLogAtTheCorruptRecord() throws {
+        do {
+            let (store, _) = try open()
+            try populate(store)
+        }
+        let path = directory + "/wal.log"
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let records = try WriteAheadLog.read(path: path).records
+        XCTAssertGreaterThan(records.count, 3)
+        // Flip a byte inside the third record: recovery keeps the first two.
+        let third = records[2]
+        var damaged = original
+        damaged[third.startIndex + third.count / 2] ^= 0x5A
+        try damaged.write(to: URL(fileURLWithPath: path))
+        let (store, report) = try open()
+        XCTAssertEqual(report.records, 2)
+        XCTAssertGreaterThan(report.truncatedBytes, 0)
+        XCTAssertEqual(store.commits().count, 2)
+    }
+}
