@@ -204,12 +204,16 @@ private struct MergePlan {
                 if isAncestor { break }
             }
         }
+        // A column one side lacks reads as that column's default (an added
+        // column is not a change to every row).
+        var defaults: [String: Value] = [:]
+        for column in source.columns + merged.columns { defaults[column.name] = column.defaultValue ?? .null }
         for key in candidates {
             let b = base.flatMap { base in ancestor.row(table: base.id, key: key, at: baseSCN).map { Self.named($0, base) } }
             let sRow = s.row(table: source.id, key: key, at: lastSCN).map { Self.named($0, source) }
             let tRow = t.row(table: target.id, key: key, at: lastSCN).map { Self.named($0, target) }
-            if Self.same(sRow, b) || Self.same(sRow, tRow) { continue }
-            if !Self.same(tRow, b) {
+            if Self.same(sRow, b, defaults) || Self.same(sRow, tRow, defaults) { continue }
+            if !Self.same(tRow, b, defaults) {
                 conflicts.append(MergeConflict(table: name, key: key.description, columns: merged.columns.map(\.name),
                                                base: b.map { Self.row($0, merged) }, source: sRow.map { Self.row($0, merged) },
                                                target: tRow.map { Self.row($0, merged) }))
@@ -237,10 +241,12 @@ private struct MergePlan {
         row(named(values, old), new)
     }
 
-    /// Equal rows, a column missing on one side counting as NULL.
-    static func same(_ a: [String: Value]?, _ b: [String: Value]?) -> Bool {
+    /// Equal rows, a column missing on one side counting as its default.
+    static func same(_ a: [String: Value]?, _ b: [String: Value]?, _ defaults: [String: Value]) -> Bool {
         guard let a, let b else { return a == nil && b == nil }
-        for name in Set(a.keys).union(b.keys) where (a[name] ?? .null) != (b[name] ?? .null) { return false }
+        for name in Set(a.keys).union(b.keys) where (a[name] ?? defaults[name] ?? .null) != (b[name] ?? defaults[name] ?? .null) {
+            return false
+        }
         return true
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+import TestSupport
+import XCTest
+
+/// The crash harness, short form (the long one is Benchmarks/crash/): clients
+/// commit three-row transactions and note each only after its
+/// acknowledgement; the server is killed with SIGKILL at a random moment and
+/// restarted on the same data directory; every acknowledged transaction must
+/// be there in full and no transaction may be partly there.
+final class CrashRecoveryTests: XCTestCase {
+    func testAcknowledgedCommitsSurviveKillNine() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-crash-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var server = try HeliosProcess(arguments: ["--no-access-log"], dataDirectory: directory)
+        XCTAssertEqual(try server.client().sql("CREATE TABLE crash (id BIGINT PRIMARY KEY, part INT, writer INT)").status, 200)
+        let acknowledged = Mutex<[Int64]>([])
+        var kills = 0
+        // HELIOS_CRASH_KILLS raises the count (Benchmarks/crash/run.sh runs 100).
+        let cycles = ProcessInfo.processInfo.environment["HELIOS_CRASH_KILLS"].flatMap(Int.init) ?? 5
+        for cycle in 0..<cycles {
+            let stop = Atomic<Bool>(false)
+            let port = server.port
+            let writers = (0..<4).map { writer in
+                Thread {
+                    let client = HTTPTestClient(port: port)
+                    var n: Int64 = 0
+                    while !stop.load(ordering: .relaxed) {
+                        n += 1
+                        let base = Int64(cycle) * 100_000_000 + Int64(writer) * 1_000_000 + n * 10
+                        let sql = "INSERT INTO crash VALUES (\(base), 0, \(writer)), (\(base + 1), 1, \(writer)), (\(base + 2), 2, \(writer))"
+                        guard let response = try? client.sql(sql) else { break }
+                        if response.status == 200 { acknowledged.withLock { $0.append(base) } } else { break }
+                    }
+                }
+            }
+            writers.forEach { $0.start() }
+            usleep(UInt32.random(in: 150_000...400_000))
+            server.stop(signal: SIGKILL, keepData: true)
+            kills += 1
+            stop.store(true, ordering: .relaxed)
+            usleep(50_000)
+            server = try HeliosProcess(arguments: ["--no-access-log"], dataDirectory: directory)
+            XCTAssertTrue(server.log.contains("recovered"), server.log)
+        }
+        defer { server.stop() }
+        let rows = try server.client().sql("SELECT id, part FROM crash", [], extra: ["format": "arrays"])
+        XCTAssertEqual(rows.status, 200)
+        let result = (rows.object["results"] as? [[String: Any]])?.first
+        var parts: [Int64: Int] = [:]
+        for row in (result?["rows"] as? [[Any]]) ?? [] {
+            guard let id = (row[0] as? NSNumber)?.int64Value else { continue }
+            parts[id - id % 10, default: 0] += 1
+        }
+        let acked = acknowledged.withLock { $0 }
+        XCTAssertGreaterThan(acked.count, 20, "the clients committed something")
+        let lost = acked.filter { parts[$0] != 3 }
+        let partial = parts.filter { $0.value != 3 }
+        XCTAssertEqual(lost.count, 0, "acknowledged transactions missing or incomplete after \(kills) kills")
+        XCTAssertEqual(partial.count, 0, "transactions partly visible: \(partial.prefix(5))")
+        print("crash harness: \(kills) kills, \(acked.count) acknowledged transactions, all present; \(parts.count - Set(acked).count) unacknowledged ones complete, 0 partial")
+    }
+}
