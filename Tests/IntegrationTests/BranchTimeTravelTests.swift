@@ -1325,4 +1325,21 @@ final class BranchTimeTravelTests: XCTestCase {
         XCTAssertEqual(try rows("SELECT v FROM pk_asof AS OF SCN \(before) WHERE id IN (1, 2)").first?["v"] as? String, "old")
         XCTAssertEqual(try rows("SELECT v FROM pk_asof WHERE id = 1").first?["v"] as? String, "new")
     }
+
+    /// A column added on the source (ALTER rewrites every row there) is not
+    /// a change to every row: a row only the target updated keeps its
+    /// update, with no conflict, and only the source's real edit counts.
+    func testAddedColumnOnSourceDoesNotConflictWithTargetUpdates() throws {
+        try results("CREATE TABLE addcol (id INT PRIMARY KEY, v TEXT); INSERT INTO addcol VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+        try results("CREATE BRANCH addcol_f")
+        try results("ALTER TABLE addcol ADD COLUMN z INT DEFAULT 7; UPDATE addcol SET v = 'f3' WHERE id = 3", branch: "addcol_f")
+        try results("UPDATE addcol SET v = 'main2' WHERE id = 2")
+        let r = try merge("addcol_f", into: "main")
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual(r.object["merged_keys"] as? Int, 1, r.text)
+        XCTAssertEqual((r.object["conflicts"] as? [Any])?.count, 0, r.text)
+        let merged = try rows("SELECT id, v, z FROM addcol ORDER BY id")
+        XCTAssertEqual(merged.map { text($0["v"]) }, ["a", "main2", "f3"])
+        XCTAssertEqual(merged.map { text($0["z"]) }, ["7", "7", "7"])
+    }
 }
