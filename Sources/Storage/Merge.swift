@@ -61,7 +61,23 @@ extension MemoryStore {
                 throw StorageError("22023", "branches \"\(source)\" and \"\(target)\" share no history")
             }
             var plan = MergePlan(strategy: strategy)
+            // Tables the source renamed (same id, new name, old name gone)
+            // while the target kept them: a rename plus a row merge.
+            var renames: [String: String] = [:]
+            let baseNames = ancestor.tableNames(at: baseSCN)
+            for newName in s.tableNames(at: lastSCN) where ancestor.schema(named: newName, at: baseSCN) == nil {
+                guard let renamed = s.schema(named: newName, at: lastSCN), t.schema(named: newName, at: lastSCN) == nil,
+                      let old = baseNames.first(where: { ancestor.schema(named: $0, at: baseSCN)?.id == renamed.id }),
+                      s.schema(named: old, at: lastSCN) == nil, t.schema(named: old, at: lastSCN)?.id == renamed.id else { continue }
+                renames[old] = newName
+            }
+            for (old, new) in renames.sorted(by: { $0.key < $1.key }) {
+                try plan.mergeTable(old, base: ancestor.schema(named: old, at: baseSCN), source: s.schema(named: new, at: lastSCN),
+                                    target: t.schema(named: old, at: lastSCN), s: s, t: t, ancestor: ancestor, baseSCN: baseSCN,
+                                    lastSCN: lastSCN, sourceLayers: sourceLayers, targetLayers: targetLayers, renameTo: new)
+            }
             let names = Set(s.tableNames(at: lastSCN) + t.tableNames(at: lastSCN) + ancestor.tableNames(at: baseSCN))
+                .subtracting(renames.keys).subtracting(renames.values)
             for name in names.sorted() {
                 try plan.mergeTable(name, base: ancestor.schema(named: name, at: baseSCN),
                                     source: s.schema(named: name, at: lastSCN), target: t.schema(named: name, at: lastSCN),
@@ -121,7 +137,13 @@ private struct MergePlan {
     mutating func mergeTable(_ name: String, base: TableSchema?, source: TableSchema?, target: TableSchema?,
                              s: BranchData, t: BranchData, ancestor: BranchData, baseSCN: SCN, lastSCN: SCN,
                              sourceLayers: [(branch: BranchData, scn: SCN)],
-                             targetLayers: [(branch: BranchData, scn: SCN)]) throws(StorageError) {
+                             targetLayers: [(branch: BranchData, scn: SCN)], renameTo: String? = nil) throws(StorageError) {
+        if let renameTo, let source, let target, !source.isView {
+            try mergeRows(name, base: base, source: source, target: target, s: s, t: t, ancestor: ancestor,
+                          baseSCN: baseSCN, lastSCN: lastSCN, sourceLayers: sourceLayers, targetLayers: targetLayers,
+                          renameTo: renameTo)
+            return
+        }
         switch (base, source, target) {
         case (nil, let created?, nil):
             // A table created on the source only: create it with its rows.
@@ -133,6 +155,24 @@ private struct MergePlan {
         case (let base?, nil, let target?) where target.id == base.id:
             // Dropped on the source only.
             writes.catalog[name] = .some(nil)
+        case (let base?, let recreated?, let target?) where recreated.id != base.id && !recreated.isView:
+            // Dropped and created again on the source: a new table (its own
+            // id, rows and shape) replaces the target's, unless the target
+            // recreated it too (a conflict, settled by the strategy).
+            if target.id != base.id {
+                conflicts.append(MergeConflict(table: name, key: "schema", columns: [], base: nil,
+                                               source: [.text("table recreated on the source")],
+                                               target: [.text("table recreated on the target")]))
+                if strategy != .theirs { return }
+            }
+            writes.catalog[name] = .some(recreated)
+            s.forEachRow(table: recreated.id, at: lastSCN, skip: { _ in false }) { key, row in
+                writes.tables[recreated.id, default: TableWrites(tableName: name)].set(key!, row)
+                mergedKeys += 1
+            }
+        case (let base?, let source?, let recreated?) where recreated.id != base.id && source.id == base.id:
+            // Recreated on the target only: the target's table stands.
+            return
         case (_, let source?, let target?) where source.isView == target.isView:
             if source.isView {
                 if source != target && source.viewQuery != base?.viewQuery { writes.catalog[name] = .some(source) }
@@ -149,10 +189,26 @@ private struct MergePlan {
     private mutating func mergeRows(_ name: String, base: TableSchema?, source: TableSchema, target: TableSchema,
                                     s: BranchData, t: BranchData, ancestor: BranchData, baseSCN: SCN, lastSCN: SCN,
                                     sourceLayers: [(branch: BranchData, scn: SCN)],
-                                    targetLayers: [(branch: BranchData, scn: SCN)]) throws(StorageError) {
+                                    targetLayers: [(branch: BranchData, scn: SCN)], renameTo: String? = nil) throws(StorageError) {
         // Schema: columns the source added or dropped since the fork carry over.
         var merged = target
+        if let renameTo {
+            merged.name = renameTo
+            writes.catalog[name] = .some(nil)
+            writes.catalog[renameTo] = .some(merged)
+        }
         let baseColumns = Set(base?.columns.map(\.name) ?? [])
+        let sourceColumns = Set(source.columns.map(\.name))
+        // A column renamed on the source: same position and type, old name
+        // gone from the source, new name unknown to the base.
+        var columnRenames: [String: String] = [:]
+        if let base, base.columns.count == source.columns.count {
+            for (old, new) in zip(base.columns, source.columns)
+            where old.name != new.name && old.type == new.type && !sourceColumns.contains(old.name) && !baseColumns.contains(new.name) {
+                columnRenames[old.name] = new.name
+            }
+        }
+        for i in merged.columns.indices { if let new = columnRenames[merged.columns[i].name] { merged.columns[i].name = new } }
         for column in source.columns where !baseColumns.contains(column.name) {
             if let existing = merged.columns.first(where: { $0.name == column.name }) {
                 if existing.type != column.type {
@@ -164,8 +220,7 @@ private struct MergePlan {
             }
             merged.columns.append(column)
         }
-        let sourceColumns = Set(source.columns.map(\.name))
-        for column in base?.columns ?? [] where !sourceColumns.contains(column.name) {
+        for column in base?.columns ?? [] where !sourceColumns.contains(column.name) && columnRenames[column.name] == nil {
             guard let i = merged.columns.firstIndex(where: { $0.name == column.name }),
                   !merged.primaryKey.contains(i) else { continue }
             merged.columns.remove(at: i)
@@ -177,12 +232,13 @@ private struct MergePlan {
             }
         }
         let reshaped = merged.columns.map(\.name) != target.columns.map(\.name)
-        var tableWrites = TableWrites(tableName: name)
+        var tableWrites = TableWrites(tableName: merged.name)
+        if renameTo != nil { writes.catalog[merged.name] = .some(merged) }
         if reshaped {
             // Rewrite every target row into the new shape (as ALTER TABLE does).
-            writes.catalog[name] = .some(merged)
+            writes.catalog[merged.name] = .some(merged)
             t.forEachRow(table: target.id, at: lastSCN, skip: { _ in false }) { key, row in
-                tableWrites.set(key!, Self.reshape(row, from: target, to: merged))
+                tableWrites.set(key!, Self.row(Self.named(row, target, columnRenames), merged))
             }
         }
         // Keys either side may have changed since the fork.
@@ -209,12 +265,12 @@ private struct MergePlan {
         var defaults: [String: Value] = [:]
         for column in source.columns + merged.columns { defaults[column.name] = column.defaultValue ?? .null }
         for key in candidates {
-            let b = base.flatMap { base in ancestor.row(table: base.id, key: key, at: baseSCN).map { Self.named($0, base) } }
+            let b = base.flatMap { base in ancestor.row(table: base.id, key: key, at: baseSCN).map { Self.named($0, base, columnRenames) } }
             let sRow = s.row(table: source.id, key: key, at: lastSCN).map { Self.named($0, source) }
-            let tRow = t.row(table: target.id, key: key, at: lastSCN).map { Self.named($0, target) }
+            let tRow = t.row(table: target.id, key: key, at: lastSCN).map { Self.named($0, target, columnRenames) }
             if Self.same(sRow, b, defaults) || Self.same(sRow, tRow, defaults) { continue }
             if !Self.same(tRow, b, defaults) {
-                conflicts.append(MergeConflict(table: name, key: key.description, columns: merged.columns.map(\.name),
+                conflicts.append(MergeConflict(table: merged.name, key: key.description, columns: merged.columns.map(\.name),
                                                base: b.map { Self.row($0, merged) }, source: sRow.map { Self.row($0, merged) },
                                                target: tRow.map { Self.row($0, merged) }))
                 if strategy != .theirs { continue }
@@ -225,20 +281,16 @@ private struct MergePlan {
         if !tableWrites.changes.isEmpty { writes.tables[target.id] = tableWrites }
     }
 
-    /// A row as column name → value.
-    static func named(_ row: Row, _ schema: TableSchema) -> [String: Value] {
+    /// A row as column name → value (old names mapped through `renames`).
+    static func named(_ row: Row, _ schema: TableSchema, _ renames: [String: String] = [:]) -> [String: Value] {
         var values: [String: Value] = [:]
-        for (i, column) in schema.columns.enumerated() where i < row.count { values[column.name] = row[i] }
+        for (i, column) in schema.columns.enumerated() where i < row.count { values[renames[column.name] ?? column.name] = row[i] }
         return values
     }
 
     /// A named row laid out for `schema`: missing columns take their default (or NULL).
     static func row(_ named: [String: Value], _ schema: TableSchema) -> Row {
         schema.columns.map { named[$0.name] ?? $0.defaultValue ?? .null }
-    }
-
-    static func reshape(_ values: Row, from old: TableSchema, to new: TableSchema) -> Row {
-        row(named(values, old), new)
     }
 
     /// Equal rows, a column missing on one side counting as its default.

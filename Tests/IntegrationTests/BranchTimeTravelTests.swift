@@ -1342,4 +1342,28 @@ final class BranchTimeTravelTests: XCTestCase {
         XCTAssertEqual(merged.map { text($0["v"]) }, ["a", "main2", "f3"])
         XCTAssertEqual(merged.map { text($0["z"]) }, ["7", "7", "7"])
     }
+
+    /// Renaming a table or a column, or dropping and recreating a table, on
+    /// the source merges as that change, with the rows merged key by key.
+    func testMergeRenamesAndRecreatedTables() throws {
+        try results("""
+            CREATE TABLE mr_r (id INT PRIMARY KEY, v TEXT); INSERT INTO mr_r VALUES (1, 'a'), (2, 'b'), (3, 'c');
+            CREATE TABLE mr_s (id INT PRIMARY KEY, v TEXT); INSERT INTO mr_s VALUES (1, 'x'), (2, 'y');
+            CREATE TABLE mr_c (id INT PRIMARY KEY, v TEXT); INSERT INTO mr_c VALUES (1, 'keep')
+            """)
+        try results("CREATE BRANCH mr_b")
+        try results("""
+            DELETE FROM mr_r WHERE id = 1; ALTER TABLE mr_r RENAME TO mr_r2;
+            DROP TABLE mr_s; CREATE TABLE mr_s (id INT PRIMARY KEY, v TEXT); INSERT INTO mr_s VALUES (3, 'z');
+            ALTER TABLE mr_c RENAME COLUMN v TO w
+            """, branch: "mr_b")
+        try results("UPDATE mr_r SET v = 'main' WHERE id = 2")
+        let r = try merge("mr_b", into: "main")
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual((r.object["conflicts"] as? [Any])?.count, 0, r.text)
+        XCTAssertEqual(try contents("mr_r2"), [2: "main", 3: "c"], "deleted row stays deleted, the target's update stays")
+        try expectError("SELECT * FROM mr_r", status: 404)
+        XCTAssertEqual(try contents("mr_s"), [3: "z"], "the recreated table replaces the old one")
+        XCTAssertEqual(text(try rows("SELECT w FROM mr_c WHERE id = 1").first?["w"]), "keep", "a renamed column keeps its data")
+    }
 }

@@ -32,6 +32,11 @@ final class WriteAheadLog: @unchecked Sendable {
     private let fd: Int32
     /// Bytes written so far (the end offset of the last appended record).
     private var written: UInt64
+    /// The file is grown in zero-filled steps ahead of the records, so an
+    /// fsync flushes data only, not a new file size each time (records are
+    /// never empty, so a zero length marks the end on reading).
+    private var allocated: UInt64
+    private static let growth: UInt64 = 16 << 20
     private let state = Mutex<(durable: UInt64, syncing: Bool, failure: String?)>((0, false, nil))
     private let condition = Condition()
 
@@ -44,7 +49,20 @@ final class WriteAheadLog: @unchecked Sendable {
             throw StorageError("58030", "cannot truncate the write-ahead log \(path): \(Self.errnoText())")
         }
         written = validLength
+        allocated = validLength
         state.withLock { $0.durable = validLength }
+    }
+
+    /// Makes room for `bytes` more (best effort: without fallocate the file simply grows).
+    private func reserve(_ bytes: Int) {
+        guard written + UInt64(bytes) > allocated else { return }
+        let target = max(allocated + Self.growth, written + UInt64(bytes))
+        if posix_fallocate(fd, off_t(allocated), off_t(target - allocated)) == 0 {
+            allocated = target
+            _ = fsync(fd)   // the new size is recorded once per step
+        } else {
+            allocated = written + UInt64(bytes)
+        }
     }
 
     deinit { close(fd) }
@@ -62,6 +80,7 @@ final class WriteAheadLog: @unchecked Sendable {
         frame.u32(CRC32C.checksum(payload))
         var bytes = frame.bytes
         bytes.append(contentsOf: payload)
+        reserve(bytes.count)
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -101,7 +120,7 @@ final class WriteAheadLog: @unchecked Sendable {
             }
             if !lead { return }
             let target = lseek(fd, 0, SEEK_CUR)
-            let ok = fsync(fd) == 0
+            let ok = fdatasync(fd) == 0
             let text = ok ? nil : Self.errnoText()
             condition.withLock {
                 state.withLock {
@@ -116,7 +135,7 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// fsync now (the background syncer of `normal`, and clean shutdown).
     func syncNow() {
-        _ = fsync(fd)
+        _ = fdatasync(fd)
         let end = lseek(fd, 0, SEEK_CUR)
         state.withLock { $0.durable = max($0.durable, UInt64(max(0, end))) }
     }
@@ -147,6 +166,7 @@ final class WriteAheadLog: @unchecked Sendable {
             let length = Int(UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3]) << 24)
             let crc = UInt32(data[offset + 4]) | UInt32(data[offset + 5]) << 8 | UInt32(data[offset + 6]) << 16 | UInt32(data[offset + 7]) << 24
             let start = offset + 8
+            if length == 0 { break }   // the zero-filled room ahead of the records
             guard length <= data.count - start else { break }
             let payload = data[start..<start + length]
             let actual = payload.withUnsafeBytes { CRC32C.checksum($0) }
@@ -154,7 +174,9 @@ final class WriteAheadLog: @unchecked Sendable {
             records.append(payload)
             offset = start + length
         }
-        return (records, UInt64(offset), UInt64(data.count))
+        // Only zeros after the last record: preallocated room, not a torn tail.
+        let tailIsEmpty = data[offset...].allSatisfy { $0 == 0 }
+        return (records, UInt64(offset), tailIsEmpty ? UInt64(offset) : UInt64(data.count))
     }
 }
 
