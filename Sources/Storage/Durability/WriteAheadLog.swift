@@ -30,13 +30,20 @@ final class WriteAheadLog: @unchecked Sendable {
     let path: String
     let mode: SyncMode
     private let fd: Int32
-    /// Bytes written so far (the end offset of the last appended record).
+    /// Logical end of the log: every record appended so far.
     private var written: UInt64
     /// The file is grown in zero-filled steps ahead of the records, so an
     /// fsync flushes data only, not a new file size each time (records are
-    /// never empty, so a zero length marks the end on reading).
+    /// never empty, so a zero length marks the end on reading). Reserving
+    /// the room when a record is appended also surfaces a full disk before
+    /// the change applies.
     private var allocated: UInt64
     private static let growth: UInt64 = 16 << 20
+    /// `full` mode: frames appended but not yet written; the next group
+    /// leader writes them with one call, then syncs once for all of them.
+    private let pending = Mutex<(bytes: [UInt8], end: UInt64)>(([], 0))
+    /// File offset up to which records are written (leader only).
+    private var flushed: UInt64
     private let state = Mutex<(durable: UInt64, syncing: Bool, failure: String?)>((0, false, nil))
     private let condition = Condition()
 
@@ -50,24 +57,30 @@ final class WriteAheadLog: @unchecked Sendable {
         }
         written = validLength
         allocated = validLength
+        flushed = validLength
+        pending.withLock { $0.end = validLength }
         state.withLock { $0.durable = validLength }
-    }
-
-    /// Makes room for `bytes` more (best effort: without fallocate the file simply grows).
-    private func reserve(_ bytes: Int) {
-        guard written + UInt64(bytes) > allocated else { return }
-        let target = max(allocated + Self.growth, written + UInt64(bytes))
-        if posix_fallocate(fd, off_t(allocated), off_t(target - allocated)) == 0 {
-            allocated = target
-            _ = fsync(fd)   // the new size is recorded once per step
-        } else {
-            allocated = written + UInt64(bytes)
-        }
     }
 
     deinit { close(fd) }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Makes room for `bytes` more. Without fallocate support the file
+    /// simply grows; a full disk is an error.
+    private func reserve(_ bytes: Int) throws(StorageError) {
+        guard written + UInt64(bytes) > allocated else { return }
+        let target = max(allocated + Self.growth, written + UInt64(bytes))
+        let result = posix_fallocate(fd, off_t(allocated), off_t(target - allocated))
+        if result == 0 {
+            allocated = target
+            _ = fsync(fd)   // the new size is recorded once per step
+        } else if result == ENOSPC {
+            throw StorageError("53100", "could not extend the write-ahead log: no space left on device")
+        } else {
+            allocated = written + UInt64(bytes)
+        }
+    }
 
     /// Appends one record (call in commit order, under the store's write
     /// lock). Returns the offset the record ends at, for `waitDurable`.
@@ -78,36 +91,48 @@ final class WriteAheadLog: @unchecked Sendable {
         var frame = ByteWriter(capacity: payload.count + 8)
         frame.u32(UInt32(payload.count))
         frame.u32(CRC32C.checksum(payload))
+        try reserve(payload.count + 8)
+        if mode == .full {
+            written += UInt64(payload.count + 8)
+            let end = written
+            pending.withLock {
+                $0.bytes.append(contentsOf: frame.bytes)
+                $0.bytes.append(contentsOf: payload)
+                $0.end = end
+            }
+            return end
+        }
         var bytes = frame.bytes
         bytes.append(contentsOf: payload)
-        reserve(bytes.count)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let text = Self.errnoText()
-                // Take back a partial frame so the log stays a clean prefix.
-                _ = ftruncate(fd, off_t(written))
-                _ = lseek(fd, off_t(written), SEEK_SET)
-                throw StorageError("53100", "could not write the write-ahead log: \(text)")
-            }
-            offset += n
-        }
+        try writeAll(bytes, at: written)
         written += UInt64(bytes.count)
+        flushed = written
         return written
     }
 
+    /// Writes `bytes` at `offset` (retrying short writes).
+    private func writeAll(_ bytes: [UInt8], at offset: UInt64) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StorageError("58030", "could not write the write-ahead log: \(Self.errnoText())")
+            }
+            done += n
+        }
+    }
+
     /// Returns once everything up to `offset` is on disk (per the sync mode).
-    /// Concurrent callers share fsyncs: one leader syncs, the others wait.
+    /// Concurrent callers share writes and fsyncs: one leader writes every
+    /// pending record and syncs, the others wait for it.
     func waitDurable(_ offset: UInt64) throws(StorageError) {
         guard mode == .full else { return }
         while true {
             let lead: Bool = condition.withLock {
                 while true {
                     let s = state.withLock { $0 }
-                    if let failure = s.failure { _ = failure; return false }
-                    if s.durable >= offset { return false }
+                    if s.failure != nil || s.durable >= offset { return false }
                     if !s.syncing {
                         state.withLock { $0.syncing = true }
                         return true
@@ -119,25 +144,41 @@ final class WriteAheadLog: @unchecked Sendable {
                 throw StorageError("58030", "the write-ahead log could not be synced: \(failure)")
             }
             if !lead { return }
-            let target = lseek(fd, 0, SEEK_CUR)
-            let ok = fdatasync(fd) == 0
-            let text = ok ? nil : Self.errnoText()
+            var failure: String?
+            let (bytes, end) = pending.withLock { p in
+                let taken = (p.bytes, p.end)
+                p.bytes.removeAll(keepingCapacity: true)
+                return taken
+            }
+            do {
+                if !bytes.isEmpty { try writeAll(bytes, at: flushed) }
+                flushed = end
+                if fdatasync(fd) != 0 { failure = Self.errnoText() }
+            } catch {
+                failure = error.message
+            }
             condition.withLock {
                 state.withLock {
                     $0.syncing = false
-                    if ok { $0.durable = max($0.durable, UInt64(max(0, target))) } else { $0.failure = text }
+                    if let failure { $0.failure = failure } else { $0.durable = max($0.durable, end) }
                 }
                 condition.broadcast()
             }
-            if let text { throw StorageError("58030", "the write-ahead log could not be synced: \(text)") }
+            if let failure { throw StorageError("58030", "the write-ahead log could not be synced: \(failure)") }
         }
     }
 
-    /// fsync now (the background syncer of `normal`, and clean shutdown).
+    /// Writes and syncs everything appended (the background syncer of
+    /// `normal`, and clean shutdown).
     func syncNow() {
+        if mode == .full {
+            let end = pending.withLock { $0.end }
+            try? waitDurable(end)
+            return
+        }
         _ = fdatasync(fd)
-        let end = lseek(fd, 0, SEEK_CUR)
-        state.withLock { $0.durable = max($0.durable, UInt64(max(0, end))) }
+        let end = written
+        state.withLock { $0.durable = max($0.durable, end) }
     }
 
     /// The records of the log file at `path`, and the length of its valid
