@@ -70,6 +70,16 @@ public enum ServiceRunner {
                 if fraction < 10 { continue }
                 fraction = 0
                 tick += 1
+                // A checkpoint once the log passes 64 MiB bounds recovery time.
+                if store.logBytes > 64 << 20 {
+                    do throws(StorageError) {
+                        if let report = try store.checkpoint() {
+                            log("checkpoint \(report.generation): \(report.segments) segment(s), \(report.bytes) bytes at SCN \(report.scn) in \(Int(report.milliseconds)) ms")
+                        }
+                    } catch {
+                        log("checkpoint failed: \(error.message)")
+                    }
+                }
                 let rolledBack = service.database.reapIdleTransactions()
                 if rolledBack > 0 { log("rolled back \(rolledBack) idle transaction(s) after \(Int(options.service.transactionIdleTimeout)) s") }
                 if tick % collectEvery == 0 {
@@ -87,6 +97,15 @@ public enum ServiceRunner {
         log("received signal \(received); finishing in-flight requests and stopping")
         server.stop()
         store.flush()
+        if options.dataDirectory != nil {
+            do throws(StorageError) {
+                if let report = try store.checkpoint() {
+                    log("checkpoint \(report.generation) on shutdown: \(report.segments) segment(s), \(report.bytes) bytes at SCN \(report.scn) in \(Int(report.milliseconds)) ms")
+                }
+            } catch {
+                log("checkpoint on shutdown failed (the log still holds everything): \(error.message)")
+            }
+        }
         log("stopped")
     }
 }

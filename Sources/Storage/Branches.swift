@@ -62,7 +62,7 @@ extension MemoryStore {
     /// after commit `scn` (nil = its latest). Copies nothing: O(1).
     @discardableResult
     public func createBranch(name: String, parent: String, at scn: SCN?) throws(StorageError) -> BranchInfo {
-        let (created, offset) = try lock.writing { () throws(StorageError) -> (BranchInfo, UInt64?) in
+        let (created, offset) = try lock.writing { () throws(StorageError) -> (BranchInfo, LogPosition?) in
             if branchIDs[name] != nil {
                 throw StorageError("42710", "branch \"\(name)\" already exists")
             }
@@ -89,7 +89,7 @@ extension MemoryStore {
 
     /// Drops a branch; `main` and branches with children refuse (55006).
     public func dropBranch(name: String) throws(StorageError) {
-        let offset = try lock.writing { () throws(StorageError) -> UInt64? in
+        let offset = try lock.writing { () throws(StorageError) -> LogPosition? in
             guard let id = branchIDs[name], let data = branches[id] else {
                 throw StorageError("3D000", "branch \"\(name)\" not found")
             }

@@ -52,13 +52,13 @@ extension MemoryStore {
 
     @discardableResult
     public func collectHistory(olderThan horizonMicros: Int64) -> CollectionReport {
-        let (report, offset) = lock.writing { () -> (CollectionReport, UInt64?) in
+        let (report, offset) = lock.writing { () -> (CollectionReport, LogPosition?) in
             // The horizon: the newest commit at or before the cutoff, held
             // below every branch's fork point and the latest commit.
             var horizon = commitLog.last(where: { $0.timestampMicros <= horizonMicros })?.scn ?? .zero
             for branch in branches.values where branch.parent != nil { horizon = min(horizon, branch.forkSCN) }
             horizon = min(horizon, lastSCN)
-            var offset: UInt64?
+            var offset: LogPosition?
             if horizon > collectedThrough {
                 // A failed log write skips this round; the next one retries.
                 do {

@@ -4,6 +4,13 @@ import Synchronization
 import Glibc
 #endif
 
+/// Where a logged change ends, in the log file it went to (a checkpoint
+/// may start a new file before the change is synced).
+struct LogPosition {
+    let log: WriteAheadLog
+    let offset: UInt64
+}
+
 /// One version of a row: the commit that made it and the row (nil = deleted).
 typealias Version = (scn: SCN, row: Row?)
 
@@ -101,6 +108,10 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// The write-ahead log of a durable store (nil: memory only).
     var log: WriteAheadLog?
     var lockFileDescriptor: Int32 = -1
+    /// The data directory of a durable store, and the generation of its log file.
+    var dataDirectory: String?
+    var logGeneration = 0
+    let checkpointMutex = Mutex<Void>(())
     var lastSCN: SCN = .zero
     private let nextTransactionID = Atomic<UInt64>(1)
     private let nextTableID = Atomic<UInt64>(1)
@@ -155,6 +166,10 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
 
     func nextTransactionIDValue() -> UInt64 { nextTransactionID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
+    var nextTransactionIDPeek: UInt64 { nextTransactionID.load(ordering: .relaxed) }
+    var nextTableIDPeek: UInt64 { nextTableID.load(ordering: .relaxed) }
+    var nextRowIDPeek: Int64 { nextRowID.load(ordering: .relaxed) }
+
     // Recovery keeps the allocators above every id the log used.
     func raiseTransactionID(above id: UInt64) { if nextTransactionID.load(ordering: .relaxed) <= id { nextTransactionID.store(id + 1, ordering: .relaxed) } }
     func raiseTableID(above id: UInt64) { if nextTableID.load(ordering: .relaxed) <= id { nextTableID.store(id + 1, ordering: .relaxed) } }
@@ -162,15 +177,15 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
 
     /// Logs `record` (a durable store), before the change is applied: a
     /// failed write leaves the store unchanged. Returns the offset to await.
-    func logged(_ record: @autoclosure () -> LogRecord) throws(StorageError) -> UInt64? {
+    func logged(_ record: @autoclosure () -> LogRecord) throws(StorageError) -> LogPosition? {
         guard let log else { return nil }
-        return try log.append(record().encoded())
+        return LogPosition(log: log, offset: try log.append(record().encoded()))
     }
 
     /// Waits until a logged change is durable (outside the store's lock, so
     /// concurrent commits share an fsync).
-    func awaitDurable(_ offset: UInt64?) throws(StorageError) {
-        if let offset, let log { try log.waitDurable(offset) }
+    func awaitDurable(_ position: LogPosition?) throws(StorageError) {
+        if let position { try position.log.waitDurable(position.offset) }
     }
 
     /// Flushes the log (clean shutdown).
@@ -189,7 +204,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// one new SCN. Runs under the write lock.
     func commit(_ writes: WriteSet, transaction: TransactionID, branch: BranchID,
                 snapshot: SCN) throws(StorageError) -> SCN {
-        let (scn, offset) = try lock.writing { () throws(StorageError) -> (SCN, UInt64?) in
+        let (scn, offset) = try lock.writing { () throws(StorageError) -> (SCN, LogPosition?) in
             guard let data = branches[branch] else { throw StorageError("3D000", "branch \(branch) not found: it was dropped") }
             try checkConflicts(writes, data: data, snapshot: snapshot)
             let scn = lastSCN.next

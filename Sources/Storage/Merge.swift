@@ -48,7 +48,7 @@ extension MemoryStore {
     /// both sides is a conflict, settled by `strategy`.
     public func merge(source: String, into target: String, strategy: MergeStrategy,
                       deleteSource: Bool) throws(StorageError) -> MergeOutcome {
-        let (outcome, offset) = try lock.writing { () throws(StorageError) -> (MergeOutcome, UInt64?) in
+        let (outcome, offset) = try lock.writing { () throws(StorageError) -> (MergeOutcome, LogPosition?) in
             guard let sourceID = branchIDs[source], let s = branches[sourceID] else {
                 throw StorageError("3D000", "branch \"\(source)\" not found")
             }
@@ -88,7 +88,7 @@ extension MemoryStore {
                 return (MergeOutcome(scn: nil, mergedKeys: 0, conflicts: plan.conflicts, completed: false), nil)
             }
             var mergeSCN: SCN?
-            var offset: UInt64?
+            var offset: LogPosition?
             if !plan.writes.isEmpty {
                 let scn = lastSCN.next
                 let micros = Self.nowMicros()

@@ -28,25 +28,44 @@ extension MemoryStore {
             close(lockFD)
             throw StorageError("55006", "the data directory \(directory) is in use by another heliosd process (its LOCK is held)")
         }
-        let path = directory + "/wal.log"
-        let (records, validLength, fileLength) = try WriteAheadLog.read(path: path)
         let store = MemoryStore()
         store.lockFileDescriptor = lockFD
-        do {
-            for (n, bytes) in records.enumerated() {
+        store.dataDirectory = directory
+        // A log from before generations existed is generation 0.
+        if access(directory + "/wal.log", F_OK) == 0 && access(walPath(directory, 0), F_OK) != 0 {
+            rename(directory + "/wal.log", walPath(directory, 0))
+        }
+        var checkpoints: [Int] = [], logs: [Int] = []
+        for name in Files.list(directory) {
+            if name.hasSuffix(".tmp") { Files.removeTree(directory + "/" + name); continue }   // an unfinished checkpoint
+            if let g = Files.generation(name, prefix: "checkpoint-") { checkpoints.append(g) }
+            if let g = Files.generation(name, prefix: "wal-", suffix: ".log") { logs.append(g) }
+        }
+        let base = checkpoints.max()
+        if let base { try store.restore(try loadCheckpoint(directory, base)) }
+        let replay = logs.filter { $0 >= (base ?? 0) }.sorted()
+        let current = max(replay.last ?? 0, base ?? 0)
+        var records = 0
+        var validLength: UInt64 = 0, fileLength: UInt64 = 0
+        for generation in replay {
+            let path = walPath(directory, generation)
+            let read = try WriteAheadLog.read(path: path)
+            if generation != current && read.validLength != read.fileLength {
+                throw StorageError("XX001", "write-ahead log \(path) is corrupt at byte \(read.validLength), before the newest log")
+            }
+            for (n, bytes) in read.records.enumerated() {
                 let record: LogRecord
                 do { record = try LogRecord.decode(bytes) } catch {
                     throw StorageError("XX001", "write-ahead log record \(n + 1) of \(path) is unreadable: \(error)")
                 }
                 try store.replay(record)
             }
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw StorageError("XX001", "\(error)")
+            records += read.records.count
+            if generation == current { validLength = read.validLength; fileLength = read.fileLength }
         }
-        store.log = try WriteAheadLog(path: path, mode: sync, validLength: validLength)
-        let report = RecoveryReport(records: records.count, lastSCN: store.lastSCN, truncatedBytes: fileLength - validLength,
+        store.log = try WriteAheadLog(path: walPath(directory, current), mode: sync, validLength: validLength)
+        store.logGeneration = current
+        let report = RecoveryReport(records: records, lastSCN: store.lastSCN, truncatedBytes: fileLength - validLength,
                                     validLength: validLength, milliseconds: Double(nowMicros() - started) / 1000)
         return (store, report)
     }

@@ -64,6 +64,9 @@ final class WriteAheadLog: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Bytes of records appended to this file.
+    var length: UInt64 { written }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// Makes room for `bytes` more. Without fallocate support the file
