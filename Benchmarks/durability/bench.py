@@ -105,16 +105,25 @@ def main():
         for lo in range(1, a.rows + 1, step):
             sql(a.port, f"INSERT INTO big SELECT g, g * 7, 'padding-{lo}' FROM generate_series({lo}, {min(a.rows, lo + step - 1)}) g")
         # The log's records: the file also holds zero-filled room ahead of them.
-        with open(os.path.join(data, "wal.log"), "rb") as f:
-            wal = len(f.read().rstrip(b"\0"))
+        wal = 0
+        for name in os.listdir(data):
+            if name.startswith("wal-") and name.endswith(".log"):
+                with open(os.path.join(data, name), "rb") as f:
+                    wal += len(f.read().rstrip(b"\0"))
         server.send_signal(signal.SIGKILL); server.wait()
         server, seconds = start_helios(a.port, data)
         count = sql(a.port, "SELECT count(*) AS n FROM big")["results"][0]["rows"][0]["n"]
-        server.send_signal(signal.SIGTERM); server.wait()
         recovery = re.findall(r"recovered .*", open(data + ".log").read())[-1]
-        print(f"\nrestart after SIGKILL with {count} rows: {seconds:.2f} s to /health ({recovery})")
+        print(f"\nrestart after SIGKILL with {count} rows (log replay): {seconds:.2f} s to /health ({recovery})")
+        # A clean stop writes a checkpoint; the next start loads it instead of replaying.
+        server.send_signal(signal.SIGTERM); server.wait()
+        checkpoint = re.findall(r"checkpoint \d+ on shutdown.*", open(data + ".log").read())[-1]
+        server, from_checkpoint = start_helios(a.port, data)
+        count = sql(a.port, "SELECT count(*) AS n FROM big")["results"][0]["rows"][0]["n"]
+        server.send_signal(signal.SIGTERM); server.wait()
+        print(f"restart after a clean stop with {count} rows (checkpoint): {from_checkpoint:.2f} s to /health ({checkpoint})")
         print(f"WAL bytes per committed row: {wal / a.rows:.1f} ({wal} bytes for {a.rows} rows)")
-        results.update(restart_s=seconds, wal_bytes_per_row=wal / a.rows)
+        results.update(restart_replay_s=seconds, restart_checkpoint_s=from_checkpoint, wal_bytes_per_row=wal / a.rows)
         print("\n" + json.dumps(results))
     finally:
         shutil.rmtree(work, ignore_errors=True)
