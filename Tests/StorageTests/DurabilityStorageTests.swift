@@ -185,4 +185,48 @@ final class DurabilityStorageTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(segment), "the error names the segment: \(error)")
         }
     }
+
+    /// A full disk when the log needs room fails the commit before anything
+    /// applies; the store keeps working once there is room again.
+    func testFullDiskFailsTheCommitAndChangesNothing() throws {
+        let (store, _) = try open()
+        WriteAheadLog.injectedFaults.withLock { $0[.reserve] = ENOSPC }
+        defer { WriteAheadLog.injectedFaults.withLock { $0 = [:] } }
+        let t = try store.begin(branch: .main)
+        _ = try t.createTable(Fixture.kvSchema("kv"))
+        XCTAssertThrowsError(try t.commit()) { XCTAssertEqual(($0 as? StorageError)?.sqlState, "53100", "\($0)") }
+        XCTAssertEqual(store.lastCommittedSCN, .zero)
+        XCTAssertNil(try store.begin(branch: .main).table(named: "kv"), "nothing applied")
+        WriteAheadLog.injectedFaults.withLock { $0 = [:] }
+        try populate(store)
+        XCTAssertEqual(try contents(store)[2], "v2")
+    }
+
+    /// A failed write or fsync fails the commit (it is not acknowledged),
+    /// refuses later commits, and after a restart the failed commit is gone
+    /// while everything acknowledged before it is there.
+    func testIOErrorsFailCommitsAndLoseNothingAcknowledged() throws {
+        for fault in [FileFault.write, .sync] {
+            try? FileManager.default.removeItem(atPath: directory)
+            do {
+                let (store, _) = try open()
+                try populate(store)
+                WriteAheadLog.injectedFaults.withLock { $0[fault] = EIO }
+                let t = try store.begin(branch: .main)
+                try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(77, "never acknowledged"))
+                XCTAssertThrowsError(try t.commit()) { XCTAssertEqual(($0 as? StorageError)?.sqlState, "58030", "\($0)") }
+                let next = try store.begin(branch: .main)
+                try next.insert(try XCTUnwrap(next.table(named: "kv")), row: row(78, "refused"))
+                XCTAssertThrowsError(try next.commit(), "the log refuses commits after an I/O error (\(fault))")
+                WriteAheadLog.injectedFaults.withLock { $0 = [:] }
+            }
+            let (store, _) = try open()
+            let rows = try contents(store)
+            // After a failed fsync the record may have reached the disk anyway
+            // (it was never acknowledged either way); after a failed write it cannot.
+            if fault == .write { XCTAssertNil(rows[77], "\(fault)") }
+            XCTAssertNil(rows[78], "\(fault)")
+            XCTAssertEqual(rows[2], "v2", "acknowledged commits survive (\(fault))")
+        }
+    }
 }

@@ -64,6 +64,14 @@ final class WriteAheadLog: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Fault injection for tests: the errno each kind of file call fails
+    /// with while set (empty in normal operation).
+    static let injectedFaults = Mutex<[FileFault: Int32]>([:])
+
+    private static func fault(_ call: FileFault) -> Int32? {
+        injectedFaults.withLock { $0.isEmpty ? nil : $0[call] }
+    }
+
     /// Bytes of records appended to this file.
     var length: UInt64 { written }
 
@@ -74,7 +82,7 @@ final class WriteAheadLog: @unchecked Sendable {
     private func reserve(_ bytes: Int) throws(StorageError) {
         guard written + UInt64(bytes) > allocated else { return }
         let target = max(allocated + Self.growth, written + UInt64(bytes))
-        let result = posix_fallocate(fd, off_t(allocated), off_t(target - allocated))
+        let result = Self.fault(.reserve) ?? posix_fallocate(fd, off_t(allocated), off_t(target - allocated))
         if result == 0 {
             allocated = target
             _ = fsync(fd)   // the new size is recorded once per step
@@ -115,6 +123,10 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// Writes `bytes` at `offset` (retrying short writes).
     private func writeAll(_ bytes: [UInt8], at offset: UInt64) throws(StorageError) {
+        if let injected = Self.fault(.write) {
+            throw StorageError(injected == ENOSPC ? "53100" : "58030",
+                               "could not write the write-ahead log: \(String(cString: strerror(injected)))")
+        }
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
@@ -156,7 +168,11 @@ final class WriteAheadLog: @unchecked Sendable {
             do {
                 if !bytes.isEmpty { try writeAll(bytes, at: flushed) }
                 flushed = end
-                if fdatasync(fd) != 0 { failure = Self.errnoText() }
+                if let injected = Self.fault(.sync) {
+                    failure = String(cString: strerror(injected))
+                } else if fdatasync(fd) != 0 {
+                    failure = Self.errnoText()
+                }
             } catch {
                 failure = error.message
             }
@@ -222,6 +238,11 @@ final class WriteAheadLog: @unchecked Sendable {
         let tailIsEmpty = data[offset...].allSatisfy { $0 == 0 }
         return (records, UInt64(offset), tailIsEmpty ? UInt64(offset) : UInt64(data.count))
     }
+}
+
+/// The file calls of the log a test can make fail (fault injection).
+enum FileFault: Hashable, Sendable {
+    case reserve, write, sync
 }
 
 /// A condition variable with its mutex (pthread), for the group-commit wait.
