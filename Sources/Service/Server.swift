@@ -62,6 +62,7 @@ public enum ServiceRunner {
             // most every minute).
             let collectEvery = max(1, min(60, Int(options.service.retentionSeconds / 10)))
             var tick = 0
+            var lastCheckpointTick = 0
             var fraction = 0
             while true {
                 usleep(100_000)
@@ -70,8 +71,11 @@ public enum ServiceRunner {
                 if fraction < 10 { continue }
                 fraction = 0
                 tick += 1
-                // A checkpoint once the log passes 64 MiB bounds recovery time.
-                if store.logBytes > 64 << 20 {
+                // A checkpoint once the log passes 64 MiB, or every 10 minutes
+                // when anything was logged, bounds recovery time.
+                let logged = store.logBytes
+                if logged > 64 << 20 || (logged > 0 && tick - lastCheckpointTick >= 600) {
+                    lastCheckpointTick = tick
                     do throws(StorageError) {
                         if let report = try store.checkpoint() {
                             log("checkpoint \(report.generation): \(report.segments) segment(s), \(report.bytes) bytes at SCN \(report.scn) in \(Int(report.milliseconds)) ms")

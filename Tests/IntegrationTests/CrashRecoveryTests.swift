@@ -87,4 +87,31 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertEqual(try values("SELECT v FROM ck AS OF SCN \(past) ORDER BY id"), ["a", "b"])
         XCTAssertEqual(try values("SELECT v FROM ck ORDER BY id", branch: "ck_b"), ["changed"])
     }
+
+    /// Sequences continue above every value handed out before the restart,
+    /// and a transaction still open at shutdown leaves nothing behind.
+    func testSequencesAndOpenTransactionsAcrossRestart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-seq-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var server = try HeliosProcess(arguments: ["--no-access-log"], dataDirectory: directory)
+        var client = server.client()
+        XCTAssertEqual(try client.sql("CREATE TABLE sq (id SERIAL PRIMARY KEY, v TEXT); INSERT INTO sq (v) VALUES ('a'), ('b'), ('c')").status, 200)
+        let opened = try client.send(method: "POST", path: "/v1/transactions", body: Array("{}".utf8))
+        let id = try XCTUnwrap(opened.object["transaction_id"] as? String)
+        XCTAssertEqual(try client.sql("INSERT INTO sq (v) VALUES ('in flight')", [], extra: ["transaction_id": id]).status, 200)
+        for signal in [SIGKILL, SIGTERM] {
+            server.stop(signal: signal, keepData: true)
+            server = try HeliosProcess(arguments: ["--no-access-log"], dataDirectory: directory)
+            client = server.client()
+            let r = try client.sql("SELECT v FROM sq ORDER BY id")
+            let rows = ((r.object["results"] as? [[String: Any]])?.first?["rows"] as? [[String: Any]]) ?? []
+            XCTAssertFalse(rows.contains { $0["v"] as? String == "in flight" }, "the open transaction's write is gone")
+        }
+        XCTAssertEqual(try client.sql("INSERT INTO sq (v) VALUES ('d')").status, 200)
+        let r = try client.sql("SELECT id, v FROM sq ORDER BY id")
+        let rows = ((r.object["results"] as? [[String: Any]])?.first?["rows"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(rows.map { $0["v"] as? String ?? "" }, ["a", "b", "c", "d"])
+        XCTAssertEqual(rows.last?["id"] as? Int, 4, "the sequence continues above every committed value")
+        server.stop()
+    }
 }
