@@ -80,7 +80,7 @@ extension Session {
         }
         var scn: SCN?
         if let point = create.asOf {
-            scn = try storage.resolve(historyPoint(point, context))
+            scn = try storage.resolve(Executor.historyPoint(point, on: try current(), context: context, position: create.position))
         } else if parentID == branch, let open = state.transaction {
             // AS OF NOW from inside a transaction: the state it reads.
             scn = open.snapshotSCN
@@ -144,27 +144,6 @@ extension Session {
     private func constant(_ e: Expression, _ context: ExecutionContext, as type: DataType? = nil) throws -> Value {
         let access = try current()
         return try Executor.evaluateConstant(e, on: access, context: context, as: type)
-    }
-
-    private func historyPoint(_ point: TemporalPoint, _ context: ExecutionContext) throws -> HistoryPoint {
-        switch point {
-        case .now: return .now
-        case .scn(let e):
-            guard case .integer(let n) = try constant(e, context, as: .bigint), n >= 0 else {
-                throw EngineError("22023", "SCN must be a non-negative integer")
-            }
-            return .scn(SCN(UInt64(n)))
-        case .transaction(let e):
-            guard case .integer(let n) = try constant(e, context, as: .bigint), n >= 0 else {
-                throw EngineError("22023", "transaction id must be a non-negative integer")
-            }
-            return .transaction(TransactionID(rawValue: UInt64(n)))
-        case .timestamp(let e):
-            guard case .timestamp(let micros, _) = try constant(e, context, as: .timestampWithTimeZone) else {
-                throw EngineError("22007", "invalid timestamp for AS OF")
-            }
-            return .timestamp(micros: micros)
-        }
     }
 }
 

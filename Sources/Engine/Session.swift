@@ -177,7 +177,7 @@ final class TransactionAccess: SQLDataAccess {
         transaction.versions(of: table, from: from, through: through)
     }
     func systemView(named name: String) -> SystemViewContent? {
-        SystemViews.content(named: name, storage: storage, branch: transaction.branch)
+        SystemViews.content(named: name, storage: storage)
     }
 
     func table(named name: String) -> TableSchema? { transaction.table(named: name) }

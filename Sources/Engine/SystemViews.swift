@@ -7,7 +7,7 @@ import Storage
 /// `SHOW BRANCHES`. The three commit-log views have one row per retained
 /// commit, in SCN order.
 enum SystemViews {
-    static func content(named name: String, storage: any StorageEngine, branch: BranchID) -> SystemViewContent? {
+    static func content(named name: String, storage: any StorageEngine) -> SystemViewContent? {
         switch name {
         case "pg_database_branches": return branches(storage)
         case "pg_branch_stats": return branchStats(storage)
@@ -42,49 +42,49 @@ enum SystemViews {
         })
     }
 
-    /// Branch names by id, for the commits of the log (dropped branches by number).
-    private static func branchNames(_ storage: any StorageEngine, _ commits: [CommitRecord]) -> [BranchID: String] {
+    /// The retained commits, each with its branch's name (dropped branches by number).
+    private static func commits(_ storage: any StorageEngine) -> [(commit: CommitRecord, branch: String)] {
+        let commits = storage.commits()
         var names: [BranchID: String] = [:]
         for id in Set(commits.map(\.branch)) { names[id] = storage.branchName(of: id) ?? id.description }
-        return names
+        return commits.map { ($0, names[$0.branch] ?? $0.branch.description) }
     }
 
     static func snapshots(_ storage: any StorageEngine) -> SystemViewContent {
-        let commits = storage.commits()
-        let names = branchNames(storage, commits)
+        SystemViewContent(columns: [("snapshot_id", .bigint), ("created_at", .timestampWithTimeZone), ("scn", .bigint),
+                                    ("transaction_id", .bigint), ("description", .text), ("size_bytes", .bigint),
+                                    ("is_automatic", .boolean)],
+                          rows: snapshotRows(storage))
+    }
+
+    private static func snapshotRows(_ storage: any StorageEngine) -> [Row] {
         let collection = storage.lastCollection
-        return SystemViewContent(columns: [("snapshot_id", .bigint), ("created_at", .timestampWithTimeZone), ("scn", .bigint),
-                                           ("transaction_id", .bigint), ("description", .text), ("size_bytes", .bigint),
-                                           ("is_automatic", .boolean)],
-                                 rows: commits.enumerated().map { i, commit in
-            var description = "commit on branch \(names[commit.branch] ?? commit.branch.description)"
+        return commits(storage).enumerated().map { i, entry in
+            var description = "commit on branch \(entry.branch)"
             if i == 0, let collection, collection.versionsCollected + collection.commitsCollected > 0 {
                 description += "; retention horizon: \(collection.versionsCollected) versions and \(collection.commitsCollected) commits before it collected"
             }
+            let commit = entry.commit
             return [integer(commit.scn.rawValue), timestamp(commit.timestampMicros), integer(commit.scn.rawValue),
                     integer(commit.transactionID.rawValue), .text(description), .integer(0), .boolean(true)]
-        })
+        }
     }
 
     static func scnMap(_ storage: any StorageEngine) -> SystemViewContent {
-        let commits = storage.commits()
-        let names = branchNames(storage, commits)
-        return SystemViewContent(columns: [("scn", .bigint), ("commit_time", .timestampWithTimeZone),
-                                           ("transaction_id", .bigint), ("branch_name", .text)],
-                                 rows: commits.map { commit in
-            [integer(commit.scn.rawValue), timestamp(commit.timestampMicros), integer(commit.transactionID.rawValue),
-             .text(names[commit.branch] ?? commit.branch.description)]
+        SystemViewContent(columns: [("scn", .bigint), ("commit_time", .timestampWithTimeZone),
+                                    ("transaction_id", .bigint), ("branch_name", .text)],
+                          rows: commits(storage).map { entry in
+            [integer(entry.commit.scn.rawValue), timestamp(entry.commit.timestampMicros),
+             integer(entry.commit.transactionID.rawValue), .text(entry.branch)]
         })
     }
 
     static func transactionMap(_ storage: any StorageEngine) -> SystemViewContent {
-        let commits = storage.commits()
-        let names = branchNames(storage, commits)
-        return SystemViewContent(columns: [("transaction_id", .bigint), ("scn", .bigint),
-                                           ("commit_time", .timestampWithTimeZone), ("branch_name", .text)],
-                                 rows: commits.map { commit in
-            [integer(commit.transactionID.rawValue), integer(commit.scn.rawValue), timestamp(commit.timestampMicros),
-             .text(names[commit.branch] ?? commit.branch.description)]
+        SystemViewContent(columns: [("transaction_id", .bigint), ("scn", .bigint),
+                                    ("commit_time", .timestampWithTimeZone), ("branch_name", .text)],
+                          rows: commits(storage).map { entry in
+            [integer(entry.commit.transactionID.rawValue), integer(entry.commit.scn.rawValue),
+             timestamp(entry.commit.timestampMicros), .text(entry.branch)]
         })
     }
 }

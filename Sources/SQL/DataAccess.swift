@@ -40,11 +40,15 @@ public protocol SQLDataAccess: AnyObject {
     func systemView(named name: String) -> SystemViewContent?
 }
 
-/// The columns and rows of a system view computed outside the SQL layer.
+/// The columns of a system view computed outside the SQL layer, and its
+/// rows, computed only when read (planning needs just the columns).
 public struct SystemViewContent: Sendable {
     public var columns: [(name: String, type: DataType)]
-    public var rows: [Row]
-    public init(columns: [(name: String, type: DataType)], rows: [Row]) { self.columns = columns; self.rows = rows }
+    private let produce: @Sendable () -> [Row]
+    public var rows: [Row] { produce() }
+    public init(columns: [(name: String, type: DataType)], rows: @escaping @Sendable @autoclosure () -> [Row]) {
+        self.columns = columns; self.produce = rows
+    }
 }
 
 /// Per-statement inputs: bound parameters and the statement deadline.

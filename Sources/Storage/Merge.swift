@@ -147,11 +147,7 @@ private struct MergePlan {
         switch (base, source, target) {
         case (nil, let created?, nil):
             // A table created on the source only: create it with its rows.
-            writes.catalog[name] = .some(created)
-            s.forEachRow(table: created.id, at: lastSCN, skip: { _ in false }) { key, row in
-                writes.tables[created.id, default: TableWrites(tableName: name)].set(key!, row)
-                mergedKeys += 1
-            }
+            copyTable(created, named: name, from: s, at: lastSCN)
         case (let base?, nil, let target?) where target.id == base.id:
             // Dropped on the source only.
             writes.catalog[name] = .some(nil)
@@ -165,11 +161,7 @@ private struct MergePlan {
                                                target: [.text("table recreated on the target")]))
                 if strategy != .theirs { return }
             }
-            writes.catalog[name] = .some(recreated)
-            s.forEachRow(table: recreated.id, at: lastSCN, skip: { _ in false }) { key, row in
-                writes.tables[recreated.id, default: TableWrites(tableName: name)].set(key!, row)
-                mergedKeys += 1
-            }
+            copyTable(recreated, named: name, from: s, at: lastSCN)
         case (let base?, let source?, let recreated?) where recreated.id != base.id && source.id == base.id:
             // Recreated on the target only: the target's table stands.
             return
@@ -182,6 +174,15 @@ private struct MergePlan {
                           baseSCN: baseSCN, lastSCN: lastSCN, sourceLayers: sourceLayers, targetLayers: targetLayers)
         default:
             break
+        }
+    }
+
+    /// A table new to the target: its definition and every row the source holds.
+    private mutating func copyTable(_ schema: TableSchema, named name: String, from s: BranchData, at scn: SCN) {
+        writes.catalog[name] = .some(schema)
+        s.forEachRow(table: schema.id, at: scn, skip: { _ in false }) { key, row in
+            writes.tables[schema.id, default: TableWrites(tableName: name)].set(key!, row)
+            mergedKeys += 1
         }
     }
 

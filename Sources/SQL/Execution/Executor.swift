@@ -76,6 +76,38 @@ public enum Executor {
         return try type.map { (t) throws(SQLError) in try Casts.cast(value, to: t, explicit: true) } ?? value
     }
 
+    /// The history point an `AS OF` clause names, its expressions evaluated
+    /// (SCN and transaction as non-negative integers, TIMESTAMP as a
+    /// timestamp, date or text).
+    public static func historyPoint(_ point: TemporalPoint, on data: any SQLDataAccess, context: ExecutionContext,
+                                    position: Int? = nil) throws(SQLError) -> HistoryPoint {
+        func number(_ e: Expression, _ what: String) throws(SQLError) -> UInt64 {
+            guard case .integer(let n) = try evaluateConstant(e, on: data, context: context, as: .bigint), n >= 0 else {
+                throw SQLError(SQLState.invalidParameterValue, "\(what) must be a non-negative integer", position: position)
+            }
+            return UInt64(n)
+        }
+        switch point {
+        case .now: return .now
+        case .scn(let e): return .scn(SCN(try number(e, "SCN")))
+        case .transaction(let e): return .transaction(TransactionID(rawValue: try number(e, "transaction id")))
+        case .timestamp(let e):
+            let value = try evaluateConstant(e, on: data, context: context)
+            switch value {
+            case .timestamp(let micros, _): return .timestamp(micros: micros)
+            case .date(let days): return .timestamp(micros: days * DateTime.microsPerDay)
+            case .text:
+                guard case .timestamp(let micros, _) = try Casts.cast(value, to: .timestampWithTimeZone) else {
+                    throw SQLError("22007", "invalid timestamp for AS OF", position: position)
+                }
+                return .timestamp(micros: micros)
+            default:
+                throw SQLError(SQLState.datatypeMismatch, "AS OF TIMESTAMP needs a timestamp, not \(Casts.typeName(value))",
+                               position: position)
+            }
+        }
+    }
+
     static func table(_ name: String, in data: any SQLDataAccess, position: Int) throws(SQLError) -> TableSchema {
         guard let table = data.table(named: name) else {
             throw SQLError(SQLState.undefinedTable, "relation \"\(name)\" does not exist", position: position)

@@ -178,10 +178,9 @@ final class PlanRunner {
     static func remapSortKeys(_ keys: [PlanSortKey], through slots: [Int?]) -> [PlanSortKey]? {
         var rewritten: [PlanSortKey] = []
         for key in keys {
-            guard case .slot(let i) = key.expression, i < slots.count else { return nil }
+            guard case .slot(let i) = key.expression, i < slots.count, let slot = slots[i] else { return nil }
             var remapped = key
-            remapped.expression = slots[i].map(BoundExpression.slot) ?? key.expression
-            if slots[i] == nil { return nil }
+            remapped.expression = .slot(slot)
             rewritten.append(remapped)
         }
         return rewritten

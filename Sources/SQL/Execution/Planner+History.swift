@@ -8,47 +8,14 @@ extension Planner {
     /// The SCN an `AS OF` point names (errors say "not found" for unknown,
     /// future or collected points).
     func resolveHistory(_ point: TemporalPoint, position: Int) throws(SQLError) -> SCN {
-        let history = try historyPoint(point, position: position)
+        let history = try Executor.historyPoint(point, on: data, context: ExecutionContext(parameters: parameters),
+                                                position: position)
         do {
             return try data.resolve(history)
         } catch let error as any DatabaseError {
             throw SQLError(error.sqlState, error.message, position: position)
         } catch {
             throw SQLError(SQLState.internalError, "\(error)", position: position)
-        }
-    }
-
-    private func historyPoint(_ point: TemporalPoint, position: Int) throws(SQLError) -> HistoryPoint {
-        func constant(_ e: Expression) throws(SQLError) -> Value {
-            let binder = Binder(columns: [], parameters: parameters, planner: self)
-            let (bound, _) = try binder.bind(e)
-            return try bound.evaluate([], Environment(runner: PlanRunner(data: data, context: ExecutionContext(parameters: parameters))))
-        }
-        func number(_ e: Expression, _ what: String) throws(SQLError) -> UInt64 {
-            let v = try Casts.cast(constant(e), to: .bigint)
-            guard case .integer(let n) = v, n >= 0 else {
-                throw SQLError(SQLState.invalidParameterValue, "\(what) must be a non-negative integer", position: position)
-            }
-            return UInt64(n)
-        }
-        switch point {
-        case .now: return .now
-        case .scn(let e): return .scn(SCN(try number(e, "SCN")))
-        case .transaction(let e): return .transaction(TransactionID(rawValue: try number(e, "transaction id")))
-        case .timestamp(let e):
-            let value = try constant(e)
-            switch value {
-            case .timestamp(let micros, _): return .timestamp(micros: micros)
-            case .date(let days): return .timestamp(micros: days * DateTime.microsPerDay)
-            case .text:
-                guard case .timestamp(let micros, _) = try Casts.cast(value, to: .timestampWithTimeZone) else {
-                    throw SQLError("22007", "invalid timestamp for AS OF", position: position)
-                }
-                return .timestamp(micros: micros)
-            default:
-                throw SQLError(SQLState.datatypeMismatch, "AS OF TIMESTAMP needs a timestamp, not \(Casts.typeName(value))",
-                               position: position)
-            }
         }
     }
 
@@ -90,14 +57,14 @@ extension Planner {
     /// `pg_branch_stats(['branch'])`; one argument filters the first column.
     func engineFunctionView(_ name: String, _ arguments: [Expression],
                             binder: Binder) throws(SQLError) -> (plan: Plan, columns: [ScopeColumn])? {
-        guard let view = SystemCatalog.engineView(name, data: data) else { return nil }
-        guard let argument = arguments.first else { return view }
-        let (bound, _) = try binder.bind(argument)
-        let data = self.data
+        guard let content = data.systemView(named: name) else { return nil }
+        let columns = content.columns.map { ScopeColumn(table: nil, name: $0.name, type: $0.type) }
+        let bound = try arguments.first.map { (argument) throws(SQLError) in try binder.bind(argument).0 }
         let plan = Plan.generated(name: name) { (env) throws(SQLError) in
+            guard let bound else { return content.rows }
             let wanted = try bound.evaluate([], env)
-            return (data.systemView(named: name)?.rows ?? []).filter { $0.first == wanted }
+            return content.rows.filter { $0.first == wanted }
         }
-        return (plan, view.columns)
+        return (plan, columns)
     }
 }

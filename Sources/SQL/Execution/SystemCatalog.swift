@@ -57,7 +57,7 @@ enum SystemCatalog {
     /// Views the engine computes (branches, snapshots), by bare name or `name()`.
     static func engineView(_ name: String, data: any SQLDataAccess) -> (plan: Plan, columns: [ScopeColumn])? {
         guard let content = data.systemView(named: name) else { return nil }
-        return (.generated(name: name) { _ in data.systemView(named: name)?.rows ?? content.rows },
+        return (.generated(name: name) { _ in content.rows },
                 content.columns.map { ScopeColumn(table: nil, name: $0.name, type: $0.type) })
     }
 }

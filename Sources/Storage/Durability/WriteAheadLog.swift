@@ -203,23 +203,8 @@ final class WriteAheadLog: @unchecked Sendable {
     /// The records of the log file at `path`, and the length of its valid
     /// prefix (shorter than the file when the tail is torn or corrupt).
     static func read(path: String) throws(StorageError) -> (records: [ArraySlice<UInt8>], validLength: UInt64, fileLength: UInt64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return ([], 0, 0) }
-            throw StorageError("58030", "cannot read the write-ahead log \(path): \(errnoText())")
-        }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw StorageError("58030", "cannot read the write-ahead log \(path): \(errnoText())")
-            }
-            if n == 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
+        if access(path, F_OK) != 0 { return ([], 0, 0) }
+        let data = try Files.read(path)
         var records: [ArraySlice<UInt8>] = []
         var offset = 0
         while offset + 8 <= data.count {
