@@ -1,0 +1,93 @@
+/// SIMD distance kernels over contiguous Float32 vectors. Accumulates in
+/// `SIMD16<Float>` lanes with plain multiply-add (`acc += d * d`): without
+/// FMA in the target, `addProduct` becomes a library call per element.
+public enum Distances {
+    /// Σ (a[i] − b[i])².
+    @inlinable
+    public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var i = 0
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 32 <= count {
+            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let d1 = ra.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            acc0 += d0 * d0
+            acc1 += d1 * d1
+            i += 32
+        }
+        if i + 16 <= count {
+            let d = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc0 += d * d
+            i += 16
+        }
+        var sum = (acc0 + acc1).sum()
+        while i < count {
+            let d = a[i] - b[i]
+            sum += d * d
+            i += 1
+        }
+        return sum
+    }
+
+    /// Σ a[i]·b[i].
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var i = 0
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 32 <= count {
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc1 += ra.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            i += 32
+        }
+        if i + 16 <= count {
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var sum = (acc0 + acc1).sum()
+        while i < count {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// (a·b, |a|², |b|²) in one pass, for cosine distance.
+    @inlinable
+    public static func dotAndNorms(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> (Float, Float, Float) {
+        var i = 0
+        var ab = SIMD16<Float>(), aa = SIMD16<Float>(), bb = SIMD16<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= count {
+            let x = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let y = rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            ab += x * y
+            aa += x * x
+            bb += y * y
+            i += 16
+        }
+        var (sab, saa, sbb) = (ab.sum(), aa.sum(), bb.sum())
+        while i < count {
+            sab += a[i] * b[i]
+            saa += a[i] * a[i]
+            sbb += b[i] * b[i]
+            i += 1
+        }
+        return (sab, saa, sbb)
+    }
+
+    /// Scales `v` to unit length in place (left unchanged when zero).
+    @inlinable
+    public static func normalize(_ v: UnsafeMutablePointer<Float>, _ count: Int) {
+        let norm = dot(v, v, count).squareRoot()
+        guard norm > 0 else { return }
+        let inverse = 1 / norm
+        for i in 0..<count { v[i] *= inverse }
+    }
+}
