@@ -21,7 +21,9 @@ let package = Package(
                        providers: [.apt(["libjansson-dev"])]),
         .target(name: "Core", swiftSettings: strict),
         .target(name: "JSON", dependencies: ["CJansson"], swiftSettings: strict),
-        .target(name: "Vector", dependencies: ["Core"], swiftSettings: strict),
+        // Distance kernels in C, dispatched at run time to AVX-512/AVX2/portable code.
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Vector", dependencies: ["Core", "CVectorKernels"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["Core", "Vector"], swiftSettings: strict),
         .target(name: "SQL", dependencies: ["Core", "Vector"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Core", "Storage", "SQL", "Vector"], swiftSettings: strict),
@@ -35,6 +37,8 @@ let package = Package(
                           dependencies: ["Service", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict,
                           linkerSettings: [.linkedLibrary("jemalloc")]),
+        // In-process vector benchmark (Benchmarks/vector/run.sh, release build).
+        .executableTarget(name: "vector-bench", dependencies: ["Vector"], path: "Benchmarks/vector/VectorBench"),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -1,10 +1,34 @@
-/// SIMD distance kernels over contiguous Float32 vectors. Accumulates in
-/// `SIMD16<Float>` lanes with plain multiply-add (`acc += d * d`): without
-/// FMA in the target, `addProduct` becomes a library call per element.
+import CVectorKernels
+
+/// SIMD distance kernels over contiguous Float32 vectors. The hot pair
+/// kernels are C functions chosen at run time for the CPU (AVX-512 or
+/// AVX2+FMA, see CVectorKernels); the Swift versions below accumulate in
+/// `SIMD16<Float>` lanes (`acc += d * d`: without FMA in the target,
+/// `addProduct` becomes a library call per element) and are the reference
+/// the tests hold the C kernels to.
 public enum Distances {
     /// Σ (a[i] − b[i])².
-    @inlinable
+    @inline(__always)
     public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        helios_l2sq(a, b, count)
+    }
+
+    /// Σ a[i]·b[i].
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        helios_dot(a, b, count)
+    }
+
+    /// Which C kernel set this CPU runs ("avx512", "avx2", "portable").
+    public static var kernelName: String { String(cString: helios_kernel_name()) }
+
+    /// Asks the CPU to start loading the memory at `address`.
+    @inline(__always)
+    public static func prefetch(_ address: UnsafeRawPointer) { helios_prefetch(address) }
+
+    /// Σ (a[i] − b[i])² in Swift SIMD.
+    @inlinable
+    public static func swiftSquaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
         var i = 0
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
@@ -32,9 +56,9 @@ public enum Distances {
         return sum
     }
 
-    /// Σ a[i]·b[i].
+    /// Σ a[i]·b[i] in Swift SIMD.
     @inlinable
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    public static func swiftDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
         var i = 0
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)

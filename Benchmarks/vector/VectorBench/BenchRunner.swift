@@ -1,0 +1,97 @@
+import Foundation
+import Vector
+
+/// Parses the command line and runs the sweeps; prints one JSON object per
+/// configuration and sweep point (run.sh collects them).
+final class BenchRunner {
+    var dataset = "minilm"
+    var dataDirectory = "../shared/bench/vector/data"
+    var metric = VectorMetric.l2
+    var m = 16
+    var efConstruction = 200
+    var efs = [16, 32, 64, 128, 256, 512]
+    var threads = 2
+    var queries = 500
+    var quantization = "none"
+    var subquantizers = [48]
+    var rerank = [4]
+
+    init(arguments: [String]) throws {
+        var i = 0
+        func next() throws -> String {
+            i += 1
+            guard i < arguments.count else { throw BenchError("missing value after \(arguments[i - 1])") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--dataset": dataset = try next()
+            case "--data": dataDirectory = try next()
+            case "--metric": metric = VectorMetric(rawValue: try next()) ?? .l2
+            case "--m": m = Int(try next()) ?? 16
+            case "--ef-construction": efConstruction = Int(try next()) ?? 200
+            case "--ef": efs = try next().split(separator: ",").compactMap { Int($0) }
+            case "--threads": threads = Int(try next()) ?? 2
+            case "--queries": queries = Int(try next()) ?? 500
+            case "--quantization": quantization = try next()
+            case "--pq-m": subquantizers = try next().split(separator: ",").compactMap { Int($0) }
+            case "--rerank": rerank = try next().split(separator: ",").compactMap { Int($0) }
+            default: throw BenchError("unknown argument \(arguments[i])")
+            }
+            i += 1
+        }
+    }
+
+    func run() throws {
+        let base = try NumpyArray(path: "\(dataDirectory)/\(dataset)_base.npy")
+        let query = try NumpyArray(path: "\(dataDirectory)/\(dataset)_query.npy")
+        let truth = try NumpyArray(path: "\(dataDirectory)/\(dataset)_gt_\(metric == .cosine ? "cos" : "l2").npy")
+        let vectors = (0..<base.rows).map { base.row($0) }
+        let queryCount = min(queries, query.rows)
+        let queryVectors = (0..<queryCount).map { query.row($0) }
+        let expected = (0..<queryCount).map { Set(truth.integerRow($0).prefix(10)) }
+
+        let parameters = HNSWParameters(m: m, efConstruction: efConstruction)
+        let graph = HNSWGraph(dimensions: base.columns, metric: metric, parameters: parameters)
+        let started = Date()
+        graph.build(vectors, threads: threads)
+        let buildSeconds = Date().timeIntervalSince(started)
+        let bytesPerVector = Double(graph.graphBytes) / Double(vectors.count)
+        report(["config": "HNSW M=\(m) efC=\(efConstruction) f32", "build_s": buildSeconds,
+                "bytes_per_vector": bytesPerVector, "n": vectors.count, "d": base.columns, "rss_mb": rssMegabytes()])
+        for ef in efs {
+            var latencies: [Double] = []
+            var hits = 0
+            var examined = 0
+            for pass in 0..<2 {
+                latencies.removeAll()
+                hits = 0
+                for (i, q) in queryVectors.enumerated() {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let (found, stats) = graph.search(q, k: 10, ef: ef)
+                    if pass == 1 { examined += stats.candidatesExamined }
+                    latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    if pass == 1 { hits += found.filter { expected[i].contains(Int($0.node)) }.count }
+                }
+            }
+            latencies.sort()
+            let mean = latencies.reduce(0, +) / Double(latencies.count)
+            report(["config": "HNSW M=\(m) efC=\(efConstruction) f32", "ef": ef,
+                    "recall": Double(hits) / Double(10 * queryCount), "examined": examined / queryCount, "qps": 1000 / mean,
+                    "p50_ms": latencies[latencies.count / 2], "p99_ms": latencies[Int(Double(latencies.count) * 0.99)]])
+        }
+    }
+
+    func report(_ fields: [String: Any]) {
+        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+
+    }
+
+    func rssMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+}

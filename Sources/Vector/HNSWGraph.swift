@@ -1,0 +1,423 @@
+import Core
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Construction and search parameters of an HNSW graph (pgvector's
+/// defaults: m 16, ef_construction 64, ef_search 40).
+public struct HNSWParameters: Sendable, Equatable {
+    /// Neighbours per node on the upper layers (twice as many on layer 0).
+    public var m: Int
+    public var efConstruction: Int
+    public var efSearch: Int
+    /// Seeds the level draw, so a build is reproducible.
+    public var seed: UInt64
+
+    public init(m: Int = 16, efConstruction: Int = 64, efSearch: Int = 40, seed: UInt64 = 0x48454C494F53) {
+        self.m = m; self.efConstruction = efConstruction; self.efSearch = efSearch; self.seed = seed
+    }
+}
+
+/// A hierarchical navigable small-world graph (Malkov & Yashunin, 2016)
+/// over vectors numbered 0, 1, 2… in insertion order.
+///
+/// Level-0 links sit in one flat array, `2m + 1` words per node (a count,
+/// then the neighbour ids), as hnswlib lays them out; upper-level links are
+/// allocated only for the few nodes that reach those levels. Vectors are
+/// either copied into a contiguous arena (unquantized indexes, the fastest
+/// layout) or referenced from the caller's arrays (quantized indexes, whose
+/// searches read codes and touch full vectors only to build and re-rank).
+/// Cosine indexes keep unit vectors, so cosine distance is 1 − dot.
+///
+/// Nodes are never removed: the caller's `accept` filter hides stale ones
+/// (deleted rows, old versions), which still route searches, as in hnswlib.
+///
+/// Thread safety: searches may run concurrently with each other; `add`
+/// must not run concurrently with anything (the caller's write lock);
+/// `build` inserts on several threads with per-node locks of its own.
+public final class HNSWGraph: @unchecked Sendable {
+    static let none = UInt32.max
+
+    public let dimensions: Int
+    public let metric: VectorMetric
+    public let parameters: HNSWParameters
+    /// True when vectors are copied into the arena; false when referenced.
+    public let ownsVectors: Bool
+    public private(set) var count = 0
+    private(set) var capacity = 0
+
+    let maxM0: Int
+    let level0Stride: Int
+    let upperStride: Int
+    private let levelMultiplier: Double
+
+    private(set) var links0: UnsafeMutablePointer<UInt32>
+    private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+    private(set) var levels: UnsafeMutablePointer<UInt8>
+    private(set) var arena: UnsafeMutablePointer<Float>?
+    /// Referenced vectors (quantized indexes) and their base addresses.
+    private(set) var references: ContiguousArray<[Float]> = []
+    private(set) var referencePointers: UnsafeMutablePointer<UnsafePointer<Float>>?
+    /// 1/|v| per referenced vector of a cosine index (arena vectors are unit).
+    private(set) var inverseNorms: UnsafeMutablePointer<Float>?
+    private(set) var upperLinkWords = 0
+
+    private(set) var entryPoint = HNSWGraph.none
+    private(set) var maxLevel = -1
+
+    let visitedPool = VisitedPool()
+    /// Per-node locks, present only while `build` inserts on several threads.
+    private var nodeLocks: UnsafeMutablePointer<pthread_mutex_t>?
+    private let entryLock = ThreadLock()
+
+    public init(dimensions: Int, metric: VectorMetric, parameters: HNSWParameters = HNSWParameters(), ownsVectors: Bool = true) {
+        precondition(dimensions > 0 && parameters.m >= 2)
+        self.dimensions = dimensions; self.metric = metric; self.parameters = parameters; self.ownsVectors = ownsVectors
+        maxM0 = parameters.m * 2
+        level0Stride = maxM0 + 1
+        upperStride = parameters.m + 1
+        levelMultiplier = 1 / log(Double(parameters.m))
+        links0 = .allocate(capacity: 0)
+        upperLinks = .allocate(capacity: 0)
+        levels = .allocate(capacity: 0)
+        reserve(1024)
+    }
+
+    deinit {
+        for node in 0..<count { upperLinks[node]?.deallocate() }
+        links0.deallocate(); upperLinks.deallocate(); levels.deallocate()
+        arena?.deallocate(); referencePointers?.deallocate(); inverseNorms?.deallocate()
+    }
+
+    // MARK: Storage
+
+    /// Grows every per-node array to hold `wanted` nodes (not thread-safe).
+    public func reserve(_ wanted: Int) {
+        guard wanted > capacity else { return }
+        let newCapacity = max(wanted, capacity * 2)
+        func grow<T>(_ old: UnsafeMutablePointer<T>, _ stride: Int, fill: T) -> UnsafeMutablePointer<T> {
+            let new = UnsafeMutablePointer<T>.allocate(capacity: newCapacity * stride)
+            new.moveInitialize(from: old, count: count * stride)
+            (new + count * stride).initialize(repeating: fill, count: (newCapacity - count) * stride)
+            old.deallocate()
+            return new
+        }
+        links0 = grow(links0, level0Stride, fill: 0)
+        upperLinks = grow(upperLinks, 1, fill: nil)
+        levels = grow(levels, 1, fill: 0)
+        if ownsVectors {
+            let old: UnsafeMutablePointer<Float> = arena ?? .allocate(capacity: 0)
+            arena = grow(old, dimensions, fill: 0)
+        } else {
+            let placeholder = UnsafePointer<Float>(bitPattern: 8).unsafelyUnwrapped
+            let pointers: UnsafeMutablePointer<UnsafePointer<Float>> = referencePointers ?? .allocate(capacity: 0)
+            referencePointers = grow(pointers, 1, fill: placeholder)
+            if metric == .cosine {
+                let norms: UnsafeMutablePointer<Float> = inverseNorms ?? .allocate(capacity: 0)
+                inverseNorms = grow(norms, 1, fill: 1)
+            }
+        }
+        capacity = newCapacity
+    }
+
+    /// The stored vector of `node` (a unit vector in a cosine arena).
+    @inline(__always)
+    public func vector(_ node: UInt32) -> UnsafePointer<Float> {
+        if let arena { return UnsafePointer(arena + Int(node) * dimensions) }
+        return referencePointers.unsafelyUnwrapped[Int(node)]
+    }
+
+    /// Exact internal distance from a prepared query (see `prepare`) to
+    /// `node`: squared L2, 1 − cosine, or −dot. Monotone in the SQL distance.
+    @inline(__always)
+    func exactDistance(_ query: UnsafePointer<Float>, _ node: UInt32) -> Float {
+        let v = vector(node)
+        switch metric {
+        case .l2: return Distances.squaredL2(query, v, dimensions)
+        case .innerProduct: return -Distances.dot(query, v, dimensions)
+        case .cosine:
+            let dot = Distances.dot(query, v, dimensions)
+            return 1 - (inverseNorms.map { dot * $0[Int(node)] } ?? dot)
+        }
+    }
+
+    /// The query as distances expect it: unit length for cosine.
+    public func prepare(_ query: [Float]) -> [Float] {
+        precondition(query.count == dimensions)
+        guard metric == .cosine else { return query }
+        var unit = query
+        unit.withUnsafeMutableBufferPointer { Distances.normalize($0.baseAddress!, dimensions) }
+        return unit
+    }
+
+    /// The SQL operator's distance from an internal one.
+    @inline(__always)
+    public func sqlDistance(_ graphDistance: Float) -> Double {
+        metric == .l2 ? Double(max(graphDistance, 0)).squareRoot() : Double(graphDistance)
+    }
+
+    struct ExactDistance: NodeDistance {
+        let graph: HNSWGraph
+        let query: UnsafePointer<Float>
+        @inline(__always)
+        func callAsFunction(_ node: UInt32) -> Float { graph.exactDistance(query, node) }
+        @inline(__always)
+        func prefetch(_ node: UInt32) {
+            let v = UnsafeRawPointer(graph.vector(node))
+            Distances.prefetch(v)
+            Distances.prefetch(v + 64)
+            Distances.prefetch(v + 128)
+            Distances.prefetch(v + 192)
+        }
+    }
+
+    /// Stores `vector` as node `count` (no links yet).
+    private func append(_ vector: [Float]) -> UInt32 {
+        precondition(vector.count == dimensions, "Vector dimension mismatch")
+        reserve(count + 1)
+        let node = UInt32(count)
+        if let arena {
+            let slot = arena + Int(node) * dimensions
+            vector.withUnsafeBufferPointer { slot.update(from: $0.baseAddress!, count: dimensions) }
+            if metric == .cosine { Distances.normalize(slot, dimensions) }
+        } else {
+            references.append(vector)
+            referencePointers.unsafelyUnwrapped[Int(node)] = vector.withUnsafeBufferPointer { $0.baseAddress! }
+            if metric == .cosine {
+                let norm = vector.withUnsafeBufferPointer { Distances.dot($0.baseAddress!, $0.baseAddress!, dimensions) }.squareRoot()
+                inverseNorms.unsafelyUnwrapped[Int(node)] = norm > 0 ? 1 / norm : 0
+            }
+        }
+        let level = randomLevel(node)
+        levels[Int(node)] = UInt8(level)
+        links0[Int(node) * level0Stride] = 0
+        if level > 0 {
+            let words = level * upperStride
+            let upper = UnsafeMutablePointer<UInt32>.allocate(capacity: words)
+            upper.initialize(repeating: 0, count: words)
+            upperLinks[Int(node)] = upper
+            upperLinkWords += words
+        }
+        count += 1
+        return node
+    }
+
+    /// A level drawn from the exponential distribution, deterministic per node.
+    private func randomLevel(_ node: UInt32) -> Int {
+        var x = parameters.seed &+ UInt64(node) &* 0x9E3779B97F4A7C15
+        x = (x ^ (x >> 30)) &* 0xBF58476D1CE4E5B9
+        x = (x ^ (x >> 27)) &* 0x94D049BB133111EB
+        x ^= x >> 31
+        let uniform = (Double(x >> 11) + 0.5) / Double(1 << 53)
+        return min(Int(-log(uniform) * levelMultiplier), 15)
+    }
+
+    // MARK: Links
+
+    @inline(__always)
+    func linkList(_ node: UInt32, level: Int) -> UnsafeMutablePointer<UInt32> {
+        level == 0 ? links0 + Int(node) * level0Stride : upperLinks[Int(node)].unsafelyUnwrapped + (level - 1) * upperStride
+    }
+
+    /// Copies the links of `node` on `level` (under its lock while building).
+    func readLinks(of node: UInt32, level: Int, locking: Bool, into out: inout ContiguousArray<UInt32>) {
+        out.removeAll(keepingCapacity: true)
+        if locking, let nodeLocks { pthread_mutex_lock(nodeLocks + Int(node)) }
+        let list = linkList(node, level: level)
+        let n = Int(list[0])
+        for i in 0..<n { out.append(list[1 + i]) }
+        if locking, let nodeLocks { pthread_mutex_unlock(nodeLocks + Int(node)) }
+    }
+
+    /// Malkov & Yashunin's algorithm 4 (as hnswlib's getNeighborsByHeuristic2):
+    /// keep a candidate only if it is closer to the base than to every
+    /// neighbour kept so far, so links spread in all directions.
+    private func selectNeighbors(_ candidates: [Neighbor], limit: Int) -> [Neighbor] {
+        if candidates.count <= limit { return candidates }
+        var kept: [Neighbor] = []
+        kept.reserveCapacity(limit)
+        for candidate in candidates {
+            let base = vector(candidate.node)
+            var good = true
+            for other in kept where exactDistance(base, other.node) < candidate.distance {
+                good = false
+                break
+            }
+            if good {
+                kept.append(candidate)
+                if kept.count >= limit { break }
+            }
+        }
+        return kept
+    }
+
+    /// Links `node` to its selected neighbours on `level` and back.
+    /// Returns the closest selected neighbour (the next level's entry).
+    private func connect(_ node: UInt32, to found: NeighborHeap, level: Int, locking: Bool) -> Neighbor {
+        let selected = selectNeighbors(found.sorted(), limit: parameters.m)
+        let limit = level == 0 ? maxM0 : parameters.m
+        do {
+            if locking, let nodeLocks { pthread_mutex_lock(nodeLocks + Int(node)) }
+            let list = linkList(node, level: level)
+            list[0] = UInt32(selected.count)
+            for (i, neighbor) in selected.enumerated() { list[1 + i] = neighbor.node }
+            if locking, let nodeLocks { pthread_mutex_unlock(nodeLocks + Int(node)) }
+        }
+        for neighbor in selected {
+            if locking, let nodeLocks { pthread_mutex_lock(nodeLocks + Int(neighbor.node)) }
+            let list = linkList(neighbor.node, level: level)
+            let n = Int(list[0])
+            if n < limit {
+                list[1 + n] = node
+                list[0] = UInt32(n + 1)
+            } else {
+                // Full: re-select among the old links and the new node.
+                let base = vector(neighbor.node)
+                var candidates = [Neighbor(distance: neighbor.distance, node: node)]
+                for i in 0..<n { candidates.append(Neighbor(distance: exactDistance(base, list[1 + i]), node: list[1 + i])) }
+                candidates.sort { $0.distance < $1.distance }
+                let kept = selectNeighbors(candidates, limit: limit)
+                list[0] = UInt32(kept.count)
+                for (i, k) in kept.enumerated() { list[1 + i] = k.node }
+            }
+            if locking, let nodeLocks { pthread_mutex_unlock(nodeLocks + Int(neighbor.node)) }
+        }
+        return selected.first ?? Neighbor(distance: .infinity, node: node)
+    }
+
+    // MARK: Insertion
+
+    /// Inserts `vector` and returns its node number. Not thread-safe.
+    @discardableResult
+    public func add(_ vector: [Float]) -> UInt32 {
+        let node = append(vector)
+        link(node, locking: false)
+        return node
+    }
+
+    /// Inserts many vectors using `threads` threads (node numbers follow
+    /// the array). The graph must not be read meanwhile.
+    public func build(_ vectors: [[Float]], threads: Int) {
+        guard !vectors.isEmpty else { return }
+        reserve(count + vectors.count)
+        let first = count
+        for vector in vectors { _ = append(vector) }
+        let workers = max(1, min(threads, vectors.count / 256))
+        if workers == 1 {
+            for node in first..<count { link(UInt32(node), locking: false) }
+            return
+        }
+        let locks = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: count)
+        for i in 0..<count { pthread_mutex_init(locks + i, nil) }
+        nodeLocks = locks
+        defer {
+            for i in 0..<count { pthread_mutex_destroy(locks + i) }
+            locks.deallocate()
+            nodeLocks = nil
+        }
+        // The first node alone, so every worker finds an entry point.
+        link(UInt32(first), locking: false)
+        let next = AtomicCounter(first + 1)
+        let end = count
+        DispatchWorkers.run(count: workers) { _ in
+            while true {
+                let node = next.take()
+                if node >= end { break }
+                self.link(UInt32(node), locking: true)
+            }
+        }
+    }
+
+    /// Links an appended node into every level up to its own.
+    private func link(_ node: UInt32, locking: Bool) {
+        let level = Int(levels[Int(node)])
+        let query = vector(node)
+        let distance = ExactDistance(graph: self, query: query)
+        // A node above the current top holds the entry lock for its whole
+        // insertion (as hnswlib does), so the top cannot move meanwhile.
+        var holdsEntryLock = false
+        var (entry, top) = (entryPoint, maxLevel)
+        if locking {
+            entryLock.lock()
+            (entry, top) = (entryPoint, maxLevel)
+            if level > top { holdsEntryLock = true } else { entryLock.unlock() }
+        }
+        defer { if holdsEntryLock { entryLock.unlock() } }
+        if entry == HNSWGraph.none {
+            entryPoint = node
+            maxLevel = level
+            return
+        }
+        var examined = 0
+        var current = Neighbor(distance: distance(entry), node: entry)
+        if top > level {
+            for l in stride(from: top, to: level, by: -1) {
+                current = greedyClosest(from: current, level: l, distance: distance, locking: locking, examined: &examined)
+            }
+        }
+        let visited = visitedPool.take(count: capacity)
+        defer { visitedPool.give(visited) }
+        for l in stride(from: min(level, top), through: 0, by: -1) {
+            if l != min(level, top) { visited.reset(count: capacity) }
+            let found = searchLayer(entry: current, level: l, ef: parameters.efConstruction, distance: distance,
+                                    accept: nil, locking: locking, visited: visited, examined: &examined)
+            current = connect(node, to: found, level: l, locking: locking)
+        }
+        if level > top {
+            entryPoint = node
+            maxLevel = level
+        }
+    }
+
+    // MARK: Size
+
+    /// Resident bytes of the graph: links, levels, and the vector arena or
+    /// the per-node references (referenced vectors belong to the caller).
+    public var graphBytes: Int {
+        var bytes = capacity * (level0Stride * 4 + 1 + 8) + upperLinkWords * 4
+        if ownsVectors { bytes += capacity * dimensions * 4 } else { bytes += capacity * 8 + references.count * 8 }
+        if inverseNorms != nil { bytes += capacity * 4 }
+        return bytes
+    }
+}
+
+/// Runs `body(worker)` on `count` threads and waits for all of them.
+enum DispatchWorkers {
+    static func run(count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        final class Box: @unchecked Sendable {
+            let body: @Sendable (Int) -> Void
+            let index: Int
+            init(_ body: @escaping @Sendable (Int) -> Void, _ index: Int) { self.body = body; self.index = index }
+        }
+        var threads: [pthread_t] = []
+        for worker in 1..<count {
+            let box = Unmanaged.passRetained(Box(body, worker)).toOpaque()
+            var thread = pthread_t()
+            let started = pthread_create(&thread, nil, { raw in
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                box.body(box.index)
+                return nil
+            }, box)
+            if started == 0 { threads.append(thread) } else { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body(worker) }
+        }
+        body(0)
+        for thread in threads { pthread_join(thread, nil) }
+    }
+}
+
+/// A shared counter handing out consecutive numbers to worker threads.
+final class AtomicCounter: Sendable {
+    private let value: Atomic<Int>
+    init(_ start: Int) { value = Atomic(start) }
+    func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
+}
+
+/// A plain mutex that can be held across calls (unlike `Mutex.withLock`).
+final class ThreadLock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}

@@ -1,0 +1,305 @@
+import Synchronization
+
+// The search half of HNSW: candidate heaps, per-search visited marks and
+// the layer search of Malkov & Yashunin (algorithm 2), extended the way
+// hnswlib extends it for filters: nodes the caller does not accept still
+// route the search but never enter the results, and the search keeps
+// widening until it holds `ef` accepted nodes or runs out of graph.
+
+/// A node and its distance to the query; ordered by distance.
+struct Neighbor {
+    var distance: Float
+    var node: UInt32
+}
+
+/// A binary heap of neighbours: the closest on top when `closestFirst`,
+/// the farthest otherwise.
+struct NeighborHeap {
+    private(set) var items: ContiguousArray<Neighbor> = []
+    let closestFirst: Bool
+
+    init(closestFirst: Bool, capacity: Int = 0) {
+        self.closestFirst = closestFirst
+        items.reserveCapacity(capacity)
+    }
+
+    var count: Int { items.count }
+    var isEmpty: Bool { items.isEmpty }
+    var top: Neighbor { items[0] }
+
+    @inline(__always)
+    private static func above(_ a: Neighbor, _ b: Neighbor, _ closestFirst: Bool) -> Bool {
+        closestFirst ? a.distance < b.distance : a.distance > b.distance
+    }
+
+    mutating func push(_ item: Neighbor) {
+        items.append(item)
+        let closestFirst = self.closestFirst
+        items.withUnsafeMutableBufferPointer { heap in
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) >> 1
+                guard Self.above(heap[child], heap[parent], closestFirst) else { break }
+                heap.swapAt(child, parent)
+                child = parent
+            }
+        }
+    }
+
+    @discardableResult
+    mutating func pop() -> Neighbor {
+        let top = items[0]
+        let last = items.removeLast()
+        if !items.isEmpty {
+            let closestFirst = self.closestFirst
+            items.withUnsafeMutableBufferPointer { heap in
+                heap[0] = last
+                var parent = 0
+                let n = heap.count
+                while true {
+                    let left = 2 * parent + 1
+                    if left >= n { break }
+                    var best = left
+                    if left + 1 < n && Self.above(heap[left + 1], heap[left], closestFirst) { best = left + 1 }
+                    guard Self.above(heap[best], heap[parent], closestFirst) else { break }
+                    heap.swapAt(best, parent)
+                    parent = best
+                }
+            }
+        }
+        return top
+    }
+
+    /// The items, closest first.
+    func sorted() -> [Neighbor] { items.sorted { $0.distance < $1.distance } }
+}
+
+/// Marks of the nodes one search has visited, reset in O(1) by bumping a
+/// generation tag; pooled so concurrent searches each get their own.
+final class VisitedMarks: @unchecked Sendable {
+    private(set) var tags: UnsafeMutablePointer<UInt16>
+    private(set) var capacity: Int
+    private(set) var generation: UInt16 = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1024)
+        tags = .allocate(capacity: self.capacity)
+        tags.initialize(repeating: 0, count: self.capacity)
+    }
+
+    deinit { tags.deallocate() }
+
+    /// Starts a new search over `count` nodes.
+    func reset(count: Int) {
+        if count > capacity {
+            tags.deallocate()
+            capacity = max(count, capacity * 2)
+            tags = .allocate(capacity: capacity)
+            tags.initialize(repeating: 0, count: capacity)
+            generation = 0
+        }
+        generation &+= 1
+        if generation == 0 {
+            tags.update(repeating: 0, count: capacity)
+            generation = 1
+        }
+    }
+
+    /// Marks `node`; false when it was already marked in this search.
+    @inline(__always)
+    func visit(_ node: UInt32) -> Bool {
+        if tags[Int(node)] == generation { return false }
+        tags[Int(node)] = generation
+        return true
+    }
+}
+
+final class VisitedPool: Sendable {
+    private let free = Mutex<[VisitedMarks]>([])
+
+    func take(count: Int) -> VisitedMarks {
+        let marks = free.withLock { $0.popLast() } ?? VisitedMarks(capacity: count)
+        marks.reset(count: count)
+        return marks
+    }
+
+    func give(_ marks: VisitedMarks) { free.withLock { $0.append(marks) } }
+}
+
+/// Distance from one fixed query to graph nodes; specialised per kind
+/// (exact over floats, asymmetric over codes) so the layer search has no
+/// dynamic dispatch in its inner loop.
+protocol NodeDistance {
+    func callAsFunction(_ node: UInt32) -> Float
+    /// Starts loading what `callAsFunction(node)` will read.
+    func prefetch(_ node: UInt32)
+}
+
+/// What a search did, for EXPLAIN and the REST answers.
+public struct VectorSearchStats: Sendable, Equatable {
+    /// "index" (graph search) or "exact" (every vector compared).
+    public var strategy: String = "index"
+    /// Distances computed (graph nodes or vectors examined).
+    public var candidatesExamined: Int = 0
+    /// True when the best candidates were re-ranked with exact distances.
+    public var reranked: Bool = false
+    /// True when the search ran out of graph before finding `ef` accepted nodes.
+    public var filterExhausted: Bool = false
+    public var efSearch: Int = 0
+
+    public init() {}
+
+    public mutating func add(_ other: VectorSearchStats) {
+        candidatesExamined += other.candidatesExamined
+        reranked = reranked || other.reranked
+        filterExhausted = filterExhausted || other.filterExhausted
+        if other.strategy == "exact" { strategy = "exact" }
+        efSearch = max(efSearch, other.efSearch)
+    }
+}
+
+extension HNSWGraph {
+    /// Greedy walk on one upper layer toward the query (no filter).
+    func greedyClosest<D: NodeDistance>(from start: Neighbor, level: Int, distance: D, locking: Bool,
+                                        examined: inout Int) -> Neighbor {
+        var current = start
+        var changed = true
+        var scratch = ContiguousArray<UInt32>()
+        while changed {
+            changed = false
+            readLinks(of: current.node, level: level, locking: locking, into: &scratch)
+            for neighbor in scratch {
+                let d = distance(neighbor)
+                examined += 1
+                if d < current.distance {
+                    current = Neighbor(distance: d, node: neighbor)
+                    changed = true
+                }
+            }
+        }
+        return current
+    }
+
+    /// Algorithm 2 on `level`: the `ef` closest accepted nodes reachable
+    /// from `entry`, as a farthest-first heap.
+    func searchLayer<D: NodeDistance>(entry: Neighbor, level: Int, ef: Int, distance: D,
+                                      accept: ((UInt32) -> Bool)?, locking: Bool, visited: VisitedMarks,
+                                      examined: inout Int) -> NeighborHeap {
+        var results = NeighborHeap(closestFirst: false, capacity: ef + 1)
+        var candidates = NeighborHeap(closestFirst: true, capacity: ef * 2)
+        _ = visited.visit(entry.node)
+        var bound = Float.infinity
+        if accept?(entry.node) ?? true {
+            results.push(entry)
+            bound = entry.distance
+        }
+        candidates.push(entry)
+        var scratch = ContiguousArray<UInt32>()
+        scratch.reserveCapacity(maxM0)
+        let batch = UnsafeMutablePointer<UInt32>.allocate(capacity: maxM0 + 1)
+        defer { batch.deallocate() }
+        while !candidates.isEmpty {
+            let current = candidates.top
+            if current.distance > bound && results.count >= ef { break }
+            candidates.pop()
+            if level == 0 && !locking {
+                // The hot path: read level-0 links in place.
+                let list = links0 + Int(current.node) * level0Stride
+                let n = Int(list[0])
+                // Collect the unvisited neighbours and start loading all
+                // their vectors before computing any distance: a vector
+                // read from memory costs far more than the distance itself.
+                var fresh = 0
+                for i in 1...max(n, 1) where i <= n {
+                    let neighbor = list[i]
+                    if visited.visit(neighbor) {
+                        batch[fresh] = neighbor
+                        fresh += 1
+                        distance.prefetch(neighbor)
+                    }
+                }
+                for j in 0..<fresh {
+                    consider(batch[j], distance: distance, ef: ef, accept: accept, results: &results,
+                             candidates: &candidates, bound: &bound, examined: &examined)
+                }
+            } else {
+                readLinks(of: current.node, level: level, locking: locking, into: &scratch)
+                for neighbor in scratch where visited.visit(neighbor) {
+                    consider(neighbor, distance: distance, ef: ef, accept: accept, results: &results,
+                             candidates: &candidates, bound: &bound, examined: &examined)
+                }
+            }
+        }
+        return results
+    }
+
+    @inline(__always)
+    private func consider<D: NodeDistance>(_ neighbor: UInt32, distance: D, ef: Int, accept: ((UInt32) -> Bool)?,
+                                           results: inout NeighborHeap, candidates: inout NeighborHeap,
+                                           bound: inout Float, examined: inout Int) {
+        let d = distance(neighbor)
+        examined += 1
+        guard results.count < ef || d < bound else { return }
+        candidates.push(Neighbor(distance: d, node: neighbor))
+        if accept?(neighbor) ?? true {
+            results.push(Neighbor(distance: d, node: neighbor))
+            if results.count > ef { results.pop() }
+            bound = results.top.distance
+        }
+    }
+
+    /// Descends from the entry point to level 0 and searches it.
+    func searchGraph<D: NodeDistance>(distance: D, ef: Int, accept: ((UInt32) -> Bool)?,
+                                      examined: inout Int) -> NeighborHeap {
+        guard entryPoint != HNSWGraph.none else { return NeighborHeap(closestFirst: false) }
+        var current = Neighbor(distance: distance(entryPoint), node: entryPoint)
+        examined += 1
+        if maxLevel > 0 {
+            for level in stride(from: maxLevel, through: 1, by: -1) {
+                current = greedyClosest(from: current, level: level, distance: distance, locking: false, examined: &examined)
+            }
+        }
+        let visited = visitedPool.take(count: count)
+        defer { visitedPool.give(visited) }
+        return searchLayer(entry: current, level: 0, ef: ef, distance: distance, accept: accept, locking: false,
+                           visited: visited, examined: &examined)
+    }
+}
+
+extension HNSWGraph {
+    /// The `k` nearest accepted nodes, nearest first, with SQL distances.
+    /// `ef` is raised to at least `k`.
+    public func search(_ query: [Float], k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil)
+        -> (neighbors: [(node: UInt32, distance: Double)], stats: VectorSearchStats) {
+        var stats = VectorSearchStats()
+        let ef = max(ef, k)
+        stats.efSearch = ef
+        let prepared = prepare(query)
+        let heap = prepared.withUnsafeBufferPointer { q in
+            searchGraph(distance: ExactDistance(graph: self, query: q.baseAddress!), ef: ef, accept: accept,
+                        examined: &stats.candidatesExamined)
+        }
+        stats.filterExhausted = accept != nil && heap.count < ef
+        let best = heap.sorted().prefix(k)
+        return (best.map { ($0.node, sqlDistance($0.distance)) }, stats)
+    }
+
+    /// Every accepted node compared with the query: the exact `k` nearest.
+    public func exhaustiveSearch(_ query: [Float], k: Int, accept: ((UInt32) -> Bool)? = nil)
+        -> (neighbors: [(node: UInt32, distance: Double)], stats: VectorSearchStats) {
+        var stats = VectorSearchStats()
+        stats.strategy = "exact"
+        let prepared = prepare(query)
+        var heap = NeighborHeap(closestFirst: false, capacity: k + 1)
+        prepared.withUnsafeBufferPointer { q in
+            for node in 0..<UInt32(count) {
+                if let accept, !accept(node) { continue }
+                let d = exactDistance(q.baseAddress!, node)
+                stats.candidatesExamined += 1
+                if heap.count < k { heap.push(Neighbor(distance: d, node: node)) }
+                else if d < heap.top.distance { heap.pop(); heap.push(Neighbor(distance: d, node: node)) }
+            }
+        }
+        return (heap.sorted().map { ($0.node, sqlDistance($0.distance)) }, stats)
+    }
+}

@@ -1,0 +1,108 @@
+import XCTest
+@testable import Vector
+
+final class HNSWGraphTests: XCTestCase {
+    /// Seeded clustered data, so recall is reproducible.
+    static func clustered(count: Int, dimensions: Int, seed: UInt64) -> [[Float]] {
+        var state = seed
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        let centers = (0..<16).map { _ in (0..<dimensions).map { _ in next() * 4 } }
+        return (0..<count).map { i in centers[i % 16].map { $0 + next() } }
+    }
+
+    private func recallAt10(_ graph: HNSWGraph, _ data: [[Float]], queries: [[Float]], ef: Int,
+                            accept: ((UInt32) -> Bool)? = nil) -> Double {
+        var hits = 0, wanted = 0
+        for q in queries {
+            let exact = Set(graph.exhaustiveSearch(q, k: 10, accept: accept).neighbors.map(\.node))
+            let found = graph.search(q, k: 10, ef: ef, accept: accept).neighbors
+            XCTAssertEqual(found.count, min(10, exact.count))
+            hits += found.filter { exact.contains($0.node) }.count
+            wanted += exact.count
+        }
+        return Double(hits) / Double(wanted)
+    }
+
+    func testRecallAgainstBruteForceForEveryMetric() {
+        // Inner product is not a metric; like embeddings, its data here has
+        // similar norms (HNSW serves maximum inner product poorly otherwise).
+        func unitish(_ v: [Float]) -> [Float] {
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        let data = Self.clustered(count: 2000, dimensions: 16, seed: 7)
+        let queries = Self.clustered(count: 30, dimensions: 16, seed: 99)
+        for metric in VectorMetric.allCases {
+            let graph = HNSWGraph(dimensions: 16, metric: metric, parameters: HNSWParameters(m: 12, efConstruction: 80))
+            for v in data { graph.add(metric == .innerProduct ? unitish(v) : v) }
+            XCTAssertEqual(graph.count, 2000)
+            let recall = recallAt10(graph, data, queries: queries, ef: 64)
+            XCTAssertGreaterThanOrEqual(recall, 0.95, "\(metric)")
+        }
+    }
+
+    func testParallelBuildMatchesSequentialQuality() {
+        let data = Self.clustered(count: 3000, dimensions: 16, seed: 3)
+        let queries = Self.clustered(count: 30, dimensions: 16, seed: 5)
+        let graph = HNSWGraph(dimensions: 16, metric: .l2, parameters: HNSWParameters(m: 16, efConstruction: 80))
+        graph.build(data, threads: 2)
+        XCTAssertEqual(graph.count, 3000)
+        XCTAssertGreaterThanOrEqual(recallAt10(graph, data, queries: queries, ef: 64), 0.95)
+        // Every level-0 link names an existing node, and no node links to itself.
+        for node in 0..<UInt32(graph.count) {
+            let list = graph.linkList(node, level: 0)
+            XCTAssertLessThanOrEqual(Int(list[0]), graph.maxM0)
+            for i in 0..<Int(list[0]) {
+                XCTAssertLessThan(Int(list[1 + i]), graph.count)
+                XCTAssertNotEqual(list[1 + i], node)
+            }
+        }
+    }
+
+    func testDistancesAreTheSQLOperatorsAndResultsAreSorted() {
+        let graph = HNSWGraph(dimensions: 3, metric: .l2)
+        graph.add([0, 0, 0]); graph.add([3, 4, 0]); graph.add([1, 0, 0])
+        let found = graph.search([0, 0, 0], k: 3, ef: 10).neighbors
+        XCTAssertEqual(found.map(\.node), [0, 2, 1])
+        XCTAssertEqual(found.map(\.distance), [0, 1, 5])
+        let cosine = HNSWGraph(dimensions: 2, metric: .cosine)
+        cosine.add([2, 0]); cosine.add([0, 5])
+        let c = cosine.search([1, 0], k: 2, ef: 10).neighbors
+        XCTAssertEqual(c[0].distance, 0, accuracy: 1e-6)
+        XCTAssertEqual(c[1].distance, 1, accuracy: 1e-6)
+        let ip = HNSWGraph(dimensions: 2, metric: .innerProduct)
+        ip.add([1, 1]); ip.add([3, 3])
+        XCTAssertEqual(ip.search([1, 2], k: 1, ef: 10).neighbors.first?.distance, -9)
+    }
+
+    func testFilteredSearchReturnsKWhenKMatchesExistEvenWhenRare() {
+        let data = Self.clustered(count: 3000, dimensions: 16, seed: 11)
+        let graph = HNSWGraph(dimensions: 16, metric: .l2, parameters: HNSWParameters(m: 16, efConstruction: 60))
+        graph.build(data, threads: 2)
+        let accept: (UInt32) -> Bool = { $0 % 100 == 7 }   // 1% of nodes
+        let queries = Self.clustered(count: 10, dimensions: 16, seed: 12)
+        for q in queries {
+            let (found, _) = graph.search(q, k: 10, ef: 40, accept: accept)
+            XCTAssertEqual(found.count, 10)
+            XCTAssertTrue(found.allSatisfy { accept($0.node) })
+        }
+        XCTAssertGreaterThanOrEqual(recallAt10(graph, data, queries: queries, ef: 40, accept: accept), 0.9)
+        // Fewer matches than k: all of them, and the search says it ran out.
+        let (few, stats) = graph.search(queries[0], k: 10, ef: 40, accept: { $0 < 3 })
+        XCTAssertEqual(Set(few.map(\.node)), [0, 1, 2])
+        XCTAssertTrue(stats.filterExhausted)
+    }
+
+    func testReferencedVectorsSearchLikeOwnedOnes() {
+        let data = Self.clustered(count: 1000, dimensions: 16, seed: 21)
+        let queries = Self.clustered(count: 20, dimensions: 16, seed: 22)
+        for metric in [VectorMetric.l2, .cosine] {
+            let graph = HNSWGraph(dimensions: 16, metric: metric, ownsVectors: false)
+            for v in data { graph.add(v) }
+            XCTAssertGreaterThanOrEqual(recallAt10(graph, data, queries: queries, ef: 64), 0.95)
+        }
+    }
+}
