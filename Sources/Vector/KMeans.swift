@@ -289,7 +289,8 @@ public enum KMeans {
 /// SIMD16 subtract-multiply-adds, which for the short subvectors of product
 /// quantization (4 to 16 floats) is several times faster than one
 /// `Distances.squaredL2` call per centroid, whose SIMD set-up and
-/// horizontal sum dominate at those lengths.
+/// horizontal sum dominate at those lengths (k-means training 14.6 s →
+/// 1.8 s, encoding 199 → 8 µs per vector, for 96-d, M = 24, K = 256).
 struct CentroidBlocks: Sendable, Equatable {
     let count: Int
     let dimensions: Int
@@ -323,6 +324,36 @@ struct CentroidBlocks: Sendable, Equatable {
                 if assignment[point] != cluster { assignment[point] = cluster; changed = true }
             }
             return changed
+        }
+    }
+
+    /// Writes, for each centroid c, ‖vector − c‖² (or −⟨vector, c⟩ when
+    /// `negatedDot`) to `out[c]`, 16 centroids per step.
+    static func distances(from vector: UnsafePointer<Float>, blocks: UnsafePointer<Float>, count: Int, dimensions: Int,
+                          negatedDot: Bool, into out: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeRawPointer(blocks)
+        var offset = 0, first = 0
+        while first < count {
+            var acc = SIMD16<Float>()
+            if negatedDot {
+                for j in 0..<dimensions {
+                    acc += raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self) * SIMD16(repeating: vector[j])
+                    offset &+= 64
+                }
+                acc = -acc
+            } else {
+                for j in 0..<dimensions {
+                    let d = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self) - SIMD16(repeating: vector[j])
+                    acc += d * d
+                    offset &+= 64
+                }
+            }
+            if first + 16 <= count {
+                UnsafeMutableRawPointer(out + first).storeBytes(of: acc, as: SIMD16<Float>.self)
+            } else {
+                for lane in 0..<count - first { out[first + lane] = acc[lane] }
+            }
+            first += 16
         }
     }
 

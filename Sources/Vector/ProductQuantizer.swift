@@ -52,8 +52,9 @@ public struct ProductQuantizer: Sendable, Equatable {
     /// The codebook's version number, stored by the index with the codes it
     /// made, so codes of an older codebook are never read with a newer one.
     public var version: Int
-    /// Each subspace's centroids transposed for encoding (derived from the codebook).
-    let encodingBlocks: [CentroidBlocks]
+    /// Each subspace's centroids transposed for encoding and distance
+    /// tables (derived from the codebook).
+    let blocks: [CentroidBlocks]
 
     /// Bytes per code (M).
     public var codeSize: Int { subquantizers }
@@ -64,7 +65,8 @@ public struct ProductQuantizer: Sendable, Equatable {
     public init(dimensions: Int, subquantizers: Int, centroids: Int, codebook: [Float],
                 version: Int = 1) throws(VectorError) {
         try Self.validateShape(dimensions: dimensions, subquantizers: subquantizers, centroids: centroids)
-        guard codebook.count == dimensions * centroids else {
+        let (size, overflow) = dimensions.multipliedReportingOverflow(by: centroids)
+        guard !overflow, codebook.count == size else {
             throw .invalid("product quantizer codebook holds \(codebook.count) floats, expected \(centroids) × \(dimensions)")
         }
         guard codebook.allSatisfy(\.isFinite) else { throw .invalid("product quantizer codebook holds a non-finite value") }
@@ -75,7 +77,7 @@ public struct ProductQuantizer: Sendable, Equatable {
         self.codebook = codebook
         self.version = version
         let dsub = dimensions / subquantizers
-        self.encodingBlocks = codebook.withUnsafeBufferPointer { book in
+        self.blocks = codebook.withUnsafeBufferPointer { book in
             (0..<subquantizers).map { m in
                 CentroidBlocks(centroids: book.baseAddress! + m * centroids * dsub, count: centroids, dimensions: dsub)
             }
@@ -145,7 +147,8 @@ public struct ProductQuantizer: Sendable, Equatable {
     }
 
     static func validateSamples(_ samples: [Float], count: Int, dimensions: Int) throws(VectorError) {
-        guard count >= 0, samples.count == count * dimensions else {
+        let (size, overflow) = count.multipliedReportingOverflow(by: dimensions)
+        guard count >= 0, !overflow, samples.count == size else {
             throw .invalid("training samples hold \(samples.count) floats, expected \(count) vectors × \(dimensions)")
         }
         guard samples.allSatisfy(\.isFinite) else { throw .invalid("training vectors must be finite") }
@@ -158,7 +161,7 @@ public struct ProductQuantizer: Sendable, Equatable {
     public func encode(_ vector: UnsafePointer<Float>, into code: UnsafeMutablePointer<UInt8>) {
         let dsub = subDimensions
         for m in 0..<subquantizers {
-            code[m] = UInt8(truncatingIfNeeded: encodingBlocks[m].nearest(to: vector + m * dsub).index)
+            code[m] = UInt8(truncatingIfNeeded: blocks[m].nearest(to: vector + m * dsub).index)
         }
     }
 
@@ -221,18 +224,11 @@ public struct ProductQuantizer: Sendable, Equatable {
     ///
     /// Smaller is closer in every case.
     public func distanceTable(query: UnsafePointer<Float>, metric: VectorMetric, into table: UnsafeMutablePointer<Float>) {
-        let (M, K, dsub) = (subquantizers, centroids, subDimensions)
-        codebook.withUnsafeBufferPointer { book in
-            let base = book.baseAddress!
-            for m in 0..<M {
-                let q = query + m * dsub
-                let row = table + m * K
-                switch metric {
-                case .l2:
-                    for k in 0..<K { row[k] = Distances.squaredL2(q, base + (m * K + k) * dsub, dsub) }
-                case .innerProduct, .cosine:
-                    for k in 0..<K { row[k] = -Distances.dot(q, base + (m * K + k) * dsub, dsub) }
-                }
+        let (K, dsub) = (centroids, subDimensions)
+        for m in 0..<subquantizers {
+            blocks[m].storage.withUnsafeBufferPointer { block in
+                CentroidBlocks.distances(from: query + m * dsub, blocks: block.baseAddress!, count: K, dimensions: dsub,
+                                         negatedDot: metric != .l2, into: table + m * K)
             }
         }
     }

@@ -156,13 +156,13 @@ public struct ScalarQuantizer: Sendable, Equatable {
                                       UnsafeRawPointer(step.baseAddress!), UnsafeRawPointer(code))
                 var acc = SIMD16<Float>()
                 var i = 0
-                while i + 16 <= dimensions {
-                    let x = lo.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                        + SIMD16<Float>(c.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
-                        * st.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                    let d = q.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - x
+                while i &+ 16 <= dimensions {
+                    let x = lo.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                        + widen(c.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+                        * st.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                    let d = q.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) - x
                     acc += d * d
-                    i += 16
+                    i &+= 16
                 }
                 var sum = acc.sum()
                 while i < dimensions {
@@ -183,12 +183,12 @@ public struct ScalarQuantizer: Sendable, Equatable {
                                       UnsafeRawPointer(step.baseAddress!), UnsafeRawPointer(code))
                 var acc = SIMD16<Float>()
                 var i = 0
-                while i + 16 <= dimensions {
-                    let x = lo.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                        + SIMD16<Float>(c.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
-                        * st.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                    acc += q.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * x
-                    i += 16
+                while i &+ 16 <= dimensions {
+                    let x = lo.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                        + widen(c.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+                        * st.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                    acc += q.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) * x
+                    i &+= 16
                 }
                 var sum = acc.sum()
                 while i < dimensions {
@@ -221,6 +221,18 @@ public struct ScalarQuantizer: Sendable, Equatable {
         return query.withUnsafeBufferPointer { q in
             code.withUnsafeBufferPointer { c in distance(query: q.baseAddress!, code: c.baseAddress!, metric: metric) }
         }
+    }
+
+    /// 16 bytes as 16 floats. Written lane by lane because the standard
+    /// library's generic `SIMD16<Float>(SIMD16<UInt8>)` stays an out-of-line
+    /// call (with spills around it) in the loops above, while this form
+    /// compiles to the widening shuffles and conversions inline: about
+    /// twice as fast at 768 dimensions.
+    @inline(__always)
+    private func widen(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
+        SIMD16<Float>(Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]),
+                      Float(b[7]), Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]),
+                      Float(b[14]), Float(b[15]))
     }
 
     // MARK: - Serialization

@@ -177,6 +177,26 @@ final class ProductQuantizerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(recallByADCAlone, 0.5)
     }
 
+    func testDistanceTableEntriesAreSubspaceDistancesToEachCentroid() throws {
+        // K = 20: one full block of 16 centroids and a partial one.
+        var generator = SeededGenerator(seed: 10)
+        let samples = (0..<100 * 6).map { _ in generator.nextGaussian() }
+        let pq = try ProductQuantizer.train(samples: samples, count: 100, dimensions: 6, subquantizers: 3, centroids: 20, seed: 4)
+        let query = (0..<6).map { _ in generator.nextGaussian() }
+        let l2 = try pq.distanceTable(query: query, metric: .l2)
+        let ip = try pq.distanceTable(query: query, metric: .innerProduct)
+        XCTAssertEqual(try pq.distanceTable(query: query, metric: .cosine), ip)
+        XCTAssertEqual(l2.count, 60)
+        for m in 0..<3 {
+            for k in 0..<20 {
+                let centroid = Array(pq.codebook[(m * 20 + k) * 2..<(m * 20 + k + 1) * 2])
+                let sub = Array(query[m * 2..<m * 2 + 2])
+                XCTAssertEqual(l2[m * 20 + k], squaredDistance(sub[...], centroid[...]), accuracy: 1e-5)
+                XCTAssertEqual(ip[m * 20 + k], -dot(sub, centroid), accuracy: 1e-5)
+            }
+        }
+    }
+
     func testUnrolledADCMatchesAPlainSumForEveryLength() {
         var generator = SeededGenerator(seed: 8)
         for M in 1...19 {
