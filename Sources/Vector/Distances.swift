@@ -10,13 +10,24 @@ public enum Distances {
     /// Σ (a[i] − b[i])².
     @inline(__always)
     public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        helios_l2sq(a, b, count)
+        // Short vectors (PQ subspaces, k-means on them) are not worth a call.
+        if count <= 16 {
+            var sum: Float = 0
+            for i in 0..<count { let d = a[i] - b[i]; sum += d * d }
+            return sum
+        }
+        return helios_l2sq(a, b, count)
     }
 
     /// Σ a[i]·b[i].
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        helios_dot(a, b, count)
+        if count <= 16 {
+            var sum: Float = 0
+            for i in 0..<count { sum += a[i] * b[i] }
+            return sum
+        }
+        return helios_dot(a, b, count)
     }
 
     /// Which C kernel set this CPU runs ("avx512", "avx2", "portable").

@@ -30,6 +30,8 @@ public struct HNSWParameters: Sendable, Equatable {
 /// searches read codes and touch full vectors only to build and re-rank).
 /// Cosine indexes keep unit vectors, so cosine distance is 1 − dot.
 ///
+/// A quantized graph also keeps codes (see HNSWGraph+Quantization.swift).
+///
 /// Nodes are never removed: the caller's `accept` filter hides stale ones
 /// (deleted rows, old versions), which still route searches, as in hnswlib.
 ///
@@ -44,6 +46,13 @@ public final class HNSWGraph: @unchecked Sendable {
     public let parameters: HNSWParameters
     /// True when vectors are copied into the arena; false when referenced.
     public let ownsVectors: Bool
+    public let compression: VectorCompression
+    /// The trained quantizer (nil before training or when unquantized).
+    public internal(set) var codebook: VectorCodebook?
+    /// `codebook.codeSize` bytes per node once trained.
+    var codes: UnsafeMutablePointer<UInt8>?
+    /// How many vectors the codebook was trained on.
+    var trainedOn = 0
     public private(set) var count = 0
     private(set) var capacity = 0
 
@@ -53,14 +62,12 @@ public final class HNSWGraph: @unchecked Sendable {
     private let levelMultiplier: Double
 
     private(set) var links0: UnsafeMutablePointer<UInt32>
-    private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+    /// Links above level 0, for the few nodes that have them.
+    private(set) var upperLinks: [UInt32: UnsafeMutablePointer<UInt32>] = [:]
     private(set) var levels: UnsafeMutablePointer<UInt8>
     private(set) var arena: UnsafeMutablePointer<Float>?
-    /// Referenced vectors (quantized indexes) and their base addresses.
+    /// Referenced vectors (quantized indexes), as the caller stored them.
     private(set) var references: ContiguousArray<[Float]> = []
-    private(set) var referencePointers: UnsafeMutablePointer<UnsafePointer<Float>>?
-    /// 1/|v| per referenced vector of a cosine index (arena vectors are unit).
-    private(set) var inverseNorms: UnsafeMutablePointer<Float>?
     private(set) var upperLinkWords = 0
 
     private(set) var entryPoint = HNSWGraph.none
@@ -71,23 +78,25 @@ public final class HNSWGraph: @unchecked Sendable {
     private var nodeLocks: UnsafeMutablePointer<pthread_mutex_t>?
     private let entryLock = ThreadLock()
 
-    public init(dimensions: Int, metric: VectorMetric, parameters: HNSWParameters = HNSWParameters(), ownsVectors: Bool = true) {
+    public init(dimensions: Int, metric: VectorMetric, parameters: HNSWParameters = HNSWParameters(),
+                compression: VectorCompression = .none, ownsVectors: Bool? = nil) {
         precondition(dimensions > 0 && parameters.m >= 2)
-        self.dimensions = dimensions; self.metric = metric; self.parameters = parameters; self.ownsVectors = ownsVectors
+        self.dimensions = dimensions; self.metric = metric; self.parameters = parameters
+        self.compression = compression
+        self.ownsVectors = ownsVectors ?? (compression.quantization == .none)
         maxM0 = parameters.m * 2
         level0Stride = maxM0 + 1
         upperStride = parameters.m + 1
         levelMultiplier = 1 / log(Double(parameters.m))
         links0 = .allocate(capacity: 0)
-        upperLinks = .allocate(capacity: 0)
         levels = .allocate(capacity: 0)
         reserve(1024)
     }
 
     deinit {
-        for node in 0..<count { upperLinks[node]?.deallocate() }
-        links0.deallocate(); upperLinks.deallocate(); levels.deallocate()
-        arena?.deallocate(); referencePointers?.deallocate(); inverseNorms?.deallocate()
+        for links in upperLinks.values { links.deallocate() }
+        links0.deallocate(); levels.deallocate()
+        arena?.deallocate(); codes?.deallocate()
     }
 
     // MARK: Storage
@@ -104,20 +113,14 @@ public final class HNSWGraph: @unchecked Sendable {
             return new
         }
         links0 = grow(links0, level0Stride, fill: 0)
-        upperLinks = grow(upperLinks, 1, fill: nil)
         levels = grow(levels, 1, fill: 0)
         if ownsVectors {
             let old: UnsafeMutablePointer<Float> = arena ?? .allocate(capacity: 0)
             arena = grow(old, dimensions, fill: 0)
         } else {
-            let placeholder = UnsafePointer<Float>(bitPattern: 8).unsafelyUnwrapped
-            let pointers: UnsafeMutablePointer<UnsafePointer<Float>> = referencePointers ?? .allocate(capacity: 0)
-            referencePointers = grow(pointers, 1, fill: placeholder)
-            if metric == .cosine {
-                let norms: UnsafeMutablePointer<Float> = inverseNorms ?? .allocate(capacity: 0)
-                inverseNorms = grow(norms, 1, fill: 1)
-            }
+            references.reserveCapacity(newCapacity)
         }
+        if let codebook, let old = codes { codes = grow(old, codebook.codeSize, fill: 0) }
         capacity = newCapacity
     }
 
@@ -125,7 +128,8 @@ public final class HNSWGraph: @unchecked Sendable {
     @inline(__always)
     public func vector(_ node: UInt32) -> UnsafePointer<Float> {
         if let arena { return UnsafePointer(arena + Int(node) * dimensions) }
-        return referencePointers.unsafelyUnwrapped[Int(node)]
+        // The array is never mutated and `references` keeps it alive.
+        return references.withUnsafeBufferPointer { $0[Int(node)].withUnsafeBufferPointer { $0.baseAddress.unsafelyUnwrapped } }
     }
 
     /// Exact internal distance from a prepared query (see `prepare`) to
@@ -137,9 +141,22 @@ public final class HNSWGraph: @unchecked Sendable {
         case .l2: return Distances.squaredL2(query, v, dimensions)
         case .innerProduct: return -Distances.dot(query, v, dimensions)
         case .cosine:
-            let dot = Distances.dot(query, v, dimensions)
-            return 1 - (inverseNorms.map { dot * $0[Int(node)] } ?? dot)
+            if ownsVectors { return 1 - Distances.dot(query, v, dimensions) }
+            // Referenced vectors keep their length: divide it out.
+            let (dot, _, norm) = Distances.dotAndNorms(query, v, dimensions)
+            return norm > 0 ? 1 - dot / norm.squareRoot() : 1
         }
+    }
+
+    /// Exact internal distance between two nodes.
+    @inline(__always)
+    func pairDistance(_ a: UInt32, _ b: UInt32) -> Float {
+        if metric == .cosine && !ownsVectors {
+            let (dot, na, nb) = Distances.dotAndNorms(vector(a), vector(b), dimensions)
+            let denominator = (na * nb).squareRoot()
+            return denominator > 0 ? 1 - dot / denominator : 1
+        }
+        return exactDistance(vector(a), b)
     }
 
     /// The query as distances expect it: unit length for cosine.
@@ -183,11 +200,6 @@ public final class HNSWGraph: @unchecked Sendable {
             if metric == .cosine { Distances.normalize(slot, dimensions) }
         } else {
             references.append(vector)
-            referencePointers.unsafelyUnwrapped[Int(node)] = vector.withUnsafeBufferPointer { $0.baseAddress! }
-            if metric == .cosine {
-                let norm = vector.withUnsafeBufferPointer { Distances.dot($0.baseAddress!, $0.baseAddress!, dimensions) }.squareRoot()
-                inverseNorms.unsafelyUnwrapped[Int(node)] = norm > 0 ? 1 / norm : 0
-            }
         }
         let level = randomLevel(node)
         levels[Int(node)] = UInt8(level)
@@ -196,10 +208,11 @@ public final class HNSWGraph: @unchecked Sendable {
             let words = level * upperStride
             let upper = UnsafeMutablePointer<UInt32>.allocate(capacity: words)
             upper.initialize(repeating: 0, count: words)
-            upperLinks[Int(node)] = upper
+            upperLinks[node] = upper
             upperLinkWords += words
         }
         count += 1
+        encodeNode(node)
         return node
     }
 
@@ -217,7 +230,7 @@ public final class HNSWGraph: @unchecked Sendable {
 
     @inline(__always)
     func linkList(_ node: UInt32, level: Int) -> UnsafeMutablePointer<UInt32> {
-        level == 0 ? links0 + Int(node) * level0Stride : upperLinks[Int(node)].unsafelyUnwrapped + (level - 1) * upperStride
+        level == 0 ? links0 + Int(node) * level0Stride : upperLinks[node].unsafelyUnwrapped + (level - 1) * upperStride
     }
 
     /// Copies the links of `node` on `level` (under its lock while building).
@@ -238,9 +251,8 @@ public final class HNSWGraph: @unchecked Sendable {
         var kept: [Neighbor] = []
         kept.reserveCapacity(limit)
         for candidate in candidates {
-            let base = vector(candidate.node)
             var good = true
-            for other in kept where exactDistance(base, other.node) < candidate.distance {
+            for other in kept where pairDistance(candidate.node, other.node) < candidate.distance {
                 good = false
                 break
             }
@@ -273,9 +285,8 @@ public final class HNSWGraph: @unchecked Sendable {
                 list[0] = UInt32(n + 1)
             } else {
                 // Full: re-select among the old links and the new node.
-                let base = vector(neighbor.node)
                 var candidates = [Neighbor(distance: neighbor.distance, node: node)]
-                for i in 0..<n { candidates.append(Neighbor(distance: exactDistance(base, list[1 + i]), node: list[1 + i])) }
+                for i in 0..<n { candidates.append(Neighbor(distance: pairDistance(neighbor.node, list[1 + i]), node: list[1 + i])) }
                 candidates.sort { $0.distance < $1.distance }
                 let kept = selectNeighbors(candidates, limit: limit)
                 list[0] = UInt32(kept.count)
@@ -293,6 +304,7 @@ public final class HNSWGraph: @unchecked Sendable {
     public func add(_ vector: [Float]) -> UInt32 {
         let node = append(vector)
         link(node, locking: false)
+        trainIfDue()
         return node
     }
 
@@ -304,6 +316,7 @@ public final class HNSWGraph: @unchecked Sendable {
         let first = count
         for vector in vectors { _ = append(vector) }
         let workers = max(1, min(threads, vectors.count / 256))
+        defer { trainIfDue() }
         if workers == 1 {
             for node in first..<count { link(UInt32(node), locking: false) }
             return
@@ -332,8 +345,11 @@ public final class HNSWGraph: @unchecked Sendable {
     /// Links an appended node into every level up to its own.
     private func link(_ node: UInt32, locking: Bool) {
         let level = Int(levels[Int(node)])
-        let query = vector(node)
+        // The node's own vector as a prepared query (unit length for cosine).
+        let unit = metric == .cosine && !ownsVectors ? unitCopy(node) : nil
+        let query = unit?.withUnsafeBufferPointer { $0.baseAddress! } ?? vector(node)
         let distance = ExactDistance(graph: self, query: query)
+        defer { withExtendedLifetime(unit) {} }
         // A node above the current top holds the entry lock for its whole
         // insertion (as hnswlib does), so the top cannot move meanwhile.
         var holdsEntryLock = false
@@ -370,14 +386,63 @@ public final class HNSWGraph: @unchecked Sendable {
         }
     }
 
+    /// The caller's array behind node `node` of a referencing graph.
+    public func referencedVector(_ node: UInt32) -> [Float] { references[Int(node)] }
+
     // MARK: Size
+
+    /// Resident bytes of the whole index: graph, codes and codebooks.
+    public var memoryBytes: Int {
+        graphBytes + (codebook.map { $0.bytes + capacity * $0.codeSize } ?? 0)
+    }
+
+    /// Installs decoded state (see HNSWGraph+Persistence.swift); the graph is empty.
+    func restore(levels levelBytes: [UInt8], links: [UInt8], upper: [(UInt32, [UInt8])], vectors: [[Float]],
+                 entry: UInt32, maxLevel top: Int, codebook trained: VectorCodebook?, codes codeBytes: [UInt8], trainedOn: Int) {
+        precondition(count == 0)
+        let n = vectors.count
+        reserve(n)
+        for (node, vector) in vectors.enumerated() {
+            if let arena {
+                vector.withUnsafeBufferPointer { (arena + node * dimensions).update(from: $0.baseAddress!, count: dimensions) }
+            } else {
+                references.append(vector)
+            }
+        }
+        levelBytes.withUnsafeBufferPointer { levels.update(from: $0.baseAddress!, count: n) }
+        links.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(links0).copyMemory(from: raw.baseAddress!, byteCount: n * level0Stride * 4)
+        }
+        for (node, words) in upper {
+            let list = UnsafeMutablePointer<UInt32>.allocate(capacity: words.count / 4)
+            words.withUnsafeBytes { UnsafeMutableRawPointer(list).copyMemory(from: $0.baseAddress!, byteCount: words.count) }
+            upperLinks[node] = list
+            upperLinkWords += words.count / 4
+        }
+        count = n
+        entryPoint = entry
+        maxLevel = top
+        if let trained {
+            installCodebook(trained)
+            codeBytes.withUnsafeBufferPointer { codes!.update(from: $0.baseAddress!, count: codeBytes.count) }
+        }
+        self.trainedOn = trainedOn
+    }
+
+    /// Sets the codebook and allocates room for every node's code.
+    func installCodebook(_ trained: VectorCodebook) {
+        codes?.deallocate()
+        codebook = trained
+        let size = trained.codeSize * max(capacity, 1)
+        codes = .allocate(capacity: size)
+        codes!.initialize(repeating: 0, count: size)
+    }
 
     /// Resident bytes of the graph: links, levels, and the vector arena or
     /// the per-node references (referenced vectors belong to the caller).
     public var graphBytes: Int {
-        var bytes = capacity * (level0Stride * 4 + 1 + 8) + upperLinkWords * 4
-        if ownsVectors { bytes += capacity * dimensions * 4 } else { bytes += capacity * 8 + references.count * 8 }
-        if inverseNorms != nil { bytes += capacity * 4 }
+        var bytes = capacity * (level0Stride * 4 + 1) + upperLinkWords * 4 + upperLinks.count * 24
+        bytes += ownsVectors ? capacity * dimensions * 4 : references.capacity * 8
         return bytes
     }
 }

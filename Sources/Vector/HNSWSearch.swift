@@ -224,8 +224,14 @@ extension HNSWGraph {
                 }
             } else {
                 readLinks(of: current.node, level: level, locking: locking, into: &scratch)
+                var fresh = 0
                 for neighbor in scratch where visited.visit(neighbor) {
-                    consider(neighbor, distance: distance, ef: ef, accept: accept, results: &results,
+                    batch[fresh] = neighbor
+                    fresh += 1
+                    distance.prefetch(neighbor)
+                }
+                for j in 0..<fresh {
+                    consider(batch[j], distance: distance, ef: ef, accept: accept, results: &results,
                              candidates: &candidates, bound: &bound, examined: &examined)
                 }
             }
@@ -269,12 +275,18 @@ extension HNSWGraph {
 extension HNSWGraph {
     /// The `k` nearest accepted nodes, nearest first, with SQL distances.
     /// `ef` is raised to at least `k`.
-    public func search(_ query: [Float], k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil)
+    public func search(_ query: [Float], k: Int, ef: Int, rerankDepth: Int? = nil, accept: ((UInt32) -> Bool)? = nil)
         -> (neighbors: [(node: UInt32, distance: Double)], stats: VectorSearchStats) {
         var stats = VectorSearchStats()
         let ef = max(ef, k)
         stats.efSearch = ef
         let prepared = prepare(query)
+        if compression.quantization != .none {
+            let found = prepared.withUnsafeBufferPointer { q in
+                quantizedSearch(q.baseAddress!, k: k, ef: ef, rerankDepth: rerankDepth, accept: accept, stats: &stats)
+            }
+            return (found.prefix(k).map { ($0.node, sqlDistance($0.distance)) }, stats)
+        }
         let heap = prepared.withUnsafeBufferPointer { q in
             searchGraph(distance: ExactDistance(graph: self, query: q.baseAddress!), ef: ef, accept: accept,
                         examined: &stats.candidatesExamined)

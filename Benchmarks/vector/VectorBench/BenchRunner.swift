@@ -52,33 +52,52 @@ final class BenchRunner {
         let expected = (0..<queryCount).map { Set(truth.integerRow($0).prefix(10)) }
 
         let parameters = HNSWParameters(m: m, efConstruction: efConstruction)
-        let graph = HNSWGraph(dimensions: base.columns, metric: metric, parameters: parameters)
-        let started = Date()
-        graph.build(vectors, threads: threads)
-        let buildSeconds = Date().timeIntervalSince(started)
-        let bytesPerVector = Double(graph.graphBytes) / Double(vectors.count)
-        report(["config": "HNSW M=\(m) efC=\(efConstruction) f32", "build_s": buildSeconds,
-                "bytes_per_vector": bytesPerVector, "n": vectors.count, "d": base.columns, "rss_mb": rssMegabytes()])
-        for ef in efs {
-            var latencies: [Double] = []
-            var hits = 0
-            var examined = 0
-            for pass in 0..<2 {
-                latencies.removeAll()
-                hits = 0
-                for (i, q) in queryVectors.enumerated() {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    let (found, stats) = graph.search(q, k: 10, ef: ef)
-                    if pass == 1 { examined += stats.candidatesExamined }
-                    latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-                    if pass == 1 { hits += found.filter { expected[i].contains(Int($0.node)) }.count }
+        var configs: [(name: String, compression: VectorCompression, rerank: [Int?])] = []
+        switch quantization {
+        case "none": configs = [("HNSW M=\(m) efC=\(efConstruction) f32", .none, [nil])]
+        case "scalar": configs = [("HNSW M=\(m) efC=\(efConstruction) sq8", VectorCompression(quantization: .scalar), rerank.map { $0 == 0 ? nil : $0 })]
+        default:
+            for pqM in subquantizers {
+                configs.append(("HNSW M=\(m) efC=\(efConstruction) PQ m=\(pqM)x8b",
+                                VectorCompression(quantization: .product, subquantizers: pqM, centroids: 256),
+                                rerank.map { $0 == 0 ? nil : $0 }))
+            }
+        }
+        for config in configs {
+            let rssBefore = rssMegabytes()
+            let graph = HNSWGraph(dimensions: base.columns, metric: metric, parameters: parameters, compression: config.compression)
+            let started = Date()
+            graph.build(vectors, threads: threads)
+            let buildSeconds = Date().timeIntervalSince(started)
+            report(["config": config.name, "build_s": buildSeconds, "kernels": Distances.kernelName,
+                    "index_bytes_per_vector": Double(graph.memoryBytes) / Double(vectors.count),
+                    "n": vectors.count, "d": base.columns, "rss_mb": rssMegabytes(), "rss_delta_mb": rssMegabytes() - rssBefore])
+            for depth in config.rerank {
+                for ef in efs {
+                    var latencies: [Double] = []
+                    var hits = 0
+                    var examined = 0
+                    for pass in 0..<2 {
+                        latencies.removeAll()
+                        hits = 0
+                        examined = 0
+                        for (i, q) in queryVectors.enumerated() {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            let (found, stats) = graph.search(q, k: 10, ef: ef, rerankDepth: depth.map { $0 * 10 })
+                            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                            examined += stats.candidatesExamined
+                            hits += found.filter { expected[i].contains(Int($0.node)) }.count
+                        }
+                    }
+                    latencies.sort()
+                    let mean = latencies.reduce(0, +) / Double(latencies.count)
+                    var fields: [String: Any] = ["config": config.name, "ef": ef,
+                        "recall": Double(hits) / Double(10 * queryCount), "examined": examined / queryCount, "qps": 1000 / mean,
+                        "p50_ms": latencies[latencies.count / 2], "p99_ms": latencies[Int(Double(latencies.count) * 0.99)]]
+                    if let depth { fields["rerank"] = "k*\(depth)" }
+                    report(fields)
                 }
             }
-            latencies.sort()
-            let mean = latencies.reduce(0, +) / Double(latencies.count)
-            report(["config": "HNSW M=\(m) efC=\(efConstruction) f32", "ef": ef,
-                    "recall": Double(hits) / Double(10 * queryCount), "examined": examined / queryCount, "qps": 1000 / mean,
-                    "p50_ms": latencies[latencies.count / 2], "p99_ms": latencies[Int(Double(latencies.count) * 0.99)]])
         }
     }
 
