@@ -2,7 +2,8 @@
 //
 //     u8 schema format (1)
 //     varint id, string name
-//     count columns, each:   string name, u8 DataType tag, u8 flags
+//     count columns, each:   string name, DataType (u8 tag; VECTOR adds a
+//                            varint dimension count, 0 = any), u8 flags
 //                            (1 notNull, 2 serial, 4 has default), [Value default]
 //     count primaryKey, each varint column position
 //     count indexes, each:   string name, count + varint columns, bool unique,
@@ -39,6 +40,7 @@ extension BinaryCodec {
         case .bytea: 12
         case .json: 13
         case .jsonb: 14
+        case .vector: 15
         }
     }
 
@@ -58,6 +60,7 @@ extension BinaryCodec {
         case 12: .bytea
         case 13: .json
         case 14: .jsonb
+        case 15: .vector(dimensions: 0)
         default: nil
         }
     }
@@ -92,7 +95,10 @@ private enum ColumnFlag {
 }
 
 extension ByteWriter {
-    public mutating func dataType(_ type: DataType) { u8(BinaryCodec.tag(of: type)) }
+    public mutating func dataType(_ type: DataType) {
+        u8(BinaryCodec.tag(of: type))
+        if case .vector(let n) = type { count(n) }
+    }
 
     /// Column positions (or any non-negative Ints): count, then varints.
     public mutating func positions(_ list: [Int]) {
@@ -162,6 +168,12 @@ extension ByteReader {
         let start = offset
         let tag = try u8()
         guard let type = BinaryCodec.dataType(tag: tag) else { throw CodecError("unknown data type tag \(tag)", at: start) }
+        if case .vector = type {
+            let at = offset
+            let n = try int()
+            guard n <= DataType.maxVectorDimensions else { throw CodecError("vector of \(n) dimensions", at: at) }
+            return .vector(dimensions: n)
+        }
         return type
     }
 

@@ -20,7 +20,8 @@
 //                   text string; date zigzag; timestamp zigzag micros, bool
 //                   zoned; interval zigzag months, days, micros; uuid u64
 //                   high, u64 low; bytes bytes; json string (the canonical
-//                   jsonb text); jsonText string
+//                   jsonb text); jsonText string; vector count, then each
+//                   element's float4 bit pattern as u32
 //     Row, RowKey   count, then each Value
 //     TableSchema   see BinaryCodec+Schema.swift
 //
@@ -280,7 +281,7 @@ public struct ByteReader: Sendable {
 /// The stable 1-byte tags of `Value` cases (format version 1).
 enum ValueTag: UInt8 {
     case null = 0, boolean = 1, integer = 2, double = 3, text = 4, date = 5, timestamp = 6
-    case interval = 7, uuid = 8, bytes = 9, json = 10, jsonText = 11
+    case interval = 7, uuid = 8, bytes = 9, json = 10, jsonText = 11, vector = 12
 }
 
 extension ByteWriter {
@@ -310,6 +311,9 @@ extension ByteWriter {
             u8(ValueTag.json.rawValue); string(document.description)
         case .jsonText(let s):
             u8(ValueTag.jsonText.rawValue); string(s)
+        case .vector(let v):
+            u8(ValueTag.vector.rawValue); count(v.count)
+            for x in v { u32(x.bitPattern) }
         }
     }
 
@@ -361,7 +365,22 @@ extension ByteReader {
                 throw CodecError("invalid jsonb text: \(error.detail)", at: textStart)
             }
         case .jsonText: return .jsonText(try string())
+        case .vector: return .vector(try floats())
         }
+    }
+
+    /// A vector's elements: a count, then 4 bytes each (checked against the
+    /// bytes remaining before anything is allocated).
+    private mutating func floats() throws(CodecError) -> [Float] {
+        let start = offset
+        let n = try count()
+        guard n <= remaining / 4 else {
+            throw CodecError("vector of \(n) elements exceeds the \(remaining) bytes remaining", at: start)
+        }
+        var out: [Float] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(Float(bitPattern: try u32())) }
+        return out
     }
 
     private mutating func int32() throws(CodecError) -> Int32 {

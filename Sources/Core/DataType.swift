@@ -1,5 +1,6 @@
 /// A column's declared SQL type. Later issues add more cases; every switch
-/// over it lives in Core, SQL or Storage.
+/// over it lives in Core, SQL or Storage. Compare types with `==` only when
+/// a VECTOR's dimension matters; `isVector` ignores it.
 public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case smallint
     case integer
@@ -15,6 +16,12 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case bytea
     case json
     case jsonb
+    /// pgvector's VECTOR(n): `dimensions` float4 elements; 0 means any
+    /// number of dimensions (a bare `VECTOR`, as in `'[1,2]'::vector`).
+    case vector(dimensions: Int)
+
+    /// The most dimensions a VECTOR may have (pgvector's VECTOR_MAX_DIM).
+    public static let maxVectorDimensions = 16000
 
     /// The name reported in `column_types` and error messages (PostgreSQL spelling).
     public var description: String {
@@ -33,8 +40,11 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .bytea: "BYTEA"
         case .json: "JSON"
         case .jsonb: "JSONB"
+        case .vector(let n): n > 0 ? "VECTOR(\(n))" : "VECTOR"
         }
     }
+
+    public var isVector: Bool { if case .vector = self { true } else { false } }
 
     public var isInteger: Bool {
         switch self {
@@ -75,6 +85,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case "bytea": self = .bytea
         case "json": self = .json
         case "jsonb": self = .jsonb
+        case "vector": self = .vector(dimensions: 0)
         default: return nil
         }
     }

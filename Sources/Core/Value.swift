@@ -24,12 +24,16 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     case json(JSONDocument)
     /// JSON: the input text, kept as written (already validated).
     case jsonText(String)
+    /// VECTOR: float4 elements, all finite (the SQL layer checks on input).
+    case vector([Float])
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
     /// Equality as SQL grouping and keys need it: text compares code point
     /// by code point (not by Unicode canonical equivalence, which Swift's
-    /// String uses), and NaN equals NaN (as in PostgreSQL).
+    /// String uses), and NaN equals NaN (as in PostgreSQL). Vectors compare
+    /// element by element the same way (-0 equals 0), which agrees with
+    /// `order` and with the hash (normalized bit patterns).
     public static func == (lhs: Value, rhs: Value) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -44,6 +48,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.json(a), .json(b)): return a == b
         case let (.jsonText(a), .jsonText(b)): return compareCodePoints(a, b) == 0
+        case let (.vector(a), .vector(b)):
+            guard a.count == b.count else { return false }
+            for (x, y) in zip(a, b) where x != y && !(x.isNaN && y.isNaN) { return false }
+            return true
         default: return false
         }
     }
@@ -65,6 +73,10 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .bytes(let b): hasher.combine(9); hasher.combine(b)
         case .json(let j): hasher.combine(10); hasher.combine(j)
         case .jsonText(let t): hasher.combine(11); hasher.combine(Array(t.utf8))
+        case .vector(let v):
+            hasher.combine(12)
+            hasher.combine(v.count)
+            for x in v { hasher.combine(x.isNaN ? Float.nan.bitPattern : x == 0 ? 0 : x.bitPattern) }
         }
     }
 
@@ -83,6 +95,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .bytes: .bytea
         case .json: .jsonb
         case .jsonText: .json
+        case .vector(let v): .vector(dimensions: v.count)
         }
     }
 
@@ -100,6 +113,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .bytes(let b): Value.formatHex(b)
         case .json(let j): j.description
         case .jsonText(let t): t
+        case .vector(let v): Value.formatVector(v)
         }
     }
 
@@ -166,6 +180,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
             return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
         case let (.json(x), .json(y)): return JSONDocument.compareTopLevel(x, y)
         case let (.jsonText(x), .jsonText(y)): return compareCodePoints(x, y)
+        case let (.vector(x), .vector(y)): return compareVectors(x, y)
         default: return rank(a) < rank(b) ? -1 : 1
         }
     }
@@ -181,7 +196,8 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .bytes: 6
         case .json: 7
         case .jsonText: 8
-        case .null: 9
+        case .vector: 9
+        case .null: 10
         }
     }
 
@@ -197,6 +213,15 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         let w = Int64(whole)
         if w != i { return w < i ? -1 : 1 }
         return d > whole ? 1 : 0
+    }
+
+    /// pgvector's vector_cmp: element by element, then the shorter first.
+    private static func compareVectors(_ x: [Float], _ y: [Float]) -> Int {
+        for (p, q) in zip(x, y) {
+            let c = compareDoubles(Double(p), Double(q))
+            if c != 0 { return c }
+        }
+        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
     }
 
     /// NaN sorts above every other double, as in PostgreSQL.

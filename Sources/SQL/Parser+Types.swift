@@ -10,7 +10,9 @@ import Core
 // written (lower-cased unless quoted). Type modifiers are accepted where
 // PostgreSQL takes them and not kept (the AST's DataType has none): a length
 // for the character types and FLOAT, precision and scale for NUMERIC, a
-// precision for TIMESTAMP / TIME / INTERVAL, a dimension for VECTOR.
+// precision for TIMESTAMP / TIME / INTERVAL. VECTOR's dimension is kept:
+// `VECTOR(n)` (1 ≤ n ≤ 16000, else 22023) is `.vector(dimensions: n)`,
+// a bare `VECTOR` `.vector(dimensions: 0)` (any dimension).
 // SERIAL, BIGSERIAL and SMALLSERIAL (and serial2/4/8) are types only in a
 // column definition. Unknown names fail with 42704 at the name.
 
@@ -68,6 +70,7 @@ extension SQLParser {
             throw unexpected()
         }
         let quoted = token.kind == .quotedIdentifier
+        if name == "vector" { return (try parseVectorDimensions(), false) }
         if !quoted { try parseTypeModifiers(of: name) }
         if !quoted, name == "timestamp" || name == "time" {
             if check(.with), check(.time, at: 1), check(.zone, at: 2) {
@@ -95,6 +98,21 @@ extension SQLParser {
         return (type, false)
     }
 
+    /// The optional `(n)` after VECTOR.
+    private mutating func parseVectorDimensions() throws(SQLError) -> DataType {
+        guard accept(.leftParen) else { return .vector(dimensions: 0) }
+        let token = try expect(.integer)
+        guard token.integer >= 1 else {
+            throw SQLError(SQLState.invalidParameterValue, "dimensions for type vector must be at least 1", position: token.position)
+        }
+        guard token.integer <= UInt64(DataType.maxVectorDimensions) else {
+            throw SQLError(SQLState.invalidParameterValue,
+                           "dimensions for type vector cannot exceed \(DataType.maxVectorDimensions)", position: token.position)
+        }
+        try expect(.rightParen)
+        return .vector(dimensions: Int(token.integer))
+    }
+
     /// `(n)` / `(p, s)` after the type names that take them.
     private mutating func parseTypeModifiers(of name: String) throws(SQLError) {
         let count: Int
@@ -109,7 +127,7 @@ extension SQLParser {
             try expect(.rightParen)
             return
         case "numeric", "decimal", "dec": count = 2
-        case "timestamp", "time", "timestamptz", "timetz", "interval", "vector", "bit", "varbit": count = 1
+        case "timestamp", "time", "timestamptz", "timetz", "interval", "bit", "varbit": count = 1
         default: return
         }
         guard accept(.leftParen) else { return }

@@ -52,6 +52,7 @@ extension MemoryStore {
             switch value {
             case .text(let t), .jsonText(let t): size += 24 + t.utf8.count
             case .bytes(let b): size += 24 + b.count
+            case .vector(let v): size += 24 + 4 * v.count
             default: size += 24
             }
         }

@@ -48,6 +48,8 @@ final class BinaryCodecTests: XCTestCase {
             .json(json(String(repeating: "[", count: 200) + String(repeating: "]", count: 200))),
             .json(.object([.init("nul", .string("a\u{0}b"))])),
             .jsonText(""), .jsonText(#"{"a":  [1,  2], "a": 3}"#), .jsonText("  1e5 "),
+            .vector([1]), .vector([1, 2.5, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -1e-30]),
+            .vector((0..<1536).map { Float($0) / 7 }), .vector([.nan, .infinity, -.infinity]), .vector([]),
         ]
     }
 
@@ -69,6 +71,9 @@ final class BinaryCodecTests: XCTestCase {
                 ColumnSchema(name: "raw", type: .bytea, defaultValue: .bytes([1, 2, 3])),
                 ColumnSchema(name: "j", type: .json, defaultValue: .jsonText("{}")),
                 ColumnSchema(name: "jb", type: .jsonb, defaultValue: .json(json(#"{"a": [1]}"#))),
+                ColumnSchema(name: "emb", type: .vector(dimensions: 3), notNull: true, defaultValue: .vector([0, 0.5, -1])),
+                ColumnSchema(name: "any_emb", type: .vector(dimensions: 0)),
+                ColumnSchema(name: "big_emb", type: .vector(dimensions: 16000)),
             ],
             primaryKey: [0, 2],
             indexes: [
@@ -112,6 +117,8 @@ final class BinaryCodecTests: XCTestCase {
             XCTAssertEqual(Array(x.utf8), Array(y.utf8), file: file, line: line)
         case let (.json(x), .json(y)):
             XCTAssertEqual(x.description, y.description, file: file, line: line)
+        case let (.vector(x), .vector(y)):
+            XCTAssertEqual(x.map(\.bitPattern), y.map(\.bitPattern), file: file, line: line)
         default: break
         }
     }
@@ -196,7 +203,7 @@ final class BinaryCodecTests: XCTestCase {
 
     func testEveryValueCaseHasADistinctTag() {
         let tags = Set(sampleValues.map { v in encode { $0.value(v) }[0] })
-        XCTAssertEqual(tags, Set(0...11))
+        XCTAssertEqual(tags, Set(0...12))
     }
 
     func testCompactIntegers() {
@@ -266,8 +273,13 @@ final class BinaryCodecTests: XCTestCase {
 
     func testEveryDataTypeAndActionTagRoundTrips() throws {
         let types: [DataType] = [.smallint, .integer, .bigint, .double, .text, .boolean, .date, .timestamp,
-                                 .timestampWithTimeZone, .interval, .uuid, .bytea, .json, .jsonb]
+                                 .timestampWithTimeZone, .interval, .uuid, .bytea, .json, .jsonb, .vector(dimensions: 3)]
         XCTAssertEqual(Set(types.map { BinaryCodec.tag(of: $0) }).count, types.count)
+        for t in [DataType.vector(dimensions: 0), .vector(dimensions: 16000)] {
+            var r = ByteReader(encode { $0.dataType(t) })
+            XCTAssertEqual(try r.dataType(), t)
+        }
+        XCTAssertEqual(encode { $0.dataType(.vector(dimensions: 300)) }, [15, 0xAC, 0x02])
         for t in types {
             var r = ByteReader(encode { $0.dataType(t) })
             XCTAssertEqual(try r.dataType(), t)
@@ -386,7 +398,7 @@ final class BinaryCodecTests: XCTestCase {
     func testHugeDeclaredLengthsThrow() {
         let huge: [UInt64] = [UInt64.max, UInt64(Int.max), 1 << 40, 1 << 31, 17]
         for n in huge {
-            for tag in [ValueTag.text, .bytes, .json, .jsonText] {
+            for tag in [ValueTag.text, .bytes, .json, .jsonText, .vector] {
                 var w = ByteWriter(); w.u8(tag.rawValue); w.varint(n); w.raw([1, 2, 3])
                 var r = ByteReader(w.bytes)
                 XCTAssertThrowsError(try r.value(), "\(tag) length \(n)")
@@ -410,7 +422,13 @@ final class BinaryCodecTests: XCTestCase {
             XCTAssertThrowsError(try r.value(), why) { XCTAssertTrue($0 is CodecError, why) }
         }
         throwsValue([0xFF], "unknown tag")
-        throwsValue([12], "first unused tag")
+        throwsValue([13], "first unused tag")
+        throwsValue([ValueTag.vector.rawValue, 2, 0, 0, 0, 0, 0, 0, 0], "vector of 2 elements in 7 bytes")
+        throwsValue([ValueTag.vector.rawValue, 3, 0, 0, 0, 0, 0, 0, 0, 0], "vector of 3 elements in 8 bytes")
+        var vectorType = ByteReader(encode { $0.u8(15); $0.varint(16001) })
+        XCTAssertThrowsError(try vectorType.dataType(), "vector of 16001 dimensions")
+        vectorType = ByteReader([15])
+        XCTAssertThrowsError(try vectorType.dataType(), "vector type without its dimension")
         throwsValue([ValueTag.boolean.rawValue, 2], "bool byte 2")
         throwsValue([ValueTag.text.rawValue, 2, 0xC3, 0x28], "invalid UTF-8")
         throwsValue([ValueTag.text.rawValue, 3, 0xED, 0xA0, 0x80], "UTF-8 surrogate")

@@ -18,6 +18,8 @@ final class DataTypeTests: XCTestCase {
             XCTAssertEqual(DataType(sqlName: name.uppercased()), type, name.uppercased())
         }
         XCTAssertEqual(DataType(sqlName: "Double Precision"), .double)
+        XCTAssertEqual(DataType(sqlName: "VECTOR"), .vector(dimensions: 0))
+        XCTAssertNil(DataType(sqlName: "vector(3)"), "the parser reads the dimension")
         XCTAssertEqual(DataType(sqlName: "InTeGeR"), .integer)
     }
 
@@ -35,6 +37,11 @@ final class DataTypeTests: XCTestCase {
         XCTAssertEqual(DataType.double.description, "DOUBLE PRECISION")
         XCTAssertEqual(DataType.text.description, "TEXT")
         XCTAssertEqual(DataType.boolean.description, "BOOLEAN")
+        XCTAssertEqual(DataType.vector(dimensions: 3).description, "VECTOR(3)")
+        XCTAssertEqual(DataType.vector(dimensions: 0).description, "VECTOR")
+        XCTAssertTrue(DataType.vector(dimensions: 3).isVector)
+        XCTAssertFalse(DataType.vector(dimensions: 3).isNumeric)
+        XCTAssertNotEqual(DataType.vector(dimensions: 3), .vector(dimensions: 4))
         // The description parses back to the same type.
         for type: DataType in [.smallint, .integer, .bigint, .double, .text, .boolean] {
             XCTAssertEqual(DataType(sqlName: type.description), type)

@@ -97,4 +97,22 @@ final class ValueFormatTests: XCTestCase {
         XCTAssertEqual(Value.text("x").dataType, .text)
         XCTAssertEqual(Value.boolean(true).dataType, .boolean)
     }
+
+    /// pgvector prints elements as float4out does: shortest float4 digits,
+    /// fixed notation for decimal exponents in -4 ..< 6.
+    func testVectorTextForm() {
+        XCTAssertEqual(Value.vector([1, 2.5, 3]).description, "[1,2.5,3]")
+        XCTAssertEqual(Value.vector([0.1]).description, "[0.1]", "float4 0.1, not 0.10000000149011612")
+        XCTAssertEqual(Value.vector([-0.0, 1e-5, 0.0001, 100_000, 1_000_000, 123_456_789, 1e20, -3.4028235e38]).description,
+                       "[-0,1e-05,0.0001,100000,1e+06,1.2345679e+08,1e+20,-3.4028235e+38]")
+        XCTAssertEqual(Value.vector([.leastNonzeroMagnitude]).description, "[1e-45]")
+        XCTAssertEqual(Value.formatFloat4(1.0 / 3.0), "0.33333334")
+        XCTAssertEqual(Value.vector([1, 2]).dataType, .vector(dimensions: 2))
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let f = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
+            guard f.isFinite else { continue }
+            XCTAssertEqual(Float(Value.formatFloat4(f))?.bitPattern, f.bitPattern, "\(f) formatted as \(Value.formatFloat4(f))")
+        }
+    }
 }

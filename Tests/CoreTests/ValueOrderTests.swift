@@ -150,4 +150,20 @@ final class ValueOrderTests: XCTestCase {
         assertLess(.double(-9_223_372_036_854_775_808.0), .integer(Int64.min + 1))
         assertEqualOrder(.double(-9_223_372_036_854_775_808.0), .integer(Int64.min))
     }
+
+    /// pgvector's vector_cmp: element by element, then the shorter first;
+    /// equality and hashing agree with the order (-0 equals 0).
+    func testVectors() {
+        assertLess(.vector([1, 2]), .vector([1, 3]))
+        assertLess(.vector([1, 2]), .vector([1, 2, 0]))
+        assertLess(.vector([1, 2, 9]), .vector([1, 3]))
+        assertLess(.vector([-5]), .vector([-4.5]))
+        assertEqualOrder(.vector([0, 1]), .vector([-0.0, 1]))
+        XCTAssertEqual(Value.vector([0, 1]), .vector([-0.0, 1]))
+        XCTAssertEqual(Set<Value>([.vector([0, 1]), .vector([-0.0, 1])]).count, 1)
+        XCTAssertNotEqual(Value.vector([1, 2]), .vector([1, 2, 0]))
+        XCTAssertNotEqual(Value.vector([1]), .double(1))
+        assertLess(.vector([1]), .null)
+        assertLess(.jsonText("[1]"), .vector([1]))
+    }
 }

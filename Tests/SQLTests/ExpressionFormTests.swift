@@ -225,9 +225,11 @@ final class ExpressionFormTests: ParserTestCase {
             ("x::dec", "DOUBLE PRECISION"), ("x::timestamp(3)", "TIMESTAMP"), ("x::timestamp(3) with time zone", "TIMESTAMPTZ"),
             ("x::timestamptz", "TIMESTAMPTZ"), ("x::uuid", "UUID"), ("x::json", "JSON"), ("x::jsonb", "JSONB"),
             ("x::bytea", "BYTEA"), ("x::date", "DATE"), ("CAST(x AS interval)", "INTERVAL"),
+            ("x::vector(3)", "VECTOR(3)"), ("x::VECTOR", "VECTOR"), ("CAST(x AS vector(16000))", "VECTOR(16000)"),
+            ("x::\"vector\"(2)", "VECTOR(2)"),
         ]
         for (sql, type) in known { XCTAssertEqual(shape(sql), "(CAST x \(type))", sql) }
-        for (sql, name) in [("x::time with time zone", "timetz"), ("x::vector(3)", "vector")] {
+        for (sql, name) in [("x::time with time zone", "timetz"), ("x::\"VECTOR\"(3)", "VECTOR")] {
             assertError("SELECT \(sql)", "42704", "type \"\(name)\" does not exist", at: position(sql))
         }
         XCTAssertEqual(shape("x::varchar(10)"), "(CAST x TEXT)")

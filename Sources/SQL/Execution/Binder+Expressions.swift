@@ -58,6 +58,7 @@ extension Binder {
                 let (b, t) = try bind(a)
                 bound.append(b); types.append(t)
             }
+            if function.isVector { return try VectorFunctions.bind(function, bound, types, position: position) }
             return (.scalar(function, bound), try ScalarFunctions.resultType(function, types, position: position))
         case let .subquery(query, position):
             let (sub, columns) = try planSubquery(query, kind: .scalar, position: position)

@@ -67,6 +67,9 @@ extension Binder {
         if JSONFunctions.operatorFunction(op) != nil { return try JSONFunctions.bindOperator(op, l, r, binder: self, position: position) }
         let (bl, tl) = try bind(l)
         let (br, tr) = try bind(r)
+        if let function = VectorFunctions.operatorFunction(op) {
+            return try VectorFunctions.bind(function, [bl, br], [tl, tr], symbol: op.rawValue, position: position)
+        }
         switch op {
         case .and, .or:
             let a = try expectBoolean(bl, tl, l.position), b = try expectBoolean(br, tr, r.position)
@@ -121,9 +124,12 @@ extension Binder {
 
     /// Adapts an untyped constant (text literal, parameter, NULL) to the type
     /// of the other operand, as PostgreSQL resolves unknown-typed literals.
+    /// Beside a vector it becomes a vector of any dimension (so comparing
+    /// with a vector of another dimension is false, not an error).
     func coerceForComparison(_ e: BoundExpression, _ type: DataType?, to other: DataType?,
                              position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
-        guard case .untypedConstant(let v) = e, let other, type != other else { return (e, type) }
+        guard case .untypedConstant(let v) = e, var other, type != other else { return (e, type) }
+        if other.isVector { other = .vector(dimensions: 0) }
         if case .text = v {
             do {
                 return (.constant(try Casts.cast(v, to: other)), other)
@@ -138,7 +144,7 @@ extension Binder {
 
     func checkComparable(_ a: DataType?, _ b: DataType?, _ op: BinaryOperator, _ position: Int) throws(SQLError) {
         guard let a, let b else { return }
-        if a == b || (a.isNumeric && b.isNumeric) || (a.isTemporal && b.isTemporal) { return }
+        if a == b || (a.isNumeric && b.isNumeric) || (a.isTemporal && b.isTemporal) || (a.isVector && b.isVector) { return }
         throw SQLError(SQLState.undefinedFunction,
                        "operator does not exist: \(a.description.lowercased()) \(op.rawValue) \(b.description.lowercased())",
                        position: position)

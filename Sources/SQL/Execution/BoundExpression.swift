@@ -73,6 +73,10 @@ enum ScalarFunction: String {
     case jsonGet = "->", jsonGetText = "->>", jsonPath = "#>", jsonPathText = "#>>"
     case jsonContains = "@>", jsonContainedBy = "<@", jsonHasKey = "?", jsonHasAnyKey = "?|", jsonHasAllKeys = "?&"
     case jsonConcat = "||", jsonDelete = "-"
+    // Vector functions; `<->` `<=>` `<#>` are bound as the first three (VectorFunctions.swift).
+    case l2Distance = "l2_distance", cosineDistance = "cosine_distance"
+    case negativeInnerProduct = "vector_negative_inner_product", innerProduct = "inner_product"
+    case cosineSimilarity = "cosine_similarity", vectorDims = "vector_dims", vectorNorm = "vector_norm"
 
     var isJSON: Bool {
         switch self {
@@ -94,6 +98,7 @@ enum ScalarFunction: String {
         case "current_timestamp", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "localtimestamp": .now
         case "strpos": .position
         case "log": .ln
+        case "l2_norm": .vectorNorm
         default: ScalarFunction(rawValue: name)
         }
     }
@@ -235,6 +240,7 @@ extension Value {
         case .bytes(let b): "B\(Value.formatHex(b))"
         case .json(let j): "J\(j.description.debugDescription)"
         case .jsonText(let t): "j\(t.debugDescription)"
+        case .vector(let v): "V\(Value.formatVector(v))"
         }
     }
 }

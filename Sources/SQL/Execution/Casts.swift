@@ -19,6 +19,9 @@ enum Casts {
             let rounded = d.rounded(.toNearestOrEven)
             guard rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else { throw outOfRange(type) }
             return try checkRange(Int64(rounded), type)
+        case (.vector(let v), .vector(let n)):
+            try VectorFunctions.check(v, dimensions: n)
+            return value
         case (.text(let s), _):
             return try parse(s, as: type)
         case (.jsonText(let s), .text), (.jsonText(let s), .json):
@@ -149,6 +152,10 @@ enum Casts {
             return .jsonText(text)
         case .jsonb:
             return .json(try parseJSON(text).normalized())
+        case .vector(let n):
+            let v = try VectorFunctions.parse(text)
+            try VectorFunctions.check(v, dimensions: n)
+            return .vector(v)
         }
     }
 

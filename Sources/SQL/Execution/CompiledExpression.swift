@@ -6,7 +6,8 @@ import Core
 /// payload box at every node). The common shapes of WHERE clauses, join
 /// keys, GROUP BY keys and aggregate arguments get closures of their own: a
 /// column read, a column compared with a constant, AND/OR chains, column
-/// arithmetic. Everything else falls back to the tree evaluator, so the
+/// arithmetic, a vector distance between a column and a constant
+/// (VectorFunctions.swift). Everything else falls back to the tree evaluator, so the
 /// results and errors are those of `evaluate`.
 typealias CompiledExpression = (Row, Environment) throws(SQLError) -> Value
 /// A compiled condition: true only when the value is TRUE (NULL and FALSE reject).
@@ -22,6 +23,8 @@ extension BoundExpression {
         case let .arithmetic(op, l, r, type):
             let a = l.compiled(), b = r.compiled()
             return { (row, env) throws(SQLError) in try Arithmetic.apply(op, a(row, env), b(row, env), type) }
+        case let .scalar(function, arguments) where function.isVector:
+            return VectorFunctions.compiled(function, arguments)
         case .compare, .and, .or, .isNull:
             let test = compiledTruth()
             return { (row, env) throws(SQLError) in try test(row, env).map(Value.boolean) ?? .null }

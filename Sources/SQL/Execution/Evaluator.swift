@@ -132,7 +132,8 @@ extension BoundExpression {
         switch (a, b) {
         case (.integer, .integer), (.double, .double), (.integer, .double), (.double, .integer),
              (.text, .text), (.boolean, .boolean), (.date, .date), (.timestamp, .timestamp), (.date, .timestamp),
-             (.timestamp, .date), (.interval, .interval), (.uuid, .uuid), (.bytes, .bytes), (.json, .json):
+             (.timestamp, .date), (.interval, .interval), (.uuid, .uuid), (.bytes, .bytes), (.json, .json),
+             (.vector, .vector):
             ordering = Value.order(a, b)
         default:
             throw SQLError(SQLState.undefinedFunction,

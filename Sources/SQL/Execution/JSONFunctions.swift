@@ -332,6 +332,9 @@ enum JSONFunctions {
             if zoned, text.count >= 3, text.dropLast(2).hasSuffix("+") || text.dropLast(2).hasSuffix("-") { text += ":00" }
             return .string(text)
         case .date, .interval, .uuid, .bytes: return .string(value.description)
+        case .vector(let v):
+            // An array of numbers (pgvector would give the text as a string).
+            return .array(v.map { .number(Double(Value.formatFloat4($0)) ?? Double($0)) })
         }
     }
 

@@ -128,6 +128,8 @@ struct TopN {
     }
 
     var rows: [Row] { best.map(\.row) }
+    /// The rows kept, in order, with their sort key values.
+    var entries: [(key: [Value], row: Row)] { best.map { ($0.key, $0.row) } }
 
     mutating func add(_ row: Row, _ env: Environment) throws(SQLError) {
         let index = seen

@@ -78,13 +78,18 @@ final class PlanRunner {
             let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
             let keep = n.addingReportingOverflow(skip).overflow ? Int.max : n + skip
             if keep > 10_000 { return Array(try Sorting.sort(try run(input, env), keys, env).dropFirst(skip).prefix(n)) }
-            // Over a projection of plain columns, rank the projection's input
-            // and project only the rows kept.
-            if case let .project(source, columns) = input, let slots = Self.plainSlots(columns),
-               let rewritten = Self.remapSortKeys(keys, through: slots) {
+            // Over a projection of plain columns and at most one computed
+            // column that is the first sort key (`ORDER BY embedding <-> $1`),
+            // rank the projection's input, reading each stored row in place,
+            // and project only the rows kept, reusing their key values.
+            if case let .project(source, columns) = input, let rewritten = Self.remapSortKeys(keys, through: columns) {
                 var best = TopN(keys: rewritten, keep: keep)
                 try stream(source, env) { (row) throws(SQLError) in try best.add(row, env) }
-                return best.rows.dropFirst(skip).prefix(n).map { row in columns.map { $0.constantValue ?? row[slotOf($0)] } }
+                var out: [Row] = []
+                for entry in best.entries.dropFirst(skip).prefix(n) {
+                    out.append(try Self.project(entry, columns, keys, env))
+                }
+                return out
             }
             var best = TopN(keys: keys, keep: keep)
             try stream(input, env) { (row) throws(SQLError) in try best.add(row, env) }
@@ -139,11 +144,6 @@ final class PlanRunner {
         return result
     }
 
-    private func slotOf(_ e: BoundExpression) -> Int {
-        if case .slot(let i) = e { return i }
-        preconditionFailure("not a column reference")
-    }
-
     static func distinct(_ rows: [Row], on: [BoundExpression]?, _ env: Environment) throws(SQLError) -> [Row] {
         guard let on else {
             var seen = Set<Row>()
@@ -159,31 +159,47 @@ final class PlanRunner {
         return out
     }
 
-    /// The input slot of each column when every column is a plain column
-    /// reference or a constant (constants map to nil).
-    static func plainSlots(_ columns: [BoundExpression]) -> [Int?]? {
-        var slots: [Int?] = []
-        for column in columns {
-            switch column {
-            case .slot(let i): slots.append(i)
-            case .constant, .untypedConstant: slots.append(nil)
-            default: return nil
-            }
-        }
-        return slots
-    }
-
-    /// Sort keys over a projection's output rewritten over its input, when
-    /// each key is an output column.
-    static func remapSortKeys(_ keys: [PlanSortKey], through slots: [Int?]) -> [PlanSortKey]? {
+    /// Sort keys over a projection's output rewritten over its input (each
+    /// key becomes its column's expression), when each key is an output
+    /// column and every column but the first key's is a plain column
+    /// reference or a constant. Top-N computes the first key of every row
+    /// (later keys only to break ties), so every row still evaluates every
+    /// computed column once, errors included, as the projection would.
+    static func remapSortKeys(_ keys: [PlanSortKey], through columns: [BoundExpression]) -> [PlanSortKey]? {
         var rewritten: [PlanSortKey] = []
         for key in keys {
-            guard case .slot(let i) = key.expression, i < slots.count, let slot = slots[i] else { return nil }
+            guard case .slot(let i) = key.expression, i < columns.count else { return nil }
             var remapped = key
-            remapped.expression = .slot(slot)
+            remapped.expression = columns[i]
             rewritten.append(remapped)
         }
+        for (i, column) in columns.enumerated() where !isPlain(column) {
+            guard case .slot(i)? = keys.first?.expression else { return nil }
+        }
         return rewritten
+    }
+
+    private static func isPlain(_ e: BoundExpression) -> Bool {
+        switch e {
+        case .slot, .constant, .untypedConstant: true
+        default: false
+        }
+    }
+
+    /// The projection of a row kept by top-N: the computed column is the
+    /// first key's value, the others are read from the row.
+    static func project(_ entry: (key: [Value], row: Row), _ columns: [BoundExpression], _ keys: [PlanSortKey],
+                        _ env: Environment) throws(SQLError) -> Row {
+        var out: Row = []
+        out.reserveCapacity(columns.count)
+        for (i, column) in columns.enumerated() {
+            if case .slot(i)? = keys.first?.expression, !isPlain(column) {
+                out.append(entry.key[0])
+            } else {
+                out.append(try column.evaluate(entry.row, env))
+            }
+        }
+        return out
     }
 
     /// Evaluates a LIMIT/OFFSET expression to a non-negative count (nil for NULL = no limit).

@@ -228,6 +228,7 @@ extension DataType {
         case .bytea: "bytea"
         case .json: "json"
         case .jsonb: "jsonb"
+        case .vector: "vector"
         }
     }
 }

@@ -86,6 +86,7 @@ enum ScalarFunctions {
 
     static func call(_ function: ScalarFunction, _ arguments: [BoundExpression], _ row: Row, _ env: Environment) throws(SQLError) -> Value {
         if function.isJSON { return try JSONFunctions.call(function, arguments, row, env) }
+        if function.isVector { return try VectorFunctions.call(function, arguments, row, env) }
         switch function {
         case .coalesce:
             for argument in arguments {

@@ -131,6 +131,14 @@ extension HeliosService {
                         ("base", row(conflict.base)), ("source", row(conflict.source)), ("target", row(conflict.target))])
     }
 
+    /// A vector element by its shortest float4 digits (0.1 stays 0.1), as
+    /// the /v1/sql rows print it.
+    private static func vectorElement(_ x: Float) -> JSONValue {
+        let d = Double(Value.formatFloat4(x)) ?? Double(x)
+        if let i = Int64(exactly: d), abs(d) < 1e15 { return .integer(i) }
+        return .double(d)
+    }
+
     static func jsonValue(_ value: Value) -> JSONValue {
         switch value {
         case .null: .null
@@ -138,6 +146,7 @@ extension HeliosService {
         case .integer(let i): .integer(i)
         case .double(let d): .double(d)
         case .text(let s): .string(s)
+        case .vector(let v): .array(v.map(vectorElement))
         default: .string(value.description)
         }
     }

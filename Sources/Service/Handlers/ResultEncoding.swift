@@ -18,6 +18,19 @@ enum ResultEncoding {
             for b in document.description.utf8 { writer.byte(b) }
         case .jsonText(let text):
             for b in text.utf8 { writer.byte(b) }
+        case .vector(let v) where v.allSatisfy(\.isFinite):
+            // A JSON array of numbers: pgvector's text form is one, each
+            // element in its shortest float4 digits (0.1, not 0.100000001…).
+            var text = Value.formatVector(v)
+            text.withUTF8 { for b in $0 { writer.byte(b) } }
+        case .vector(let v):
+            // Never stored (writes reject NaN and infinities); kept valid JSON anyway.
+            writer.byte(UInt8(ascii: "["))
+            for (i, x) in v.enumerated() {
+                if i > 0 { writer.byte(UInt8(ascii: ",")) }
+                writer.double(Double(x))
+            }
+            writer.byte(UInt8(ascii: "]"))
         }
     }
 

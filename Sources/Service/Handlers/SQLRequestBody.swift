@@ -103,9 +103,11 @@ struct SQLRequestBody {
 
     /// A JSON parameter as a SQL value. Nano's typed form
     /// `{"type":"int8","value":…}` is converted by its type name; other
-    /// arrays and objects are passed as their JSON text. Typed `json`/`jsonb`
-    /// take any JSON value (a string is read as JSON text), `uuid` a UUID
-    /// string, `bytea` PostgreSQL's `\\x…` hex text.
+    /// arrays and objects are passed as their JSON text (so an array of
+    /// numbers reads as a vector where a vector is expected). Typed
+    /// `json`/`jsonb` take any JSON value (a string is read as JSON text),
+    /// `uuid` a UUID string, `bytea` PostgreSQL's `\\x…` hex text, `vector`
+    /// an array of numbers or pgvector's text form.
     static func parameter(_ json: JSONValue, index: Int) throws(ServiceError) -> Value {
         switch json {
         case .null: return .null
@@ -152,6 +154,20 @@ struct SQLRequestBody {
         case "bytea":
             guard let s = value.stringValue, let bytes = Value.parseBytea(s) else { throw bad }
             return .bytes(bytes)
+        case "vector":
+            // Checked (dimension, finite elements) where it is used, as text is.
+            if let s = value.stringValue { return .text(s) }
+            guard let items = value.arrayValue else { throw bad }
+            var elements: [Float] = []
+            elements.reserveCapacity(items.count)
+            for item in items {
+                switch item {
+                case .integer(let i): elements.append(Float(i))
+                case .double(let d): elements.append(Float(d))
+                default: throw bad
+                }
+            }
+            return .vector(elements)
         default:
             return .text(value.stringValue ?? value.jsonText)
         }
