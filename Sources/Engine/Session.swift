@@ -1,6 +1,7 @@
 import Core
 import SQL
 import Storage
+import Vector
 
 /// The transaction state statements run in: the storage transaction in
 /// progress (if any), whether it was opened explicitly (BEGIN or
@@ -30,6 +31,8 @@ final class Session {
     /// state and writes are refused.
     let readSCN: SCN?
     let state: TransactionState
+    /// `SET hnsw.ef_search = n` for the rest of the request.
+    var efSearch: Int?
 
     init(database: Database, branch: BranchID, readSCN: SCN? = nil, state: TransactionState = TransactionState()) {
         self.database = database; self.branch = branch; self.readSCN = readSCN; self.state = state
@@ -78,18 +81,47 @@ final class Session {
             }
             state.savepoints.removeSubrange(i...)
             return StatementResult(statementType: "RELEASE")
-        case .set:
+        case let .set(name, value, position):
+            try applySetting(name, value, position: position, context: context)
             return StatementResult(statementType: "SET")
         case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
             return try runBranchStatement(statement, context: context)
         default:
             let access = try current()
+            var context = context
+            if let efSearch { context.efSearch = efSearch }
             do {
                 return try Executor.execute(statement, on: access, context: context)
             } catch {
                 throw EngineError(error)
             }
         }
+    }
+
+    /// SET: `hnsw.ef_search` is honoured (1…10000); other settings are
+    /// accepted and ignored, as clients send many on connect.
+    private func applySetting(_ name: String, _ value: Expression, position: Int,
+                              context: ExecutionContext) throws(EngineError) {
+        guard name.lowercased() == "hnsw.ef_search" else { return }
+        let access = try current()
+        let evaluated: Value
+        do {
+            evaluated = try Executor.evaluateConstant(value, on: access, context: context)
+        } catch {
+            throw EngineError(error)
+        }
+        var number: Int?
+        switch evaluated {
+        case .integer(let n): number = Int(n)
+        case .text(let t): number = Int(t.trimmingCharacters(in: .whitespaces))
+        case .double(let d): number = Int(exactly: d)
+        default: number = nil
+        }
+        guard let number, (1...10_000).contains(number) else {
+            throw EngineError("22023", "invalid value for parameter \"hnsw.ef_search\": \"\(evaluated)\" (expected an integer in 1…10000)",
+                              position: position)
+        }
+        efSearch = number
     }
 
     /// Commits what is still open at the end of a request. A BEGIN without
@@ -177,7 +209,18 @@ final class TransactionAccess: SQLDataAccess {
         transaction.versions(of: table, from: from, through: through)
     }
     func systemView(named name: String) -> SystemViewContent? {
-        SystemViews.content(named: name, storage: storage)
+        if name == "pg_vector_index_stats" { return SystemViews.vectorIndexStats(transaction, only: nil) }
+        return SystemViews.content(named: name, storage: storage)
+    }
+    func systemView(named name: String, argument: Value) -> SystemViewContent? {
+        if name == "pg_vector_index_stats" {
+            guard case .text(let index) = argument else { return SystemViews.vectorIndexStats(transaction, only: "") }
+            return SystemViews.vectorIndexStats(transaction, only: index)
+        }
+        return nil
+    }
+    func vectorSearch(_ table: TableSchema, _ request: VectorSearchRequest) -> VectorSearchResult {
+        transaction.vectorSearch(table, request)
     }
 
     func table(named name: String) -> TableSchema? { transaction.table(named: name) }

@@ -1,4 +1,5 @@
 import Core
+import Vector
 
 /// What the executor needs from storage, and nothing more: the catalog of
 /// the current transaction and row access by scan or by primary key. The
@@ -38,6 +39,12 @@ public protocol SQLDataAccess: AnyObject {
     func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion]
     /// A system view the engine provides (branches, snapshots), or nil.
     func systemView(named name: String) -> SystemViewContent?
+    /// A system view called with an argument (`pg_vector_index_stats('idx')`);
+    /// nil when the view only filters its first column by it.
+    func systemView(named name: String, argument: Value) -> SystemViewContent?
+
+    /// The k nearest visible rows to a query vector (HNSW index or exact).
+    func vectorSearch(_ table: TableSchema, _ request: VectorSearchRequest) -> VectorSearchResult
 }
 
 /// The columns of a system view computed outside the SQL layer, and its
@@ -51,14 +58,19 @@ public struct SystemViewContent: Sendable {
     }
 }
 
-/// Per-statement inputs: bound parameters and the statement deadline.
+/// Per-statement inputs: bound parameters, the statement deadline and
+/// session settings.
 public struct ExecutionContext: Sendable {
     public var parameters: [Value]
     /// Monotonic deadline in nanoseconds (`ExecutionContext.now()`), nil for none.
     public var deadline: UInt64?
+    /// `SET hnsw.ef_search` (or the request's ef_search): overrides the index's.
+    public var efSearch: Int?
+    /// Receives what each vector search did (EXPLAIN ANALYZE), when set.
+    public var vectorSearchLog: VectorSearchLog?
 
-    public init(parameters: [Value] = [], deadline: UInt64? = nil) {
-        self.parameters = parameters; self.deadline = deadline
+    public init(parameters: [Value] = [], deadline: UInt64? = nil, efSearch: Int? = nil) {
+        self.parameters = parameters; self.deadline = deadline; self.efSearch = efSearch
     }
 
     public static func now() -> UInt64 { DispatchFreeClock.monotonicNanos() }

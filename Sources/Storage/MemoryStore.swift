@@ -74,6 +74,8 @@ final class TableData {
     var history: ContiguousArray<[Version]> = []
     /// Ordered indexes by column position, built on first range lookup.
     var valueIndexes: [Int: ValueIndex] = [:]
+    /// HNSW indexes of the table's schema on this branch (see `VectorIndexData`).
+    var vectorIndexes: [VectorIndexData] = []
 
     func chain(for key: RowKey) -> VersionChain {
         if let chain = index[key] { return chain }
@@ -87,6 +89,10 @@ final class TableData {
     }
 
     func append(_ chain: VersionChain, scn: SCN, row: Row?) {
+        if !vectorIndexes.isEmpty {
+            let previous = chain.versions.last?.row ?? nil
+            for index in vectorIndexes { index.record(slot: chain.slot, scn: scn, row: row, previous: previous) }
+        }
         chain.versions.append((scn, row))
         latest[chain.slot] = row
         latestSCN[chain.slot] = scn
@@ -227,11 +233,21 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                 data.catalog[name, default: []].append((scn, schema))
                 if let schema, data.tables[schema.id] == nil { data.tables[schema.id] = TableData() }
                 // Column positions may have moved: ordered indexes are rebuilt on next use.
-                if let schema { data.tables[schema.id]?.valueIndexes = [:] }
+                if let schema, let table = data.tables[schema.id] {
+                    table.valueIndexes = [:]
+                    table.reconcileVectorIndexes(with: schema)
+                }
             }
             for (tableID, tableWrites) in writes.tables {
-                let table = data.tables[tableID] ?? TableData()
-                data.tables[tableID] = table
+                let table: TableData
+                if let existing = data.tables[tableID] {
+                    table = existing
+                } else {
+                    // First write of this branch to a table it inherits.
+                    table = TableData()
+                    data.tables[tableID] = table
+                    table.reconcileVectorIndexes(with: data.schema(named: tableWrites.tableName, at: scn))
+                }
                 for key in tableWrites.order {
                     guard let row = tableWrites.changes[key] else { continue }
                     let chain = table.chain(for: key)

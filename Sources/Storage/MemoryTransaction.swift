@@ -28,8 +28,8 @@ final class MemoryTransaction: StorageTransaction {
     let snapshotSCN: SCN
     /// The branch's committed state, held for the transaction's life so a
     /// concurrent DROP BRANCH cannot pull it from under a reader.
-    private let data: BranchData
-    private var writes = WriteSet()
+    let data: BranchData
+    var writes = WriteSet()
     private var finished = false
 
     let isReadOnly: Bool
@@ -75,7 +75,7 @@ final class MemoryTransaction: StorageTransaction {
 
     /// The SCN a read of `table` sees, and whether pending writes apply
     /// (they do not to a table read AS OF a past commit).
-    private func readPoint(_ table: TableSchema) -> (scn: SCN, pending: TableWrites?) {
+    func readPoint(_ table: TableSchema) -> (scn: SCN, pending: TableWrites?) {
         if let past = table.readSCN { return (past, nil) }
         return (snapshotSCN, writes.tables[table.id])
     }

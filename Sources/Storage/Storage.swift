@@ -1,4 +1,5 @@
 import Core
+import Vector
 
 // Storage: multi-version concurrency control over an in-memory row store.
 //
@@ -113,6 +114,14 @@ public protocol StorageTransaction: AnyObject {
     /// Replaces the row at `key`; a changed primary key moves the row.
     func update(_ table: TableSchema, key: RowKey, row: Row) throws(StorageError)
     func delete(_ table: TableSchema, key: RowKey) throws(StorageError)
+
+    /// The `k` visible rows nearest to a query vector, searched with the
+    /// column's HNSW index where there is one (exactly otherwise).
+    func vectorSearch(_ table: TableSchema, _ request: VectorSearchRequest) -> VectorSearchResult
+    /// What the HNSW index `name` of `table` holds, as this transaction sees it.
+    func vectorIndexStatistics(_ table: TableSchema, index name: String) -> VectorIndexStatistics?
+    /// The same, with recall@10 measured on a sample against exact search.
+    func vectorIndexStatistics(_ table: TableSchema, index name: String, measureRecall: Bool) -> VectorIndexStatistics?
 
     /// The next value of a SERIAL column's sequence: never reused, not
     /// rolled back (as in PostgreSQL); starts above the largest visible value.

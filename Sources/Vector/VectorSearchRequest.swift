@@ -25,4 +25,8 @@ public struct VectorSearchResult {
     public var stats: VectorSearchStats
     /// The HNSW index used, nil when every layer was scanned exactly.
     public var indexName: String?
+
+    public init(rows: [Row], distances: [Double], stats: VectorSearchStats, indexName: String?) {
+        self.rows = rows; self.distances = distances; self.stats = stats; self.indexName = indexName
+    }
 }

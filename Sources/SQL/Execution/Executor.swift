@@ -1,4 +1,5 @@
 import Core
+import Vector
 
 /// Runs one parsed statement against a transaction's data. Transaction
 /// control (BEGIN/COMMIT/ROLLBACK) belongs to the engine, not here.
@@ -58,8 +59,14 @@ public enum Executor {
         }
         if analyze {
             let started = ExecutionContext.now()
+            var context = context
+            let log = VectorSearchLog()
+            context.vectorSearchLog = log
             let result = try execute(statement, on: data, context: context)
             let ms = Double(ExecutionContext.now() - started) / 1_000_000
+            for stats in log.searches {
+                lines.append("Vector Search: strategy=\(stats.strategy) ef_search=\(stats.efSearch) candidates_examined=\(stats.candidatesExamined) reranked=\(stats.reranked) filter_exhausted=\(stats.filterExhausted)")
+            }
             lines.append("Rows: \(statement.tag == "SELECT" ? result.rows.count : result.affectedRows)")
             lines.append("Execution Time: \(Value.format((ms * 1000).rounded() / 1000)) ms")
         }

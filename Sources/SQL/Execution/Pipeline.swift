@@ -205,6 +205,7 @@ extension PlanRunner {
             return estimatedRows(input)
         case let .recursiveUnion(anchor, _, _, _): return estimatedRows(anchor) * 10
         case .generated: return 1000
+        case .vectorScan: return 100
         }
     }
 }

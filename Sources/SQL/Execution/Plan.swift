@@ -39,6 +39,8 @@ indirect enum Plan {
     case truncate(Plan, width: Int)
     /// Rows produced by a callback at run time (system views and table functions).
     case generated(name: String, produce: (Environment) throws(SQLError) -> [Row])
+    /// The nearest rows by an HNSW index (see VectorScan.swift).
+    case vectorScan(TableSchema, VectorScanSpec)
 }
 
 struct PlanSortKey {
@@ -91,6 +93,9 @@ extension Plan {
         case let .recursiveUnion(a, r, _, c): return [pad + "Recursive Union (\(c.name))"] + child(a) + child(r)
         case let .truncate(p, _): return p.explain(indent: indent)
         case .generated(let name, _): return [pad + "Function Scan on \(name)"]
+        case let .vectorScan(t, spec):
+            return [pad + "HNSW Index Scan using \(spec.indexName) on \(t.name) (\(t.columns[spec.column].name) \(spec.metric.sqlOperator) query"
+                    + (spec.filter == nil ? ")" : ", filter applied during the graph search)")]
         }
     }
 }

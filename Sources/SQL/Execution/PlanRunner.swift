@@ -100,6 +100,8 @@ final class PlanRunner {
             return try recursiveUnion(anchor, recursive, all, table, env)
         case let .generated(_, produce):
             return try produce(env)
+        case let .vectorScan(table, spec):
+            return try runVectorScan(table, spec, env)
         }
     }
 

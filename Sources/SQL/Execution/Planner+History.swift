@@ -60,9 +60,11 @@ extension Planner {
         guard let content = data.systemView(named: name) else { return nil }
         let columns = content.columns.map { ScopeColumn(table: nil, name: $0.name, type: $0.type) }
         let bound = try arguments.first.map { (argument) throws(SQLError) in try binder.bind(argument).0 }
+        let data = self.data
         let plan = Plan.generated(name: name) { (env) throws(SQLError) in
             guard let bound else { return content.rows }
             let wanted = try bound.evaluate([], env)
+            if let special = data.systemView(named: name, argument: wanted) { return special.rows }
             return content.rows.filter { $0.first == wanted }
         }
         return (plan, columns)

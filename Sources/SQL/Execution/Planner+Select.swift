@@ -84,7 +84,7 @@ extension Planner {
             plan = .distinct(plan, on: distinctOn)
             plan = try orderAndLimit(plan, [], limit, offset, outer: outer, correlation: correlation)
         } else {
-            plan = try orderAndLimit(plan, sortKeys, limit, offset, outer: outer, correlation: correlation)
+            plan = VectorScanPlanner.rewrite(try orderAndLimit(plan, sortKeys, limit, offset, outer: outer, correlation: correlation))
         }
         if projection.expressions.count > visible { plan = .truncate(plan, width: visible) }
         projection.columns.removeSubrange(visible...)

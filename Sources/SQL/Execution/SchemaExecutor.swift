@@ -1,4 +1,5 @@
 import Core
+import Vector
 
 /// CREATE TABLE and DROP TABLE.
 struct SchemaExecutor {
@@ -178,12 +179,45 @@ extension SchemaExecutor {
         }
         var options: [String: String] = [:]
         for option in index.options { options[option.name] = Self.optionText(option.value) }
+        if index.method == "hnsw" { options = try hnswOptions(index, table: table, columns: columns, options: options) }
         let schema = IndexSchema(name: name, columns: columns, unique: index.unique, method: index.method ?? "btree", options: options)
         if index.unique { try UniqueConstraints.checkExisting(table, schema, data: data) }
         let old = table
         table.indexes.append(schema)
         try Executor.storage { try data.alterTable(from: old, to: table) }
         return result
+    }
+
+    /// Checks an HNSW index (one VECTOR(n) column, a vector operator class,
+    /// valid `WITH` options) and records its operator class among the options.
+    private func hnswOptions(_ index: CreateIndex, table: TableSchema, columns: [Int],
+                             options: [String: String]) throws(SQLError) -> [String: String] {
+        guard columns.count == 1, !index.unique else {
+            throw SQLError(SQLState.featureNotSupported, "an hnsw index covers exactly one vector column and cannot be unique",
+                           position: index.position)
+        }
+        guard case .vector(let dimensions) = table.columns[columns[0]].type else {
+            throw SQLError(SQLState.datatypeMismatch,
+                           "column \"\(table.columns[columns[0]].name)\" is \(table.columns[columns[0]].type), an hnsw index needs a VECTOR(n) column",
+                           position: index.position)
+        }
+        guard dimensions > 0 else {
+            throw SQLError(SQLState.invalidParameterValue, "column does not have dimensions", position: index.position)
+        }
+        let operatorClass = index.columns[0].operatorClass ?? VectorMetric.l2.operatorClass
+        guard VectorMetric(operatorClass: operatorClass) != nil else {
+            let valid = VectorMetric.allCases.map(\.operatorClass).joined(separator: ", ")
+            throw SQLError("42704", "operator class \"\(operatorClass)\" does not exist for access method \"hnsw\" (use \(valid))",
+                           position: index.position)
+        }
+        do {
+            _ = try VectorIndexOptions(options, dimensions: dimensions)
+        } catch {
+            throw SQLError(error.sqlState, error.message, position: index.position)
+        }
+        var recorded = options
+        recorded[VectorIndexOptions.operatorClassKey] = operatorClass
+        return recorded
     }
 
     static func optionText(_ e: Expression) -> String {

@@ -93,14 +93,16 @@ extension MemoryStore {
         guard let directory = dataDirectory else { return nil }
         return try checkpointMutex.withLock { _ throws(StorageError) -> CheckpointReport? in
             let started = Self.nowMicros()
-            let (image, previousLog, generation) = try lock.writing { () throws(StorageError) -> (StoreImage, WriteAheadLog?, Int) in
+            let (image, vectorIndexes, previousLog, generation) = try lock.writing {
+                () throws(StorageError) -> (StoreImage, [VectorIndexFiles.Entry], WriteAheadLog?, Int) in
                 let image = captureImage()
+                let vectorIndexes = captureVectorIndexes()
                 let next = logGeneration + 1
                 let fresh = try WriteAheadLog(path: Self.walPath(directory, next), mode: log?.mode ?? .full, validLength: 0)
                 let previous = log
                 log = fresh
                 logGeneration = next
-                return (image, previous, next)
+                return (image, vectorIndexes, previous, next)
             }
             // Records the previous log still buffers reach its file first.
             previousLog?.syncNow()
@@ -116,6 +118,11 @@ extension MemoryStore {
                 let data = CheckpointFiles.segment(table)
                 try Files.write(temporary + "/" + name, data)
                 segments.append((name, CRC32C.checksum(data)))
+                bytes += data.count
+            }
+            if !vectorIndexes.isEmpty {
+                let data = VectorIndexFiles.file(vectorIndexes)
+                try Files.write(temporary + "/" + VectorIndexFiles.fileName, data)
                 bytes += data.count
             }
             let manifest = CheckpointFiles.manifest(image, segments: segments)

@@ -42,7 +42,10 @@ extension MemoryStore {
             if let g = Files.generation(name, prefix: "wal-", suffix: ".log") { logs.append(g) }
         }
         let base = checkpoints.max()
-        if let base { try store.restore(try loadCheckpoint(directory, base)) }
+        if let base {
+            try store.restore(try loadCheckpoint(directory, base))
+            store.restoreVectorIndexes(checkpoint: checkpointPath(directory, base))
+        }
         let replay = logs.filter { $0 >= (base ?? 0) }.sorted()
         let current = max(replay.last ?? 0, base ?? 0)
         var records = 0

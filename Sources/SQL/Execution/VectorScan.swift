@@ -1,0 +1,103 @@
+import Core
+import Vector
+
+// Index-assisted nearest-neighbour queries. A query shaped
+//
+//     SELECT … FROM t [WHERE p] ORDER BY col <op> q LIMIT k [OFFSET o]
+//
+// whose table has an HNSW index on `col` for `<op>` plans as a top-N over
+// a vector scan: storage returns the k + o nearest rows passing `p`
+// (applied during the graph search, at the reader's branch and snapshot),
+// and the top-N above orders them by the exact distance as before. Any
+// other shape keeps the exact plan.
+
+/// What a vector scan asks storage for.
+struct VectorScanSpec {
+    var indexName: String
+    var column: Int
+    var metric: VectorMetric
+    var dimensions: Int
+    /// The query vector (a constant or parameter).
+    var query: BoundExpression
+    var count: BoundExpression
+    var offset: BoundExpression?
+    /// WHERE over the table's rows, applied during the search.
+    var filter: BoundExpression?
+}
+
+/// Collects what vector searches did during a statement (EXPLAIN ANALYZE).
+public final class VectorSearchLog: @unchecked Sendable {
+    public private(set) var searches: [VectorSearchStats] = []
+    public init() {}
+    func record(_ stats: VectorSearchStats) { searches.append(stats) }
+}
+
+enum VectorScanPlanner {
+    /// Rewrites `topN(project(scan|filter(scan)))` ordered by an indexed
+    /// vector distance; returns `plan` unchanged otherwise.
+    static func rewrite(_ plan: Plan) -> Plan {
+        guard case let .topN(input, keys, count, offset) = plan, let first = keys.first, !first.descending,
+              case let .project(source, expressions) = input, case .slot(let slot) = first.expression,
+              slot < expressions.count, case let .scalar(function, arguments) = expressions[slot],
+              let metric = function.vectorMetric, arguments.count == 2 else { return plan }
+        let (column, query): (Int, BoundExpression)
+        switch (arguments[0], arguments[1]) {
+        case (.slot(let c), let q) where q.isConstant: (column, query) = (c, q)
+        case (let q, .slot(let c)) where q.isConstant: (column, query) = (c, q)
+        default: return plan
+        }
+        let table: TableSchema, filter: BoundExpression?
+        switch source {
+        case .scan(let t): (table, filter) = (t, nil)
+        case .filter(.scan(let t), let predicate): (table, filter) = (t, predicate)
+        default: return plan
+        }
+        guard column < table.columns.count, case .vector(let dimensions) = table.columns[column].type,
+              let index = table.indexes.first(where: { index in
+                  index.method == "hnsw" && index.columns == [column]
+                      && index.options[VectorIndexOptions.operatorClassKey].flatMap(VectorMetric.init(operatorClass:)) ?? .l2 == metric
+              }) else { return plan }
+        let spec = VectorScanSpec(indexName: index.name, column: column, metric: metric, dimensions: dimensions,
+                                  query: query, count: count, offset: offset, filter: filter)
+        return .topN(.project(.vectorScan(table, spec), expressions), keys, count: count, offset: offset)
+    }
+}
+
+extension PlanRunner {
+    /// Runs a vector scan: the nearest rows storage finds, filter applied.
+    func runVectorScan(_ table: TableSchema, _ spec: VectorScanSpec, _ env: Environment) throws(SQLError) -> [Row] {
+        let queryValue = try spec.query.evaluate([], env)
+        guard case .vector(let query) = queryValue else {
+            if queryValue.isNull { return [] }
+            throw SQLError("22000", "a vector search needs a vector, not \(Casts.typeName(queryValue))")
+        }
+        if spec.dimensions > 0 && query.count != spec.dimensions {
+            throw VectorFunctions.differentDimensions(spec.dimensions, query.count)
+        }
+        func integer(_ e: BoundExpression?) throws(SQLError) -> Int {
+            guard let e else { return 0 }
+            switch try e.evaluate([], env) {
+            case .integer(let n): return Int(max(n, 0))
+            case .null: return 0
+            default: throw SQLError(SQLState.datatypeMismatch, "argument of LIMIT must be type bigint")
+            }
+        }
+        let k = try integer(spec.count) + integer(spec.offset)
+        guard k > 0 else { return [] }
+        var filter: ((Row) -> Bool)?
+        var failure: SQLError?
+        if let predicate = spec.filter {
+            let compiled = predicate.compiledPredicate()
+            filter = { row in
+                if failure != nil { return false }
+                do throws(SQLError) { return try compiled(row, env) } catch { failure = error; return false }
+            }
+        }
+        let request = VectorSearchRequest(column: spec.column, metric: spec.metric, query: query, k: k,
+                                          efSearch: context.efSearch, filter: filter)
+        let result = data.vectorSearch(table, request)
+        if let failure { throw failure }
+        context.vectorSearchLog?.record(result.stats)
+        return result.rows
+    }
+}

@@ -1,0 +1,160 @@
+import Core
+import Vector
+
+/// One HNSW index over the versions one branch holds of one table column.
+///
+/// Each graph node is a *vector version*: the vector a key held from the
+/// commit that set it (`start`) until the commit that changed the vector or
+/// deleted the row (`end`, open while current). A reader at SCN s accepts a
+/// node when start ≤ s < end, so one graph serves the present, every AS OF
+/// point still retained, and (through the branch layers, see `BranchData`)
+/// every branch. Updates that leave the vector alone add no node.
+final class VectorIndexData {
+    let schema: IndexSchema
+    let column: Int
+    let metric: VectorMetric
+    let options: VectorIndexOptions
+    /// Created with the first vector (its length fixes the dimensions).
+    private(set) var graph: HNSWGraph?
+    /// Per node: the chain slot (row key) and the versions' SCN interval.
+    private(set) var nodeSlots: ContiguousArray<Int32> = []
+    private(set) var nodeStart: ContiguousArray<UInt64> = []
+    private(set) var nodeEnd: ContiguousArray<UInt64> = []
+    /// The node holding each slot's current vector, if any.
+    private var currentNode: [Int32: UInt32] = [:]
+
+    static let open = UInt64.max
+
+    init?(schema: IndexSchema) {
+        guard schema.method == "hnsw", schema.columns.count == 1,
+              let options = try? VectorIndexOptions(schema.options, dimensions: 0) else { return nil }
+        self.schema = schema
+        column = schema.columns[0]
+        metric = schema.options[VectorIndexOptions.operatorClassKey].flatMap(VectorMetric.init(operatorClass:)) ?? .l2
+        self.options = options
+    }
+
+    var count: Int { nodeSlots.count }
+
+    private func makeGraph(dimensions: Int) -> HNSWGraph {
+        let compression = VectorCompression(quantization: options.quantization,
+                                            subquantizers: options.subquantizers(dimensions: dimensions),
+                                            centroids: options.pqCentroids)
+        let graph = HNSWGraph(dimensions: dimensions, metric: metric, parameters: options.parameters, compression: compression)
+        self.graph = graph
+        return graph
+    }
+
+    static func vector(in row: Row?, column: Int) -> [Float]? {
+        guard let row, column < row.count, case .vector(let v) = row[column], !v.isEmpty else { return nil }
+        return v
+    }
+
+    /// Records a new version of `slot` committed at `scn` (nil row = delete)
+    /// replacing `previous` (the slot's prior version on this branch).
+    func record(slot: Int, scn: SCN, row: Row?, previous: Row?) {
+        let key = Int32(slot)
+        let vector = Self.vector(in: row, column: column)
+        if let current = currentNode[key] {
+            if let vector, vector == Self.vector(in: previous, column: column) { return }
+            nodeEnd[Int(current)] = scn.rawValue
+            currentNode[key] = nil
+        }
+        guard let vector else { return }
+        let graph = graph ?? makeGraph(dimensions: vector.count)
+        guard vector.count == graph.dimensions else { return }
+        let node = graph.add(vector)
+        append(node: node, slot: key, start: scn.rawValue, end: Self.open)
+    }
+
+    private func append(node: UInt32, slot: Int32, start: UInt64, end: UInt64) {
+        precondition(Int(node) == nodeSlots.count)
+        nodeSlots.append(slot)
+        nodeStart.append(start)
+        nodeEnd.append(end)
+        if end == Self.open { currentNode[slot] = node }
+    }
+
+    /// Installs restored nodes (see VectorIndexFiles.swift); the index is empty.
+    func restoreNodes(slots: ContiguousArray<Int32>, start: ContiguousArray<UInt64>, end: ContiguousArray<UInt64>,
+                      graph: HNSWGraph?) {
+        nodeSlots = slots; nodeStart = start; nodeEnd = end
+        self.graph = graph
+        for (node, slot) in slots.enumerated() where end[node] == Self.open { currentNode[slot] = UInt32(node) }
+    }
+
+    /// Builds the graph over every version `table` holds, on `threads` threads.
+    func populate(from table: TableData, threads: Int) {
+        var vectors: [[Float]] = []
+        var meta: [(slot: Int32, start: UInt64, end: UInt64)] = []
+        for (slot, versions) in table.history.enumerated() {
+            var open: (vector: [Float], start: UInt64)?
+            for version in versions {
+                let vector = Self.vector(in: version.row, column: column)
+                if let current = open {
+                    if let vector, vector == current.vector { continue }
+                    vectors.append(current.vector)
+                    meta.append((Int32(slot), current.start, version.scn.rawValue))
+                    open = nil
+                }
+                if let vector { open = (vector, version.scn.rawValue) }
+            }
+            if let current = open {
+                vectors.append(current.vector)
+                meta.append((Int32(slot), current.start, Self.open))
+            }
+        }
+        guard let first = vectors.first else { return }
+        let graph = graph ?? makeGraph(dimensions: first.count)
+        let usable = vectors.indices.filter { vectors[$0].count == graph.dimensions }
+        let base = UInt32(graph.count)
+        graph.build(usable.map { vectors[$0] }, threads: threads)
+        for (offset, i) in usable.enumerated() {
+            append(node: base + UInt32(offset), slot: meta[i].slot, start: meta[i].start, end: meta[i].end)
+        }
+    }
+
+    /// Whether node `node` was the key's vector at `scn`.
+    @inline(__always)
+    func isLive(_ node: UInt32, at scn: SCN) -> Bool {
+        nodeStart[Int(node)] <= scn.rawValue && scn.rawValue < nodeEnd[Int(node)]
+    }
+
+    @inline(__always)
+    func slot(of node: UInt32) -> Int { Int(nodeSlots[Int(node)]) }
+
+    /// Resident bytes: the graph plus the per-node version bookkeeping.
+    var memoryBytes: Int {
+        (graph?.memoryBytes ?? 0) + nodeSlots.capacity * 4 + (nodeStart.capacity + nodeEnd.capacity) * 8
+            + currentNode.capacity * 16
+    }
+}
+
+extension TableData {
+    /// Makes this table's HNSW indexes match `schema` (nil: the table is
+    /// gone): drops graphs of removed or changed indexes and builds new ones
+    /// over the versions already here. Caller holds the write lock.
+    func reconcileVectorIndexes(with schema: TableSchema?) {
+        let wanted = (schema?.indexes ?? []).filter { $0.method == "hnsw" }
+        vectorIndexes = vectorIndexes.filter { existing in wanted.contains(existing.schema) }
+        for index in wanted where !vectorIndexes.contains(where: { $0.schema == index }) {
+            guard let data = VectorIndexData(schema: index) else { continue }
+            data.populate(from: self, threads: 2)
+            vectorIndexes.append(data)
+        }
+    }
+}
+
+extension MemoryStore {
+    /// Builds the HNSW indexes of every branch's tables (after a checkpoint
+    /// is loaded; later commits keep them up to date). Caller holds the
+    /// write lock or has the store to itself.
+    func rebuildVectorIndexes() {
+        for data in branches.values {
+            for name in data.tableNames(at: lastSCN) {
+                guard let schema = data.schema(named: name, at: lastSCN), let table = data.tables[schema.id] else { continue }
+                table.reconcileVectorIndexes(with: schema)
+            }
+        }
+    }
+}

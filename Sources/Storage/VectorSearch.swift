@@ -1,0 +1,170 @@
+import Core
+import Vector
+
+/// Below this share of matching rows, a filtered search scans the
+/// matching rows exactly instead of walking the graph.
+let exactScanSelectivity = 0.02
+
+extension MemoryTransaction {
+    /// Searches each layer of the branch (own versions, then each ancestor
+    /// at its fork point) and this transaction's pending rows, hiding keys
+    /// a nearer layer has a version of, and merges the results.
+    func vectorSearch(_ table: TableSchema, _ request: VectorSearchRequest) -> VectorSearchResult {
+        store.lock.reading {
+            let (scn, pending) = readPoint(table)
+            let layers = data.layers(at: scn)
+            var found: [(distance: Double, row: Row)] = []
+            var stats = VectorSearchStats()
+            stats.strategy = "exact"
+            var indexName: String?
+            let query = request.query
+            func consider(_ row: Row) {
+                guard case .vector(let v) = row[request.column], v.count == query.count else { return }
+                found.append((request.metric.distance(v, query), row))
+            }
+            if let pending {
+                for (_, row) in pending.changes {
+                    if let row, request.filter?(row) ?? true { consider(row) }
+                }
+            }
+            for (depth, layer) in layers.enumerated() {
+                guard let own = layer.branch.tables[table.id] else { continue }
+                let nearer = layers[0..<depth].compactMap { l in l.branch.tables[table.id].map { ($0, l.scn) } }
+                let shadow: ((RowKey) -> Bool)? = pending == nil && nearer.isEmpty ? nil : { key in
+                    if pending?.changes[key] != nil { return true }
+                    for (table, at) in nearer {
+                        if let chain = table.index[key], let first = chain.versions.first, first.scn <= at { return true }
+                    }
+                    return false
+                }
+                let index = own.vectorIndexes.first { $0.column == request.column && $0.metric == request.metric }
+                if let index, let graph = index.graph, graph.count > 0,
+                   let (rows, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
+                    indexName = index.schema.name
+                    stats.add(layerStats)
+                    if depth == 0 { stats.strategy = layerStats.strategy }
+                    rows.forEach(consider)
+                } else {
+                    var examined = 0
+                    own.forEachRow(at: layer.scn, skip: shadow) { _, row in
+                        examined += 1
+                        if request.filter?(row) ?? true { consider(row) }
+                    }
+                    stats.candidatesExamined += examined
+                    if depth == 0 { stats.strategy = "exact" }
+                }
+            }
+            found.sort { $0.distance < $1.distance }
+            let best = found.prefix(request.k)
+            return VectorSearchResult(rows: best.map(\.row), distances: best.map(\.distance), stats: stats,
+                                      indexName: indexName)
+        }
+    }
+
+    /// The graph search of one layer; nil when an exact scan suits better
+    /// (a filter matching too few rows for the graph to find them cheaply).
+    private func searchGraph(_ index: VectorIndexData, _ graph: HNSWGraph, _ table: TableData, at scn: SCN,
+                             shadow: ((RowKey) -> Bool)?, _ request: VectorSearchRequest)
+        -> (rows: [Row], stats: VectorSearchStats)? {
+        let rowOf = { (node: UInt32) -> Row? in
+            VersionChain.visibleRow(table.history[index.slot(of: node)], at: scn)
+        }
+        let visible = { (node: UInt32) -> Bool in
+            guard index.isLive(node, at: scn) else { return false }
+            if let shadow, shadow(table.chains[index.slot(of: node)].key) { return false }
+            return true
+        }
+        var accept: (UInt32) -> Bool = visible
+        if let filter = request.filter {
+            // Estimate the filter's selectivity on a sample of visible nodes.
+            let count = graph.count
+            let step = max(1, count / 512)
+            var sampled = 0, passed = 0
+            var node = 0
+            while node < count {
+                if visible(UInt32(node)), let row = rowOf(UInt32(node)) {
+                    sampled += 1
+                    if filter(row) { passed += 1 }
+                }
+                node += step
+            }
+            if sampled > 0 && Double(passed) / Double(sampled) < exactScanSelectivity { return nil }
+            accept = { node in visible(node) && (rowOf(node).map(filter) ?? false) }
+        }
+        let ef = max(request.efSearch ?? index.options.efSearch, request.k)
+        let (neighbors, stats) = graph.search(request.query, k: request.k, ef: ef,
+                                              rerankDepth: index.options.rerankDepth, accept: accept)
+        // Fewer than k: the graph could not reach them all; scan instead.
+        if neighbors.count < request.k && request.filter != nil { return nil }
+        return (neighbors.compactMap { rowOf($0.node) }, stats)
+    }
+}
+
+/// Size and shape of one HNSW index as a transaction sees it.
+public struct VectorIndexStatistics: Sendable, Equatable {
+    public var indexName: String
+    public var tableName: String
+    /// Vectors visible to the reader (current row versions with a vector).
+    public var numVectors: Int
+    /// Graph nodes, old versions included.
+    public var nodes: Int
+    public var dimensions: Int
+    public var quantization: String
+    public var memoryBytes: Int
+    /// recall@10 of the graph against exact search on a sample of the
+    /// index's own vectors as queries (when asked for).
+    public var recallAt10: Double?
+}
+
+extension MemoryTransaction {
+    func vectorIndexStatistics(_ table: TableSchema, index name: String) -> VectorIndexStatistics? {
+        vectorIndexStatistics(table, index: name, measureRecall: false)
+    }
+
+    func vectorIndexStatistics(_ table: TableSchema, index name: String, measureRecall: Bool) -> VectorIndexStatistics? {
+        guard let schema = table.indexes.first(where: { $0.name == name && $0.method == "hnsw" }) else { return nil }
+        return store.lock.reading {
+            let (scn, _) = readPoint(table)
+            var stats = VectorIndexStatistics(indexName: name, tableName: table.name, numVectors: 0, nodes: 0,
+                                              dimensions: 0, quantization: "none", memoryBytes: 0)
+            var counted = Set<RowKey>()
+            for layer in data.layers(at: scn) {
+                guard let own = layer.branch.tables[table.id],
+                      let index = own.vectorIndexes.first(where: { $0.column == schema.columns.first }) else { continue }
+                stats.quantization = index.options.quantization.rawValue
+                stats.memoryBytes += index.memoryBytes
+                stats.nodes += index.count
+                if let graph = index.graph { stats.dimensions = graph.dimensions }
+                for node in 0..<UInt32(index.count) where index.isLive(node, at: layer.scn) {
+                    let key = own.chains[index.slot(of: node)].key
+                    if counted.insert(key).inserted { stats.numVectors += 1 }
+                }
+                if measureRecall, stats.recallAt10 == nil, let graph = index.graph {
+                    stats.recallAt10 = Self.sampledRecall(index, graph, at: layer.scn)
+                }
+            }
+            return stats
+        }
+    }
+}
+
+extension MemoryTransaction {
+    /// recall@10 of graph search vs exhaustive search, over up to 32 of the
+    /// index's live vectors used as queries (spread over the node range).
+    static func sampledRecall(_ index: VectorIndexData, _ graph: HNSWGraph, at scn: SCN) -> Double? {
+        let live = (0..<UInt32(index.count)).filter { index.isLive($0, at: scn) }
+        guard !live.isEmpty else { return nil }
+        let queries = stride(from: 0, to: live.count, by: max(1, live.count / 32)).prefix(32).map { live[$0] }
+        var hits = 0, wanted = 0
+        let accept = { (node: UInt32) in index.isLive(node, at: scn) }
+        for node in queries {
+            let query = graph.ownsVectors ? Array(UnsafeBufferPointer(start: graph.vector(node), count: graph.dimensions))
+                : graph.referencedVector(node)
+            let exact = Set(graph.exhaustiveSearch(query, k: 10, accept: accept).neighbors.map(\.node))
+            let found = graph.search(query, k: 10, ef: max(index.options.efSearch, 10), accept: accept).neighbors
+            hits += found.filter { exact.contains($0.node) }.count
+            wanted += exact.count
+        }
+        return wanted == 0 ? nil : Double(hits) / Double(wanted)
+    }
+}

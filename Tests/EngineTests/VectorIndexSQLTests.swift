@@ -1,0 +1,203 @@
+import Core
+import Engine
+import Foundation
+import XCTest
+
+/// HNSW indexes through SQL: the planner's index scan agrees with exact
+/// search (recall gate), filters return k rows whenever k exist, the
+/// reader's branch and AS OF point hide what they should, options are
+/// validated, and pg_vector_index_stats reports the index.
+final class VectorIndexSQLTests: XCTestCase {
+    var db: Database!
+
+    override func setUp() { db = Database() }
+
+    @discardableResult
+    func run(_ sql: String, _ params: [Value] = [], branch: String = "main", asOf: HistoryPoint? = nil) throws -> [Row] {
+        try db.execute(SQLRequest(sql: sql, parameters: params, branch: branch, asOf: asOf)).last!.rows
+    }
+
+    func fails(_ sql: String, _ state: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            try run(sql)
+            XCTFail("expected \(state) from \(sql)", file: file, line: line)
+        } catch let error as EngineError {
+            XCTAssertEqual(error.sqlState, state, error.message, file: file, line: line)
+            XCTAssertTrue(error.message.contains(message), "\(error.message) lacks \(message)", file: file, line: line)
+        } catch {
+            XCTFail("unexpected \(error)", file: file, line: line)
+        }
+    }
+
+    /// Seeded clustered vectors (a linear congruential generator).
+    static func vectors(_ count: Int, dimensions: Int, seed: UInt64) -> [[Float]] {
+        var state = seed
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        let centers = (0..<8).map { _ in (0..<dimensions).map { _ in next() * 3 } }
+        return (0..<count).map { i in centers[i % 8].map { $0 + next() } }
+    }
+
+    func load(_ count: Int, dimensions: Int = 8, index: String = "", opclass: String = "vector_l2_ops") throws -> [[Float]] {
+        try run("CREATE TABLE items (id INT PRIMARY KEY, category INT, embedding VECTOR(\(dimensions)))")
+        if !index.isEmpty || opclass != "vector_l2_ops" {
+            try run("CREATE INDEX items_hnsw ON items USING hnsw (embedding \(opclass)) \(index)")
+        }
+        let data = Self.vectors(count, dimensions: dimensions, seed: 42)
+        for start in stride(from: 0, to: count, by: 200) {
+            let rows = (start..<min(count, start + 200)).map { "(\($0), \($0 % 100), '\(Value.vector(data[$0]).description)')" }
+            try run("INSERT INTO items VALUES " + rows.joined(separator: ", "))
+        }
+        return data
+    }
+
+    func ids(_ rows: [Row]) -> [Int64] { rows.map { row -> Int64 in if case .integer(let i) = row[0] { return i }; return -1 } }
+
+    func explain(_ sql: String, _ params: [Value] = []) throws -> String {
+        try run("EXPLAIN " + sql, params).map { "\($0[0])" }.joined(separator: "\n")
+    }
+
+    func testIndexScanIsPlannedAndAgreesWithExactSearch() throws {
+        let data = try load(1200, index: "WITH (m = 12, ef_construction = 64)")
+        let query = "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10"
+        XCTAssertTrue(try explain(query, [.vector(data[3])]).contains("HNSW Index Scan using items_hnsw"))
+        var hits = 0
+        for q in 0..<20 {
+            let probe = Self.vectors(1, dimensions: 8, seed: UInt64(1000 + q))[0]
+            let found = ids(try run(query, [.vector(probe)]))
+            XCTAssertEqual(found.count, 10)
+            let exact = ids(try run("SELECT id FROM items ORDER BY (embedding <-> $1) + 0 LIMIT 10", [.vector(probe)])
+                            .prefix(10).map { $0 })
+            hits += Set(found).intersection(exact).count
+        }
+        XCTAssertGreaterThanOrEqual(Double(hits) / 200, 0.95)
+        // Distances come back exact and ordered.
+        let rows = try run("SELECT id, embedding <-> $1 AS d FROM items ORDER BY embedding <-> $1 LIMIT 5", [.vector(data[7])])
+        XCTAssertEqual(rows[0][0], .integer(7))
+        XCTAssertEqual(rows[0][1], .double(0))
+        let distances: [Double] = rows.map { row -> Double in if case .double(let d) = row[1] { return d }; return -1 }
+        XCTAssertEqual(distances, distances.sorted())
+    }
+
+    func testFilteredSearchReturnsKRowsForASelectiveFilter() throws {
+        _ = try load(2000, index: "WITH (m = 8, ef_construction = 32, ef_search = 10)")
+        let probe = Self.vectors(1, dimensions: 8, seed: 7)[0]
+        for category in [3, 50] {
+            let sql = "SELECT id, category FROM items WHERE category = \(category) ORDER BY embedding <-> $1 LIMIT 10"
+            let found = try run(sql, [.vector(probe)])
+            XCTAssertEqual(found.count, 10, "1% of rows match: LIMIT 10 must still give 10")
+            XCTAssertTrue(found.allSatisfy { $0[1] == .integer(Int64(category)) })
+            let exact = try run("SELECT id, category FROM items WHERE category = \(category) ORDER BY (embedding <-> $1) + 0 LIMIT 10",
+                                [.vector(probe)])
+            XCTAssertEqual(Set(ids(found)), Set(ids(exact)))
+        }
+        // A broad filter walks the graph and still fills the limit.
+        let broad = try run("SELECT id FROM items WHERE category < 50 ORDER BY embedding <-> $1 LIMIT 25", [.vector(probe)])
+        XCTAssertEqual(broad.count, 25)
+        let analyzed = try run("EXPLAIN ANALYZE SELECT id FROM items WHERE category = 3 ORDER BY embedding <-> $1 LIMIT 10",
+                               [.vector(probe)]).map { "\($0[0])" }.joined(separator: "\n")
+        XCTAssertTrue(analyzed.contains("Vector Search: strategy=exact"), analyzed)
+        let graph = try run("EXPLAIN ANALYZE SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10",
+                            [.vector(probe)]).map { "\($0[0])" }.joined(separator: "\n")
+        XCTAssertTrue(graph.contains("Vector Search: strategy=index ef_search=10"), graph)
+    }
+
+    func testUpdatesDeletesBranchesAndAsOfAreVisibilityFilters() throws {
+        let data = try load(300, index: "WITH (m = 8, ef_construction = 32)")
+        let target = data[5]
+        let nearest = "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1"
+        XCTAssertEqual(ids(try run(nearest, [.vector(target)])), [5])
+        let before = try run("SELECT current_scn()")[0][0]
+        guard case .integer(let scn) = before else { return XCTFail() }
+        // A non-vector update keeps row 5 findable; moving its vector away hides it.
+        try run("UPDATE items SET category = 999 WHERE id = 5")
+        XCTAssertEqual(ids(try run(nearest, [.vector(target)])), [5])
+        try run("UPDATE items SET embedding = $1 WHERE id = 5", [.vector([Float](repeating: 90, count: 8))])
+        XCTAssertNotEqual(ids(try run(nearest, [.vector(target)])), [5])
+        XCTAssertEqual(ids(try run(nearest, [.vector([Float](repeating: 90, count: 8))])), [5])
+        // AS OF the earlier SCN sees the old vector.
+        XCTAssertEqual(ids(try run(nearest, [.vector(target)], asOf: .scn(SCN(UInt64(scn))))), [5])
+        XCTAssertEqual(ids(try run("SELECT id FROM items AS OF SCN \(scn) ORDER BY embedding <-> $1 LIMIT 1", [.vector(target)])), [5])
+        // A branch: its own insert and delete are seen only there.
+        try run("CREATE BRANCH feature")
+        try run("INSERT INTO items VALUES (5000, 1, $1)", [.vector([Float](repeating: -70, count: 8))], branch: "feature")
+        try run("DELETE FROM items WHERE id = 5", branch: "feature")
+        let far = [Float](repeating: -70, count: 8)
+        XCTAssertEqual(ids(try run(nearest, [.vector(far)], branch: "feature")), [5000])
+        XCTAssertNotEqual(ids(try run(nearest, [.vector(far)])), [5000])
+        XCTAssertNotEqual(ids(try run(nearest, [.vector([Float](repeating: 90, count: 8))], branch: "feature")), [5])
+        XCTAssertEqual(ids(try run(nearest, [.vector([Float](repeating: 90, count: 8))])), [5])
+        // A transaction sees its own pending rows.
+        let own = try db.execute(SQLRequest(sql: """
+            BEGIN; INSERT INTO items VALUES (6000, 1, '[55,55,55,55,55,55,55,55]');
+            SELECT id FROM items ORDER BY embedding <-> '[55,55,55,55,55,55,55,55]' LIMIT 1; ROLLBACK
+            """))
+        XCTAssertEqual(ids(own[2].rows), [6000])
+        // Merging the branch brings its rows into main's index.
+        try run("MERGE BRANCH feature INTO main")
+        XCTAssertEqual(ids(try run(nearest, [.vector(far)])), [5000])
+    }
+
+    func testMetricsOperatorClassesAndEfSearchSetting() throws {
+        let data = try load(500, opclass: "vector_cosine_ops")
+        let cosine = "SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 3"
+        XCTAssertTrue(try explain(cosine, [.vector(data[0])]).contains("HNSW Index Scan"))
+        // The l2 operator does not match a cosine index: exact plan, same answers.
+        XCTAssertFalse(try explain("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 3", [.vector(data[0])]).contains("HNSW"))
+        XCTAssertEqual(ids(try run(cosine, [.vector(data[9])])).first, 9)
+        let analyzed = try db.execute(SQLRequest(sql: "SET hnsw.ef_search = 77; EXPLAIN ANALYZE " + cosine, parameters: [.vector(data[1])]))
+        XCTAssertTrue(analyzed.last!.rows.contains { "\($0[0])".contains("ef_search=77") })
+        fails("SET hnsw.ef_search = 0", "22023", "hnsw.ef_search")
+    }
+
+    func testOptionsAreValidatedAndStatsReported() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, e VECTOR(16), n INT, bare VECTOR)")
+        fails("CREATE INDEX bad ON t USING hnsw (e) WITH (mm = 3)", "22023", "valid options: m, ef_construction, ef_search")
+        fails("CREATE INDEX bad ON t USING hnsw (e) WITH (m = 'x')", "22023", "m")
+        fails("CREATE INDEX bad ON t USING hnsw (e) WITH (quantization = 'zip')", "22023", "quantization")
+        fails("CREATE INDEX bad ON t USING hnsw (e) WITH (quantization = 'pq', pq_subquantizers = 5)", "22023", "divide")
+        fails("CREATE INDEX bad ON t USING hnsw (e vector_l1_ops)", "42704", "operator class")
+        fails("CREATE INDEX bad ON t USING hnsw (n)", "42804", "VECTOR(n)")
+        fails("CREATE INDEX bad ON t USING hnsw (bare)", "22023", "dimensions")
+        try run("CREATE INDEX good ON t USING hnsw (e vector_ip_ops) WITH (M = 8, efConstruction = 40, ef = 20, compression = 'sq8')")
+        try run("CREATE INDEX IF NOT EXISTS good ON t USING hnsw (e)")
+        let data = Self.vectors(400, dimensions: 16, seed: 9)
+        for (i, v) in data.enumerated() { try run("INSERT INTO t VALUES ($1, $2, 0, NULL)", [.integer(Int64(i)), .vector(v)]) }
+        let stats = try run("SELECT index_name, num_vectors, dimensions, quantization, memory_bytes, recall_at_10 FROM pg_vector_index_stats()")
+        XCTAssertEqual(stats.count, 1)
+        XCTAssertEqual(stats[0][0], .text("good"))
+        XCTAssertEqual(stats[0][1], .integer(400))
+        XCTAssertEqual(stats[0][2], .integer(16))
+        XCTAssertEqual(stats[0][3], .text("scalar"))
+        guard case .integer(let bytes) = stats[0][4] else { return XCTFail() }
+        XCTAssertGreaterThan(bytes, 400 * 16)
+        XCTAssertEqual(stats[0][5], .null)
+        let measured = try run("SELECT recall_at_10 FROM pg_vector_index_stats('good')")
+        guard case .double(let recall) = measured.first?.first else { return XCTFail("\(measured)") }
+        XCTAssertGreaterThanOrEqual(recall, 0.8)
+        try run("DELETE FROM t WHERE id < 100")
+        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('good')")[0][0], .integer(300))
+    }
+
+    func testProductQuantizedIndexTrainsAndReranks() throws {
+        let data = try load(1100, dimensions: 16,
+                            index: "WITH (m = 12, ef_construction = 48, quantization = 'product', pq_subquantizers = 8, pq_centroids = 32, ef_search = 64)")
+        let stats = try run("SELECT quantization, num_vectors FROM pg_vector_index_stats()")
+        XCTAssertEqual(stats[0][0], .text("product"))
+        XCTAssertEqual(stats[0][1], .integer(1100))
+        var hits = 0
+        for q in 0..<10 {
+            let probe = data[q * 37]
+            let found = ids(try run("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(probe)]))
+            let exact = ids(try run("SELECT id FROM items ORDER BY (embedding <-> $1) + 0 LIMIT 10", [.vector(probe)]))
+            hits += Set(found).intersection(exact).count
+            XCTAssertEqual(found.first, Int64(q * 37))
+        }
+        XCTAssertGreaterThanOrEqual(Double(hits) / 100, 0.9)
+        let analyzed = try run("EXPLAIN ANALYZE SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(data[0])])
+            .map { "\($0[0])" }.joined(separator: "\n")
+        XCTAssertTrue(analyzed.contains("strategy=index") && analyzed.contains("reranked=true"), analyzed)
+    }
+}
