@@ -22,10 +22,13 @@ final class VectorIndexData {
     private(set) var nodeEnd: ContiguousArray<UInt64> = []
     /// The node holding each slot's current vector, if any.
     private var currentNode: [Int32: UInt32] = [:]
+    /// The table whose versions the nodes are (quantized graphs read full vectors there).
+    private unowned(unsafe) let table: TableData
 
     static let open = UInt64.max
 
-    init?(schema: IndexSchema) {
+    init?(schema: IndexSchema, table: TableData) {
+        self.table = table
         guard schema.method == "hnsw", schema.columns.count == 1,
               let options = try? VectorIndexOptions(schema.options, dimensions: 0) else { return nil }
         self.schema = schema
@@ -41,8 +44,28 @@ final class VectorIndexData {
                                             subquantizers: options.subquantizers(dimensions: dimensions),
                                             centroids: options.pqCentroids)
         let graph = HNSWGraph(dimensions: dimensions, metric: metric, parameters: options.parameters, compression: compression)
-        self.graph = graph
+        attach(graph)
         return graph
+    }
+
+    private func attach(_ graph: HNSWGraph) {
+        self.graph = graph
+        if !graph.ownsVectors { graph.fullVector = { [unowned self] node in self.storedVector(node) } }
+    }
+
+    /// Node `node`'s vector from the version that set it (or, once that
+    /// version was collected, the oldest one kept).
+    func storedVector(_ node: UInt32) -> [Float]? {
+        guard Int(node) < nodeSlots.count else { return nil }
+        let versions = table.history[Int(nodeSlots[Int(node)])]
+        let start = nodeStart[Int(node)]
+        var low = 0, high = versions.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if versions[mid].scn.rawValue <= start { low = mid + 1 } else { high = mid }
+        }
+        guard !versions.isEmpty else { return nil }
+        return Self.vector(in: versions[max(low - 1, 0)].row, column: column)
     }
 
     static func vector(in row: Row?, column: Int) -> [Float]? {
@@ -79,7 +102,7 @@ final class VectorIndexData {
     func restoreNodes(slots: ContiguousArray<Int32>, start: ContiguousArray<UInt64>, end: ContiguousArray<UInt64>,
                       graph: HNSWGraph?) {
         nodeSlots = slots; nodeStart = start; nodeEnd = end
-        self.graph = graph
+        if let graph { attach(graph) }
         for (node, slot) in slots.enumerated() where end[node] == Self.open { currentNode[slot] = UInt32(node) }
     }
 
@@ -108,10 +131,11 @@ final class VectorIndexData {
         let graph = graph ?? makeGraph(dimensions: first.count)
         let usable = vectors.indices.filter { vectors[$0].count == graph.dimensions }
         let base = UInt32(graph.count)
-        graph.build(usable.map { vectors[$0] }, threads: threads)
+        // Bookkeeping first: the graph may ask for these nodes' vectors.
         for (offset, i) in usable.enumerated() {
             append(node: base + UInt32(offset), slot: meta[i].slot, start: meta[i].start, end: meta[i].end)
         }
+        graph.build(usable.map { vectors[$0] }, threads: threads)
     }
 
     /// Whether node `node` was the key's vector at `scn`.
@@ -138,7 +162,7 @@ extension TableData {
         let wanted = (schema?.indexes ?? []).filter { $0.method == "hnsw" }
         vectorIndexes = vectorIndexes.filter { existing in wanted.contains(existing.schema) }
         for index in wanted where !vectorIndexes.contains(where: { $0.schema == index }) {
-            guard let data = VectorIndexData(schema: index) else { continue }
+            guard let data = VectorIndexData(schema: index, table: self) else { continue }
             data.populate(from: self, threads: 2)
             vectorIndexes.append(data)
         }

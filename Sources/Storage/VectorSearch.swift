@@ -158,8 +158,7 @@ extension MemoryTransaction {
         var hits = 0, wanted = 0
         let accept = { (node: UInt32) in index.isLive(node, at: scn) }
         for node in queries {
-            let query = graph.ownsVectors ? Array(UnsafeBufferPointer(start: graph.vector(node), count: graph.dimensions))
-                : graph.referencedVector(node)
+            guard let query = graph.storedVector(node) else { continue }
             let exact = Set(graph.exhaustiveSearch(query, k: 10, accept: accept).neighbors.map(\.node))
             let found = graph.search(query, k: 10, ef: max(index.options.efSearch, 10), accept: accept).neighbors
             hits += found.filter { exact.contains($0.node) }.count

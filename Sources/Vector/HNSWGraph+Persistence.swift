@@ -10,7 +10,8 @@ import Core
 //   levels            count bytes
 //   level-0 links     count × (2m + 1) u32
 //   upper links       for each node above level 0: node, then level × (m + 1) u32
-//   vectors           count × dimensions f32 (the arena, or the referenced vectors)
+//   vectors           count × dimensions f32 (arena graphs only: a quantized
+//                     graph's vectors come from its owner's rows)
 //   codebook          0, or 1 + kind + quantizer bytes, then count × code size bytes
 //
 // Decoding checks every size and every link before building the graph,
@@ -37,7 +38,7 @@ extension HNSWGraph {
             w.u32(node)
             w.raw(UnsafeRawBufferPointer(start: upperLinks[node]!, count: Int(levels[Int(node)]) * upperStride * 4))
         }
-        for node in 0..<UInt32(count) { w.raw(UnsafeRawBufferPointer(start: vector(node), count: dimensions * 4)) }
+        if let arena { w.raw(UnsafeRawBufferPointer(start: arena, count: count * dimensions * 4)) }
         switch codebook {
         case nil: w.u8(0)
         case .product(let pq)?: w.u8(1); w.bytes(pq.serialized())
@@ -86,10 +87,12 @@ extension HNSWGraph {
             upper.append((UInt32(node), Array(try r.raw(count: Int(level) * graph.upperStride * 4))))
         }
         var vectors: [[Float]] = []
-        vectors.reserveCapacity(count)
-        for _ in 0..<count {
-            let raw = try r.raw(count: dimensions * 4)
-            vectors.append(raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+        if owns {
+            vectors.reserveCapacity(count)
+            for _ in 0..<count {
+                let raw = try r.raw(count: dimensions * 4)
+                vectors.append(raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+            }
         }
         var codebook: VectorCodebook?
         switch try r.u8() {
@@ -122,7 +125,7 @@ extension HNSWGraph {
                 }
             }
         }
-        graph.restore(levels: levelBytes, links: linkBytes, upper: upper, vectors: vectors, entry: UInt32(truncatingIfNeeded: entry),
+        graph.restore(count: count, levels: levelBytes, links: linkBytes, upper: upper, vectors: vectors, entry: UInt32(truncatingIfNeeded: entry),
                       maxLevel: maxLevel, codebook: codebook, codes: codeBytes, trainedOn: trainedOn)
         return graph
     }

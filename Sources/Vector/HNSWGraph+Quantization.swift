@@ -30,7 +30,7 @@ public enum VectorCodebook: Sendable, Equatable {
 
     var bytes: Int {
         switch self {
-        case .product(let pq): pq.codebook.count * 4
+        case .product(let pq): pq.codebookBytes
         case .scalar(let sq): sq.dimensions * 12
         }
     }
@@ -101,10 +101,10 @@ extension HNSWGraph {
         func prefetch(_ node: UInt32) { Distances.prefetch(codes + Int(node) * quantizer.dimensions) }
     }
 
-    /// The vector of `node` as codes see it: unit length for cosine.
+    /// The vector of `node` as codes see it: unit length for cosine
+    /// (empty when the owner no longer has it).
     func unitCopy(_ node: UInt32) -> [Float] {
-        let v = vector(node)
-        var copy = Array(UnsafeBufferPointer(start: v, count: dimensions))
+        guard var copy = storedVector(node), copy.count == dimensions else { return [] }
         if metric == .cosine, !ownsVectors { copy.withUnsafeMutableBufferPointer { Distances.normalize($0.baseAddress!, dimensions) } }
         return copy
     }
@@ -113,6 +113,7 @@ extension HNSWGraph {
     func encodeNode(_ node: UInt32) {
         guard let codebook, let codes else { return }
         let unit = unitCopy(node)
+        guard unit.count == dimensions else { return }
         unit.withUnsafeBufferPointer { codebook.encode($0.baseAddress!, into: codes + Int(node) * codebook.codeSize) }
     }
 
@@ -120,11 +121,17 @@ extension HNSWGraph {
     /// and encodes every node. Not thread-safe.
     public func trainQuantizer() throws(VectorError) {
         guard compression.quantization != .none, count > 0 else { return }
-        let sampleCount = min(count, compression.trainingSample)
-        let step = Double(count) / Double(sampleCount)
+        let wanted = min(count, compression.trainingSample)
+        let step = Double(count) / Double(wanted)
         var samples: [Float] = []
-        samples.reserveCapacity(sampleCount * dimensions)
-        for i in 0..<sampleCount { samples.append(contentsOf: unitCopy(UInt32(Double(i) * step))) }
+        samples.reserveCapacity(wanted * dimensions)
+        var sampled = 0
+        for i in 0..<wanted {
+            let unit = unitCopy(UInt32(Double(i) * step))
+            if unit.count == dimensions { samples.append(contentsOf: unit); sampled += 1 }
+        }
+        guard sampled > 0 else { return }
+        let sampleCount = sampled
         let trained: VectorCodebook
         switch compression.quantization {
         case .none: return

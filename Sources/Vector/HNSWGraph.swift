@@ -26,9 +26,10 @@ public struct HNSWParameters: Sendable, Equatable {
 /// then the neighbour ids), as hnswlib lays them out; upper-level links are
 /// allocated only for the few nodes that reach those levels. Vectors are
 /// either copied into a contiguous arena (unquantized indexes, the fastest
-/// layout) or referenced from the caller's arrays (quantized indexes, whose
-/// searches read codes and touch full vectors only to build and re-rank).
-/// Cosine indexes keep unit vectors, so cosine distance is 1 − dot.
+/// layout) or, for quantized indexes, not held at all: searches read codes,
+/// and the full vectors needed to build and re-rank come from the owner's
+/// `fullVector` source (a table's stored rows). Cosine arenas keep unit
+/// vectors, so cosine distance is 1 − dot.
 ///
 /// A quantized graph also keeps codes (see HNSWGraph+Quantization.swift).
 ///
@@ -66,8 +67,13 @@ public final class HNSWGraph: @unchecked Sendable {
     private(set) var upperLinks: [UInt32: UnsafeMutablePointer<UInt32>] = [:]
     private(set) var levels: UnsafeMutablePointer<UInt8>
     private(set) var arena: UnsafeMutablePointer<Float>?
-    /// Referenced vectors (quantized indexes), as the caller stored them.
-    private(set) var references: ContiguousArray<[Float]> = []
+    /// Where a quantized graph reads node `n`'s full vector (nil when the
+    /// owner no longer has it). Set by the owner before the first insertion.
+    public var fullVector: ((UInt32) -> [Float]?)?
+    /// Vectors being inserted, by node number from `batchStart`, until
+    /// the owner's source can serve them.
+    private var batch: [[Float]] = []
+    private var batchStart = 0
     private(set) var upperLinkWords = 0
 
     private(set) var entryPoint = HNSWGraph.none
@@ -117,26 +123,44 @@ public final class HNSWGraph: @unchecked Sendable {
         if ownsVectors {
             let old: UnsafeMutablePointer<Float> = arena ?? .allocate(capacity: 0)
             arena = grow(old, dimensions, fill: 0)
-        } else {
-            references.reserveCapacity(newCapacity)
         }
         if let codebook, let old = codes { codes = grow(old, codebook.codeSize, fill: 0) }
         capacity = newCapacity
     }
 
-    /// The stored vector of `node` (a unit vector in a cosine arena).
+    /// The arena vector of `node` (a unit vector for cosine); arena graphs only.
     @inline(__always)
     public func vector(_ node: UInt32) -> UnsafePointer<Float> {
-        if let arena { return UnsafePointer(arena + Int(node) * dimensions) }
-        // The array is never mutated and `references` keeps it alive.
-        return references.withUnsafeBufferPointer { $0[Int(node)].withUnsafeBufferPointer { $0.baseAddress.unsafelyUnwrapped } }
+        UnsafePointer(arena.unsafelyUnwrapped + Int(node) * dimensions)
+    }
+
+    /// The full vector of `node` as inserted (arena: as stored).
+    public func storedVector(_ node: UInt32) -> [Float]? {
+        if arena != nil { return Array(UnsafeBufferPointer(start: vector(node), count: dimensions)) }
+        let i = Int(node) - batchStart
+        if i >= 0 && i < batch.count { return batch[i] }
+        return fullVector?(node)
+    }
+
+    /// Calls `body` with node `node`'s full vector; nil when it is gone.
+    @inline(__always)
+    func withVector<T>(_ node: UInt32, _ body: (UnsafePointer<Float>) -> T) -> T? {
+        if arena != nil { return body(vector(node)) }
+        guard let v = storedVector(node), v.count == dimensions else { return nil }
+        return v.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// Exact internal distance from a prepared query (see `prepare`) to
     /// `node`: squared L2, 1 − cosine, or −dot. Monotone in the SQL distance.
+    /// A node whose vector is gone is infinitely far.
     @inline(__always)
     func exactDistance(_ query: UnsafePointer<Float>, _ node: UInt32) -> Float {
-        let v = vector(node)
+        if arena != nil { return distance(query, vector(node)) }
+        return withVector(node) { distance(query, $0) } ?? .infinity
+    }
+
+    @inline(__always)
+    private func distance(_ query: UnsafePointer<Float>, _ v: UnsafePointer<Float>) -> Float {
         switch metric {
         case .l2: return Distances.squaredL2(query, v, dimensions)
         case .innerProduct: return -Distances.dot(query, v, dimensions)
@@ -151,12 +175,20 @@ public final class HNSWGraph: @unchecked Sendable {
     /// Exact internal distance between two nodes.
     @inline(__always)
     func pairDistance(_ a: UInt32, _ b: UInt32) -> Float {
-        if metric == .cosine && !ownsVectors {
-            let (dot, na, nb) = Distances.dotAndNorms(vector(a), vector(b), dimensions)
-            let denominator = (na * nb).squareRoot()
-            return denominator > 0 ? 1 - dot / denominator : 1
+        if arena != nil { return exactDistance(vector(a), b) }
+        guard let va = storedVector(a), let vb = storedVector(b), va.count == dimensions, vb.count == dimensions else {
+            return .infinity
         }
-        return exactDistance(vector(a), b)
+        return va.withUnsafeBufferPointer { pa in
+            vb.withUnsafeBufferPointer { pb in
+                if metric == .cosine {
+                    let (dot, na, nb) = Distances.dotAndNorms(pa.baseAddress!, pb.baseAddress!, dimensions)
+                    let denominator = (na * nb).squareRoot()
+                    return denominator > 0 ? 1 - dot / denominator : 1
+                }
+                return distance(pa.baseAddress!, pb.baseAddress!)
+            }
+        }
     }
 
     /// The query as distances expect it: unit length for cosine.
@@ -181,6 +213,7 @@ public final class HNSWGraph: @unchecked Sendable {
         func callAsFunction(_ node: UInt32) -> Float { graph.exactDistance(query, node) }
         @inline(__always)
         func prefetch(_ node: UInt32) {
+            guard graph.arena != nil else { return }
             let v = UnsafeRawPointer(graph.vector(node))
             Distances.prefetch(v)
             Distances.prefetch(v + 64)
@@ -189,7 +222,8 @@ public final class HNSWGraph: @unchecked Sendable {
         }
     }
 
-    /// Stores `vector` as node `count` (no links yet).
+    /// Stores `vector` as node `count` (no links yet); a quantized graph
+    /// only encodes it (once trained).
     private func append(_ vector: [Float]) -> UInt32 {
         precondition(vector.count == dimensions, "Vector dimension mismatch")
         reserve(count + 1)
@@ -198,8 +232,6 @@ public final class HNSWGraph: @unchecked Sendable {
             let slot = arena + Int(node) * dimensions
             vector.withUnsafeBufferPointer { slot.update(from: $0.baseAddress!, count: dimensions) }
             if metric == .cosine { Distances.normalize(slot, dimensions) }
-        } else {
-            references.append(vector)
         }
         let level = randomLevel(node)
         levels[Int(node)] = UInt8(level)
@@ -302,6 +334,8 @@ public final class HNSWGraph: @unchecked Sendable {
     /// Inserts `vector` and returns its node number. Not thread-safe.
     @discardableResult
     public func add(_ vector: [Float]) -> UInt32 {
+        if arena == nil { (batch, batchStart) = ([vector], count) }
+        defer { batch = [] }
         let node = append(vector)
         link(node, locking: false)
         trainIfDue()
@@ -314,6 +348,8 @@ public final class HNSWGraph: @unchecked Sendable {
         guard !vectors.isEmpty else { return }
         reserve(count + vectors.count)
         let first = count
+        if arena == nil { (batch, batchStart) = (vectors, first) }
+        defer { batch = [] }
         for vector in vectors { _ = append(vector) }
         let workers = max(1, min(threads, vectors.count / 256))
         defer { trainIfDue() }
@@ -346,10 +382,10 @@ public final class HNSWGraph: @unchecked Sendable {
     private func link(_ node: UInt32, locking: Bool) {
         let level = Int(levels[Int(node)])
         // The node's own vector as a prepared query (unit length for cosine).
-        let unit = metric == .cosine && !ownsVectors ? unitCopy(node) : nil
-        let query = unit?.withUnsafeBufferPointer { $0.baseAddress! } ?? vector(node)
+        let own = arena == nil ? unitCopy(node) : nil
+        let query = own?.withUnsafeBufferPointer { $0.baseAddress! } ?? vector(node)
         let distance = ExactDistance(graph: self, query: query)
-        defer { withExtendedLifetime(unit) {} }
+        defer { withExtendedLifetime(own) {} }
         // A node above the current top holds the entry lock for its whole
         // insertion (as hnswlib does), so the top cannot move meanwhile.
         var holdsEntryLock = false
@@ -386,8 +422,6 @@ public final class HNSWGraph: @unchecked Sendable {
         }
     }
 
-    /// The caller's array behind node `node` of a referencing graph.
-    public func referencedVector(_ node: UInt32) -> [Float] { references[Int(node)] }
 
     // MARK: Size
 
@@ -397,16 +431,13 @@ public final class HNSWGraph: @unchecked Sendable {
     }
 
     /// Installs decoded state (see HNSWGraph+Persistence.swift); the graph is empty.
-    func restore(levels levelBytes: [UInt8], links: [UInt8], upper: [(UInt32, [UInt8])], vectors: [[Float]],
+    func restore(count n: Int, levels levelBytes: [UInt8], links: [UInt8], upper: [(UInt32, [UInt8])], vectors: [[Float]],
                  entry: UInt32, maxLevel top: Int, codebook trained: VectorCodebook?, codes codeBytes: [UInt8], trainedOn: Int) {
         precondition(count == 0)
-        let n = vectors.count
         reserve(n)
         for (node, vector) in vectors.enumerated() {
             if let arena {
                 vector.withUnsafeBufferPointer { (arena + node * dimensions).update(from: $0.baseAddress!, count: dimensions) }
-            } else {
-                references.append(vector)
             }
         }
         levelBytes.withUnsafeBufferPointer { levels.update(from: $0.baseAddress!, count: n) }
@@ -438,11 +469,11 @@ public final class HNSWGraph: @unchecked Sendable {
         codes!.initialize(repeating: 0, count: size)
     }
 
-    /// Resident bytes of the graph: links, levels, and the vector arena or
-    /// the per-node references (referenced vectors belong to the caller).
+    /// Resident bytes of the graph: links, levels and the vector arena
+    /// (a quantized graph's full vectors belong to its owner).
     public var graphBytes: Int {
         var bytes = capacity * (level0Stride * 4 + 1) + upperLinkWords * 4 + upperLinks.count * 24
-        bytes += ownsVectors ? capacity * dimensions * 4 : references.capacity * 8
+        if ownsVectors { bytes += capacity * dimensions * 4 }
         return bytes
     }
 }

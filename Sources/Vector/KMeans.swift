@@ -308,6 +308,10 @@ struct CentroidBlocks: Sendable, Equatable {
         self.storage = storage
     }
 
+    /// Coordinate `j` of centroid `c`.
+    @inline(__always)
+    func coordinate(_ j: Int, of c: Int) -> Float { storage[((c / 16) * dimensions + j) * 16 + c % 16] }
+
     /// The centroid nearest to `vector` (lowest index on ties) and its squared distance.
     func nearest(to vector: UnsafePointer<Float>) -> (index: Int, distance: Float) {
         storage.withUnsafeBufferPointer { Self.nearest(to: vector, blocks: $0.baseAddress!, count: count, dimensions: dimensions) }

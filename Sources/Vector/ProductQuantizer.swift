@@ -47,8 +47,18 @@ public struct ProductQuantizer: Sendable, Equatable {
     public let centroids: Int
     /// dsub = dimensions / M.
     public let subDimensions: Int
-    /// M × K × dsub floats: `codebook[(m * K + k) * dsub + j]`.
-    public let codebook: [Float]
+    /// M × K × dsub floats: `codebook[(m * K + k) * dsub + j]`. Rebuilt
+    /// from `blocks` when asked for: an index keeps only the transposed copy.
+    public var codebook: [Float] {
+        var book = [Float]()
+        book.reserveCapacity(dimensions * centroids)
+        for m in 0..<subquantizers {
+            for k in 0..<centroids { for j in 0..<subDimensions { book.append(blocks[m].coordinate(j, of: k)) } }
+        }
+        return book
+    }
+    /// Resident bytes of the centroids.
+    public var codebookBytes: Int { blocks.reduce(0) { $0 + $1.storage.count * 4 } }
     /// The codebook's version number, stored by the index with the codes it
     /// made, so codes of an older codebook are never read with a newer one.
     public var version: Int
@@ -74,7 +84,6 @@ public struct ProductQuantizer: Sendable, Equatable {
         self.subquantizers = subquantizers
         self.centroids = centroids
         self.subDimensions = dimensions / subquantizers
-        self.codebook = codebook
         self.version = version
         let dsub = dimensions / subquantizers
         self.blocks = codebook.withUnsafeBufferPointer { book in
@@ -179,12 +188,10 @@ public struct ProductQuantizer: Sendable, Equatable {
     /// `dimensions` floats. Every code byte must be below K.
     public func decode(_ code: UnsafePointer<UInt8>, into vector: UnsafeMutablePointer<Float>) {
         let (K, dsub) = (centroids, subDimensions)
-        codebook.withUnsafeBufferPointer { book in
-            for m in 0..<subquantizers {
-                let k = Int(code[m])
-                precondition(k < K, "code byte \(k) exceeds the \(K) centroids")
-                (vector + m * dsub).update(from: book.baseAddress! + (m * K + k) * dsub, count: dsub)
-            }
+        for m in 0..<subquantizers {
+            let k = Int(code[m])
+            precondition(k < K, "code byte \(k) exceeds the \(K) centroids")
+            for j in 0..<dsub { vector[m * dsub + j] = blocks[m].coordinate(j, of: k) }
         }
     }
 
@@ -281,6 +288,7 @@ public struct ProductQuantizer: Sendable, Equatable {
 
     /// The quantizer as bytes (see the file header for the layout).
     public func serialized() -> [UInt8] {
+        let codebook = self.codebook
         var writer = ByteWriter(capacity: 16 + codebook.count * 4)
         writer.raw(Self.magic)
         writer.u8(Self.formatVersion)

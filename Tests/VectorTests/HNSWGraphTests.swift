@@ -96,11 +96,12 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertTrue(stats.filterExhausted)
     }
 
-    func testReferencedVectorsSearchLikeOwnedOnes() {
+    func testGraphsReadingTheOwnersVectorsSearchLikeArenaOnes() {
         let data = Self.clustered(count: 1000, dimensions: 16, seed: 21)
         let queries = Self.clustered(count: 20, dimensions: 16, seed: 22)
         for metric in [VectorMetric.l2, .cosine] {
             let graph = HNSWGraph(dimensions: 16, metric: metric, ownsVectors: false)
+            graph.fullVector = { data[Int($0)] }
             for v in data { graph.add(v) }
             XCTAssertGreaterThanOrEqual(recallAt10(graph, data, queries: queries, ef: 64), 0.95)
         }

@@ -66,6 +66,8 @@ final class BenchRunner {
         for config in configs {
             let rssBefore = rssMegabytes()
             let graph = HNSWGraph(dimensions: base.columns, metric: metric, parameters: parameters, compression: config.compression)
+            // A quantized graph re-ranks from the caller's stored vectors (a table's rows in the server).
+            graph.fullVector = { vectors[Int($0)] }
             let started = Date()
             graph.build(vectors, threads: threads)
             let buildSeconds = Date().timeIntervalSince(started)

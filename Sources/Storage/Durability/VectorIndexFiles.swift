@@ -109,7 +109,7 @@ extension MemoryStore {
                       let schema = data.tableNames(at: lastSCN).lazy.compactMap({ data.schema(named: $0, at: self.lastSCN) })
                           .first(where: { $0.id == entry.table }),
                       let indexSchema = schema.indexes.first(where: { $0.name == name }),
-                      let index = VectorIndexData(schema: indexSchema),
+                      let index = VectorIndexData(schema: indexSchema, table: table),
                       index.restore(entry.bytes, slots: table.chains.count) else { continue }
                 table.vectorIndexes.append(index)
                 loaded += 1
