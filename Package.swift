@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "VectorTests", dependencies: ["Vector", "Core"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Core"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector"]),
         .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Core"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core"]),

@@ -1,0 +1,150 @@
+import Core
+import Foundation
+@testable import Storage
+import Vector
+import XCTest
+
+/// HNSW indexes in storage: saved with checkpoints and loaded (not rebuilt)
+/// on restart, extended by the log replayed after the checkpoint, rebuilt
+/// from the rows when their file is missing or corrupt; searches honour
+/// versions, deletes and the reader's SCN.
+final class VectorIndexStorageTests: XCTestCase {
+    private var directory: String!
+
+    override func setUp() {
+        super.setUp()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-vix-\(UUID().uuidString)").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+        super.tearDown()
+    }
+
+    static func schema(quantization: String = "none") -> TableSchema {
+        var options = ["m": "8", "ef_construction": "32", VectorIndexOptions.operatorClassKey: "vector_l2_ops"]
+        if quantization != "none" {
+            options["quantization"] = quantization
+            options["pq_subquantizers"] = "4"
+            options["pq_centroids"] = "16"
+        }
+        return TableSchema(id: 0, name: "items",
+                           columns: [ColumnSchema(name: "id", type: .integer, notNull: true),
+                                     ColumnSchema(name: "e", type: .vector(dimensions: 8))],
+                           primaryKey: [0],
+                           indexes: [IndexSchema(name: "items_e", columns: [1], unique: false, method: "hnsw", options: options)])
+    }
+
+    static func vector(_ i: Int) -> [Float] { (0..<8).map { Float(($0 * 7 + i * 13) % 97) + Float(i) * 0.01 } }
+
+    private func insert(_ store: MemoryStore, _ ids: Range<Int>) throws {
+        let t = try store.begin(branch: .main)
+        let table = try t.table(named: "items") ?? t.createTable(Self.schema())
+        for i in ids { try t.insert(table, row: [.integer(Int64(i)), .vector(Self.vector(i))]) }
+        _ = try t.commit()
+    }
+
+    private func nearest(_ store: MemoryStore, _ query: [Float], k: Int = 1, at scn: SCN? = nil) throws -> (ids: [Int64], stats: VectorSearchStats) {
+        let t = try scn.map { try store.begin(branch: .main, at: $0) } ?? store.begin(branch: .main)
+        let table = try XCTUnwrap(t.table(named: "items"))
+        let result = t.vectorSearch(table, VectorSearchRequest(column: 1, metric: .l2, query: query, k: k))
+        return (result.rows.map { if case .integer(let i) = $0[0] { i } else { -1 } }, result.stats)
+    }
+
+    private func indexes(_ store: MemoryStore) -> [VectorIndexData] {
+        store.lock.reading { store.branches[.main]!.tables.values.flatMap(\.vectorIndexes) }
+    }
+
+    func testCheckpointSavesTheGraphAndRestartLoadsIt() throws {
+        var graphBytes = 0
+        do {
+            let (store, _) = try MemoryStore.open(directory: directory, sync: .full)
+            let t = try store.begin(branch: .main)
+            _ = try t.createTable(Self.schema())
+            _ = try t.commit()
+            try insert(store, 0..<400)
+            graphBytes = indexes(store).first?.graph?.count ?? 0
+            try store.checkpoint()
+            try insert(store, 400..<450)        // replayed from the log after the checkpoint
+        }
+        XCTAssertEqual(graphBytes, 400)
+        let file = MemoryStore.checkpointPath(directory, 1) + "/" + VectorIndexFiles.fileName
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file))
+        let (store, report) = try MemoryStore.open(directory: directory, sync: .full)
+        XCTAssertEqual(report.records, 1)
+        XCTAssertEqual(indexes(store).first?.count, 450, "loaded graph plus the replayed commit")
+        for i in [3, 399, 420] { XCTAssertEqual(try nearest(store, Self.vector(i)).ids, [Int64(i)]) }
+        XCTAssertEqual(try nearest(store, Self.vector(5)).stats.strategy, "index")
+    }
+
+    func testAMissingOrCorruptIndexFileIsRebuiltFromTheRows() throws {
+        do {
+            let (store, _) = try MemoryStore.open(directory: directory, sync: .full)
+            try insert(store, 0..<200)
+            try store.checkpoint()
+        }
+        let file = MemoryStore.checkpointPath(directory, 1) + "/" + VectorIndexFiles.fileName
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: file))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: file))
+        do {
+            let (store, _) = try MemoryStore.open(directory: directory, sync: .full)
+            XCTAssertEqual(indexes(store).first?.count, 200)
+            XCTAssertEqual(try nearest(store, Self.vector(17)).ids, [17])
+        }
+        try FileManager.default.removeItem(atPath: file)
+        let (store, _) = try MemoryStore.open(directory: directory, sync: .full)
+        XCTAssertEqual(indexes(store).first?.count, 200)
+        XCTAssertEqual(try nearest(store, Self.vector(150)).ids, [150])
+    }
+
+    func testSerializedGraphsRoundTripAndRejectCorruption() throws {
+        for quantization in ["none", "product"] {
+            let store = MemoryStore()
+            let t = try store.begin(branch: .main)
+            let table = try t.createTable(Self.schema(quantization: quantization))
+            for i in 0..<300 { try t.insert(table, row: [.integer(Int64(i)), .vector(Self.vector(i))]) }
+            _ = try t.commit()
+            let index = try XCTUnwrap(indexes(store).first)
+            let bytes = index.serialized()
+            let tableData = store.lock.reading { store.branches[.main]!.tables.values.first! }
+            let copy = try XCTUnwrap(VectorIndexData(schema: index.schema, table: tableData))
+            XCTAssertTrue(copy.restore(bytes, slots: 300))
+            XCTAssertEqual(copy.count, index.count)
+            XCTAssertEqual(copy.graph?.codebook, index.graph?.codebook)
+            XCTAssertEqual(copy.graph?.serialized(), index.graph?.serialized())
+            // Truncations and flipped bytes fail cleanly (never crash).
+            for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+                let fresh = try XCTUnwrap(VectorIndexData(schema: index.schema, table: tableData))
+                XCTAssertFalse(fresh.restore(Array(bytes.prefix(cut)), slots: 300))
+            }
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<200 {
+                var damaged = bytes
+                damaged[Int.random(in: 0..<damaged.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
+                let fresh = try XCTUnwrap(VectorIndexData(schema: index.schema, table: tableData))
+                _ = fresh.restore(damaged, slots: 300)
+            }
+        }
+    }
+
+    func testSearchesSeeTheirSnapshotThroughUpdatesAndDeletes() throws {
+        let store = MemoryStore()
+        try insert(store, 0..<100)
+        let before = store.lastCommittedSCN
+        let t = try store.begin(branch: .main)
+        let table = try XCTUnwrap(t.table(named: "items"))
+        try t.update(table, key: RowKey(.integer(10)), row: [.integer(10), .vector([500, 500, 500, 500, 500, 500, 500, 500])])
+        try t.delete(table, key: RowKey(.integer(20)))
+        _ = try t.commit()
+        XCTAssertNotEqual(try nearest(store, Self.vector(10)).ids, [10])
+        XCTAssertNotEqual(try nearest(store, Self.vector(20)).ids, [20])
+        XCTAssertEqual(try nearest(store, [500, 500, 500, 500, 500, 500, 500, 500]).ids, [10])
+        XCTAssertEqual(try nearest(store, Self.vector(10), at: before).ids, [10])
+        XCTAssertEqual(try nearest(store, Self.vector(20), at: before).ids, [20])
+        XCTAssertEqual(try nearest(store, Self.vector(1), k: 1000).ids.count, 99)
+        XCTAssertEqual(try nearest(store, Self.vector(1), k: 1000, at: before).ids.count, 100)
+        // The graph holds one node per vector version: 100 + the moved row.
+        XCTAssertEqual(indexes(store).first?.count, 101)
+    }
+}
