@@ -200,4 +200,17 @@ final class VectorIndexSQLTests: XCTestCase {
             .map { "\($0[0])" }.joined(separator: "\n")
         XCTAssertTrue(analyzed.contains("strategy=index") && analyzed.contains("reranked=true"), analyzed)
     }
+
+    func testSixteenThousandDimensions() throws {
+        try run("CREATE TABLE wide (id INT PRIMARY KEY, e VECTOR(16000))")
+        try run("CREATE INDEX wide_hnsw ON wide USING hnsw (e vector_cosine_ops)")
+        for i in 0..<30 {
+            let v = (0..<16000).map { Float(($0 * (i + 3)) % 101) / 100 }
+            try run("INSERT INTO wide VALUES ($1, $2)", [.integer(Int64(i)), .vector(v)])
+        }
+        let probe = (0..<16000).map { Float(($0 * 14) % 101) / 100 }
+        XCTAssertEqual(ids(try run("SELECT id FROM wide ORDER BY e <=> $1 LIMIT 1", [.vector(probe)])), [11])
+        XCTAssertTrue(try explain("SELECT id FROM wide ORDER BY e <=> $1 LIMIT 1", [.vector(probe)]).contains("HNSW"))
+        fails("CREATE TABLE wider (e VECTOR(16001))", "22023", "16000")
+    }
 }

@@ -15,6 +15,9 @@ final class BenchRunner {
     var quantization = "none"
     var subquantizers = [48]
     var rerank = [4]
+    var filterPercent: Int?
+    /// Also measure aggregate QPS with this many query threads (0 = skip).
+    var queryThreads = 2
 
     init(arguments: [String]) throws {
         var i = 0
@@ -36,6 +39,8 @@ final class BenchRunner {
             case "--quantization": quantization = try next()
             case "--pq-m": subquantizers = try next().split(separator: ",").compactMap { Int($0) }
             case "--rerank": rerank = try next().split(separator: ",").compactMap { Int($0) }
+            case "--filter-percent": filterPercent = Int(try next())
+            case "--query-threads": queryThreads = Int(try next()) ?? 2
             default: throw BenchError("unknown argument \(arguments[i])")
             }
             i += 1
@@ -74,6 +79,10 @@ final class BenchRunner {
             report(["config": config.name, "build_s": buildSeconds, "kernels": Distances.kernelName,
                     "index_bytes_per_vector": Double(graph.memoryBytes) / Double(vectors.count),
                     "n": vectors.count, "d": base.columns, "rss_mb": rssMegabytes(), "rss_delta_mb": rssMegabytes() - rssBefore])
+            if let percent = filterPercent {
+                try filtered(graph, config.name, percent: percent, queries: queryVectors)
+                continue
+            }
             for depth in config.rerank {
                 for ef in efs {
                     var latencies: [Double] = []
@@ -97,10 +106,54 @@ final class BenchRunner {
                         "recall": Double(hits) / Double(10 * queryCount), "examined": examined / queryCount, "qps": 1000 / mean,
                         "p50_ms": latencies[latencies.count / 2], "p99_ms": latencies[Int(Double(latencies.count) * 0.99)]]
                     if let depth { fields["rerank"] = "k*\(depth)" }
+                    if queryThreads > 1 {
+                        fields["qps_\(queryThreads)_threads"] = parallelQPS(graph, queryVectors, ef: ef, rerankDepth: depth.map { $0 * 10 })
+                    }
                     report(fields)
                 }
             }
         }
+    }
+
+    /// A filter accepting `percent`% of the nodes: the graph search (which
+    /// widens until it holds ef accepted nodes) against exact filtered search.
+    func filtered(_ graph: HNSWGraph, _ name: String, percent: Int, queries: [[Float]]) throws {
+        let accept: (UInt32) -> Bool = { Int($0) % 100 < percent }
+        for ef in efs {
+            var hits = 0, short = 0, examined = 0
+            var latencies: [Double] = []
+            for q in queries {
+                let exact = Set(graph.exhaustiveSearch(q, k: 10, accept: accept).neighbors.map(\.node))
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let (found, stats) = graph.search(q, k: 10, ef: ef, accept: accept)
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                examined += stats.candidatesExamined
+                if found.count < 10 { short += 1 }
+                hits += found.filter { exact.contains($0.node) }.count
+            }
+            var exactLatencies: [Double] = []
+            for q in queries {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = graph.exhaustiveSearch(q, k: 10, accept: accept)
+                exactLatencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            latencies.sort(); exactLatencies.sort()
+            report(["config": name, "filter_percent": percent, "ef": ef, "recall": Double(hits) / Double(10 * queries.count),
+                    "queries_short_of_10": short, "examined": examined / queries.count,
+                    "qps": 1000 / (latencies.reduce(0, +) / Double(latencies.count)),
+                    "exact_filtered_qps": 1000 / (exactLatencies.reduce(0, +) / Double(exactLatencies.count)),
+                    "p99_ms": latencies[Int(Double(latencies.count) * 0.99)]])
+        }
+    }
+
+    /// Aggregate QPS of `queryThreads` threads each running every query.
+    func parallelQPS(_ graph: HNSWGraph, _ queries: [[Float]], ef: Int, rerankDepth: Int?) -> Double {
+        let started = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: queryThreads) { _ in
+            for q in queries { _ = graph.search(q, k: 10, ef: ef, rerankDepth: rerankDepth) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return Double(queries.count * queryThreads) / seconds
     }
 
     func report(_ fields: [String: Any]) {
