@@ -164,7 +164,7 @@ extension HNSWGraph {
                          accept: ((UInt32) -> Bool)?, stats: inout VectorSearchStats) -> [Neighbor] {
         guard let codebook, let codes else {
             stats.strategy = "exact"
-            var heap = NeighborHeap(closestFirst: false, capacity: k + 1)
+            let heap = NeighborHeap(closestFirst: false, capacity: k + 1)
             for node in 0..<UInt32(count) {
                 if let accept, !accept(node) { continue }
                 let d = exactDistance(prepared, node)

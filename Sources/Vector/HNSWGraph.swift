@@ -1,4 +1,5 @@
 import Core
+import CVectorKernels
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -81,7 +82,7 @@ public final class HNSWGraph: @unchecked Sendable {
 
     let visitedPool = VisitedPool()
     /// Per-node locks, present only while `build` inserts on several threads.
-    private var nodeLocks: UnsafeMutablePointer<pthread_mutex_t>?
+    private var nodeLocks: UnsafeMutablePointer<UInt8>?
     private let entryLock = ThreadLock()
 
     public init(dimensions: Int, metric: VectorMetric, parameters: HNSWParameters = HNSWParameters(),
@@ -266,13 +267,16 @@ public final class HNSWGraph: @unchecked Sendable {
     }
 
     /// Copies the links of `node` on `level` (under its lock while building).
-    func readLinks(of node: UInt32, level: Int, locking: Bool, into out: inout ContiguousArray<UInt32>) {
-        out.removeAll(keepingCapacity: true)
-        if locking, let nodeLocks { pthread_mutex_lock(nodeLocks + Int(node)) }
+    /// Copies the links of `node` on `level` into `out` (room for maxM0)
+    /// and returns how many (under the node's lock while building).
+    @inline(__always)
+    func readLinks(of node: UInt32, level: Int, locking: Bool, into out: UnsafeMutablePointer<UInt32>) -> Int {
+        if locking, let nodeLocks { helios_spin_lock(nodeLocks + Int(node)) }
         let list = linkList(node, level: level)
         let n = Int(list[0])
-        for i in 0..<n { out.append(list[1 + i]) }
-        if locking, let nodeLocks { pthread_mutex_unlock(nodeLocks + Int(node)) }
+        for i in 0..<n { out[i] = list[1 + i] }
+        if locking, let nodeLocks { helios_spin_unlock(nodeLocks + Int(node)) }
+        return n
     }
 
     /// Malkov & Yashunin's algorithm 4 (as hnswlib's getNeighborsByHeuristic2):
@@ -302,14 +306,14 @@ public final class HNSWGraph: @unchecked Sendable {
         let selected = selectNeighbors(found.sorted(), limit: parameters.m)
         let limit = level == 0 ? maxM0 : parameters.m
         do {
-            if locking, let nodeLocks { pthread_mutex_lock(nodeLocks + Int(node)) }
+            if locking, let nodeLocks { helios_spin_lock(nodeLocks + Int(node)) }
             let list = linkList(node, level: level)
             list[0] = UInt32(selected.count)
             for (i, neighbor) in selected.enumerated() { list[1 + i] = neighbor.node }
-            if locking, let nodeLocks { pthread_mutex_unlock(nodeLocks + Int(node)) }
+            if locking, let nodeLocks { helios_spin_unlock(nodeLocks + Int(node)) }
         }
         for neighbor in selected {
-            if locking, let nodeLocks { pthread_mutex_lock(nodeLocks + Int(neighbor.node)) }
+            if locking, let nodeLocks { helios_spin_lock(nodeLocks + Int(neighbor.node)) }
             let list = linkList(neighbor.node, level: level)
             let n = Int(list[0])
             if n < limit {
@@ -324,7 +328,7 @@ public final class HNSWGraph: @unchecked Sendable {
                 list[0] = UInt32(kept.count)
                 for (i, k) in kept.enumerated() { list[1 + i] = k.node }
             }
-            if locking, let nodeLocks { pthread_mutex_unlock(nodeLocks + Int(neighbor.node)) }
+            if locking, let nodeLocks { helios_spin_unlock(nodeLocks + Int(neighbor.node)) }
         }
         return selected.first ?? Neighbor(distance: .infinity, node: node)
     }
@@ -357,11 +361,10 @@ public final class HNSWGraph: @unchecked Sendable {
             for node in first..<count { link(UInt32(node), locking: false) }
             return
         }
-        let locks = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: count)
-        for i in 0..<count { pthread_mutex_init(locks + i, nil) }
+        let locks = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        locks.initialize(repeating: 0, count: count)
         nodeLocks = locks
         defer {
-            for i in 0..<count { pthread_mutex_destroy(locks + i) }
             locks.deallocate()
             nodeLocks = nil
         }

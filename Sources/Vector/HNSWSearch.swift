@@ -13,65 +13,71 @@ struct Neighbor {
 }
 
 /// A binary heap of neighbours: the closest on top when `closestFirst`,
-/// the farthest otherwise.
-struct NeighborHeap {
-    private(set) var items: ContiguousArray<Neighbor> = []
+/// the farthest otherwise. A class over a raw buffer: pushes and pops are
+/// the inner loop of every search, so no copy-on-write checks.
+final class NeighborHeap {
+    private var storage: UnsafeMutablePointer<Neighbor>
+    private var capacity: Int
+    private(set) var count = 0
     let closestFirst: Bool
 
-    init(closestFirst: Bool, capacity: Int = 0) {
+    init(closestFirst: Bool, capacity: Int = 16) {
         self.closestFirst = closestFirst
-        items.reserveCapacity(capacity)
+        self.capacity = max(capacity, 16)
+        storage = .allocate(capacity: self.capacity)
     }
 
-    var count: Int { items.count }
-    var isEmpty: Bool { items.isEmpty }
-    var top: Neighbor { items[0] }
+    deinit { storage.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    var top: Neighbor { storage[0] }
 
     @inline(__always)
-    private static func above(_ a: Neighbor, _ b: Neighbor, _ closestFirst: Bool) -> Bool {
-        closestFirst ? a.distance < b.distance : a.distance > b.distance
-    }
+    private func above(_ a: Float, _ b: Float) -> Bool { closestFirst ? a < b : a > b }
 
-    mutating func push(_ item: Neighbor) {
-        items.append(item)
-        let closestFirst = self.closestFirst
-        items.withUnsafeMutableBufferPointer { heap in
-            var child = heap.count - 1
-            while child > 0 {
-                let parent = (child - 1) >> 1
-                guard Self.above(heap[child], heap[parent], closestFirst) else { break }
-                heap.swapAt(child, parent)
-                child = parent
-            }
+    func push(_ item: Neighbor) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<Neighbor>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: storage, count: count)
+            storage.deallocate()
+            storage = grown
+            capacity *= 2
         }
+        var child = count
+        count += 1
+        while child > 0 {
+            let parent = (child - 1) >> 1
+            guard above(item.distance, storage[parent].distance) else { break }
+            storage[child] = storage[parent]
+            child = parent
+        }
+        storage[child] = item
     }
 
     @discardableResult
-    mutating func pop() -> Neighbor {
-        let top = items[0]
-        let last = items.removeLast()
-        if !items.isEmpty {
-            let closestFirst = self.closestFirst
-            items.withUnsafeMutableBufferPointer { heap in
-                heap[0] = last
-                var parent = 0
-                let n = heap.count
-                while true {
-                    let left = 2 * parent + 1
-                    if left >= n { break }
-                    var best = left
-                    if left + 1 < n && Self.above(heap[left + 1], heap[left], closestFirst) { best = left + 1 }
-                    guard Self.above(heap[best], heap[parent], closestFirst) else { break }
-                    heap.swapAt(best, parent)
-                    parent = best
-                }
-            }
+    func pop() -> Neighbor {
+        let top = storage[0]
+        count -= 1
+        guard count > 0 else { return top }
+        let last = storage[count]
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            if left >= count { break }
+            var best = left
+            if left + 1 < count && above(storage[left + 1].distance, storage[left].distance) { best = left + 1 }
+            guard above(storage[best].distance, last.distance) else { break }
+            storage[parent] = storage[best]
+            parent = best
         }
+        storage[parent] = last
         return top
     }
 
     /// The items, closest first.
-    func sorted() -> [Neighbor] { items.sorted { $0.distance < $1.distance } }
+    func sorted() -> [Neighbor] {
+        UnsafeBufferPointer(start: storage, count: count).sorted { $0.distance < $1.distance }
+    }
 }
 
 /// Marks of the nodes one search has visited, reset in O(1) by bumping a
@@ -104,6 +110,9 @@ final class VisitedMarks: @unchecked Sendable {
             generation = 1
         }
     }
+
+    @inline(__always)
+    func prefetch(_ node: UInt32) { Distances.prefetch(tags + Int(node)) }
 
     /// Marks `node`; false when it was already marked in this search.
     @inline(__always)
@@ -164,11 +173,13 @@ extension HNSWGraph {
                                         examined: inout Int) -> Neighbor {
         var current = start
         var changed = true
-        var scratch = ContiguousArray<UInt32>()
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: maxM0)
+        defer { scratch.deallocate() }
         while changed {
             changed = false
-            readLinks(of: current.node, level: level, locking: locking, into: &scratch)
-            for neighbor in scratch {
+            let n = readLinks(of: current.node, level: level, locking: locking, into: scratch)
+            for i in 0..<n {
+                let neighbor = scratch[i]
                 let d = distance(neighbor)
                 examined += 1
                 if d < current.distance {
@@ -185,8 +196,8 @@ extension HNSWGraph {
     func searchLayer<D: NodeDistance>(entry: Neighbor, level: Int, ef: Int, distance: D,
                                       accept: ((UInt32) -> Bool)?, locking: Bool, visited: VisitedMarks,
                                       examined: inout Int) -> NeighborHeap {
-        var results = NeighborHeap(closestFirst: false, capacity: ef + 1)
-        var candidates = NeighborHeap(closestFirst: true, capacity: ef * 2)
+        let results = NeighborHeap(closestFirst: false, capacity: ef + 1)
+        let candidates = NeighborHeap(closestFirst: true, capacity: ef * 2)
         _ = visited.visit(entry.node)
         var bound = Float.infinity
         if accept?(entry.node) ?? true {
@@ -194,8 +205,8 @@ extension HNSWGraph {
             bound = entry.distance
         }
         candidates.push(entry)
-        var scratch = ContiguousArray<UInt32>()
-        scratch.reserveCapacity(maxM0)
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: maxM0)
+        defer { scratch.deallocate() }
         let batch = UnsafeMutablePointer<UInt32>.allocate(capacity: maxM0 + 1)
         defer { batch.deallocate() }
         while !candidates.isEmpty {
@@ -209,6 +220,8 @@ extension HNSWGraph {
                 // Collect the unvisited neighbours and start loading all
                 // their vectors before computing any distance: a vector
                 // read from memory costs far more than the distance itself.
+                // Visited marks miss the cache as often as vectors do: ask for them first.
+                for i in 1...max(n, 1) where i <= n { visited.prefetch(list[i]) }
                 var fresh = 0
                 for i in 1...max(n, 1) where i <= n {
                     let neighbor = list[i]
@@ -219,20 +232,22 @@ extension HNSWGraph {
                     }
                 }
                 for j in 0..<fresh {
-                    consider(batch[j], distance: distance, ef: ef, accept: accept, results: &results,
-                             candidates: &candidates, bound: &bound, examined: &examined)
+                    consider(batch[j], distance: distance, ef: ef, accept: accept, results: results,
+                             candidates: candidates, bound: &bound, examined: &examined)
                 }
             } else {
-                readLinks(of: current.node, level: level, locking: locking, into: &scratch)
+                let n = readLinks(of: current.node, level: level, locking: locking, into: scratch)
+                for i in 0..<n { visited.prefetch(scratch[i]) }
                 var fresh = 0
-                for neighbor in scratch where visited.visit(neighbor) {
+                for i in 0..<n where visited.visit(scratch[i]) {
+                    let neighbor = scratch[i]
                     batch[fresh] = neighbor
                     fresh += 1
                     distance.prefetch(neighbor)
                 }
                 for j in 0..<fresh {
-                    consider(batch[j], distance: distance, ef: ef, accept: accept, results: &results,
-                             candidates: &candidates, bound: &bound, examined: &examined)
+                    consider(batch[j], distance: distance, ef: ef, accept: accept, results: results,
+                             candidates: candidates, bound: &bound, examined: &examined)
                 }
             }
         }
@@ -241,7 +256,7 @@ extension HNSWGraph {
 
     @inline(__always)
     private func consider<D: NodeDistance>(_ neighbor: UInt32, distance: D, ef: Int, accept: ((UInt32) -> Bool)?,
-                                           results: inout NeighborHeap, candidates: inout NeighborHeap,
+                                           results: NeighborHeap, candidates: NeighborHeap,
                                            bound: inout Float, examined: inout Int) {
         let d = distance(neighbor)
         examined += 1
@@ -302,7 +317,7 @@ extension HNSWGraph {
         var stats = VectorSearchStats()
         stats.strategy = "exact"
         let prepared = prepare(query)
-        var heap = NeighborHeap(closestFirst: false, capacity: k + 1)
+        let heap = NeighborHeap(closestFirst: false, capacity: k + 1)
         prepared.withUnsafeBufferPointer { q in
             for node in 0..<UInt32(count) {
                 if let accept, !accept(node) { continue }

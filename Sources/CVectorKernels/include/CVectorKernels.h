@@ -16,6 +16,18 @@ float helios_adc(const float *table, const uint8_t *code, size_t subquantizers, 
 /// The kernel set in use ("avx512", "avx2" or "portable").
 const char *helios_kernel_name(void);
 
+/// A one-byte spin lock (per graph node while a build inserts on several threads).
+static inline void helios_spin_lock(uint8_t *lock) {
+    while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
+#if defined(__x86_64__)
+            __builtin_ia32_pause();
+#endif
+        }
+    }
+}
+static inline void helios_spin_unlock(uint8_t *lock) { __atomic_store_n(lock, 0, __ATOMIC_RELEASE); }
+
 /// Asks the CPU to start loading the cache line at `address`.
 static inline void helios_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 #endif
