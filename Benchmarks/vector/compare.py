@@ -28,6 +28,7 @@ def best(rows, key_recall, key_qps, floor):
 print("| index | recall floor | Helios QPS (param) | peer | peer QPS (param) | ratio |")
 print("|---|---:|---:|---|---:|---:|")
 pairs = [("f32", "hnswlib", "HNSW M=16 efC=200 f32"), ("f32", "faiss", "HNSWFlat M=16 efC=200"),
+         ("PQ m=16", "faiss", "HNSWPQ M=16 m=16x8b"), ("PQ m=32", "faiss", "HNSWPQ M=16 m=32x8b"),
          ("PQ m=48", "faiss", "HNSWPQ M=16 m=48x8b"), ("PQ m=96", "faiss", "HNSWPQ M=16 m=96x8b")]
 for kind, lib, peer_config in pairs:
     mine = [r for r in ours if kind in r["config"]]

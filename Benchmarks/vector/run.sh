@@ -22,14 +22,18 @@ for ds in $DATASETS; do
     data="$VECTOR_DATA"
   fi
   echo "== $ds: peers"
-  python3 "$SHARED/peers.py" "$ds" --queries 500 --repeat 2 \
+  peer_pq=48,96
+  [ "$ds" = synth ] && peer_pq=16,32
+  python3 "$SHARED/peers.py" "$ds" --queries 500 --repeat 2 --pq-m $peer_pq \
       --only hnswlib,faiss-hnsw,faiss-hnswpq,faiss-ivfpq,usearch-f32 ${PEER_ARGS:-} | tail -n +2 | tee "$OUT/peers-$ds.log"
   echo "== $ds: helios (in-process)"
   .build/release/vector-bench --dataset "$ds" --data "$data" --queries 500 | tee "$OUT/helios-$ds.jsonl"
-  if [ "$ds" = minilm ]; then
-    .build/release/vector-bench --dataset "$ds" --data "$data" --queries 500 --quantization product \
-        --pq-m 48,96 --rerank 0,4 --ef 16,32,64,128 | tee -a "$OUT/helios-$ds.jsonl"
-  fi
+  pq=48,96
+  [ "$ds" = synth ] && pq=16,32
+  .build/release/vector-bench --dataset "$ds" --data "$data" --queries 500 --quantization product \
+      --pq-m $pq --rerank 0,4 --ef 16,32,64,128 | tee -a "$OUT/helios-$ds.jsonl"
+  .build/release/vector-bench --dataset "$ds" --data "$data" --queries 200 --filter-percent 1 \
+      --ef 10,40 | tee -a "$OUT/helios-$ds-filtered.jsonl"
   python3 Benchmarks/vector/compare.py "$OUT/results-peers-$ds.json" "$OUT/helios-$ds.jsonl" | tee "$OUT/compare-$ds.md"
 done
 if [ -z "${SKIP_HTTP:-}" ]; then
