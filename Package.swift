@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SQL", dependencies: ["Core", "Vector"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Core", "Storage", "SQL", "Vector"], swiftSettings: strict),
         .target(name: "Service",
-                dependencies: ["Core", "Engine", "Storage", "JSON", "CMicroHTTPD"],
+                dependencies: ["Core", "Engine", "Storage", "Vector", "JSON", "CMicroHTTPD"],
                 swiftSettings: strict),
         // jemalloc replaces glibc malloc in the server: the executor and the
         // INSERT path allocate many small rows, and glibc's free-list
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector"]),
         .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Core"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "JSON"]),
         .testTarget(name: "SQLLogicTests", dependencies: ["Engine", "Core"], resources: [.copy("golden")]),
     ]

@@ -4,12 +4,21 @@
 #define HELIOS_CMICROHTTPD_SHIM_H
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
+
+/// Leaves %XX escapes in the path and the query arguments as sent: the
+/// router decodes each path segment once (so a parameter may hold "/" or
+/// "%" as %2F and %25), the service decodes query arguments itself.
+static inline size_t helios_mhd_keep_escapes(void *cls, struct MHD_Connection *connection, char *s) {
+    (void)cls; (void)connection;
+    return strlen(s);
+}
 
 /// Starts a daemon bound to `address` with a worker pool of `pool_size`
 /// threads (0 or 1 = one internal polling thread).
@@ -28,6 +37,7 @@ static inline struct MHD_Daemon *helios_mhd_start(
             MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
             MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
             MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+            MHD_OPTION_UNESCAPE_CALLBACK, helios_mhd_keep_escapes, NULL,
             MHD_OPTION_END);
     }
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
@@ -37,6 +47,7 @@ static inline struct MHD_Daemon *helios_mhd_start(
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_UNESCAPE_CALLBACK, helios_mhd_keep_escapes, NULL,
         MHD_OPTION_END);
 }
 

@@ -74,7 +74,13 @@ extension Database {
             CREATE TABLE "\(name)" (id TEXT PRIMARY KEY, embedding VECTOR(\(dimensions)), metadata JSONB);
             CREATE INDEX "\(name)_embedding_idx" ON "\(name)" USING hnsw (embedding \(metric.operatorClass))\(with)
             """
-        _ = try execute(SQLRequest(sql: sql, branch: branch))
+        do {
+            _ = try execute(SQLRequest(sql: sql, branch: branch))
+        } catch where error.sqlState == SQLState.duplicateTable {
+            let isStore = (try? storeShape(name, branch: branch)) != nil
+            throw EngineError(error.sqlState, isStore ? "vector store \"\(name)\" already exists"
+                                                      : "a table named \"\(name)\" already exists (it is not a vector store)")
+        }
         guard let info = try vectorStore(named: name, branch: branch, asOf: nil) else {
             throw EngineError(SQLState.internalError, "vector store \"\(name)\" vanished after creation")
         }
@@ -82,8 +88,14 @@ extension Database {
     }
 
     public func dropVectorStore(name: String, branch: String) throws(EngineError) {
-        guard try vectorStore(named: name, branch: branch, asOf: nil) != nil else { throw Self.storeNotFound(name) }
+        guard try storeShape(name, branch: branch) != nil else { throw Self.storeNotFound(name) }
         _ = try execute(SQLRequest(sql: "DROP TABLE \"\(name)\"", branch: branch))
+    }
+
+    /// Cosine distance to a zero vector is undefined (NaN): such vectors
+    /// can neither be ranked nor found.
+    static func zeroVector(_ what: String, store: String) -> EngineError {
+        EngineError("22000", "\(what) is a zero vector: cosine distance is undefined for it (store \"\(store)\" uses the cosine metric)")
     }
 
     static func storeNotFound(_ name: String) -> EngineError {
@@ -106,15 +118,32 @@ extension Database {
     }
 
     /// The store's table shape, or nil when `table` is not a store.
-    static func storeInfo(_ table: TableSchema, in transaction: any StorageTransaction) -> VectorStoreInfo? {
+    /// `counting` counts the visible vectors (a pass over the rows, so only
+    /// where the count is shown; searches and writes skip it).
+    static func storeInfo(_ table: TableSchema, in transaction: any StorageTransaction,
+                          counting: Bool = true) -> VectorStoreInfo? {
         guard table.columns.map(\.name) == storeColumns, table.columns[0].type == .text,
               case .vector(let dimensions) = table.columns[1].type, table.columns[2].type == .jsonb,
               let index = table.indexes.first(where: { $0.method == "hnsw" && $0.columns == [1] }) else { return nil }
         var options = index.options
         let metric = options.removeValue(forKey: VectorIndexOptions.operatorClassKey).flatMap(VectorMetric.init(operatorClass:)) ?? .l2
-        let count = transaction.vectorIndexStatistics(table, index: index.name)?.numVectors ?? 0
+        // Rows as the reader sees them (branch layers, deletions on a
+        // branch); the index statistics count graph nodes per layer.
+        var count = 0
+        if counting {
+            transaction.forEachRow(table) { row in
+                if case .vector = row[1] { count += 1 }
+            }
+        }
         return VectorStoreInfo(name: table.name, dimensions: dimensions, metric: metric, indexName: index.name,
                                indexOptions: options, vectorCount: count)
+    }
+
+    /// The store's shape without counting its vectors, or nil.
+    func storeShape(_ name: String, branch: String) throws(EngineError) -> VectorStoreInfo? {
+        try reading(branch: branch, asOf: nil) { transaction in
+            transaction.table(named: name).flatMap { Self.storeInfo($0, in: transaction, counting: false) }
+        }
     }
 
     public func vectorStores(branch: String, asOf: HistoryPoint?) throws(EngineError) -> [VectorStoreInfo] {
@@ -131,31 +160,44 @@ extension Database {
         }
     }
 
-    /// Inserts or replaces `records` in one transaction; returns how many.
+    /// Inserts or replaces `records` in one transaction; returns how many
+    /// rows were written. An id given twice keeps its last record (one
+    /// INSERT … ON CONFLICT cannot touch a row twice). Every record is
+    /// checked before anything is written.
     public func upsertVectors(store: String, records: [VectorRecord], branch: String) throws(EngineError) -> Int {
-        guard let info = try vectorStore(named: store, branch: branch, asOf: nil) else { throw Self.storeNotFound(store) }
+        guard let info = try storeShape(store, branch: branch) else { throw Self.storeNotFound(store) }
         guard !records.isEmpty else { return 0 }
-        var parameters: [Value] = []
-        parameters.reserveCapacity(records.count * 3)
-        var rows: [String] = []
-        for (i, record) in records.enumerated() {
+        for record in records {
             guard record.values.count == info.dimensions else {
                 throw EngineError("22000", "Vector dimension mismatch: store \"\(store)\" expects \(info.dimensions) dimensions, vector \"\(record.id)\" has \(record.values.count)")
             }
+            if info.metric == .cosine, record.values.allSatisfy({ $0 == 0 }) {
+                throw Self.zeroVector("vector \"\(record.id)\"", store: store)
+            }
+        }
+        var last: [String: Int] = [:]
+        last.reserveCapacity(records.count)
+        for (i, record) in records.enumerated() { last[record.id] = i }
+        var parameters: [Value] = []
+        parameters.reserveCapacity(last.count * 3)
+        var rows: [String] = []
+        rows.reserveCapacity(last.count)
+        for (i, record) in records.enumerated() where last[record.id] == i {
+            let n = parameters.count
             parameters.append(.text(record.id))
             parameters.append(.vector(record.values))
             parameters.append(record.metadata.map { .json($0.normalized()) } ?? .null)
-            rows.append("($\(3 * i + 1), $\(3 * i + 2), $\(3 * i + 3))")
+            rows.append("($\(n + 1), $\(n + 2), $\(n + 3))")
         }
         let sql = "INSERT INTO \"\(store)\" (id, embedding, metadata) VALUES \(rows.joined(separator: ", ")) "
             + "ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata"
         let results = try execute(SQLRequest(sql: sql, parameters: parameters, branch: branch))
-        return results.last?.affectedRows ?? records.count
+        return results.last?.affectedRows ?? rows.count
     }
 
     /// Deletes vectors by id; returns how many existed.
     public func deleteVectors(store: String, ids: [String], branch: String) throws(EngineError) -> Int {
-        guard try vectorStore(named: store, branch: branch, asOf: nil) != nil else { throw Self.storeNotFound(store) }
+        guard try storeShape(store, branch: branch) != nil else { throw Self.storeNotFound(store) }
         guard !ids.isEmpty else { return 0 }
         let list = ids.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
         let results = try execute(SQLRequest(sql: "DELETE FROM \"\(store)\" WHERE id IN (\(list))",
@@ -165,7 +207,7 @@ extension Database {
 
     public func vector(store: String, id: String, branch: String, asOf: HistoryPoint?) throws(EngineError) -> VectorHit? {
         try reading(branch: branch, asOf: asOf) { (transaction) throws(EngineError) -> VectorHit? in
-            guard let table = transaction.table(named: store), Self.storeInfo(table, in: transaction) != nil else {
+            guard let table = transaction.table(named: store), Self.storeInfo(table, in: transaction, counting: false) != nil else {
                 throw Self.storeNotFound(store)
             }
             return transaction.get(table, key: RowKey(.text(id))).flatMap { Self.hit($0, distance: 0) }
@@ -184,12 +226,16 @@ extension Database {
     public func searchVectors(store: String, query: [Float], topK: Int, efSearch: Int?, filter: JSONDocument?,
                               branch: String, asOf: HistoryPoint?) throws(EngineError) -> VectorSearchAnswer {
         try reading(branch: branch, asOf: asOf) { (transaction) throws(EngineError) -> VectorSearchAnswer in
-            guard let table = transaction.table(named: store), let info = Self.storeInfo(table, in: transaction) else {
+            guard let table = transaction.table(named: store),
+                  let info = Self.storeInfo(table, in: transaction, counting: false) else {
                 throw Self.storeNotFound(store)
             }
+            guard topK >= 1 else { throw EngineError("22023", "top_k must be at least 1, got \(topK)") }
+            if let efSearch, efSearch < 1 { throw EngineError("22023", "ef_search must be at least 1, got \(efSearch)") }
             guard query.count == info.dimensions else {
                 throw EngineError("22000", "Vector dimension mismatch: store \"\(store)\" expects \(info.dimensions) dimensions, the query has \(query.count)")
             }
+            if info.metric == .cosine, query.allSatisfy({ $0 == 0 }) { throw Self.zeroVector("the query", store: store) }
             var rowFilter: ((Row) -> Bool)?
             if let filter = filter?.normalized() {
                 rowFilter = { row in

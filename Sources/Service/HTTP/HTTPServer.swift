@@ -165,7 +165,24 @@ public final class HTTPServer: @unchecked Sendable {
         helios_mhd_client_address(connection, &address, address.count)
         let client = address.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         return HTTPRequest(method: pending.method, path: pending.path, headers: headers,
-                           body: pending.body, clientAddress: client)
+                           body: pending.body, clientAddress: client, query: queryArguments(connection))
+    }
+
+    /// The query string's arguments, decoded (libmicrohttpd passes the path
+    /// without the `?…` part, and leaves escapes to us: see shim.h).
+    private func queryArguments(_ connection: OpaquePointer) -> [String: String] {
+        let collected = QueryArguments()
+        _ = MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, { context, _, key, value in
+            guard let context, let key else { return .YES }
+            let collected = Unmanaged<QueryArguments>.fromOpaque(context).takeUnretainedValue()
+            func text(_ c: UnsafePointer<CChar>) -> String {
+                HTTPRequest.decodeComponent(Substring(String(decoding: UnsafeRawBufferPointer(start: c, count: strlen(c)), as: UTF8.self)))
+            }
+            let name = text(key)
+            if collected.values[name] == nil { collected.values[name] = value.map(text) ?? "" }
+            return .YES
+        }, Unmanaged.passUnretained(collected).toOpaque())
+        return withExtendedLifetime(collected) { collected.values }
     }
 
     private func header(_ connection: OpaquePointer, _ name: String) -> String? {
@@ -209,6 +226,11 @@ final class PendingRequest {
     var oversized = false
     var answered = false
     init(method: String, path: String) { self.method = method; self.path = path }
+}
+
+/// Query arguments gathered by libmicrohttpd's iterator callback.
+private final class QueryArguments {
+    var values: [String: String] = [:]
 }
 
 /// Requests between their first callback and their completion notice.

@@ -8,14 +8,38 @@ public struct HTTPRequest: Sendable {
     public var headers: [String: String]
     public var body: [UInt8]
     public var clientAddress: String
+    /// Query-string parameters, decoded (`?branch=dev&as_of=12`). The server
+    /// passes them from libmicrohttpd (which strips them from the path);
+    /// without them, they are read from a `?…` part of `path`.
+    public var query: [String: String]
 
     public init(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = [],
-                clientAddress: String = "-") {
+                clientAddress: String = "-", query: [String: String]? = nil) {
         self.method = method; self.path = path; self.headers = headers; self.body = body
         self.clientAddress = clientAddress
+        self.query = query ?? Self.parseQuery(path)
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The parameters of the `?…` part of `target` (`+` is a space, `%XX`
+    /// escapes decoded; a malformed escape is kept as written; the first of
+    /// repeated names wins).
+    public static func parseQuery(_ target: String) -> [String: String] {
+        guard let mark = target.firstIndex(of: "?") else { return [:] }
+        var parameters: [String: String] = [:]
+        for pair in target[target.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decodeComponent(parts[0])
+            if parameters[name] == nil { parameters[name] = parts.count > 1 ? decodeComponent(parts[1]) : "" }
+        }
+        return parameters
+    }
+
+    static func decodeComponent(_ text: Substring) -> String {
+        let spaced = String(text.map { $0 == "+" ? " " : $0 })
+        return Router<Never>.percentDecode(Substring(spaced)) ?? spaced
+    }
 }
 
 public struct HTTPResponse: Sendable {

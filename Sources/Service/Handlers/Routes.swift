@@ -22,6 +22,7 @@ extension HeliosService {
             service.branchExecute(request, branch: parameters["branch"]!)
         }
         addBranchRoutes(to: &router)
+        addVectorRoutes(to: &router)
         router.add("POST", "/v1/transactions") { service, request, _ in service.beginTransaction(request) }
         router.add("POST", "/v1/transactions/{id}/commit") { service, _, parameters in
             service.endTransaction(parameters["id"]!, commit: true)

@@ -1,0 +1,256 @@
+import JSON
+
+/// The fast path for the number-heavy bodies. Parsing `{"vector":[384
+/// numbers], …}` with jansson costs more than the graph search itself (a
+/// node and a strtod per element), and an upsert of 500 such vectors more
+/// than writing them. So the number arrays are read here straight into
+/// float4s, and only the rest of the body — each array replaced by its
+/// index — goes through jansson, which validates it.
+///
+/// Anything unusual (no array where expected, a repeated key, an element
+/// that is not a plain number, a number whose conversion could round
+/// differently from strtod's) answers nil, and the caller takes the
+/// ordinary path, whose answers and error messages stay authoritative.
+enum VectorBodyScanner {
+    /// Where the number arrays are.
+    enum Layout {
+        /// `{"vector": [ … ], …}`: one array, under a top-level key.
+        case search
+        /// `{"vectors": [{"values": [ … ], …}, …], …}`: one per element.
+        case upsert
+    }
+
+    /// A search body as JSON (its `vector` member replaced by `0`) and the vector.
+    static func searchBody(_ body: [UInt8]) -> (json: JSONValue, vector: [Float])? {
+        guard let (json, arrays) = scan(body, .search), arrays.count == 1, json["vector"] == .integer(0) else { return nil }
+        return (json, arrays[0])
+    }
+
+    /// An upsert body as JSON, each `values` array replaced by its index
+    /// into `arrays` (0, 1, 2… in order; checked, so no client-sent integer
+    /// can pass for one).
+    static func upsertBody(_ body: [UInt8]) -> (json: JSONValue, arrays: [[Float]])? {
+        guard let (json, arrays) = scan(body, .upsert), case .array(let items)? = json["vectors"] else { return nil }
+        var next = 0
+        for item in items {
+            guard case .integer(let k)? = item["values"] else { continue }
+            guard k == next else { return nil }
+            next += 1
+        }
+        guard next == arrays.count else { return nil }
+        return (json, arrays)
+    }
+
+    /// The arrays at the layout's places, and the body with the k-th of them replaced by k, as JSON.
+    private static func scan(_ body: [UInt8], _ layout: Layout) -> (JSONValue, [[Float]])? {
+        body.withUnsafeBufferPointer { bytes -> (JSONValue, [[Float]])? in
+            guard let found = findArrays(bytes, layout), !found.isEmpty else { return nil }
+            var reduced = [UInt8]()
+            reduced.reserveCapacity(body.count - found.reduce(0) { $0 + $1.range.count } + 8 * found.count)
+            var last = 0
+            for (k, array) in found.enumerated() {
+                reduced.append(contentsOf: bytes[last..<array.range.lowerBound])
+                reduced.append(contentsOf: String(k).utf8)
+                last = array.range.upperBound
+            }
+            reduced.append(contentsOf: bytes[last...])
+            guard let json = try? JSONValue.parse(reduced), case .object = json else { return nil }
+            return (json, found.map(\.values))
+        }
+    }
+
+    private static let vectorKey = Array("\"vector\"".utf8)
+    private static let vectorsKey = Array("\"vectors\"".utf8)
+    private static let valuesKey = Array("\"values\"".utf8)
+
+    /// The number arrays at the layout's places, in document order.
+    private static func findArrays(_ bytes: UnsafeBufferPointer<UInt8>, _ layout: Layout) -> [(range: Range<Int>, values: [Float])]? {
+        var i = 0
+        var frames: [UInt8] = []          // the open containers, "{" or "["
+        var expectKey = false             // the next string is a key of the object on top
+        var lastKeyIsVectors = false      // the last top-level key was "vectors"
+        var inVectorsArray = false        // frames[1] is the array of top-level "vectors"
+        var found: [(range: Range<Int>, values: [Float])] = []
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\""):
+                let start = i
+                var escaped = false
+                i += 1
+                while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+                    if bytes[i] == UInt8(ascii: "\\") { escaped = true; i += 2 } else { i += 1 }
+                }
+                guard i < bytes.count else { return nil }
+                i += 1
+                guard expectKey else { continue }
+                expectKey = false
+                // A key spelled with escapes could decode to one looked for.
+                guard !escaped else { return nil }
+                let key = bytes[start..<i], depth = frames.count
+                let wanted: Bool
+                switch layout {
+                case .search: wanted = depth == 1 && key.elementsEqual(vectorKey)
+                case .upsert:
+                    if depth == 1 { lastKeyIsVectors = key.elementsEqual(vectorsKey) }
+                    wanted = depth == 3 && inVectorsArray && key.elementsEqual(valuesKey)
+                }
+                if wanted {
+                    guard let array = afterKey(bytes, from: i, expected: found.last?.values.count ?? 64) else { return nil }
+                    found.append(array)
+                    i = array.range.upperBound
+                }
+                continue
+            case UInt8(ascii: "{"):
+                frames.append(UInt8(ascii: "{"))
+                expectKey = true
+            case UInt8(ascii: "["):
+                frames.append(UInt8(ascii: "["))
+                if frames.count == 2 && frames[0] == UInt8(ascii: "{") && lastKeyIsVectors { inVectorsArray = true }
+                expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard frames.popLast() != nil else { return nil }
+                if frames.count < 2 { inVectorsArray = false }
+                expectKey = false
+            case UInt8(ascii: ","):
+                expectKey = frames.last == UInt8(ascii: "{")
+            default:
+                break
+            }
+            i += 1
+        }
+        return found
+    }
+
+    private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+
+    /// After the key: `: [ number (, number)* ]` (or `[]`), parsed, and
+    /// followed by `,` or `}` (so the index put in its place cannot run
+    /// into what follows); `expected` elements (the previous array's
+    /// count) are reserved.
+    private static func afterKey(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int,
+                                 expected: Int) -> (range: Range<Int>, values: [Float])? {
+        guard let (range, values) = array(bytes, from: start, expected: expected) else { return nil }
+        var i = range.upperBound
+        while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: "}") else { return nil }
+        return (range, values)
+    }
+
+    private static func array(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int,
+                              expected: Int) -> (range: Range<Int>, values: [Float])? {
+        var i = start
+        while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { return nil }
+        let arrayStart = i
+        i += 1
+        var values: [Float] = []
+        values.reserveCapacity(min(expected, 16_000))
+        while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+        if i < bytes.count && bytes[i] == UInt8(ascii: "]") { return (arrayStart..<(i + 1), values) }
+        while true {
+            guard let (value, end) = number(bytes, from: i) else { return nil }
+            values.append(value)
+            i = end
+            while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.count else { return nil }
+            if bytes[i] == UInt8(ascii: "]") { return (arrayStart..<(i + 1), values) }
+            guard bytes[i] == UInt8(ascii: ",") else { return nil }
+            i += 1
+            while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+        }
+    }
+
+    /// Exact powers of ten as doubles (Clinger's fast path).
+    private static let powers: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { r, _ in r * 10 } }
+
+    /// One JSON number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) as
+    /// the float4 that strtod-then-narrowing gives; nil when unsure.
+    static func number(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        var i = start
+        let negative = i < bytes.count && bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, scale = 0
+        func digit(_ k: Int) -> UInt8? {
+            guard k < bytes.count else { return nil }
+            let d = bytes[k] &- UInt8(ascii: "0")
+            return d < 10 ? d : nil
+        }
+        guard let first = digit(i) else { return nil }
+        if first == 0 {
+            i += 1
+            if digit(i) != nil { return nil }
+        } else {
+            while let d = digit(i) {
+                guard digits < 19 else { return nil }
+                mantissa = mantissa * 10 + UInt64(d); digits += 1; i += 1
+            }
+        }
+        var isInteger = true
+        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+            isInteger = false
+            i += 1
+            guard digit(i) != nil else { return nil }
+            while let d = digit(i) {
+                if mantissa == 0 && d == 0 { scale -= 1; i += 1; continue }
+                guard digits < 19 else { return nil }
+                mantissa = mantissa * 10 + UInt64(d); digits += 1; scale -= 1; i += 1
+            }
+        }
+        if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+            isInteger = false
+            i += 1
+            var exponentNegative = false
+            if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
+                exponentNegative = bytes[i] == UInt8(ascii: "-"); i += 1
+            }
+            guard digit(i) != nil else { return nil }
+            var exponent = 0
+            while let d = digit(i) {
+                guard exponent < 10_000 else { return nil }
+                exponent = exponent * 10 + Int(d); i += 1
+            }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        if isInteger {
+            // jansson reads integers as int64 (refusing larger ones); the
+            // vector takes Float(int64), so -0 is 0.
+            guard mantissa <= UInt64(Int64.max) else { return nil }
+            let value = Float(mantissa)
+            return (negative && mantissa != 0 ? -value : value, i)
+        }
+        guard let value = narrow(mantissa, scale: scale) else { return nil }
+        return (negative ? -value : value, i)
+    }
+
+    /// mantissa × 10^scale as a float4, when the double computed on the way
+    /// is surely on the same side of every float4 rounding boundary as the
+    /// exact value (so the result equals strtod's double narrowed).
+    private static func narrow(_ mantissa: UInt64, scale: Int) -> Float? {
+        if mantissa == 0 { return 0 }
+        guard abs(scale) <= 88 else { return nil }
+        // One correctly rounded operation on exact operands is exact
+        // rounding (Clinger); otherwise each step adds at most half an ulp
+        // (at most five steps here: under 3 ulps in all).
+        let exact = mantissa < 1 << 53 && abs(scale) <= 22
+        var d = Double(mantissa), rest = scale
+        while rest < -22 { d /= powers[22]; rest += 22 }
+        while rest > 22 { d *= powers[22]; rest -= 22 }
+        d = rest < 0 ? d / powers[-rest] : d * powers[rest]
+        let f = Float(d)
+        // At the top of the range the next "neighbour" is infinity: leave it to strtod.
+        guard f.isFinite, f.magnitude < .greatestFiniteMagnitude else { return nil }
+        let here = Double(f)
+        if !exact && here != d {
+            // Within a few ulps of the exact value: refuse values that near
+            // a float4 rounding midpoint, where the two could round apart.
+            let neighbour = Double(d > here ? f.nextUp : f.nextDown)
+            let midpoint = (here + neighbour) / 2
+            guard abs(d - midpoint) > 16 * d.ulp else { return nil }
+        }
+        return f
+    }
+}
