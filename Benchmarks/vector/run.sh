@@ -4,6 +4,7 @@
 # data in the same run, then the HTTP path with service_bench.py.
 #   Benchmarks/vector/run.sh              # minilm (384-d) and synth (100k x 128)
 #   DATASETS=minilm SKIP_HTTP=1 Benchmarks/vector/run.sh
+#   SKIP_INPROC=1 Benchmarks/vector/run.sh   # the HTTP part only
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared/bench/vector}
@@ -16,6 +17,7 @@ mkdir -p "$VECTOR_DATA"
 python3 -c "import numpy, hnswlib, faiss, usearch" 2>/dev/null || pip install -q numpy hnswlib faiss-cpu usearch
 swift build -c release --product vector-bench --product heliosd >/dev/null
 for ds in $DATASETS; do
+  [ -n "${SKIP_INPROC:-}" ] && break
   data="$SHARED/data"
   if [ "$ds" = synth ]; then
     [ -f "$VECTOR_DATA/synth_base.npy" ] || python3 "$SHARED/make_datasets.py" synth
@@ -48,6 +50,9 @@ if [ -z "${SKIP_HTTP:-}" ]; then
     if [ "$ds" = minilm ]; then metric=cosine; fi
     echo "== $ds: HTTP ($metric)"
     (cd "$OUT" && python3 "$OLDPWD/$SHARED/service_bench.py" "$ds" --base-url "http://127.0.0.1:$port" --metric $metric \
-        --index "$index" --queries 500 --clients 1,2,4 --duration 8 --label "helios") | tee "$OUT/http-$ds.log"
+        --index "$index" --queries 500 --clients 1,2,4 --duration 8 --label "helios" \
+        --out "$OUT/results-service-$ds.json") | tee "$OUT/http-$ds.log"
+    echo "== $ds: HTTP search throughput with wrk"
+    Benchmarks/vector/http_search.sh "http://127.0.0.1:$port" "$ds" "bench_$ds" 10 | tee -a "$OUT/http-$ds.log"
   done
 fi

@@ -147,6 +147,19 @@ final class VectorIndexData {
     @inline(__always)
     func slot(of node: UInt32) -> Int { Int(nodeSlots[Int(node)]) }
 
+    /// Base addresses of the nodes' start and end SCNs, valid until the
+    /// next commit changes the index (callers hold the store's read lock).
+    func intervalPointers() -> (UnsafePointer<UInt64>, UnsafePointer<UInt64>) {
+        if nodeStart.isEmpty { return (Self.noIntervals, Self.noIntervals) }
+        return (nodeStart.withUnsafeBufferPointer { $0.baseAddress! }, nodeEnd.withUnsafeBufferPointer { $0.baseAddress! })
+    }
+
+    nonisolated(unsafe) private static let noIntervals: UnsafePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
+
     /// Resident bytes: the graph plus the per-node version bookkeeping.
     var memoryBytes: Int {
         (graph?.memoryBytes ?? 0) + nodeSlots.capacity * 4 + (nodeStart.capacity + nodeEnd.capacity) * 8

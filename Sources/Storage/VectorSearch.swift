@@ -1,9 +1,9 @@
 import Core
 import Vector
 
-/// Below this share of matching rows, a filtered search scans the
+/// Below this share of matching rows a filtered search always scans the
 /// matching rows exactly instead of walking the graph.
-let exactScanSelectivity = 0.02
+let minimumGraphSelectivity = 0.001
 
 extension MemoryTransaction {
     /// Searches each layer of the branch (own versions, then each ancestor
@@ -69,8 +69,12 @@ extension MemoryTransaction {
         let rowOf = { (node: UInt32) -> Row? in
             VersionChain.visibleRow(table.history[index.slot(of: node)], at: scn)
         }
+        // The liveness test runs for most nodes a search touches: read the
+        // SCN intervals through raw pointers (the read lock keeps them still).
+        let (starts, ends) = index.intervalPointers()
+        let at = scn.rawValue
         let visible = { (node: UInt32) -> Bool in
-            guard index.isLive(node, at: scn) else { return false }
+            guard starts[Int(node)] <= at && at < ends[Int(node)] else { return false }
             if let shadow, shadow(table.chains[index.slot(of: node)].key) { return false }
             return true
         }
@@ -88,7 +92,12 @@ extension MemoryTransaction {
                 }
                 node += step
             }
-            if sampled > 0 && Double(passed) / Double(sampled) < exactScanSelectivity { return nil }
+            // The graph examines roughly a few × ef / selectivity nodes to
+            // collect ef matches; an exact scan costs one filter test per
+            // row. Below selectivity 8·ef/N the scan is the cheaper one.
+            let ef = max(request.efSearch ?? index.options.efSearch, request.k)
+            let threshold = max(minimumGraphSelectivity, 8 * Double(ef) / Double(max(count, 1)))
+            if sampled > 0 && Double(passed) / Double(sampled) < threshold { return nil }
             accept = { node in visible(node) && (rowOf(node).map(filter) ?? false) }
         }
         let ef = max(request.efSearch ?? index.options.efSearch, request.k)

@@ -44,6 +44,8 @@ public struct Router<Context>: Sendable {
 
     private static func bind(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
         guard pattern.count == parts.count else { return nil }
+        // Literal segments first: most routes fail there, before any allocation.
+        for (p, part) in zip(pattern, parts) where !(p.first == "{" && p.last == "}") && p != part { return nil }
         var parameters: [String: String] = [:]
         for (p, part) in zip(pattern, parts) {
             if p.first == "{" && p.last == "}" {

@@ -1,0 +1,29 @@
+-- search.lua: wrk script posting nearest-neighbour searches to a vector store.
+-- Bodies are read from the file named by SEARCH_BODIES (one JSON body per
+-- line, written by http_search.sh from the data set's query vectors) and
+-- sent in turn; the path comes from SEARCH_PATH. Non-2xx answers are counted.
+
+local bodies = {}
+for line in io.lines(os.getenv("SEARCH_BODIES")) do bodies[#bodies + 1] = line end
+local path = os.getenv("SEARCH_PATH")
+
+function init(args)
+   counter = 0
+   non2xx = 0
+   wrk.method = "POST"
+   wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+   counter = counter + 1
+   return wrk.format(nil, path, nil, bodies[(counter % #bodies) + 1])
+end
+
+function response(status, headers, body)
+   if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+
+function done(summary, latency, requests)
+   io.write(string.format("requests/s %.1f  p50 %.3f ms  p99 %.3f ms\n",
+      summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
