@@ -19,19 +19,20 @@ enum SystemViews {
     }
 
     /// `pg_vector_index_stats(['idx'])`: one row per HNSW index the
-    /// transaction sees; naming an index also measures its recall@10.
+    /// transaction sees, with DESIGN §3's columns then the table's name;
+    /// naming an index also measures its recall@10.
     static func vectorIndexStats(_ transaction: any StorageTransaction, only: String?) -> SystemViewContent {
         // Rows are read while the statement runs, on the statement's thread.
         nonisolated(unsafe) let transaction = transaction
-        return SystemViewContent(columns: [("index_name", .text), ("table_name", .text), ("num_vectors", .bigint),
-                                    ("dimensions", .integer), ("quantization", .text), ("memory_bytes", .bigint),
-                                    ("recall_at_10", .double)],
+        return SystemViewContent(columns: [("index_name", .text), ("num_vectors", .bigint), ("dimensions", .integer),
+                                    ("quantization", .text), ("memory_bytes", .bigint), ("recall_at_10", .double),
+                                    ("table_name", .text)],
                           rows: transaction.tableNames().flatMap { name -> [Row] in
             guard let table = transaction.table(named: name) else { return [] }
             return table.indexes.filter { $0.method == "hnsw" && (only == nil || only == $0.name) }.compactMap { index in
                 guard let stats = transaction.vectorIndexStatistics(table, index: index.name, measureRecall: only != nil) else { return nil }
-                return [.text(stats.indexName), .text(stats.tableName), integer(stats.numVectors), integer(stats.dimensions),
-                        .text(stats.quantization), integer(stats.memoryBytes), stats.recallAt10.map { .double($0) } ?? .null]
+                return [.text(stats.indexName), integer(stats.numVectors), integer(stats.dimensions), .text(stats.quantization),
+                        integer(stats.memoryBytes), stats.recallAt10.map { .double($0) } ?? .null, .text(stats.tableName)]
             }
         })
     }
