@@ -156,7 +156,9 @@ enum AccessLog {
         gmtime_r(&secs, &tm)
         let millis = Int(ts.tv_nsec / 1_000_000)
         let stamp = "\(tm.tm_year + 1900)-\(pad(tm.tm_mon + 1))-\(pad(tm.tm_mday))T\(pad(tm.tm_hour)):\(pad(tm.tm_min)):\(pad(tm.tm_sec)).\(pad(millis, 3))Z"
-        let path = String(request.path.prefix(200)).unicodeScalars.map { $0.value < 0x20 || $0 == "\"" ? "?" : String($0) }.joined()
+        let clipped = String(request.path.prefix(200))
+        let path = clipped.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") }) ? clipped
+            : clipped.unicodeScalars.map { $0.value < 0x20 || $0 == "\"" ? "?" : String($0) }.joined()
         let method = String(request.method.prefix(16))
         let line = "\(stamp) \(request.clientAddress) \"\(method) \(path)\" \(status) \(bytes)B \(String(format3(seconds * 1000)))ms\n"
         var data = Array(line.utf8)

@@ -20,6 +20,10 @@ final class VectorIndexData {
     private(set) var nodeSlots: ContiguousArray<Int32> = []
     private(set) var nodeStart: ContiguousArray<UInt64> = []
     private(set) var nodeEnd: ContiguousArray<UInt64> = []
+    /// Nodes whose version has ended, and the newest start SCN: while no
+    /// node has ended, a reader at or past `newestStart` sees every node.
+    private(set) var endedNodes = 0
+    private(set) var newestStart: UInt64 = 0
     /// The node holding each slot's current vector, if any.
     private var currentNode: [Int32: UInt32] = [:]
     /// The table whose versions the nodes are (quantized graphs read full vectors there).
@@ -81,6 +85,7 @@ final class VectorIndexData {
         if let current = currentNode[key] {
             if let vector, vector == Self.vector(in: previous, column: column) { return }
             nodeEnd[Int(current)] = scn.rawValue
+            endedNodes += 1
             currentNode[key] = nil
         }
         guard let vector else { return }
@@ -95,6 +100,8 @@ final class VectorIndexData {
         nodeSlots.append(slot)
         nodeStart.append(start)
         nodeEnd.append(end)
+        newestStart = max(newestStart, start)
+        if end != Self.open { endedNodes += 1 }
         if end == Self.open { currentNode[slot] = node }
     }
 
@@ -102,6 +109,8 @@ final class VectorIndexData {
     func restoreNodes(slots: ContiguousArray<Int32>, start: ContiguousArray<UInt64>, end: ContiguousArray<UInt64>,
                       graph: HNSWGraph?) {
         nodeSlots = slots; nodeStart = start; nodeEnd = end
+        endedNodes = end.lazy.filter { $0 != Self.open }.count
+        newestStart = start.max() ?? 0
         if let graph { attach(graph) }
         for (node, slot) in slots.enumerated() where end[node] == Self.open { currentNode[slot] = UInt32(node) }
     }
@@ -146,6 +155,9 @@ final class VectorIndexData {
 
     @inline(__always)
     func slot(of node: UInt32) -> Int { Int(nodeSlots[Int(node)]) }
+
+    /// Whether a reader at `scn` sees every node (nothing ended, nothing newer).
+    func allLive(at scn: SCN) -> Bool { endedNodes == 0 && newestStart <= scn.rawValue }
 
     /// Base addresses of the nodes' start and end SCNs, valid until the
     /// next commit changes the index (callers hold the store's read lock).

@@ -78,7 +78,9 @@ extension MemoryTransaction {
             if let shadow, shadow(table.chains[index.slot(of: node)].key) { return false }
             return true
         }
-        var accept: (UInt32) -> Bool = visible
+        // Nothing to hide (no ended versions, no newer ones, no nearer
+        // layer): search without a filter, as a plain graph would.
+        var accept: ((UInt32) -> Bool)? = shadow == nil && index.allLive(at: scn) ? nil : visible
         if let filter = request.filter {
             // Estimate the filter's selectivity on a sample of visible nodes.
             let count = graph.count
