@@ -60,7 +60,7 @@ public struct Router<Context>: Sendable {
 
     /// Decodes %XX escapes; nil for malformed escapes or invalid UTF-8.
     static func percentDecode(_ text: Substring) -> String? {
-        guard text.contains("%") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let b = iterator.next() {
