@@ -126,7 +126,8 @@ extension Database {
               case .vector(let dimensions) = table.columns[1].type, table.columns[2].type == .jsonb,
               let index = table.indexes.first(where: { $0.method == "hnsw" && $0.columns == [1] }) else { return nil }
         var options = index.options
-        let metric = options.removeValue(forKey: VectorIndexOptions.operatorClassKey).flatMap(VectorMetric.init(operatorClass:)) ?? .l2
+        let metric = VectorMetric(indexOptions: options)
+        options[VectorIndexOptions.operatorClassKey] = nil
         // Rows as the reader sees them (branch layers, deletions on a
         // branch); the index statistics count graph nodes per layer.
         var count = 0

@@ -37,7 +37,7 @@ final class VectorIndexData {
               let options = try? VectorIndexOptions(schema.options, dimensions: 0) else { return nil }
         self.schema = schema
         column = schema.columns[0]
-        metric = schema.options[VectorIndexOptions.operatorClassKey].flatMap(VectorMetric.init(operatorClass:)) ?? .l2
+        metric = VectorMetric(indexOptions: schema.options)
         self.options = options
     }
 

@@ -78,6 +78,7 @@ extension MemoryTransaction {
             if let shadow, shadow(table.chains[index.slot(of: node)].key) { return false }
             return true
         }
+        let ef = max(request.efSearch ?? index.options.efSearch, request.k)
         // Nothing to hide (no ended versions, no newer ones, no nearer
         // layer): search without a filter, as a plain graph would.
         var accept: ((UInt32) -> Bool)? = shadow == nil && index.allLive(at: scn) ? nil : visible
@@ -97,12 +98,10 @@ extension MemoryTransaction {
             // The graph examines roughly a few × ef / selectivity nodes to
             // collect ef matches; an exact scan costs one filter test per
             // row. Below selectivity 8·ef/N the scan is the cheaper one.
-            let ef = max(request.efSearch ?? index.options.efSearch, request.k)
             let threshold = max(minimumGraphSelectivity, 8 * Double(ef) / Double(max(count, 1)))
             if sampled > 0 && Double(passed) / Double(sampled) < threshold { return nil }
             accept = { node in visible(node) && (rowOf(node).map(filter) ?? false) }
         }
-        let ef = max(request.efSearch ?? index.options.efSearch, request.k)
         let (neighbors, stats) = graph.search(request.query, k: request.k, ef: ef,
                                               rerankDepth: index.options.rerankDepth, accept: accept)
         // Fewer than k: the graph could not reach them all; scan instead.

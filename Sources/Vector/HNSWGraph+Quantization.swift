@@ -162,18 +162,7 @@ extension HNSWGraph {
     /// walked on codes with the best `rerankDepth` candidates re-ranked exactly.
     func quantizedSearch(_ prepared: UnsafePointer<Float>, k: Int, ef: Int, rerankDepth: Int?,
                          accept: ((UInt32) -> Bool)?, stats: inout VectorSearchStats) -> [Neighbor] {
-        guard let codebook, let codes else {
-            stats.strategy = "exact"
-            let heap = NeighborHeap(closestFirst: false, capacity: k + 1)
-            for node in 0..<UInt32(count) {
-                if let accept, !accept(node) { continue }
-                let d = exactDistance(prepared, node)
-                stats.candidatesExamined += 1
-                if heap.count < k { heap.push(Neighbor(distance: d, node: node)) }
-                else if d < heap.top.distance { heap.pop(); heap.push(Neighbor(distance: d, node: node)) }
-            }
-            return heap.sorted()
-        }
+        guard let codebook, let codes else { return exhaustive(prepared, k: k, accept: accept, stats: &stats) }
         let found: NeighborHeap
         switch codebook {
         case .product(let pq):

@@ -315,18 +315,23 @@ extension HNSWGraph {
     public func exhaustiveSearch(_ query: [Float], k: Int, accept: ((UInt32) -> Bool)? = nil)
         -> (neighbors: [(node: UInt32, distance: Double)], stats: VectorSearchStats) {
         var stats = VectorSearchStats()
-        stats.strategy = "exact"
         let prepared = prepare(query)
+        let found = prepared.withUnsafeBufferPointer { exhaustive($0.baseAddress!, k: k, accept: accept, stats: &stats) }
+        return (found.map { ($0.node, sqlDistance($0.distance)) }, stats)
+    }
+
+    /// The `k` accepted nodes nearest a prepared query, every node compared.
+    func exhaustive(_ prepared: UnsafePointer<Float>, k: Int, accept: ((UInt32) -> Bool)?,
+                    stats: inout VectorSearchStats) -> [Neighbor] {
+        stats.strategy = "exact"
         let heap = NeighborHeap(closestFirst: false, capacity: k + 1)
-        prepared.withUnsafeBufferPointer { q in
-            for node in 0..<UInt32(count) {
-                if let accept, !accept(node) { continue }
-                let d = exactDistance(q.baseAddress!, node)
-                stats.candidatesExamined += 1
-                if heap.count < k { heap.push(Neighbor(distance: d, node: node)) }
-                else if d < heap.top.distance { heap.pop(); heap.push(Neighbor(distance: d, node: node)) }
-            }
+        for node in 0..<UInt32(count) {
+            if let accept, !accept(node) { continue }
+            let d = exactDistance(prepared, node)
+            stats.candidatesExamined += 1
+            if heap.count < k { heap.push(Neighbor(distance: d, node: node)) }
+            else if d < heap.top.distance { heap.pop(); heap.push(Neighbor(distance: d, node: node)) }
         }
-        return (heap.sorted().map { ($0.node, sqlDistance($0.distance)) }, stats)
+        return heap.sorted()
     }
 }

@@ -41,6 +41,11 @@ public enum VectorMetric: String, Sendable, CaseIterable {
         }
     }
 
+    /// The metric an HNSW index's recorded options name (L2 when none).
+    public init(indexOptions options: [String: String]) {
+        self = options[VectorIndexOptions.operatorClassKey].flatMap(VectorMetric.init(operatorClass:)) ?? .l2
+    }
+
     public init?(operatorClass: String) {
         guard let metric = Self.allCases.first(where: { $0.operatorClass == operatorClass.lowercased() }) else { return nil }
         self = metric

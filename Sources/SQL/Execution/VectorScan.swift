@@ -55,7 +55,7 @@ enum VectorScanPlanner {
         guard column < table.columns.count, case .vector(let dimensions) = table.columns[column].type,
               let index = table.indexes.first(where: { index in
                   index.method == "hnsw" && index.columns == [column]
-                      && index.options[VectorIndexOptions.operatorClassKey].flatMap(VectorMetric.init(operatorClass:)) ?? .l2 == metric
+                      && VectorMetric(indexOptions: index.options) == metric
               }) else { return plan }
         let spec = VectorScanSpec(indexName: index.name, column: column, metric: metric, dimensions: dimensions,
                                   query: query, count: count, offset: offset, filter: filter)
