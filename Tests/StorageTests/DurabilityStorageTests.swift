@@ -170,6 +170,28 @@ final class DurabilityStorageTests: XCTestCase {
         _ = store
     }
 
+    /// A branch's commit count is a number, not a length: a branch with more
+    /// commits than the manifest has bytes after it must still reopen (it
+    /// once failed with "count 300 exceeds the … bytes remaining").
+    func testManyCommitsOnABranchSurviveTheCheckpoint() throws {
+        do {
+            let (store, _) = try open()
+            let t = try store.begin(branch: .main)
+            let table = try t.createTable(Fixture.kvSchema("kv"))
+            _ = try t.commit()
+            for k in 1...300 {
+                let u = try store.begin(branch: .main)
+                try u.insert(table, row: row(Int64(k), "v"))
+                _ = try u.commit()
+            }
+            try store.checkpoint()
+        }
+        let (store, report) = try open()
+        XCTAssertEqual(report.records, 0, "everything came from the checkpoint")
+        XCTAssertEqual(try contents(store).count, 300)
+        XCTAssertEqual(store.branchInfo(named: "main")?.commitCount, 301)
+    }
+
     /// VECTOR columns survive both ways back: the checkpoint's segments and
     /// the log replayed after it (schemas keep the dimension, values their
     /// exact float4 bits).

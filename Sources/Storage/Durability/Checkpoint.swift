@@ -153,7 +153,7 @@ enum CheckpointFiles {
             w.count(image.branches.count)
             for b in image.branches {
                 w.u64(b.id.rawValue); w.string(b.name); w.u64(b.parent?.rawValue ?? 0); w.u64(b.fork.rawValue)
-                w.i64(b.created); w.string(b.status); w.count(b.commitCount)
+                w.i64(b.created); w.string(b.status); w.varint(UInt64(b.commitCount))
                 w.bool(b.lastModified != nil); w.i64(b.lastModified ?? 0)
                 w.count(b.catalog.count)
                 for (name, entries) in b.catalog.sorted(by: { $0.key < $1.key }) {
@@ -184,7 +184,7 @@ enum CheckpointFiles {
             }
             for _ in 0..<(try r.count()) {
                 let id = BranchID(rawValue: try r.u64()), branchName = try r.string(), parent = try r.u64()
-                let fork = SCN(try r.u64()), created = try r.i64(), status = try r.string(), commits = try r.count()
+                let fork = SCN(try r.u64()), created = try r.i64(), status = try r.string(), commits = try r.varint()
                 let hasModified = try r.bool(), modified = try r.i64()
                 var catalog: [String: [(scn: SCN, schema: TableSchema?)]] = [:]
                 for _ in 0..<(try r.count()) {
@@ -197,7 +197,7 @@ enum CheckpointFiles {
                     catalog[table] = entries
                 }
                 image.branches.append(.init(id: id, name: branchName, parent: parent == 0 ? nil : BranchID(rawValue: parent),
-                                            fork: fork, created: created, status: status, commitCount: commits,
+                                            fork: fork, created: created, status: status, commitCount: Int(clamping: commits),
                                             lastModified: hasModified ? modified : nil, catalog: catalog))
             }
             var segments: [(name: String, crc: UInt32)] = []
