@@ -11,6 +11,12 @@ public struct JSONWriter {
 
     public mutating func byte(_ b: UInt8) { bytes.append(b) }
 
+    /// Text that is already valid JSON, copied as is.
+    public mutating func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
     public mutating func null() { raw("null") }
     public mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
 

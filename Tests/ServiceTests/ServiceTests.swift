@@ -189,3 +189,19 @@ final class TransactionEndpointTests: XCTestCase {
         XCTAssertEqual(s.handle(HTTPRequest(method: "GET", path: "/v1/transactions")).status, 405)
     }
 }
+
+/// jsonb values are written straight into the answer's bytes; the text must
+/// be the one PostgreSQL prints (`JSONDocument.description`).
+final class DocumentEncodingTests: XCTestCase {
+    func testDocumentsAreWrittenAsTheirJsonbText() throws {
+        let texts = [#"{"row": 80173}"#, "null", "true", "[]", "{}", #""plain""#, "-1.5e10",
+                     #"{"b": [1, 2.50, {"c": null}], "a": "x\"y\\z\n\t\u0001é😀", "": false}"#,
+                     #"[[[]], {"k": {"k": [true, "\u001f"]}}]"#]
+        for text in texts {
+            let document = try JSONDocument.parse(text).normalized()
+            var writer = JSONWriter()
+            ResultEncoding.document(document, into: &writer)
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), document.description, text)
+        }
+    }
+}

@@ -82,6 +82,27 @@ final class VectorBodyScannerTests: XCTestCase {
         }
     }
 
+    /// The eight-digits-at-once step: every word of eight ASCII digits has
+    /// its decimal value; a word with any other byte is refused.
+    func testEightDigitWords() {
+        var generator = SystemRandomNumberGenerator()
+        func word(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
+        for text in ["00000000", "99999999", "12345678", "00000001", "10000000"] {
+            XCTAssertEqual(VectorBodyScanner.eightDigits(word(Array(text.utf8))), UInt64(text), text)
+        }
+        for _ in 0..<20_000 {
+            let n = UInt64.random(in: 0..<100_000_000, using: &generator)
+            let text = String(repeating: "0", count: 8 - String(n).count) + String(n)
+            var bytes = Array(text.utf8)
+            XCTAssertEqual(VectorBodyScanner.eightDigits(word(bytes)), n, text)
+            // Any byte that is not a digit, at any place, refuses the word.
+            let spoiled = UInt8.random(in: 0...255, using: &generator)
+            guard !(0x30...0x39).contains(spoiled) else { continue }
+            bytes[Int.random(in: 0..<8, using: &generator)] = spoiled
+            XCTAssertNil(VectorBodyScanner.eightDigits(word(bytes)), "\(bytes)")
+        }
+    }
+
     func testUnusualBodiesStepAsideOrAgree() {
         let bodies = [
             #"{"vector":[01]}"#, #"{"vector":[1.]}"#, #"{"vector":[.5]}"#, #"{"vector":[+1]}"#, #"{"vector":[1,]}"#,

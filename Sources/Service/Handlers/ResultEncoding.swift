@@ -15,7 +15,7 @@ enum ResultEncoding {
         case .date, .timestamp, .interval, .uuid, .bytes: writer.string(value.description)
         case .json(let document):
             // Embedded JSON, not a string (jsonb text is valid JSON).
-            for b in document.description.utf8 { writer.byte(b) }
+            self.document(document, into: &writer)
         case .jsonText(let text):
             for b in text.utf8 { writer.byte(b) }
         case .vector(let v) where v.allSatisfy(\.isFinite):
@@ -31,6 +31,33 @@ enum ResultEncoding {
                 writer.double(Double(x))
             }
             writer.byte(UInt8(ascii: "]"))
+        }
+    }
+
+    /// A jsonb value as PostgreSQL prints it (`{"a": 1, "b": [1, 2]}`, the
+    /// same text as `JSONDocument.description`), written straight into bytes.
+    static func document(_ document: JSONDocument, into w: inout JSONWriter) {
+        switch document {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .number(let text): w.append(utf8: text)
+        case .string(let s): w.string(s)
+        case .array(let items):
+            w.byte(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { w.raw(", ") }
+                self.document(item, into: &w)
+            }
+            w.byte(UInt8(ascii: "]"))
+        case .object(let members):
+            w.byte(UInt8(ascii: "{"))
+            for (i, member) in members.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.string(member.key)
+                w.raw(": ")
+                self.document(member.value, into: &w)
+            }
+            w.byte(UInt8(ascii: "}"))
         }
     }
 

@@ -169,16 +169,18 @@ enum VectorBodyScanner {
     /// One JSON number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) as
     /// the float4 that strtod-then-narrowing gives; nil when unsure.
     static func number(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        guard let p = bytes.baseAddress, start < bytes.count else { return nil }
+        let end = bytes.count
         var i = start
-        let negative = i < bytes.count && bytes[i] == UInt8(ascii: "-")
+        @inline(__always) func digit(_ k: Int) -> UInt8? {
+            guard k < end else { return nil }
+            let d = p[k] &- UInt8(ascii: "0")
+            return d < 10 ? d : nil
+        }
+        let negative = p[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         var mantissa: UInt64 = 0
         var digits = 0, scale = 0
-        func digit(_ k: Int) -> UInt8? {
-            guard k < bytes.count else { return nil }
-            let d = bytes[k] &- UInt8(ascii: "0")
-            return d < 10 ? d : nil
-        }
         guard let first = digit(i) else { return nil }
         if first == 0 {
             i += 1
@@ -186,26 +188,31 @@ enum VectorBodyScanner {
         } else {
             while let d = digit(i) {
                 guard digits < 19 else { return nil }
-                mantissa = mantissa * 10 + UInt64(d); digits += 1; i += 1
+                mantissa = mantissa &* 10 &+ UInt64(d); digits += 1; i += 1
             }
         }
         var isInteger = true
-        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+        if i < end && p[i] == UInt8(ascii: ".") {
             isInteger = false
             i += 1
             guard digit(i) != nil else { return nil }
+            if mantissa == 0 { while digit(i) == 0 { scale -= 1; i += 1 } }
+            // Eight digits at a time while they fit in 19 (< 2^64).
+            while digits <= 11, i + 8 <= end,
+                  let eight = Self.eightDigits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) {
+                mantissa = mantissa &* 100_000_000 &+ eight; digits += 8; scale -= 8; i += 8
+            }
             while let d = digit(i) {
-                if mantissa == 0 && d == 0 { scale -= 1; i += 1; continue }
                 guard digits < 19 else { return nil }
-                mantissa = mantissa * 10 + UInt64(d); digits += 1; scale -= 1; i += 1
+                mantissa = mantissa &* 10 &+ UInt64(d); digits += 1; scale -= 1; i += 1
             }
         }
-        if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+        if i < end && (p[i] | 0x20) == UInt8(ascii: "e") {
             isInteger = false
             i += 1
             var exponentNegative = false
-            if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
-                exponentNegative = bytes[i] == UInt8(ascii: "-"); i += 1
+            if i < end && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) {
+                exponentNegative = p[i] == UInt8(ascii: "-"); i += 1
             }
             guard digit(i) != nil else { return nil }
             var exponent = 0
@@ -224,6 +231,21 @@ enum VectorBodyScanner {
         }
         guard let value = narrow(mantissa, scale: scale) else { return nil }
         return (negative ? -value : value, i)
+    }
+
+    /// The value of eight ASCII digits read as a little-endian word, or nil
+    /// when any byte is not a digit (the SWAR steps of simdjson's
+    /// `parse_eight_digits_unrolled`).
+    @inline(__always)
+    static func eightDigits(_ word: UInt64) -> UInt64? {
+        let word = UInt64(littleEndian: word)
+        let high = word & 0xF0F0_F0F0_F0F0_F0F0
+        let carried = (word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0
+        guard high | (carried >> 4) == 0x3333_3333_3333_3333 else { return nil }
+        var v = word & 0x0F0F_0F0F_0F0F_0F0F
+        v = (v &* 2561) >> 8
+        v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+        return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
     /// mantissa × 10^scale as a float4, when the double computed on the way

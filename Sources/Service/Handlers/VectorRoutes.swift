@@ -191,7 +191,7 @@ extension HeliosService {
 
     static func write(_ metadata: JSONDocument?, into w: inout JSONWriter) {
         guard let metadata else { w.null(); return }
-        for b in metadata.description.utf8 { w.byte(b) }
+        ResultEncoding.document(metadata, into: &w)
     }
 
     // MARK: Search
