@@ -67,7 +67,7 @@ public final class HeliosService: Sendable {
     /// Answers one request: auth, routing, handler, metrics, access log.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = HTTPServer.now()
-        let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
+        let path = request.path.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(request.path[..<$0]) } ?? request.path
         var route = "unmatched"
         let response: HTTPResponse
         if let denied = authenticate(request, path: path) {
@@ -148,31 +148,55 @@ extension String {
 /// One line per request on standard output:
 /// `2026-11-28T14:00:00.123Z 127.0.0.1 "POST /v1/sql" 200 87B 0.412ms`.
 enum AccessLog {
+    /// `2026-11-28T21:50:17.123Z 127.0.0.1 "POST /v1/…" 200 1234B 0.512ms`,
+    /// built in bytes (this runs once per request).
     static func write(_ request: HTTPRequest, status: Int, bytes: Int, seconds: Double) {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
+        let line = line(request, status: status, bytes: bytes, seconds: seconds, at: ts)
+        _ = line.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+    }
+
+    static func line(_ request: HTTPRequest, status: Int, bytes: Int, seconds: Double, at ts: timespec) -> [UInt8] {
         var tm = tm()
         var secs = ts.tv_sec
         gmtime_r(&secs, &tm)
-        let millis = Int(ts.tv_nsec / 1_000_000)
-        let stamp = "\(tm.tm_year + 1900)-\(pad(tm.tm_mon + 1))-\(pad(tm.tm_mday))T\(pad(tm.tm_hour)):\(pad(tm.tm_min)):\(pad(tm.tm_sec)).\(pad(millis, 3))Z"
-        let clipped = String(request.path.prefix(200))
-        let path = clipped.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") }) ? clipped
-            : clipped.unicodeScalars.map { $0.value < 0x20 || $0 == "\"" ? "?" : String($0) }.joined()
-        let method = String(request.method.prefix(16))
-        let line = "\(stamp) \(request.clientAddress) \"\(method) \(path)\" \(status) \(bytes)B \(String(format3(seconds * 1000)))ms\n"
-        var data = Array(line.utf8)
-        _ = data.withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress, $0.count) }
-    }
-
-    private static func pad(_ n: Int32, _ width: Int = 2) -> String { pad(Int(n), width) }
-    private static func pad(_ n: Int, _ width: Int = 2) -> String {
-        let s = String(n)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-
-    static func format3(_ value: Double) -> String {
-        let scaled = Int((value * 1000).rounded())
-        return "\(scaled / 1000).\(pad(scaled % 1000, 3))"
+        var line: [UInt8] = []
+        line.reserveCapacity(96 + min(request.path.utf8.count, 200))
+        func digits(_ n: Int, _ width: Int) {
+            var n = n, buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                               UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &buffer) { b in
+                var i = b.count
+                repeat { i -= 1; b[i] = UInt8(48 + n % 10); n /= 10 } while n > 0 && i > 0
+                while b.count - i < width && i > 0 { i -= 1; b[i] = 48 }
+                line.append(contentsOf: b[i...])
+            }
+        }
+        func text(_ s: String) { line.append(contentsOf: s.utf8) }
+        digits(Int(tm.tm_year) + 1900, 4); line.append(UInt8(ascii: "-"))
+        digits(Int(tm.tm_mon) + 1, 2); line.append(UInt8(ascii: "-"))
+        digits(Int(tm.tm_mday), 2); line.append(UInt8(ascii: "T"))
+        digits(Int(tm.tm_hour), 2); line.append(UInt8(ascii: ":"))
+        digits(Int(tm.tm_min), 2); line.append(UInt8(ascii: ":"))
+        digits(Int(tm.tm_sec), 2); line.append(UInt8(ascii: "."))
+        digits(Int(ts.tv_nsec / 1_000_000), 3); text("Z ")
+        text(request.clientAddress); text(" \"")
+        for b in request.method.utf8.prefix(16) { line.append(b < 0x20 || b == UInt8(ascii: "\"") ? UInt8(ascii: "?") : b) }
+        line.append(UInt8(ascii: " "))
+        // Control characters and quotes are shown as "?" (a path cannot break the line).
+        if request.path.utf8.count <= 200 && request.path.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") }) {
+            text(request.path)
+        } else {
+            for scalar in request.path.unicodeScalars.prefix(200) {
+                if scalar.value < 0x20 || scalar == "\"" { line.append(UInt8(ascii: "?")) } else { line.append(contentsOf: String(scalar).utf8) }
+            }
+        }
+        text("\" "); digits(status, 1); line.append(UInt8(ascii: " "))
+        digits(bytes, 1); text("B ")
+        let micros = Int((seconds * 1_000_000).rounded())
+        digits(micros / 1000, 1); line.append(UInt8(ascii: ".")); digits(micros % 1000, 3); text("ms\n")
+        return line
     }
 }

@@ -205,3 +205,19 @@ final class DocumentEncodingTests: XCTestCase {
         }
     }
 }
+
+/// One access-log line per request, in a fixed shape.
+final class AccessLogTests: XCTestCase {
+    func testLineShape() {
+        let at = timespec(tv_sec: 1_796_075_417, tv_nsec: 7_000_000)   // 2026-11-30T21:50:17.007Z
+        func line(_ path: String, method: String = "POST", seconds: Double = 0.000512) -> String {
+            let request = HTTPRequest(method: method, path: path, clientAddress: "127.0.0.1")
+            return String(decoding: AccessLog.line(request, status: 200, bytes: 1234, seconds: seconds, at: at), as: UTF8.self)
+        }
+        XCTAssertEqual(line("/v1/vectors/stores/s/search"),
+                       "2026-11-30T21:50:17.007Z 127.0.0.1 \"POST /v1/vectors/stores/s/search\" 200 1234B 0.512ms\n")
+        XCTAssertEqual(line("/a\"b\u{1}c", seconds: 12.3456789), "2026-11-30T21:50:17.007Z 127.0.0.1 \"POST /a?b?c\" 200 1234B 12345.679ms\n")
+        XCTAssertEqual(line("/é" + String(repeating: "x", count: 300)).filter { $0 == "x" }.count, 198, "paths are clipped to 200 characters")
+        XCTAssertTrue(line("/", method: "GE\"T").contains("\"GE?T /\""))
+    }
+}

@@ -5,20 +5,34 @@ public struct Router<Context>: Sendable {
     /// A handler gets the context (the service), the request and the path parameters.
     public typealias Handler = @Sendable (Context, HTTPRequest, [String: String]) -> HTTPResponse
 
+    /// One segment of a pattern: a literal to compare bytewise, or a `{name}`.
+    enum Segment: Sendable, Equatable {
+        case literal([UInt8])
+        case parameter(String)
+    }
+
     struct Route: Sendable {
         var method: String
         var pattern: String
-        var segments: [Substring]
+        var segments: [Segment]
         var handler: Handler
     }
 
     private var routes: [Route] = []
+    /// Route indexes by segment count, in the order they were added.
+    private var routesBySegmentCount: [Int: [Int]] = [:]
 
     public init() {}
 
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: pattern,
-                            segments: pattern.split(separator: "/", omittingEmptySubsequences: true), handler: handler))
+        let segments = pattern.utf8.split(separator: UInt8(ascii: "/")).map { part -> Segment in
+            if part.first == UInt8(ascii: "{") && part.last == UInt8(ascii: "}") {
+                return .parameter(String(decoding: part.dropFirst().dropLast(), as: UTF8.self))
+            }
+            return .literal(Array(part))
+        }
+        routesBySegmentCount[segments.count, default: []].append(routes.count)
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }
 
     public enum Match {
@@ -28,10 +42,11 @@ public struct Router<Context>: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
         var allowed: [String] = []
         var allowedPattern = ""
-        for route in routes {
+        for index in routesBySegmentCount[parts.count] ?? [] {
+            let route = routes[index]
             guard let parameters = Self.bind(route.segments, parts) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
                 return .found(pattern: route.pattern, parameters: parameters, handler: route.handler)
@@ -42,18 +57,17 @@ public struct Router<Context>: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(pattern: allowedPattern, allowed: allowed)
     }
 
-    private static func bind(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
+    private static func bind(_ pattern: [Segment], _ parts: [Substring.UTF8View]) -> [String: String]? {
         guard pattern.count == parts.count else { return nil }
         // Literal segments first: most routes fail there, before any allocation.
-        for (p, part) in zip(pattern, parts) where !(p.first == "{" && p.last == "}") && p != part { return nil }
+        for (segment, part) in zip(pattern, parts) {
+            if case .literal(let bytes) = segment, !part.elementsEqual(bytes) { return nil }
+        }
         var parameters: [String: String] = [:]
-        for (p, part) in zip(pattern, parts) {
-            if p.first == "{" && p.last == "}" {
-                guard let decoded = percentDecode(part), !decoded.isEmpty else { return nil }
-                parameters[String(p.dropFirst().dropLast())] = decoded
-            } else if p != part {
-                return nil
-            }
+        for (segment, part) in zip(pattern, parts) {
+            guard case .parameter(let name) = segment else { continue }
+            guard let decoded = percentDecode(Substring(part)), !decoded.isEmpty else { return nil }
+            parameters[name] = decoded
         }
         return parameters
     }
