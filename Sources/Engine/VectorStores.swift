@@ -122,11 +122,9 @@ extension Database {
     /// where the count is shown; searches and writes skip it).
     static func storeInfo(_ table: TableSchema, in transaction: any StorageTransaction,
                           counting: Bool = true) -> VectorStoreInfo? {
-        guard table.columns.map(\.name) == storeColumns, table.columns[0].type == .text,
-              case .vector(let dimensions) = table.columns[1].type, table.columns[2].type == .jsonb,
+        guard let (dimensions, metric) = searchShape(table),
               let index = table.indexes.first(where: { $0.method == "hnsw" && $0.columns == [1] }) else { return nil }
         var options = index.options
-        let metric = VectorMetric(indexOptions: options)
         options[VectorIndexOptions.operatorClassKey] = nil
         // Rows as the reader sees them (branch layers, deletions on a
         // branch); the index statistics count graph nodes per layer.
@@ -138,6 +136,16 @@ extension Database {
         }
         return VectorStoreInfo(name: table.name, dimensions: dimensions, metric: metric, indexName: index.name,
                                indexOptions: options, vectorCount: count)
+    }
+
+    /// What a search needs of a store's shape (`storeInfo` without building
+    /// the options): checked on every search, so without allocating.
+    static func searchShape(_ table: TableSchema) -> (dimensions: Int, metric: VectorMetric)? {
+        guard table.columns.count == storeColumns.count,
+              zip(table.columns, storeColumns).allSatisfy({ $0.name == $1 }), table.columns[0].type == .text,
+              case .vector(let dimensions) = table.columns[1].type, table.columns[2].type == .jsonb,
+              let index = table.indexes.first(where: { $0.method == "hnsw" && $0.columns == [1] }) else { return nil }
+        return (dimensions, VectorMetric(indexOptions: index.options))
     }
 
     /// The store's shape without counting its vectors, or nil.
@@ -227,8 +235,7 @@ extension Database {
     public func searchVectors(store: String, query: [Float], topK: Int, efSearch: Int?, filter: JSONDocument?,
                               branch: String, asOf: HistoryPoint?) throws(EngineError) -> VectorSearchAnswer {
         try reading(branch: branch, asOf: asOf) { (transaction) throws(EngineError) -> VectorSearchAnswer in
-            guard let table = transaction.table(named: store),
-                  let info = Self.storeInfo(table, in: transaction, counting: false) else {
+            guard let table = transaction.table(named: store), let info = Self.searchShape(table) else {
                 throw Self.storeNotFound(store)
             }
             guard topK >= 1 else { throw EngineError("22023", "top_k must be at least 1, got \(topK)") }

@@ -67,6 +67,23 @@ final class JSONEncodeTests: XCTestCase {
         }
     }
 
+    /// Doubles are written with exactly the digits of `description`.
+    func testDoublesAreWrittenAsTheirDescription() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e21, 1e22, 1e-7, 123456789012345680, 5e-324, .greatestFiniteMagnitude,
+                                .leastNormalMagnitude, 9.99375911518991, -1.7976931348623157e308, 2.5e-3]
+        for _ in 0..<20_000 {
+            let d = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            if d.isFinite { values.append(d) }
+            values.append(Double.random(in: -100...100, using: &generator))
+        }
+        for value in values {
+            var writer = JSONWriter()
+            writer.double(value)
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), value.description)
+        }
+    }
+
     func testNegativeZeroKeepsItsSign() {
         let text = JSONValue.double(-0.0).jsonText
         XCTAssertTrue(text.hasPrefix("-"), text)
