@@ -17,6 +17,7 @@ for c in 1 2 4; do
   t=$(( c < 2 ? 1 : 2 ))
   printf "%s connections: " "$c"
   SEARCH_BODIES=$bodies SEARCH_PATH="/v1/vectors/stores/$store/search" \
-    wrk -t"$t" -c"$c" -d"${seconds}s" -s "$here/search.lua" "$url" | tail -1
+    wrk -t"$t" -c"$c" -d"${seconds}s" -s "$here/search.lua" "$url" | grep -E "^requests/s|Non-2xx|Socket errors" | tr '\n' ' '
+  echo
 done
 rm -f "$bodies"
