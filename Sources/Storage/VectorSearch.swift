@@ -106,7 +106,31 @@ extension MemoryTransaction {
                                               rerankDepth: index.options.rerankDepth, accept: accept)
         // Fewer than k: the graph could not reach them all; scan instead.
         if neighbors.count < request.k && request.filter != nil { return nil }
+        // (The sum only keeps the loads from being optimized away.)
+        if Self.touchRows(of: neighbors.map(\.node), index, table) == Int.min { return nil }
         return (neighbors.compactMap { rowOf($0.node) }, stats)
+    }
+}
+
+extension MemoryTransaction {
+    /// The result rows lie at random places in a large table, so each is a
+    /// chain of cache misses (version list, row, values). Reading them one
+    /// row after another queues those misses; this pass touches every row's
+    /// newest version first with plain loads (no reference counting, whose
+    /// locked instructions would order them), so the misses overlap.
+    static func touchRows(of nodes: [UInt32], _ index: VectorIndexData, _ table: TableData) -> Int {
+        var sink = 0
+        table.history.withUnsafeBufferPointer { history in
+            for node in nodes {
+                let slot = index.slot(of: node)
+                guard slot < history.count else { continue }
+                history[slot].withUnsafeBufferPointer { versions in
+                    guard let last = versions.indices.last else { return }
+                    versions[last].row?.withUnsafeBufferPointer { sink &+= $0.count }
+                }
+            }
+        }
+        return sink
     }
 }
 
