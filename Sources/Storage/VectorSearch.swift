@@ -18,7 +18,8 @@ extension MemoryTransaction {
             stats.strategy = "exact"
             var indexName: String?
             let query = request.query
-            func consider(_ row: Row) {
+            func consider(_ row: Row, distance: Double? = nil) {
+                if let distance { found.append((distance, row)); return }
                 guard case .vector(let v) = row[request.column], v.count == query.count else { return }
                 found.append((request.metric.distance(v, query), row))
             }
@@ -39,11 +40,11 @@ extension MemoryTransaction {
                 }
                 let index = own.vectorIndexes.first { $0.column == request.column && $0.metric == request.metric }
                 if let index, let graph = index.graph, graph.count > 0,
-                   let (rows, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
+                   let (hits, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
                     indexName = index.schema.name
                     stats.add(layerStats)
                     if depth == 0 { stats.strategy = layerStats.strategy }
-                    rows.forEach(consider)
+                    for hit in hits { consider(hit.row, distance: hit.distance) }
                 } else {
                     var examined = 0
                     own.forEachRow(at: layer.scn, skip: shadow) { _, row in
@@ -63,9 +64,13 @@ extension MemoryTransaction {
 
     /// The graph search of one layer; nil when an exact scan suits better
     /// (a filter matching too few rows for the graph to find them cheaply).
+    /// Each row comes with its distance when the graph's is the one the SQL
+    /// operator gives (float vectors under L2 or inner product: the same
+    /// `Distances` function over the same floats, so the same bits);
+    /// otherwise the caller computes it.
     private func searchGraph(_ index: VectorIndexData, _ graph: HNSWGraph, _ table: TableData, at scn: SCN,
                              shadow: ((RowKey) -> Bool)?, _ request: VectorSearchRequest)
-        -> (rows: [Row], stats: VectorSearchStats)? {
+        -> (hits: [(row: Row, distance: Double?)], stats: VectorSearchStats)? {
         let rowOf = { (node: UInt32) -> Row? in
             VersionChain.visibleRow(table.history[index.slot(of: node)], at: scn)
         }
@@ -108,7 +113,8 @@ extension MemoryTransaction {
         if neighbors.count < request.k && request.filter != nil { return nil }
         // (The sum only keeps the loads from being optimized away.)
         if Self.touchRows(of: neighbors.map(\.node), index, table) == Int.min { return nil }
-        return (neighbors.compactMap { rowOf($0.node) }, stats)
+        let exact = graph.compression.quantization == .none && graph.metric != .cosine && graph.metric == request.metric
+        return (neighbors.compactMap { n in rowOf(n.node).map { ($0, exact ? n.distance : nil) } }, stats)
     }
 }
 

@@ -147,4 +147,38 @@ final class VectorIndexStorageTests: XCTestCase {
         // The graph holds one node per vector version: 100 + the moved row.
         XCTAssertEqual(indexes(store).first?.count, 101)
     }
+
+    /// Whichever way a distance is found (taken from the graph, or computed
+    /// again from the row), it is the SQL operator's, bit for bit.
+    func testDistancesAreTheOperatorsWhateverThePath() throws {
+        for (metric, opclass) in [(VectorMetric.l2, "vector_l2_ops"), (.innerProduct, "vector_ip_ops"), (.cosine, "vector_cosine_ops")] {
+            for dimensions in [8, 40] {
+                let store = MemoryStore()
+                let t = try store.begin(branch: .main)
+                let table = try t.createTable(TableSchema(
+                    id: 0, name: "items",
+                    columns: [ColumnSchema(name: "id", type: .integer, notNull: true), ColumnSchema(name: "e", type: .vector(dimensions: dimensions))],
+                    primaryKey: [0],
+                    indexes: [IndexSchema(name: "items_e", columns: [1], unique: false, method: "hnsw",
+                                          options: ["m": "8", VectorIndexOptions.operatorClassKey: opclass])]))
+                var generator = SeededGenerator(seed: UInt64(dimensions))
+                for i in 0..<300 {
+                    try t.insert(table, row: [.integer(Int64(i)), .vector((0..<dimensions).map { _ in Float.random(in: -1...1, using: &generator) })])
+                }
+                _ = try t.commit()
+                let reader = try store.begin(branch: .main)
+                for _ in 0..<20 {
+                    let query = (0..<dimensions).map { _ in Float.random(in: -1...1, using: &generator) }
+                    let result = reader.vectorSearch(table, VectorSearchRequest(column: 1, metric: metric, query: query, k: 10))
+                    XCTAssertEqual(result.stats.strategy, "index")
+                    XCTAssertEqual(result.rows.count, 10)
+                    for (row, distance) in zip(result.rows, result.distances) {
+                        guard case .vector(let v) = row[1] else { return XCTFail("no vector") }
+                        XCTAssertEqual(distance.bitPattern, metric.distance(v, query).bitPattern, "\(metric) d=\(dimensions)")
+                    }
+                    XCTAssertEqual(result.distances, result.distances.sorted())
+                }
+            }
+        }
+    }
 }
