@@ -15,13 +15,18 @@
 //                            string referencedTable, count + string
 //                            referencedColumns, u8 onDelete, u8 onUpdate
 //
+// Format 2 appends, for materialized views:
+//     bool present, then string query, count options, each string key,
+//     string value (sorted by key), bool + varint refreshedSCN
+// Format 1 (no such block) is still read.
+//
 // `readSCN` is a property of a read, not of the table: never encoded, nil
 // when decoded. DataType and ForeignKeySchema.Action use the explicit tag
 // tables below, never their declaration order.
 
 extension BinaryCodec {
     /// The format byte that starts every encoded `TableSchema`.
-    public static let schemaFormat: UInt8 = 1
+    public static let schemaFormat: UInt8 = 2
 
     /// `DataType` tags (stable; new types take new numbers).
     static func tag(of type: DataType) -> UInt8 {
@@ -160,6 +165,14 @@ extension ByteWriter {
         for c in schema.checks { checkConstraint(c) }
         count(schema.foreignKeys.count)
         for fk in schema.foreignKeys { foreignKeySchema(fk) }
+        bool(schema.materialized != nil)
+        if let view = schema.materialized {
+            string(view.query)
+            count(view.options.count)
+            for (key, v) in view.options.sorted(by: { $0.key < $1.key }) { string(key); string(v) }
+            bool(view.refreshedSCN != nil)
+            varint(view.refreshedSCN?.rawValue ?? 0)
+        }
     }
 }
 
@@ -242,7 +255,9 @@ extension ByteReader {
     public mutating func tableSchema() throws(CodecError) -> TableSchema {
         let start = offset
         let format = try u8()
-        guard format == BinaryCodec.schemaFormat else { throw CodecError("unknown table schema format \(format)", at: start) }
+        guard format == 1 || format == BinaryCodec.schemaFormat else {
+            throw CodecError("unknown table schema format \(format)", at: start)
+        }
         let id = try varint()
         let name = try string()
         let columns = try array { (r: inout ByteReader) throws(CodecError) in try r.columnSchema() }
@@ -251,7 +266,22 @@ extension ByteReader {
         let viewQuery = try optionalString()
         let checks = try array { (r: inout ByteReader) throws(CodecError) in try r.checkConstraint() }
         let foreignKeys = try array { (r: inout ByteReader) throws(CodecError) in try r.foreignKeySchema() }
-        return TableSchema(id: id, name: name, columns: columns, primaryKey: primaryKey, indexes: indexes,
-                           viewQuery: viewQuery, checks: checks, foreignKeys: foreignKeys)
+        var schema = TableSchema(id: id, name: name, columns: columns, primaryKey: primaryKey, indexes: indexes,
+                                 viewQuery: viewQuery, checks: checks, foreignKeys: foreignKeys)
+        if format >= 2, try bool() {
+            let query = try string()
+            var options: [String: String] = [:]
+            for _ in 0..<(try count()) {
+                let keyAt = offset
+                let key = try string()
+                guard options.updateValue(try string(), forKey: key) == nil else {
+                    throw CodecError("duplicate materialized view option \(key.debugDescription)", at: keyAt)
+                }
+            }
+            let refreshed = try bool()
+            let scn = try varint()
+            schema.materialized = MaterializedViewInfo(query: query, options: options, refreshedSCN: refreshed ? SCN(scn) : nil)
+        }
+        return schema
     }
 }

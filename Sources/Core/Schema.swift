@@ -15,6 +15,10 @@ public struct TableSchema: Hashable, Sendable {
     /// CHECK constraints: name and the SQL text of the condition.
     public var checks: [CheckConstraint]
     public var foreignKeys: [ForeignKeySchema]
+    /// For a materialized view: its definition and refresh state. The view's
+    /// rows are the table's rows (stored, branched and versioned like any
+    /// table's); only refreshes write them.
+    public var materialized: MaterializedViewInfo?
     /// Set on a schema read `AS OF` a past commit: reads of the table's rows
     /// then see the state after that commit instead of the transaction's
     /// snapshot (and none of its pending writes). Never stored in the catalog.
@@ -28,6 +32,7 @@ public struct TableSchema: Hashable, Sendable {
     }
 
     public var isView: Bool { viewQuery != nil }
+    public var isMaterializedView: Bool { materialized != nil }
 
     /// The index of the column called `name`, nil when there is none.
     public func columnIndex(_ name: String) -> Int? {
@@ -39,6 +44,21 @@ public struct TableSchema: Hashable, Sendable {
         if primaryKey.isEmpty { return nil }
         if primaryKey.count == 1 { return RowKey(row[primaryKey[0]]) }
         return RowKey(primaryKey.map { row[$0] })
+    }
+}
+
+/// What the catalog keeps of a materialized view besides its columns.
+public struct MaterializedViewInfo: Hashable, Sendable {
+    /// The defining query's SQL text.
+    public var query: String
+    /// `WITH (…)` options, names lower-cased, values as text (checked when set).
+    public var options: [String: String]
+    /// The SCN of the snapshot the rows were computed from; nil while the view
+    /// has never been populated (`WITH NO DATA`).
+    public var refreshedSCN: SCN?
+
+    public init(query: String, options: [String: String] = [:], refreshedSCN: SCN? = nil) {
+        self.query = query; self.options = options; self.refreshedSCN = refreshedSCN
     }
 }
 

@@ -42,6 +42,14 @@ public indirect enum Statement: Sendable, Equatable {
     case showBranches
     /// `VACUUM [table]`: collect versions older than the retention window.
     case vacuum(table: String?, position: Int)
+    /// `CREATE MATERIALIZED VIEW …`.
+    case createMaterializedView(CreateMaterializedView)
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] v [INCREMENTALLY]`.
+    case refreshMaterializedView(RefreshMaterializedView)
+    /// `ALTER MATERIALIZED VIEW [IF EXISTS] v SET (k = v, …)`.
+    case alterMaterializedView(AlterMaterializedView)
+    /// `DROP MATERIALIZED VIEW [IF EXISTS] a, b`.
+    case dropMaterializedView(DropObjects)
 
     /// The tag reported as `statement_type` (PostgreSQL command tags).
     public var tag: String {
@@ -72,6 +80,10 @@ public indirect enum Statement: Sendable, Equatable {
         case .useBranch: "USE BRANCH"
         case .showBranches: "SHOW BRANCHES"
         case .vacuum: "VACUUM"
+        case .createMaterializedView: "CREATE MATERIALIZED VIEW"
+        case .refreshMaterializedView: "REFRESH MATERIALIZED VIEW"
+        case .alterMaterializedView: "ALTER MATERIALIZED VIEW"
+        case .dropMaterializedView: "DROP MATERIALIZED VIEW"
         }
     }
 }
@@ -224,6 +236,47 @@ public struct CreateView: Sendable, Equatable {
                 queryText: String, position: Int) {
         self.name = name; self.columns = columns; self.query = query; self.orReplace = orReplace
         self.ifNotExists = ifNotExists; self.queryText = queryText; self.position = position
+    }
+}
+
+/// `CREATE MATERIALIZED VIEW [IF NOT EXISTS] v [(c, …)] [WITH (…)] AS query
+/// [WITH (…)] [WITH [NO] DATA]`: options may come before or after the
+/// query (both lists are kept, in order).
+public struct CreateMaterializedView: Sendable, Equatable {
+    public var name: String
+    public var columns: [String]?
+    public var query: Query
+    /// The SQL text of the query, as written (kept in the catalog).
+    public var queryText: String
+    public var options: [IndexOption]
+    public var ifNotExists: Bool
+    /// False for `WITH NO DATA`: created unpopulated.
+    public var withData: Bool
+    public var position: Int
+    public init(name: String, columns: [String]? = nil, query: Query, queryText: String, options: [IndexOption] = [],
+                ifNotExists: Bool = false, withData: Bool = true, position: Int) {
+        self.name = name; self.columns = columns; self.query = query; self.queryText = queryText; self.options = options
+        self.ifNotExists = ifNotExists; self.withData = withData; self.position = position
+    }
+}
+
+public struct RefreshMaterializedView: Sendable, Equatable {
+    public var name: String
+    public var concurrently: Bool
+    public var incrementally: Bool
+    public var position: Int
+    public init(name: String, concurrently: Bool = false, incrementally: Bool = false, position: Int) {
+        self.name = name; self.concurrently = concurrently; self.incrementally = incrementally; self.position = position
+    }
+}
+
+public struct AlterMaterializedView: Sendable, Equatable {
+    public var name: String
+    public var ifExists: Bool
+    public var options: [IndexOption]
+    public var position: Int
+    public init(name: String, ifExists: Bool = false, options: [IndexOption], position: Int) {
+        self.name = name; self.ifExists = ifExists; self.options = options; self.position = position
     }
 }
 

@@ -30,6 +30,7 @@ extension SQLParser {
         }
         if check(.index) { return .createIndex(try parseCreateIndex(at: createToken.position, unique: false)) }
         if check(.view) { return .createView(try parseCreateView(at: createToken.position, orReplace: false)) }
+        if isWord("materialized") { return .createMaterializedView(try parseCreateMaterializedView(at: createToken.position)) }
         try expect(.table)
         let ifNotExists = try parseIfNotExists()
         let name = try parseQualifiedName()

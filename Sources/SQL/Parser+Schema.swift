@@ -50,21 +50,26 @@ extension SQLParser {
         } while accept(.comma)
         try expect(.rightParen)
         var options: [IndexOption] = []
-        if accept(.with) {
-            try expect(.leftParen)
-            repeat {
-                let option = try parseLabel()
-                if accept(.equal) {
-                    options.append(IndexOption(name: option, value: try parseOptionValue()))
-                } else {
-                    options.append(IndexOption(name: option, value: .literal(.boolean(true), position: tokens[index].position)))
-                }
-            } while accept(.comma)
-            try expect(.rightParen)
-        }
+        if accept(.with) { options = try parseOptionList() }
         if check(.where) { throw unsupported("a partial index (WHERE)", at: tokens[index].position) }
         return CreateIndex(name: name, table: table, columns: columns, unique: unique, ifNotExists: ifNotExists,
                            method: method, options: options, position: position)
+    }
+
+    /// `(name [= value], …)`, after WITH or SET; a bare name means true.
+    mutating func parseOptionList() throws(SQLError) -> [IndexOption] {
+        try expect(.leftParen)
+        var options: [IndexOption] = []
+        repeat {
+            let option = try parseLabel()
+            if accept(.equal) {
+                options.append(IndexOption(name: option, value: try parseOptionValue()))
+            } else {
+                options.append(IndexOption(name: option, value: .literal(.boolean(true), position: tokens[index].position)))
+            }
+        } while accept(.comma)
+        try expect(.rightParen)
+        return options
     }
 
     /// An option value: a number, string, boolean or name (as text).
@@ -77,6 +82,16 @@ extension SQLParser {
     mutating func parseDrop() throws(SQLError) -> Statement {
         let dropToken = next()
         if isBranchObject() { return try parseDropBranch(at: dropToken.position) }
+        if isWord("materialized") {
+            advance()
+            try expect(.view)
+            let ifExists = try parseIfExists()
+            var names: [String] = []
+            repeat { names.append(try parseQualifiedName()) } while accept(.comma)
+            let cascade = accept(.cascade)
+            if !cascade { _ = accept(.restrict) }
+            return .dropMaterializedView(DropObjects(names: names, ifExists: ifExists, cascade: cascade, position: dropToken.position))
+        }
         let kind = tokens[index].keyword
         guard check(.table) || check(.view) || check(.index) else { throw unexpected() }
         advance()

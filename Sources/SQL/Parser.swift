@@ -98,6 +98,12 @@ package struct SQLParser {
 
     func check(_ kind: TokenKind) -> Bool { tokens[index].kind == kind }
 
+    /// Whether the token `offset` ahead is the non-keyword word `text` (lower case).
+    func isWord(_ text: String, at offset: Int = 0) -> Bool {
+        let token = peek(offset)
+        return token.kind == .word && token.keyword == nil && token.text == text
+    }
+
     func check(_ keyword: Keyword) -> Bool {
         tokens[index].kind == .word && tokens[index].keyword == keyword
     }
@@ -238,6 +244,7 @@ package struct SQLParser {
 
     mutating func parseStatement() throws(SQLError) -> Statement {
         if check(.leftParen) { return .select(try parseQuery()) }
+        if isWord("refresh") { return .refreshMaterializedView(try parseRefreshMaterializedView()) }
         guard check(.word), let keyword = tokens[index].keyword else { throw unexpected() }
         switch keyword {
         case .select, .with, .values: return .select(try parseQuery())
@@ -246,7 +253,9 @@ package struct SQLParser {
         case .delete: return .delete(try parseDelete())
         case .create: return try parseCreate()
         case .drop: return try parseDrop()
-        case .alter: return .alterTable(try parseAlterTable())
+        case .alter:
+            if isWord("materialized", at: 1) { return .alterMaterializedView(try parseAlterMaterializedView()) }
+            return .alterTable(try parseAlterTable())
         case .truncate: return try parseTruncate()
         case .explain: return try parseExplain()
         case .set: return try parseSet()

@@ -271,6 +271,30 @@ final class BinaryCodecTests: XCTestCase {
         XCTAssertEqual(try BinaryCodec.decode(encode { $0.tableSchema(view) }) { (r: inout ByteReader) throws(CodecError) in try r.tableSchema() }, view)
     }
 
+    /// Format 2 keeps a materialized view's definition and refresh SCN;
+    /// format 1 bytes (written before it) still decode; truncated or
+    /// duplicated option bytes are refused.
+    func testMaterializedViewSchemasRoundTripAndFormatOneStillReads() throws {
+        func decode(_ bytes: [UInt8]) throws -> TableSchema {
+            try BinaryCodec.decode(bytes) { (r: inout ByteReader) throws(CodecError) in try r.tableSchema() }
+        }
+        var view = TableSchema(id: 4, name: "mv", columns: [ColumnSchema(name: "n", type: .bigint)], primaryKey: [])
+        for info in [MaterializedViewInfo(query: "SELECT count(*) AS n FROM t", options: ["priority": "3", "auto_refresh": "true"],
+                                          refreshedSCN: SCN(42)),
+                     MaterializedViewInfo(query: "SELECT 1", options: [:], refreshedSCN: nil)] {
+            view.materialized = info
+            let bytes = encode { $0.tableSchema(view) }
+            XCTAssertEqual(try decode(bytes), view)
+            for cut in stride(from: 1, to: bytes.count, by: 3) { XCTAssertThrowsError(try decode(Array(bytes.prefix(cut)))) }
+        }
+        // Format 1: the same bytes without the trailing block, first byte 1.
+        let plain = minimalSchema()
+        var old = encode { $0.tableSchema(plain) }
+        old[0] = 1
+        XCTAssertEqual(try decode(Array(old.dropLast())), plain)
+        XCTAssertThrowsError(try decode([3] + old.dropFirst()), "unknown formats are refused")
+    }
+
     func testEveryDataTypeAndActionTagRoundTrips() throws {
         let types: [DataType] = [.smallint, .integer, .bigint, .double, .text, .boolean, .date, .timestamp,
                                  .timestampWithTimeZone, .interval, .uuid, .bytea, .json, .jsonb, .vector(dimensions: 3)]
@@ -436,7 +460,7 @@ final class BinaryCodecTests: XCTestCase {
         throwsValue(encode { $0.u8(ValueTag.interval.rawValue); $0.zigzag(Int64(Int32.max) + 1); $0.zigzag(0); $0.zigzag(0) },
                     "interval months out of range")
         var schema = encode { $0.tableSchema(minimalSchema()) }
-        schema[0] = 2
+        schema[0] = BinaryCodec.schemaFormat + 1
         var r = ByteReader(schema)
         XCTAssertThrowsError(try r.tableSchema(), "unknown schema format")
         r = ByteReader(encode { $0.u8(1); $0.varint(1); $0.string("t"); $0.count(1); $0.string("c"); $0.u8(99); $0.u8(0) })
