@@ -29,7 +29,9 @@ let package = Package(
                 swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "Storage", dependencies: ["Core", "Vector"], swiftSettings: strict),
         .target(name: "SQL", dependencies: ["Core", "Vector"], swiftSettings: strict),
-        .target(name: "Engine", dependencies: ["Core", "Storage", "SQL", "Vector"], swiftSettings: strict),
+        // Materialized views: definitions, refresh (DESIGN §1: Views → SQL, Storage, Core).
+        .target(name: "Views", dependencies: ["Core", "SQL"], swiftSettings: strict),
+        .target(name: "Engine", dependencies: ["Core", "Storage", "SQL", "Vector", "Views"], swiftSettings: strict),
         .target(name: "Service",
                 dependencies: ["Core", "Engine", "Storage", "Vector", "JSON", "CMicroHTTPD"],
                 swiftSettings: strict),

@@ -54,6 +54,7 @@ public final class Database: Sendable {
     let storage: any StorageEngine
     let transactions: TransactionRegistry
     private let cache = StatementCache(capacity: 2048)
+    let refreshHistory = RefreshHistory()
     private let commitCounter = Atomic<UInt64>(0)
 
     /// - Parameters:

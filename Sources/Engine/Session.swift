@@ -2,6 +2,7 @@ import Core
 import SQL
 import Storage
 import Vector
+import Views
 
 /// The transaction state statements run in: the storage transaction in
 /// progress (if any), whether it was opened explicitly (BEGIN or
@@ -86,6 +87,18 @@ final class Session {
             return StatementResult(statementType: "SET")
         case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
             return try runBranchStatement(statement, context: context)
+        case .refreshMaterializedView(let refresh):
+            let access = try current()
+            let report = try database.refreshView(refresh.name, mode: refresh.incrementally ? .incremental : .auto,
+                                                  on: access, context: context, position: refresh.position)
+            return StatementResult(statementType: statement.tag, affectedRows: report.rowsChanged)
+        case .createMaterializedView, .alterMaterializedView, .dropMaterializedView:
+            let access = try current()
+            do {
+                return try MaterializedViews.execute(statement, on: access, context: context)
+            } catch {
+                throw EngineError(error)
+            }
         default:
             let access = try current()
             var context = context
@@ -156,14 +169,14 @@ final class Session {
     }
 
     func current() throws(EngineError) -> TransactionAccess {
-        if let open = state.transaction { return TransactionAccess(open, storage: database.storage) }
+        if let open = state.transaction { return TransactionAccess(open, storage: database.storage, history: database.refreshHistory) }
         do throws(StorageError) {
             let started: any StorageTransaction
             if let readSCN { started = try database.storage.begin(branch: branch, at: readSCN) } else {
                 started = try database.storage.begin(branch: branch)
             }
             state.transaction = started
-            return TransactionAccess(started, storage: database.storage)
+            return TransactionAccess(started, storage: database.storage, history: database.refreshHistory)
         } catch {
             throw EngineError(error)
         }
@@ -190,9 +203,10 @@ final class TransactionAccess: SQLDataAccess {
     let transaction: any StorageTransaction
 
     let storage: any StorageEngine
+    let history: RefreshHistory?
 
-    init(_ transaction: any StorageTransaction, storage: any StorageEngine) {
-        self.transaction = transaction; self.storage = storage
+    init(_ transaction: any StorageTransaction, storage: any StorageEngine, history: RefreshHistory? = nil) {
+        self.transaction = transaction; self.storage = storage; self.history = history
     }
 
     var currentSCN: SCN { transaction.snapshotSCN }
@@ -210,6 +224,7 @@ final class TransactionAccess: SQLDataAccess {
     }
     func systemView(named name: String) -> SystemViewContent? {
         if name == "pg_vector_index_stats" { return SystemViews.vectorIndexStats(transaction, only: nil) }
+        if let views = SystemViews.materializedViews(named: name, transaction, storage: storage, history: history) { return views }
         return SystemViews.content(named: name, storage: storage)
     }
     func systemView(named name: String, argument: Value) -> SystemViewContent? {

@@ -9,6 +9,9 @@ extension SchemaExecutor {
             if alter.ifExists { return result }
             throw SQLError(SQLState.undefinedTable, "relation \"\(alter.table)\" does not exist", position: alter.position)
         }
+        if table.isMaterializedView {
+            throw SQLError("42809", "\"\(alter.table)\" is a materialized view (use ALTER MATERIALIZED VIEW … SET)", position: alter.position)
+        }
         var new = table
         switch alter.action {
         case let .addColumn(definition, ifNotExists):

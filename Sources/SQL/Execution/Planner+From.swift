@@ -70,6 +70,10 @@ extension Planner {
             let planned = try planView(table, text, position: reference.position)
             return Relation(plan: planned.plan, columns: Self.rename(planned.columns, reference.columnAliases, table: label), label: label)
         }
+        if let view = table.materialized, view.refreshedSCN == nil {
+            throw SQLError("55000", "materialized view \"\(table.name)\" has never been refreshed. Run: REFRESH MATERIALIZED VIEW \(table.name)",
+                           position: reference.position)
+        }
         let columns = table.columns.map { ScopeColumn(table: label, name: $0.name, type: $0.type) }
         return Relation(plan: .scan(table), columns: Self.rename(columns, reference.columnAliases, table: label),
                         table: table, label: label)

@@ -87,8 +87,9 @@ struct SchemaExecutor {
                 if drop.ifExists { continue }
                 throw SQLError(SQLState.undefinedTable, "table \"\(name)\" does not exist", position: drop.position)
             }
-            guard !table.isView else {
-                throw SQLError("42809", "\"\(name)\" is not a table", position: drop.position)
+            guard !table.isView, !table.isMaterializedView else {
+                throw SQLError("42809", "\"\(name)\" is not a table\(table.isMaterializedView ? " (use DROP MATERIALIZED VIEW)" : "")",
+                               position: drop.position)
             }
             try dropDependentViews(of: name, cascade: drop.cascade, position: drop.position)
             try Constraints.dropReferences(to: name, except: drop.names, cascade: drop.cascade, data: data, position: drop.position)
@@ -100,9 +101,8 @@ struct SchemaExecutor {
     /// Views whose query reads `name`: dropped with CASCADE, else an error (2BP01).
     func dropDependentViews(of name: String, cascade: Bool, position: Int) throws(SQLError) {
         for viewName in data.tableNames() where viewName != name {
-            guard let view = data.table(named: viewName), let text = view.viewQuery,
-                  let statements = try? Parser.parse(text), case .select(let query)? = statements.first,
-                  Planner.references(query.body, name) || query.with.contains(where: { Planner.references($0.query.body, name) })
+            guard let view = data.table(named: viewName), let text = view.viewQuery ?? view.materialized?.query,
+                  QueryReferences.mentions(text, table: name)
             else { continue }
             guard cascade else {
                 throw SQLError("2BP01", "cannot drop \(name) because other objects depend on it: view \(viewName) depends on it (use DROP … CASCADE)",
@@ -151,7 +151,8 @@ extension SchemaExecutor {
                 throw SQLError(SQLState.undefinedTable, "view \"\(name)\" does not exist", position: drop.position)
             }
             guard table.isView else {
-                throw SQLError("42809", "\"\(name)\" is not a view", position: drop.position)
+                throw SQLError("42809", "\"\(name)\" is not a view\(table.isMaterializedView ? " (use DROP MATERIALIZED VIEW)" : "")",
+                               position: drop.position)
             }
             try dropDependentViews(of: name, cascade: drop.cascade, position: drop.position)
             try Executor.storage { try data.dropTable(named: name) }
@@ -245,5 +246,16 @@ extension SchemaExecutor {
             try Executor.storage { try data.alterTable(from: old, to: table) }
         }
         return StatementResult(statementType: "DROP INDEX")
+    }
+}
+
+/// Which tables a stored query (a view's, a materialized view's) reads.
+public enum QueryReferences {
+    /// Whether the SELECT in `queryText` reads the table or view `table`
+    /// (anywhere: joins, subqueries, CTE bodies). False for text that does
+    /// not parse as one SELECT.
+    public static func mentions(_ queryText: String, table: String) -> Bool {
+        guard let statements = try? Parser.parse(queryText), case .select(let query)? = statements.first else { return false }
+        return Planner.references(query.body, table) || query.with.contains { Planner.references($0.query.body, table) }
     }
 }

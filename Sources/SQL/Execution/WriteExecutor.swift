@@ -109,6 +109,10 @@ struct WriteExecutor {
         if table.isView {
             throw SQLError("55000", "cannot change view \"\(name)\": views are read-only", position: position)
         }
+        if table.isMaterializedView {
+            throw SQLError("42809", "cannot change materialized view \"\(name)\": its rows change only by REFRESH MATERIALIZED VIEW",
+                           position: position)
+        }
         return table
     }
 

@@ -1,0 +1,209 @@
+// Materialized views: a view whose rows are stored.
+//
+// A materialized view is a table. Its rows live in storage like any
+// table's, so they are versioned, branched and readable AS OF without
+// anything special; its catalog entry (`TableSchema.materialized`) holds the
+// defining query's text, the `WITH (…)` options and the SCN of the snapshot
+// the rows were computed from (nil for a view created `WITH NO DATA`, which
+// cannot be read until refreshed). Users cannot write the rows: INSERT,
+// UPDATE, DELETE, TRUNCATE, ALTER TABLE and DROP TABLE refuse a view.
+//
+// A refresh runs inside the caller's transaction: it reads the base tables
+// at the transaction's snapshot, replaces the view's rows and records the
+// snapshot's SCN in the catalog entry, so the rows and their refresh SCN
+// commit together or not at all (a crash mid-refresh leaves the old state;
+// running it again gives the same rows).
+//
+// Not here yet (see issue 7): change logs and incremental maintenance by
+// delta rules (a refresh asked to run incrementally recomputes and says so),
+// and the background refresh coordinator.
+
+import Core
+import SQL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum MaterializedViews {
+    /// Runs CREATE / REFRESH / ALTER / DROP MATERIALIZED VIEW.
+    public static func execute(_ statement: Statement, on data: any SQLDataAccess,
+                               context: ExecutionContext) throws(SQLError) -> StatementResult {
+        switch statement {
+        case .createMaterializedView(let create):
+            return try self.create(create, on: data, context: context)
+        case .refreshMaterializedView(let refresh):
+            let report = try self.refresh(refresh.name, mode: refresh.incrementally ? .incremental : .auto,
+                                          on: data, context: context, position: refresh.position)
+            return StatementResult(statementType: statement.tag, affectedRows: report.rowsChanged)
+        case .alterMaterializedView(let alter):
+            guard var table = data.table(named: alter.name) else {
+                if alter.ifExists { return StatementResult(statementType: statement.tag) }
+                throw undefined(alter.name, position: alter.position)
+            }
+            guard var view = table.materialized else { throw notAView(alter.name, position: alter.position) }
+            let old = table
+            for (key, value) in try MaterializedViewOptions.validate(alter.options, on: data, context: context) {
+                view.options[key] = value
+            }
+            table.materialized = view
+            try storage { try data.alterTable(from: old, to: table) }
+            return StatementResult(statementType: statement.tag)
+        case .dropMaterializedView(let drop):
+            for name in drop.names {
+                guard let table = data.table(named: name) else {
+                    if drop.ifExists { continue }
+                    throw undefined(name, position: drop.position)
+                }
+                guard table.isMaterializedView else { throw notAView(name, position: drop.position) }
+                let dependents = dependentViews(of: name, on: data)
+                if !dependents.isEmpty && !drop.cascade {
+                    throw SQLError("2BP01", "cannot drop materialized view \(name) because other objects depend on it: \(dependents.joined(separator: ", ")) (use DROP … CASCADE)",
+                                   position: drop.position)
+                }
+                for dependent in dependents where data.table(named: dependent) != nil {
+                    try storage { try data.dropTable(named: dependent) }
+                }
+                try storage { try data.dropTable(named: name) }
+            }
+            return StatementResult(statementType: statement.tag)
+        default:
+            throw SQLError(SQLState.featureNotSupported, "\(statement.tag) is not a materialized view statement")
+        }
+    }
+
+    // MARK: Create
+
+    static func create(_ create: CreateMaterializedView, on data: any SQLDataAccess,
+                       context: ExecutionContext) throws(SQLError) -> StatementResult {
+        let result = StatementResult(statementType: "CREATE MATERIALIZED VIEW")
+        if data.table(named: create.name) != nil {
+            if create.ifNotExists { return result }
+            throw SQLError(SQLState.duplicateTable, "relation \"\(create.name)\" already exists", position: create.position)
+        }
+        let options = try MaterializedViewOptions.validate(create.options, on: data, context: context)
+        let answer = try Executor.execute(.select(create.query), on: data, context: context)
+        var names = answer.columns
+        if let given = create.columns {
+            guard given.count <= names.count else {
+                throw SQLError(SQLState.syntaxError, "too many column names were specified", position: create.position)
+            }
+            for (i, name) in given.enumerated() { names[i] = name }
+        }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw SQLError(SQLState.duplicateColumn, "column \"\(name)\" specified more than once", position: create.position)
+        }
+        var schema = TableSchema(id: 0, name: create.name,
+                                 columns: zip(names, answer.columnTypes).map { ColumnSchema(name: $0, type: $1) },
+                                 primaryKey: [])
+        schema.materialized = MaterializedViewInfo(query: create.queryText, options: options,
+                                                   refreshedSCN: create.withData ? data.currentSCN : nil)
+        let table = try storage { try data.createTable(schema) }
+        if create.withData {
+            for row in answer.rows { _ = try storage { try data.insert(table, row: row) } }
+        }
+        return StatementResult(statementType: result.statementType, affectedRows: create.withData ? answer.rows.count : 0)
+    }
+
+    // MARK: Refresh
+
+    /// Recomputes `name` at the transaction's snapshot and replaces its rows;
+    /// the new refresh SCN is written in the same transaction.
+    public static func refresh(_ name: String, mode: RefreshMode, on data: any SQLDataAccess, context: ExecutionContext,
+                               position: Int = 1) throws(SQLError) -> RefreshReport {
+        let started = monotonicSeconds()
+        guard let table = data.table(named: name) else { throw undefined(name, position: position) }
+        guard let view = table.materialized else { throw notAView(name, position: position) }
+        let statements = try Parser.parse(view.query)
+        guard statements.count == 1, case .select(let query) = statements[0] else {
+            throw SQLError("XX000", "the stored query of materialized view \"\(name)\" is not one SELECT")
+        }
+        let answer = try Executor.execute(.select(query), on: data, context: context)
+        guard answer.columnTypes.count == table.columns.count else {
+            throw SQLError("42P17", "the query of materialized view \"\(name)\" now gives \(answer.columnTypes.count) columns, the view has \(table.columns.count); drop and create it again")
+        }
+        // Replace the rows as a multiset difference: rows in both the old and
+        // the new result stay (no version written for them).
+        var wanted: [Row: Int] = [:]
+        for row in answer.rows { wanted[row, default: 0] += 1 }
+        var removed = 0
+        if view.refreshedSCN != nil {
+            for (key, row) in data.scan(table) {
+                if let n = wanted[row], n > 0 {
+                    wanted[row] = n - 1
+                } else {
+                    try storage { try data.delete(table, key: key) }
+                    removed += 1
+                }
+            }
+        }
+        var added = 0
+        for (row, n) in wanted where n > 0 {
+            for _ in 0..<n { _ = try storage { try data.insert(table, row: row) } }
+            added += n
+        }
+        var refreshed = table
+        refreshed.materialized?.refreshedSCN = data.currentSCN
+        try storage { try data.alterTable(from: table, to: refreshed) }
+        let reason: String? = mode == .incremental
+            ? "incremental maintenance is not implemented yet: the view was recomputed" : nil
+        return RefreshReport(view: name, modeUsed: .full, reason: reason, rowsChanged: removed + added, deltasApplied: 0,
+                             durationMilliseconds: (monotonicSeconds() - started) * 1000,
+                             refreshedAsOfSCN: data.currentSCN)
+    }
+
+    // MARK: Helpers
+
+    /// Materialized views whose query names `name` (by a word match on the
+    /// query text, then confirmed by parsing it).
+    static func dependentViews(of name: String, on data: any SQLDataAccess) -> [String] {
+        data.tableNames().filter { other in
+            guard other != name, let view = data.table(named: other)?.materialized else { return false }
+            return QueryReferences.mentions(view.query, table: name)
+        }
+    }
+
+    static func storage<T>(_ body: () throws -> T) throws(SQLError) -> T {
+        do {
+            return try body()
+        } catch let error as SQLError {
+            throw error
+        } catch let error as any DatabaseError {
+            throw SQLError(error.sqlState, error.message)
+        } catch {
+            throw SQLError("XX000", "\(error)")
+        }
+    }
+
+    static func undefined(_ name: String, position: Int) -> SQLError {
+        SQLError(SQLState.undefinedTable, "materialized view \"\(name)\" does not exist", position: position)
+    }
+
+    static func notAView(_ name: String, position: Int) -> SQLError {
+        SQLError("42809", "\"\(name)\" is not a materialized view", position: position)
+    }
+}
+
+/// How a refresh should run: `auto` picks incremental when the view allows
+/// it, `incremental` asks for it, `full` recomputes.
+public enum RefreshMode: String, Sendable {
+    case auto, incremental, full
+}
+
+/// What one refresh did (the REST answer and the history row).
+public struct RefreshReport: Sendable, Equatable {
+    public var view: String
+    public var modeUsed: RefreshMode
+    /// Why the mode differs from the one asked for, when it does.
+    public var reason: String?
+    public var rowsChanged: Int
+    public var deltasApplied: Int
+    public var durationMilliseconds: Double
+    public var refreshedAsOfSCN: SCN
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
