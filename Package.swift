@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Views", dependencies: ["Core", "SQL"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Core", "Storage", "SQL", "Vector", "Views"], swiftSettings: strict),
         .target(name: "Service",
-                dependencies: ["Core", "Engine", "Storage", "Vector", "JSON", "CMicroHTTPD"],
+                dependencies: ["Core", "Engine", "Storage", "Vector", "Views", "JSON", "CMicroHTTPD"],
                 swiftSettings: strict),
         // jemalloc replaces glibc malloc in the server: the executor and the
         // INSERT path allocate many small rows, and glibc's free-list

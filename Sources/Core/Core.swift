@@ -67,3 +67,11 @@ public struct RowVersion: Sendable, Equatable {
     }
 }
 
+/// A changed key with its row as a view last saw it and as it is now
+/// (nil: absent).
+public struct TableChange: Sendable, Equatable {
+    public var key: RowKey
+    public var old: Row?
+    public var new: Row?
+    public init(key: RowKey, old: Row?, new: Row?) { self.key = key; self.old = old; self.new = new }
+}

@@ -222,6 +222,13 @@ final class TransactionAccess: SQLDataAccess {
     func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion] {
         transaction.versions(of: table, from: from, through: through)
     }
+    func changes(of table: TableSchema, after scn: SCN, reflected: SCN?) -> [TableChange]? {
+        transaction.changes(of: table, after: scn, reflected: reflected)
+    }
+    func changeCount(of table: TableSchema, after scn: SCN, reflected: SCN?) -> Int? {
+        transaction.changeCount(of: table, after: scn, reflected: reflected)
+    }
+    func catalogHistory(of name: String) -> [(scn: SCN, schema: TableSchema?)] { transaction.catalogHistory(of: name) }
     func systemView(named name: String) -> SystemViewContent? {
         if name == "pg_vector_index_stats" { return SystemViews.vectorIndexStats(transaction, only: nil) }
         if let views = SystemViews.materializedViews(named: name, transaction, storage: storage, history: history) { return views }

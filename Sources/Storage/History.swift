@@ -80,6 +80,7 @@ extension MemoryStore {
         if horizon > collectedThrough {
             for branch in branches.values {
                 for table in branch.tables.values {
+                    table.changeLog.drop(through: horizon)
                     for chain in table.chains {
                         guard chain.versions.count > 1,
                               let keep = chain.versions.lastIndex(where: { $0.scn <= horizon }), keep > 0 else { continue }

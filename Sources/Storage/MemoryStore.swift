@@ -76,6 +76,8 @@ final class TableData {
     var valueIndexes: [Int: ValueIndex] = [:]
     /// HNSW indexes of the table's schema on this branch (see `VectorIndexData`).
     var vectorIndexes: [VectorIndexData] = []
+    /// The SCN-ordered log of this branch's row changes (see ChangeLog.swift).
+    var changeLog = ChangeLog()
 
     func chain(for key: RowKey) -> VersionChain {
         if let chain = index[key] { return chain }
@@ -94,6 +96,7 @@ final class TableData {
             for index in vectorIndexes { index.record(slot: chain.slot, scn: scn, row: row, previous: previous) }
         }
         chain.versions.append((scn, row))
+        changeLog.append(slot: chain.slot, scn: scn)
         latest[chain.slot] = row
         latestSCN[chain.slot] = scn
     }

@@ -189,6 +189,7 @@ extension MemoryStore {
                 table.latest.append(t.history[slot].last?.row ?? nil)
                 table.latestSCN.append(t.history[slot].last?.scn ?? .zero)
             }
+            table.changeLog = ChangeLog(rebuiltFrom: table.history)
             data.tables[t.table] = table
         }
         commitLog = image.commitLog

@@ -1,0 +1,140 @@
+import Core
+
+/// Change capture for materialized views.
+///
+/// Each table of each branch keeps an SCN-ordered log of its row changes:
+/// one entry (SCN, slot) per version appended, whether by a commit, a
+/// merge or log replay, and rebuilt from the version chains when a
+/// checkpoint is loaded. A change's rows need no copy: the version chain
+/// of the slot holds the row before and after any SCN. Entries at or below
+/// `floor` are gone (history collection drops them with the versions), so
+/// changes since an SCN below the floor cannot be listed and the caller
+/// recomputes instead.
+struct ChangeLog {
+    private(set) var scns: [UInt64] = []
+    private(set) var slots: [Int32] = []
+    /// Changes at or below this SCN are no longer listed.
+    private(set) var floor: SCN = .zero
+
+    init() {}
+
+    /// The log of a table loaded from a checkpoint: every retained version.
+    init(rebuiltFrom history: ContiguousArray<[Version]>) {
+        var entries: [(UInt64, Int32)] = []
+        for (slot, versions) in history.enumerated() {
+            for version in versions { entries.append((version.scn.rawValue, Int32(slot))) }
+        }
+        entries.sort { $0.0 < $1.0 }
+        scns = entries.map(\.0)
+        slots = entries.map(\.1)
+    }
+
+    mutating func append(slot: Int, scn: SCN) {
+        // Commits arrive in SCN order; a replayed or merged version never goes back in time.
+        if let last = scns.last, last > scn.rawValue { floor = max(floor, SCN(last)) }
+        scns.append(scn.rawValue)
+        slots.append(Int32(slot))
+    }
+
+    /// Forgets changes at or below `scn`.
+    mutating func drop(through scn: SCN) {
+        guard scn > floor else { return }
+        let cut = firstIndex(above: scn)
+        scns.removeFirst(cut)
+        slots.removeFirst(cut)
+        floor = scn
+    }
+
+    /// Whether changes after `scn` are all listed.
+    func reaches(back scn: SCN) -> Bool { scn >= floor }
+
+    /// Slots changed in (after, through], with the SCN of each change.
+    func changes(after: SCN, through: SCN) -> ArraySlice<Int32> {
+        slots[firstIndex(above: after)..<firstIndex(above: through)]
+    }
+
+    /// Entries in (after, through] whose SCN is not `except`.
+    func count(after: SCN, through: SCN, except: SCN?) -> Int {
+        let range = firstIndex(above: after)..<firstIndex(above: through)
+        guard let except, except > after, except <= through else { return range.count }
+        let skipped = firstIndex(above: except) - firstIndex(above: SCN(except.rawValue - 1))
+        return range.count - skipped
+    }
+
+    /// The index of the first entry with SCN above `scn` (binary search).
+    private func firstIndex(above scn: SCN) -> Int {
+        var low = 0, high = scns.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if scns[mid] <= scn.rawValue { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+extension MemoryTransaction {
+    /// The keys of `table` changed on this branch after `scn` (up to this
+    /// transaction's snapshot, plus its own pending writes), each with its
+    /// row at `scn` and its row now. A key also changed at `reflected` (the
+    /// commit that wrote the view, whose own writes the view already holds)
+    /// takes its old row from there. Nil when some layer's log no longer
+    /// reaches back to `scn`.
+    func changes(of table: TableSchema, after scn: SCN, reflected: SCN?) -> [TableChange]? {
+        let (now, pending) = readPoint(table)
+        return store.lock.reading { () -> [TableChange]? in
+            var keys: [RowKey] = []
+            var seen = Set<RowKey>()
+            var atReflected = Set<RowKey>()
+            for (layer, cap) in data.layers(at: now) where cap > scn {
+                guard let own = layer.tables[table.id] else { continue }
+                guard own.changeLog.reaches(back: scn) else { return nil }
+                for slot in own.changeLog.changes(after: scn, through: cap) {
+                    let key = own.chains[Int(slot)].key
+                    if seen.insert(key).inserted { keys.append(key) }
+                }
+                if let reflected, reflected > scn, reflected <= cap {
+                    for slot in own.changeLog.changes(after: SCN(reflected.rawValue - 1), through: reflected) {
+                        atReflected.insert(own.chains[Int(slot)].key)
+                    }
+                }
+            }
+            if let pending {
+                for key in pending.order where seen.insert(key).inserted { keys.append(key) }
+            }
+            return keys.compactMap { key in
+                let before = atReflected.contains(key) ? reflected! : scn
+                let old = data.row(table: table.id, key: key, at: before)
+                let new: Row?
+                if let change = pending?.changes[key] { new = change } else { new = data.row(table: table.id, key: key, at: now) }
+                return old == new ? nil : TableChange(key: key, old: old, new: new)
+            }
+        }
+    }
+
+    /// How many row changes of `table` after `scn` this branch has (the
+    /// view's pending changes), not counting those at `reflected`; nil when
+    /// the log does not reach back.
+    func changeCount(of table: TableSchema, after scn: SCN, reflected: SCN?) -> Int? {
+        store.lock.reading { () -> Int? in
+            var total = 0
+            for (layer, cap) in data.layers(at: snapshotSCN) where cap > scn {
+                guard let own = layer.tables[table.id] else { continue }
+                guard own.changeLog.reaches(back: scn) else { return nil }
+                total += own.changeLog.count(after: scn, through: cap, except: reflected)
+            }
+            return total
+        }
+    }
+
+    /// The commits that changed `name`'s catalog entry on this branch's
+    /// layers, oldest first (an SCN and the schema it set; nil: dropped).
+    func catalogHistory(of name: String) -> [(scn: SCN, schema: TableSchema?)] {
+        store.lock.reading {
+            var entries: [(scn: SCN, schema: TableSchema?)] = []
+            for (layer, cap) in data.layers(at: snapshotSCN) {
+                entries += (layer.catalog[name] ?? []).filter { $0.scn <= cap }
+            }
+            return entries.sorted { $0.scn < $1.scn }
+        }
+    }
+}
