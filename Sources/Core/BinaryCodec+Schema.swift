@@ -17,7 +17,9 @@
 //
 // Format 2 appends, for materialized views:
 //     bool present, then string query, count options, each string key,
-//     string value (sorted by key), bool + varint refreshedSCN
+//     string value (sorted by key), bool + varint refreshedSCN,
+//     bool + varint visibleColumns, bool + varint visibilityColumn,
+//     bool sawOwnWrites
 // Format 1 (no such block) is still read.
 //
 // `readSCN` is a property of a read, not of the table: never encoded, nil
@@ -172,6 +174,11 @@ extension ByteWriter {
             for (key, v) in view.options.sorted(by: { $0.key < $1.key }) { string(key); string(v) }
             bool(view.refreshedSCN != nil)
             varint(view.refreshedSCN?.rawValue ?? 0)
+            bool(view.visibleColumns != nil)
+            varint(UInt64(view.visibleColumns ?? 0))
+            bool(view.visibilityColumn != nil)
+            varint(UInt64(view.visibilityColumn ?? 0))
+            bool(view.sawOwnWrites)
         }
     }
 }
@@ -280,7 +287,17 @@ extension ByteReader {
             }
             let refreshed = try bool()
             let scn = try varint()
-            schema.materialized = MaterializedViewInfo(query: query, options: options, refreshedSCN: refreshed ? SCN(scn) : nil)
+            let hasVisible = try bool(), visibleAt = offset, visible = try varint()
+            let hasFlag = try bool(), flagAt = offset, flag = try varint()
+            guard !hasVisible || visible <= UInt64(columns.count) else {
+                throw CodecError("visible column count \(visible) exceeds the \(columns.count) columns", at: visibleAt)
+            }
+            guard !hasFlag || flag < UInt64(columns.count) else {
+                throw CodecError("visibility column \(flag) is past the \(columns.count) columns", at: flagAt)
+            }
+            schema.materialized = MaterializedViewInfo(query: query, options: options, refreshedSCN: refreshed ? SCN(scn) : nil,
+                                                       visibleColumns: hasVisible ? Int(visible) : nil,
+                                                       visibilityColumn: hasFlag ? Int(flag) : nil, sawOwnWrites: try bool())
         }
         return schema
     }

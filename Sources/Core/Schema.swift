@@ -56,9 +56,21 @@ public struct MaterializedViewInfo: Hashable, Sendable {
     /// The SCN of the snapshot the rows were computed from; nil while the view
     /// has never been populated (`WITH NO DATA`).
     public var refreshedSCN: SCN?
+    /// For a view kept for incremental maintenance: how many leading columns
+    /// readers see (the rest is bookkeeping); nil when all are visible.
+    public var visibleColumns: Int?
+    /// The boolean column that hides a stored row from readers (a group
+    /// failing HAVING), if any.
+    public var visibilityColumn: Int?
+    /// Set when the refresh that wrote the rows also saw uncommitted writes
+    /// of its own transaction to the base tables: the rows then match no
+    /// single SCN, so the next refresh recomputes.
+    public var sawOwnWrites: Bool
 
-    public init(query: String, options: [String: String] = [:], refreshedSCN: SCN? = nil) {
+    public init(query: String, options: [String: String] = [:], refreshedSCN: SCN? = nil,
+                visibleColumns: Int? = nil, visibilityColumn: Int? = nil, sawOwnWrites: Bool = false) {
         self.query = query; self.options = options; self.refreshedSCN = refreshedSCN
+        self.visibleColumns = visibleColumns; self.visibilityColumn = visibilityColumn; self.sawOwnWrites = sawOwnWrites
     }
 }
 

@@ -104,8 +104,9 @@ extension Database {
         if let refreshed = view.refreshedSCN {
             for base in bases {
                 guard let schema = transaction.table(named: base), !schema.isView else { continue }
-                pending += transaction.versions(of: schema, from: SCN(refreshed.rawValue + 1), through: transaction.snapshotSCN)
-                    .filter { $0.startSCN > refreshed }.count
+                pending += transaction.changeCount(of: schema, after: refreshed, reflected: nil)
+                    ?? transaction.versions(of: schema, from: SCN(refreshed.rawValue + 1), through: transaction.snapshotSCN)
+                        .filter { $0.startSCN > refreshed }.count
             }
             let refreshedAt = commits.last { $0.scn <= refreshed }?.timestampMicros
             staleness = refreshedAt.map { max(0, now - Double($0) / 1e6) }

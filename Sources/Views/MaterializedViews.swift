@@ -81,6 +81,10 @@ public enum MaterializedViews {
             throw SQLError(SQLState.duplicateTable, "relation \"\(create.name)\" already exists", position: create.position)
         }
         let options = try MaterializedViewOptions.validate(create.options, on: data, context: context)
+        if options["incremental_enabled"] != "false",
+           case .success(let plan) = try MaintenancePlan.analyze(create.query, on: data, context: context) {
+            return try createMaintained(create, plan, options: options, on: data, context: context)
+        }
         let answer = try Executor.execute(.select(create.query), on: data, context: context)
         var names = answer.columns
         if let given = create.columns {
@@ -97,12 +101,45 @@ public enum MaterializedViews {
                                  columns: zip(names, answer.columnTypes).map { ColumnSchema(name: $0, type: $1) },
                                  primaryKey: [])
         schema.materialized = MaterializedViewInfo(query: create.queryText, options: options,
-                                                   refreshedSCN: create.withData ? data.currentSCN : nil)
+                                                   refreshedSCN: create.withData ? data.currentSCN : nil,
+                                                   sawOwnWrites: create.withData && sawOwnWrites(create.queryText, on: data))
         let table = try storage { try data.createTable(schema) }
         if create.withData {
             for row in answer.rows { _ = try storage { try data.insert(table, row: row) } }
         }
         return StatementResult(statementType: result.statementType, affectedRows: create.withData ? answer.rows.count : 0)
+    }
+
+    /// A view the delta rules cover: stored with its bookkeeping columns
+    /// and keyed for maintenance (see SQL's MaintenancePlan).
+    static func createMaintained(_ create: CreateMaterializedView, _ plan: MaintenancePlan, options: [String: String],
+                                 on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> StatementResult {
+        var columns = plan.storedColumns
+        if let given = create.columns {
+            guard given.count <= plan.visibleCount else {
+                throw SQLError(SQLState.syntaxError, "too many column names were specified", position: create.position)
+            }
+            for (i, name) in given.enumerated() { columns[i].name = name }
+        }
+        var seen = Set<String>()
+        for column in columns.prefix(plan.visibleCount) where !seen.insert(column.name).inserted {
+            throw SQLError(SQLState.duplicateColumn, "column \"\(column.name)\" specified more than once", position: create.position)
+        }
+        var schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: plan.primaryKey)
+        schema.materialized = MaterializedViewInfo(query: create.queryText, options: options,
+                                                   refreshedSCN: create.withData ? data.currentSCN : nil,
+                                                   visibleColumns: plan.visibleCount, visibilityColumn: plan.visibilityColumn,
+                                                   sawOwnWrites: create.withData && sawOwnWrites(create.queryText, on: data))
+        let table = try storage { try data.createTable(schema) }
+        var count = 0
+        if create.withData {
+            for row in try plan.computeAll(on: data, context: context) {
+                _ = try storage { try data.insert(table, row: row) }
+                if let flag = plan.visibilityColumn, row[flag] != .boolean(true) { continue }
+                count += 1
+            }
+        }
+        return StatementResult(statementType: "CREATE MATERIALIZED VIEW", affectedRows: count)
     }
 
     // MARK: Refresh
@@ -117,6 +154,9 @@ public enum MaterializedViews {
         let statements = try Parser.parse(view.query)
         guard statements.count == 1, case .select(let query) = statements[0] else {
             throw SQLError("XX000", "the stored query of materialized view \"\(name)\" is not one SELECT")
+        }
+        if view.visibleColumns != nil {
+            return try refreshMaintained(table, view, query, mode: mode, on: data, context: context, started: started)
         }
         let answer = try Executor.execute(.select(query), on: data, context: context)
         guard answer.columnTypes.count == table.columns.count else {
@@ -144,12 +184,95 @@ public enum MaterializedViews {
         }
         var refreshed = table
         refreshed.materialized?.refreshedSCN = data.currentSCN
+        refreshed.materialized?.sawOwnWrites = sawOwnWrites(view.query, on: data)
         try storage { try data.alterTable(from: table, to: refreshed) }
         let reason: String? = mode == .incremental
-            ? "incremental maintenance is not implemented yet: the view was recomputed" : nil
+            ? "no delta rule covers this view (\(try notMaintainedReason(query, view, on: data, context: context))): it was recomputed"
+            : nil
         return RefreshReport(view: name, modeUsed: .full, reason: reason, rowsChanged: removed + added, deltasApplied: 0,
                              durationMilliseconds: (monotonicSeconds() - started) * 1000,
                              refreshedAsOfSCN: data.currentSCN)
+    }
+
+    /// Why a view stored without bookkeeping columns is recomputed.
+    static func notMaintainedReason(_ query: Query, _ view: MaterializedViewInfo, on data: any SQLDataAccess,
+                                    context: ExecutionContext) throws(SQLError) -> String {
+        if view.options["incremental_enabled"] == "false" { return "incremental_enabled is false" }
+        switch try MaintenancePlan.analyze(query, on: data, context: context) {
+        case .failure(let refusal): return refusal.reason
+        case .success: return "the view was created without its bookkeeping columns (incremental_enabled was false)"
+        }
+    }
+
+    /// A refresh of a view kept for maintenance: the deltas since its
+    /// refresh SCN when the change log still has them, else recomputation;
+    /// either way the stored rows are replaced key by key.
+    static func refreshMaintained(_ table: TableSchema, _ view: MaterializedViewInfo, _ query: Query, mode: RefreshMode,
+                                  on data: any SQLDataAccess, context: ExecutionContext,
+                                  started: Double) throws(SQLError) -> RefreshReport {
+        guard case .success(let plan) = try MaintenancePlan.analyze(query, on: data, context: context),
+              plan.storedColumns.map(\.type) == table.columns.map(\.type), plan.primaryKey == table.primaryKey else {
+            throw SQLError("42P17", "the query of materialized view \"\(table.name)\" no longer gives the view's columns (a base table changed); drop and create it again")
+        }
+        var reason: String?
+        var incremental: [TableChange]?
+        if mode == .full {
+            reason = nil
+        } else if view.options["incremental_enabled"] == "false" {
+            reason = "incremental_enabled is false"
+        } else if view.sawOwnWrites {
+            reason = "the last refresh also saw uncommitted writes of its own transaction"
+        } else if let since = view.refreshedSCN, let base = data.table(named: plan.baseTable) {
+            if data.catalogHistory(of: plan.baseTable).contains(where: { $0.scn > since }) {
+                reason = "the base table \(plan.baseTable) was altered, dropped or created since the last refresh"
+            } else if let changes = data.changes(of: base, after: since, reflected: nil) {
+                incremental = changes
+            } else {
+                reason = "the change log no longer reaches back to SCN \(since) (history was collected)"
+            }
+        } else {
+            reason = "the view has never been populated"
+        }
+        var rowsChanged = 0, deltas = 0
+        if let incremental {
+            (rowsChanged, deltas) = try plan.apply(incremental, to: table, on: data, context: context)
+        } else {
+            rowsChanged = try replaceRows(of: table, with: try plan.computeAll(on: data, context: context), on: data)
+        }
+        var refreshed = table
+        refreshed.materialized?.refreshedSCN = data.currentSCN
+        refreshed.materialized?.sawOwnWrites = sawOwnWrites(view.query, on: data)
+        try storage { try data.alterTable(from: table, to: refreshed) }
+        return RefreshReport(view: table.name, modeUsed: incremental == nil ? .full : .incremental,
+                             reason: mode == .full ? nil : reason, rowsChanged: rowsChanged, deltasApplied: deltas,
+                             durationMilliseconds: (monotonicSeconds() - started) * 1000, refreshedAsOfSCN: data.currentSCN)
+    }
+
+    /// Writes `rows` over a keyed view's stored rows: unchanged rows stay,
+    /// changed ones are updated, missing ones deleted. Returns rows written.
+    static func replaceRows(of table: TableSchema, with rows: [Row], on data: any SQLDataAccess) throws(SQLError) -> Int {
+        var wanted: [RowKey: Row] = [:]
+        for row in rows { if let key = table.primaryKeyOf(row) { wanted[key] = row } }
+        var written = 0
+        for (key, row) in data.scan(table) {
+            if let new = wanted.removeValue(forKey: key) {
+                if new != row { try storage { try data.update(table, key: key, row: new) }; written += 1 }
+            } else {
+                try storage { try data.delete(table, key: key) }
+                written += 1
+            }
+        }
+        for row in wanted.values { _ = try storage { try data.insert(table, row: row) }; written += 1 }
+        return written
+    }
+
+    /// Whether this transaction has uncommitted writes to a table the query
+    /// reads (a refresh then sees rows no single SCN has).
+    static func sawOwnWrites(_ queryText: String, on data: any SQLDataAccess) -> Bool {
+        data.tableNames().contains { name in
+            guard let table = data.table(named: name), !table.isView, QueryReferences.mentions(queryText, table: name) else { return false }
+            return !(data.changes(of: table, after: data.currentSCN, reflected: nil) ?? []).isEmpty
+        }
     }
 
     // MARK: Helpers

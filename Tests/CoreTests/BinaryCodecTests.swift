@@ -281,7 +281,8 @@ final class BinaryCodecTests: XCTestCase {
         var view = TableSchema(id: 4, name: "mv", columns: [ColumnSchema(name: "n", type: .bigint)], primaryKey: [])
         for info in [MaterializedViewInfo(query: "SELECT count(*) AS n FROM t", options: ["priority": "3", "auto_refresh": "true"],
                                           refreshedSCN: SCN(42)),
-                     MaterializedViewInfo(query: "SELECT 1", options: [:], refreshedSCN: nil)] {
+                     MaterializedViewInfo(query: "SELECT 1", options: [:], refreshedSCN: nil),
+                     MaterializedViewInfo(query: "SELECT n", refreshedSCN: SCN(1), visibleColumns: 1, visibilityColumn: 0, sawOwnWrites: true)] {
             view.materialized = info
             let bytes = encode { $0.tableSchema(view) }
             XCTAssertEqual(try decode(bytes), view)

@@ -74,6 +74,15 @@ extension Planner {
             throw SQLError("55000", "materialized view \"\(table.name)\" has never been refreshed. Run: REFRESH MATERIALIZED VIEW \(table.name)",
                            position: reference.position)
         }
+        if let view = table.materialized, let visible = view.visibleColumns {
+            // A maintained view: readers see its leading columns, and only
+            // the rows its visibility column (HAVING) shows.
+            var plan = Plan.scan(table)
+            if let flag = view.visibilityColumn { plan = .filter(plan, .compare(.equal, .slot(flag), .constant(.boolean(true)))) }
+            plan = .project(plan, (0..<visible).map { .slot($0) })
+            let columns = table.columns.prefix(visible).map { ScopeColumn(table: label, name: $0.name, type: $0.type) }
+            return Relation(plan: plan, columns: Self.rename(Array(columns), reference.columnAliases, table: label), label: label)
+        }
         let columns = table.columns.map { ScopeColumn(table: label, name: $0.name, type: $0.type) }
         return Relation(plan: .scan(table), columns: Self.rename(columns, reference.columnAliases, table: label),
                         table: table, label: label)

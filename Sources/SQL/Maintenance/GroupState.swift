@@ -1,0 +1,131 @@
+import Core
+
+/// The running aggregates of one group of a maintained view: the row
+/// count, and per aggregate its running value (sum, extreme, or for a
+/// DISTINCT aggregate its result) and how many non-null inputs it has.
+struct GroupState {
+    let calls: [AggregateCall]
+    private(set) var count: Int64 = 0
+    private var values: [Value]
+    private var nonNull: [Int64]
+    /// Present for DISTINCT aggregates of a group built from scratch; a
+    /// group read back from the view cannot maintain them (nil).
+    private var distinct: [Accumulator?]
+
+    init(_ calls: [AggregateCall]) {
+        self.calls = calls
+        values = Array(repeating: .null, count: calls.count)
+        nonNull = Array(repeating: 0, count: calls.count)
+        distinct = calls.map { $0.distinct ? Accumulator($0) : nil }
+    }
+
+    /// A group as stored in the view's row, from `offset` (its `__count`).
+    init(stored row: Row, calls: [AggregateCall], at offset: Int) {
+        self.calls = calls
+        if case .integer(let n) = row[offset] { count = n }
+        values = calls.indices.map { row[offset + 1 + 2 * $0] }
+        nonNull = calls.indices.map { if case .integer(let n) = row[offset + 2 + 2 * $0] { n } else { 0 } }
+        distinct = calls.map { _ in nil }
+    }
+
+    /// Adds a row's contribution; false when this group cannot (a DISTINCT
+    /// aggregate read back from the view) and must be recomputed.
+    mutating func add(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
+        count += 1
+        var maintained = true
+        for (j, call) in calls.enumerated() {
+            let v = try call.argument?.evaluate(row, env)
+            if call.distinct {
+                if distinct[j] == nil { maintained = false } else { try distinct[j]!.add(row, env, argument: v) }
+                continue
+            }
+            guard let v, !v.isNull else { continue }
+            nonNull[j] += 1
+            switch call.function {
+            case .sum, .avg: values[j] = try Self.plus(values[j], v, call)
+            case .min: if values[j].isNull || Value.order(v, values[j]) < 0 { values[j] = v }
+            case .max: if values[j].isNull || Value.order(v, values[j]) > 0 { values[j] = v }
+            default: break
+            }
+        }
+        return maintained
+    }
+
+    /// Takes a row's contribution away; false when the group must be
+    /// recomputed (its extreme was removed, or a DISTINCT aggregate).
+    mutating func remove(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
+        count -= 1
+        var maintained = true
+        for (j, call) in calls.enumerated() {
+            if call.distinct { maintained = false; continue }
+            guard let v = try call.argument?.evaluate(row, env), !v.isNull else { continue }
+            nonNull[j] -= 1
+            if nonNull[j] == 0 { values[j] = .null; continue }
+            switch call.function {
+            case .sum, .avg: values[j] = try Self.plus(values[j], Self.negated(v), call)
+            case .min, .max: if Value.order(v, values[j]) == 0 { maintained = false }
+            default: break
+            }
+        }
+        return maintained
+    }
+
+    /// The aggregates' values, as the planner's aggregate operator gives them.
+    var results: [Value] {
+        calls.enumerated().map { j, call in
+            if let accumulator = distinct[j] { return accumulator.result }
+            if call.distinct { return values[j] }
+            switch call.function {
+            case .count: return .integer(call.argument == nil ? count : nonNull[j])
+            case .sum:
+                guard nonNull[j] > 0 else { return .null }
+                return call.resultType == .double ? .double(Self.double(values[j])) : values[j]
+            case .avg:
+                guard nonNull[j] > 0 else { return .null }
+                return .double(Self.double(values[j]) / Double(nonNull[j]))
+            default:
+                return nonNull[j] > 0 ? values[j] : .null
+            }
+        }
+    }
+
+    /// The bookkeeping columns: `__count`, then `__a<j>`, `__n<j>` per aggregate.
+    var stored: [Value] {
+        let finished = results
+        var out: [Value] = [.integer(count)]
+        for j in calls.indices {
+            out.append(calls[j].distinct ? finished[j] : values[j])
+            out.append(.integer(nonNull[j]))
+        }
+        return out
+    }
+
+    private static func double(_ v: Value) -> Double {
+        switch v {
+        case .integer(let i): Double(i)
+        case .double(let d): d
+        default: 0
+        }
+    }
+
+    private static func negated(_ v: Value) -> Value {
+        switch v {
+        case .integer(let i): i == .min ? .double(-Double(i)) : .integer(-i)
+        case .double(let d): .double(-d)
+        default: v
+        }
+    }
+
+    private static func plus(_ a: Value, _ b: Value, _ call: AggregateCall) throws(SQLError) -> Value {
+        switch (a, b) {
+        case (.null, _): return b
+        case let (.integer(x), .integer(y)):
+            let (sum, overflow) = x.addingReportingOverflow(y)
+            if overflow { throw Casts.outOfRange(.bigint) }
+            return .integer(sum)
+        case (.integer, .double), (.double, .integer), (.double, .double): return .double(double(a) + double(b))
+        default:
+            throw SQLError(SQLState.undefinedFunction, "function \(call.function.rawValue)(\(Casts.typeName(b))) does not exist")
+        }
+    }
+}

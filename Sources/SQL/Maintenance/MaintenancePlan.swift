@@ -1,0 +1,270 @@
+import Core
+
+// Incremental maintenance of materialized views: the delta rules.
+//
+// A view's query is planned as usual, then read back as one of two shapes
+// the rules cover (anything else is refused, with the reason, and the view
+// is recomputed on refresh):
+//
+//   rows    SELECT exprs FROM t [WHERE p]        (filter and projection)
+//   groups  SELECT … FROM t [WHERE p] GROUP BY k [HAVING h]
+//           with count, sum, avg, min, max (DISTINCT allowed)
+//
+// The view's stored rows carry hidden bookkeeping columns after the
+// visible ones, and a primary key over them:
+//
+//   rows    visible…, __k0…  the base row's key: a changed base key maps to
+//           exactly one view row, replaced or deleted
+//   groups  visible…, __g0… (group key), __count, then per aggregate
+//           __a<j> (running sum, extreme or value) and __n<j> (non-null
+//           inputs), and __visible (HAVING holds). A change subtracts the
+//           old row's contribution and adds the new one's; avg is sum/count
+//           at the end; min and max are recomputed only for groups whose
+//           extreme was removed, DISTINCT aggregates for groups touched.
+//
+// Integer sums are exact, so a maintained view equals a recomputed one
+// value for value. Double sums are not associative: after subtracting,
+// they can differ from a recomputation in the last bits.
+
+/// How to maintain one view incrementally (see the header above).
+public struct MaintenancePlan: @unchecked Sendable {
+    public enum Kind: String, Sendable { case rows, groups }
+
+    public let kind: Kind
+    /// The one base table.
+    public let baseTable: String
+    /// Stored columns: the visible ones, then the hidden bookkeeping.
+    public let storedColumns: [ColumnSchema]
+    public let visibleCount: Int
+    public let primaryKey: [Int]
+    /// The `__visible` column (groups), nil for rows.
+    public let visibilityColumn: Int?
+
+    let base: TableSchema
+    let filter: BoundExpression?
+    let projection: [BoundExpression]
+    let groupKeys: [BoundExpression]
+    let calls: [AggregateCall]
+    let having: BoundExpression?
+    let keyWidth: Int
+
+    /// The plan for `query`, or the reason no rule covers it.
+    public static func analyze(_ query: Query, on data: any SQLDataAccess,
+                               context: ExecutionContext) throws(SQLError) -> Result<MaintenancePlan, Refusal> {
+        let planner = Planner(data: data, parameters: context.parameters)
+        let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
+        guard case let .project(inner, projection) = planned.plan else {
+            return .failure(Refusal(planned.plan.refusalReason))
+        }
+        var source = inner
+        var having: BoundExpression?
+        var keys: [BoundExpression] = [], calls: [AggregateCall] = []
+        var grouped = false
+        if case let .filter(p, h) = source, case .aggregate = p { having = h; source = p }
+        if case let .aggregate(p, k, c) = source { grouped = true; keys = k; calls = c; source = p }
+        var predicates: [BoundExpression] = []
+        while case let .filter(p, predicate) = source { predicates.append(predicate); source = p }
+        guard case .scan(let base) = source else { return .failure(Refusal(source.refusalReason)) }
+        if base.isView { return .failure(Refusal("it reads the view \(base.name), not a table")) }
+        let filter = predicates.isEmpty ? nil : predicates.dropFirst().reduce(predicates[0]) { .and($0, $1) }
+        let expressions = projection + keys + [filter, having].compactMap { $0 } + calls.compactMap(\.argument)
+        if let volatile = expressions.first(where: { !$0.isDeterministic }) {
+            return .failure(Refusal("it uses a non-deterministic or correlated expression (\(volatile.fingerprint))"))
+        }
+        if let unsupported = calls.first(where: { ![.count, .sum, .avg, .min, .max].contains($0.function) || $0.extra != nil }) {
+            return .failure(Refusal("no delta rule for the aggregate \(unsupported.function.rawValue)"))
+        }
+        var stored = planned.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
+        let visible = stored.count
+        if grouped {
+            let width = max(keys.count, 1)
+            for i in 0..<width { stored.append(ColumnSchema(name: "__g\(i)", type: .text)) }
+            stored.append(ColumnSchema(name: "__count", type: .bigint))
+            for (j, call) in calls.enumerated() {
+                stored.append(ColumnSchema(name: "__a\(j)", type: call.resultType))
+                stored.append(ColumnSchema(name: "__n\(j)", type: .bigint))
+            }
+            stored.append(ColumnSchema(name: "__visible", type: .boolean))
+            return .success(MaintenancePlan(kind: .groups, baseTable: base.name, storedColumns: stored, visibleCount: visible,
+                                            primaryKey: Array(visible..<(visible + width)), visibilityColumn: stored.count - 1,
+                                            base: base, filter: filter, projection: projection, groupKeys: keys, calls: calls,
+                                            having: having, keyWidth: width))
+        }
+        let width = max(base.primaryKey.count, 1)
+        for i in 0..<width {
+            stored.append(ColumnSchema(name: "__k\(i)", type: base.primaryKey.isEmpty ? .bigint : base.columns[base.primaryKey[i]].type))
+        }
+        return .success(MaintenancePlan(kind: .rows, baseTable: base.name, storedColumns: stored, visibleCount: visible,
+                                        primaryKey: Array(visible..<(visible + width)), visibilityColumn: nil, base: base,
+                                        filter: filter, projection: projection, groupKeys: [], calls: [], having: nil,
+                                        keyWidth: width))
+    }
+
+    // MARK: Full computation
+
+    /// Every stored row of the view, computed from the base table.
+    public func computeAll(on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> [Row] {
+        let env = Environment(runner: PlanRunner(data: data, context: context))
+        guard let base = data.table(named: baseTable) else {
+            throw SQLError(SQLState.undefinedTable, "relation \"\(baseTable)\" does not exist")
+        }
+        switch kind {
+        case .rows:
+            var out: [Row] = []
+            for (key, row) in data.scan(base) where try passes(row, env) {
+                out.append(try storedRow(row, key: key, env))
+            }
+            return out
+        case .groups:
+            var groups: [RowKey: GroupState] = [:]
+            var order: [RowKey] = []
+            for (_, row) in data.scan(base) where try passes(row, env) {
+                let key = try groupKey(row, env)
+                if groups[key] == nil { groups[key] = GroupState(calls); order.append(key) }
+                _ = try groups[key]!.add(row, env)
+            }
+            if groupKeys.isEmpty && groups.isEmpty { groups[Self.globalGroup] = GroupState(calls); order.append(Self.globalGroup) }
+            var out: [Row] = []
+            for key in order { out.append(try finish(key, groups[key]!, env)) }
+            return out
+        }
+    }
+
+    // MARK: Deltas
+
+    /// Applies base-table changes to the view's stored rows in `view`;
+    /// returns the rows written and the deltas (changed base rows) applied.
+    public func apply(_ changes: [TableChange], to view: TableSchema, on data: any SQLDataAccess,
+                      context: ExecutionContext) throws(SQLError) -> (rowsChanged: Int, deltas: Int) {
+        let env = Environment(runner: PlanRunner(data: data, context: context))
+        var written = 0
+        func put(_ key: RowKey, _ row: Row?) throws(SQLError) {
+            let existing = data.get(view, key: key)
+            guard existing != row else { return }
+            written += 1
+            try Executor.storage {
+                switch (existing, row) {
+                case (nil, let row?): _ = try data.insert(view, row: row)
+                case (_?, let row?): try data.update(view, key: key, row: row)
+                case (_?, nil): try data.delete(view, key: key)
+                case (nil, nil): break
+                }
+            }
+        }
+        switch kind {
+        case .rows:
+            for change in changes {
+                let row = try change.new.flatMap { (new) throws(SQLError) -> Row? in
+                    try passes(new, env) ? try storedRow(new, key: change.key, env) : nil
+                }
+                try put(change.key, row)
+            }
+        case .groups:
+            var states: [RowKey: GroupState] = [:]
+            var order: [RowKey] = []
+            var recompute = Set<RowKey>()
+            func state(_ key: RowKey) -> GroupState {
+                if let s = states[key] { return s }
+                order.append(key)
+                return data.get(view, key: key).map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) }
+                    ?? GroupState(calls)
+            }
+            for change in changes {
+                if let old = change.old, try passes(old, env) {
+                    let key = try groupKey(old, env)
+                    var s = state(key)
+                    if try !s.remove(old, env) { recompute.insert(key) }
+                    states[key] = s
+                }
+                if let new = change.new, try passes(new, env) {
+                    let key = try groupKey(new, env)
+                    var s = state(key)
+                    if try !s.add(new, env) { recompute.insert(key) }
+                    states[key] = s
+                }
+            }
+            if !recompute.isEmpty, let base = data.table(named: baseTable) {
+                // One pass over the base table rebuilds every group whose
+                // extreme (or DISTINCT set) the deltas could not maintain.
+                for key in recompute { states[key] = GroupState(calls) }
+                for (_, row) in data.scan(base) where try passes(row, env) {
+                    let key = try groupKey(row, env)
+                    if recompute.contains(key) { _ = try states[key]!.add(row, env) }
+                }
+            }
+            for key in order {
+                let s = states[key]!
+                try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env))
+            }
+        }
+        return (written, changes.count)
+    }
+
+    // MARK: Rows
+
+    static let globalGroup = RowKey(.integer(0))
+
+    private func passes(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
+        guard let filter else { return true }
+        return try filter.evaluate(row, env) == .boolean(true)
+    }
+
+    private func storedRow(_ row: Row, key: RowKey, _ env: Environment) throws(SQLError) -> Row {
+        var out: Row = []
+        out.reserveCapacity(storedColumns.count)
+        for e in projection { out.append(try e.evaluate(row, env)) }
+        return out + key.values
+    }
+
+    private func groupKey(_ row: Row, _ env: Environment) throws(SQLError) -> RowKey {
+        if groupKeys.isEmpty { return Self.globalGroup }
+        var values: [Value] = []
+        for k in groupKeys { values.append(try k.evaluate(row, env)) }
+        return RowKey(values)
+    }
+
+    /// The stored row of a group: HAVING and the projection over (keys,
+    /// aggregates), then the group's bookkeeping.
+    private func finish(_ key: RowKey, _ state: GroupState, _ env: Environment) throws(SQLError) -> Row {
+        let output = (groupKeys.isEmpty ? [] : key.values) + state.results
+        let shown = try having.map { (h) throws(SQLError) in try h.evaluate(output, env) == .boolean(true) } ?? true
+        var row: Row = []
+        for e in projection { row.append(shown ? try e.evaluate(output, env) : .null) }
+        return row + key.values + state.stored + [.boolean(shown)]
+    }
+}
+
+/// Why a view is not maintained incrementally.
+public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+extension Plan {
+    /// Why no delta rule covers this plan operator.
+    var refusalReason: String {
+        switch self {
+        case .nestedLoopJoin, .hashJoin: "joins have no delta rule yet"
+        case .semiJoin: "it uses a subquery (IN / EXISTS)"
+        case .window: "it uses window functions"
+        case .distinct: "DISTINCT has no delta rule yet"
+        case .sort, .topN, .limit, .truncate: "it uses ORDER BY, LIMIT or OFFSET"
+        case .setOperation, .recursiveUnion: "it uses UNION, INTERSECT or EXCEPT"
+        case .keyLookup, .indexRange: "its WHERE clause is answered by an index lookup"
+        case .commonTable, .recursiveWorkingSet: "it uses a WITH query"
+        case .values, .generated: "it does not read a table"
+        case .vectorScan: "it uses a vector index scan"
+        default: "its shape is not filter, projection or GROUP BY over one table"
+        }
+    }
+}
+
+extension BoundExpression {
+    /// False for expressions whose value can change without the base rows
+    /// changing (now(), random(), current_scn(), subqueries, outer references).
+    var isDeterministic: Bool {
+        let text = fingerprint
+        return !["now(", "random(", "gen_random_uuid(", "current_scn(", "subquery(", "^"].contains { text.contains($0) }
+    }
+}
