@@ -215,27 +215,33 @@ public enum MaterializedViews {
             throw SQLError("42P17", "the query of materialized view \"\(table.name)\" no longer gives the view's columns (a base table changed); drop and create it again")
         }
         var reason: String?
-        var incremental: [TableChange]?
+        var incremental: [String: [TableChange]]?
         if mode == .full {
             reason = nil
         } else if view.options["incremental_enabled"] == "false" {
             reason = "incremental_enabled is false"
         } else if view.sawOwnWrites {
             reason = "the last refresh also saw uncommitted writes of its own transaction"
-        } else if let since = view.refreshedSCN, let base = data.table(named: plan.baseTable) {
-            if data.catalogHistory(of: plan.baseTable).contains(where: { $0.scn > since }) {
-                reason = "the base table \(plan.baseTable) was altered, dropped or created since the last refresh"
-            } else if let changes = data.changes(of: base, after: since, reflected: nil) {
-                incremental = changes
-            } else {
-                reason = "the change log no longer reaches back to SCN \(since) (history was collected)"
+        } else if let since = view.refreshedSCN {
+            var collected: [String: [TableChange]] = [:]
+            for name in plan.baseTables {
+                guard let base = data.table(named: name), !data.catalogHistory(of: name).contains(where: { $0.scn > since }) else {
+                    reason = "the base table \(name) was altered, dropped or created since the last refresh"
+                    break
+                }
+                guard let changes = data.changes(of: base, after: since, reflected: nil) else {
+                    reason = "the change log of \(name) no longer reaches back to SCN \(since) (history was collected)"
+                    break
+                }
+                collected[name] = changes
             }
+            if reason == nil { incremental = collected }
         } else {
             reason = "the view has never been populated"
         }
         var rowsChanged = 0, deltas = 0
         if let incremental {
-            (rowsChanged, deltas) = try plan.apply(incremental, to: table, on: data, context: context)
+            (rowsChanged, deltas) = try plan.apply(incremental, since: view.refreshedSCN ?? .zero, to: table, on: data, context: context)
         } else {
             rowsChanged = try replaceRows(of: table, with: try plan.computeAll(on: data, context: context), on: data)
         }

@@ -28,6 +28,9 @@ final class IncrementalRefreshTests: XCTestCase {
         ("distinctcount", "SELECT g, count(DISTINCT v) AS d, sum(DISTINCT w) AS sw FROM t GROUP BY g"),
         ("global", "SELECT count(*) AS n, sum(v) AS s, max(w) AS m FROM t"),
         ("expressionkey", "SELECT v % 3 AS bucket, count(*) AS n, min(g) AS first FROM t GROUP BY v % 3"),
+        ("joined", "SELECT t.id, t.v, u.label FROM t JOIN u ON t.g = u.g WHERE t.v > 0"),
+        ("joinedgroups", "SELECT u.label, count(*) AS n, sum(t.v) AS s, max(t.w) AS m FROM t JOIN u ON t.g = u.g WHERE u.weight > 0 GROUP BY u.label"),
+        ("crossed", "SELECT t.id, u.id AS uid, t.v + u.weight AS total FROM t, u WHERE t.v = u.weight"),
     ]
 
     func rows(_ db: Database, _ sql: String, branch: String = "main") throws -> [String] {
@@ -36,6 +39,14 @@ final class IncrementalRefreshTests: XCTestCase {
 
     func randomBatch(_ g: inout Generator, nextID: inout Int, live: inout [Int]) -> String {
         var statements: [String] = []
+        // The joined table changes too: labels per group, some with several rows.
+        for _ in 0..<Int.random(in: 0...2, using: &g) {
+            let id = Int.random(in: 1...8, using: &g)
+            let group = ["'a'", "'b'", "'c'", "'d'", "NULL"].randomElement(using: &g)!
+            let weight = Int.random(in: -2...6, using: &g)
+            statements.append(["INSERT INTO u VALUES (\(id), \(group), 'L\(id % 3)', \(weight)) ON CONFLICT (id) DO UPDATE SET g = EXCLUDED.g, weight = EXCLUDED.weight",
+                               "DELETE FROM u WHERE id = \(id)", "UPDATE u SET label = 'L\(weight)' WHERE id = \(id)"].randomElement(using: &g)!)
+        }
         func value() -> String { Int.random(in: 0...9, using: &g) == 0 ? "NULL" : String(Int.random(in: -5...20, using: &g)) }
         func group() -> String { ["'a'", "'b'", "'c'", "'d'", "NULL"].randomElement(using: &g)! }
         for _ in 0..<Int.random(in: 1...12, using: &g) {
@@ -62,7 +73,7 @@ final class IncrementalRefreshTests: XCTestCase {
         for seed in 1...25 {
             let db = Database()
             var g = Generator(state: UInt64(seed))
-            try db.execute(SQLRequest(sql: "CREATE TABLE t (id INT PRIMARY KEY, g TEXT, v INT, w INT)"))
+            try db.execute(SQLRequest(sql: "CREATE TABLE t (id INT PRIMARY KEY, g TEXT, v INT, w INT); CREATE TABLE u (id INT PRIMARY KEY, g TEXT, label TEXT, weight INT)"))
             var nextID = 1, live: [Int] = []
             _ = try db.execute(SQLRequest(sql: randomBatch(&g, nextID: &nextID, live: &live)))
             for view in Self.views {
@@ -115,7 +126,7 @@ final class IncrementalRefreshTests: XCTestCase {
             """))
         let cases = [("windowed", "SELECT id, row_number() OVER (ORDER BY v) AS r FROM t", "window"),
                      ("limited", "SELECT id FROM t ORDER BY v LIMIT 1", "LIMIT"),
-                     ("joined", "SELECT t.id, u.g FROM t JOIN u ON t.id = u.id", "join"),
+                     ("leftjoined", "SELECT t.id, u.g FROM t LEFT JOIN u ON t.id = u.id", "LEFT joins"),
                      ("random", "SELECT id, random() AS r FROM t", "non-deterministic"),
                      ("sub", "SELECT id FROM t WHERE id IN (SELECT id FROM u)", "subquery")]
         for (name, query, why) in cases {

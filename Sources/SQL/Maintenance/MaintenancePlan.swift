@@ -31,8 +31,8 @@ public struct MaintenancePlan: @unchecked Sendable {
     public enum Kind: String, Sendable { case rows, groups }
 
     public let kind: Kind
-    /// The one base table.
-    public let baseTable: String
+    /// The tables the view reads, left to right.
+    public let baseTables: [String]
     /// Stored columns: the visible ones, then the hidden bookkeeping.
     public let storedColumns: [ColumnSchema]
     public let visibleCount: Int
@@ -40,7 +40,8 @@ public struct MaintenancePlan: @unchecked Sendable {
     /// The `__visible` column (groups), nil for rows.
     public let visibilityColumn: Int?
 
-    let base: TableSchema
+    /// For a join: its tables and plan; nil for one table, read directly.
+    let joins: JoinDelta?
     let filter: BoundExpression?
     let projection: [BoundExpression]
     let groupKeys: [BoundExpression]
@@ -62,10 +63,21 @@ public struct MaintenancePlan: @unchecked Sendable {
         var grouped = false
         if case let .filter(p, h) = source, case .aggregate = p { having = h; source = p }
         if case let .aggregate(p, k, c) = source { grouped = true; keys = k; calls = c; source = p }
+        let child = source
         var predicates: [BoundExpression] = []
         while case let .filter(p, predicate) = source { predicates.append(predicate); source = p }
-        guard case .scan(let base) = source else { return .failure(Refusal(source.refusalReason)) }
-        if base.isView { return .failure(Refusal("it reads the view \(base.name), not a table")) }
+        var joins: JoinDelta?
+        var base: TableSchema?
+        if case .scan(let table) = source {
+            if table.isView || table.readSCN != nil { return .failure(Refusal("it reads \(table.name) as a view or AS OF")) }
+            base = table
+        } else {
+            switch JoinDelta.analyze(child) {
+            case .failure(let refusal): return .failure(refusal)
+            case .success(let shape): joins = shape; predicates = []
+            }
+        }
+        let tables = joins?.leaves.map(\.table.name) ?? [base!.name]
         let filter = predicates.isEmpty ? nil : predicates.dropFirst().reduce(predicates[0]) { .and($0, $1) }
         let expressions = projection + keys + [filter, having].compactMap { $0 } + calls.compactMap(\.argument)
         if let volatile = expressions.first(where: { !$0.isDeterministic }) {
@@ -85,19 +97,18 @@ public struct MaintenancePlan: @unchecked Sendable {
                 stored.append(ColumnSchema(name: "__n\(j)", type: .bigint))
             }
             stored.append(ColumnSchema(name: "__visible", type: .boolean))
-            return .success(MaintenancePlan(kind: .groups, baseTable: base.name, storedColumns: stored, visibleCount: visible,
+            return .success(MaintenancePlan(kind: .groups, baseTables: tables, storedColumns: stored, visibleCount: visible,
                                             primaryKey: Array(visible..<(visible + width)), visibilityColumn: stored.count - 1,
-                                            base: base, filter: filter, projection: projection, groupKeys: keys, calls: calls,
+                                            joins: joins, filter: filter, projection: projection, groupKeys: keys, calls: calls,
                                             having: having, keyWidth: width))
         }
-        let width = max(base.primaryKey.count, 1)
-        for i in 0..<width {
-            stored.append(ColumnSchema(name: "__k\(i)", type: base.primaryKey.isEmpty ? .bigint : base.columns[base.primaryKey[i]].type))
-        }
-        return .success(MaintenancePlan(kind: .rows, baseTable: base.name, storedColumns: stored, visibleCount: visible,
-                                        primaryKey: Array(visible..<(visible + width)), visibilityColumn: nil, base: base,
-                                        filter: filter, projection: projection, groupKeys: [], calls: [], having: nil,
-                                        keyWidth: width))
+        let keyTypes = joins?.keyTypes
+            ?? (base!.primaryKey.isEmpty ? [.bigint] : base!.primaryKey.map { base!.columns[$0].type })
+        for (i, type) in keyTypes.enumerated() { stored.append(ColumnSchema(name: "__k\(i)", type: type)) }
+        return .success(MaintenancePlan(kind: .rows, baseTables: tables, storedColumns: stored, visibleCount: visible,
+                                        primaryKey: Array(visible..<(visible + keyTypes.count)), visibilityColumn: nil,
+                                        joins: joins, filter: filter, projection: projection, groupKeys: [], calls: [],
+                                        having: nil, keyWidth: keyTypes.count))
     }
 
     // MARK: Full computation
@@ -105,20 +116,26 @@ public struct MaintenancePlan: @unchecked Sendable {
     /// Every stored row of the view, computed from the base table.
     public func computeAll(on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> [Row] {
         let env = Environment(runner: PlanRunner(data: data, context: context))
-        guard let base = data.table(named: baseTable) else {
-            throw SQLError(SQLState.undefinedTable, "relation \"\(baseTable)\" does not exist")
+        let input: [(key: RowKey, row: Row)]
+        if let joins {
+            input = try joins.all(on: data, context: context).map { (joins.key(of: $0), $0) }
+        } else {
+            guard let base = data.table(named: baseTables[0]) else {
+                throw SQLError(SQLState.undefinedTable, "relation \"\(baseTables[0])\" does not exist")
+            }
+            input = data.scan(base)
         }
         switch kind {
         case .rows:
             var out: [Row] = []
-            for (key, row) in data.scan(base) where try passes(row, env) {
+            for (key, row) in input where try passes(row, env) {
                 out.append(try storedRow(row, key: key, env))
             }
             return out
         case .groups:
             var groups: [RowKey: GroupState] = [:]
             var order: [RowKey] = []
-            for (_, row) in data.scan(base) where try passes(row, env) {
+            for (_, row) in input where try passes(row, env) {
                 let key = try groupKey(row, env)
                 if groups[key] == nil { groups[key] = GroupState(calls); order.append(key) }
                 _ = try groups[key]!.add(row, env)
@@ -134,9 +151,25 @@ public struct MaintenancePlan: @unchecked Sendable {
 
     /// Applies base-table changes to the view's stored rows in `view`;
     /// returns the rows written and the deltas (changed base rows) applied.
-    public func apply(_ changes: [TableChange], to view: TableSchema, on data: any SQLDataAccess,
+    /// `changes` are by base table name; `since` is the SCN the view's rows
+    /// were computed at.
+    public func apply(_ changes: [String: [TableChange]], since: SCN, to view: TableSchema, on data: any SQLDataAccess,
                       context: ExecutionContext) throws(SQLError) -> (rowsChanged: Int, deltas: Int) {
         let env = Environment(runner: PlanRunner(data: data, context: context))
+        let deltas = changes.values.reduce(0) { $0 + $1.count }
+        // The rows leaving and entering the view's input: for one table, the
+        // changed rows passing WHERE; for a join, the joined rows involving them.
+        var removedRows: [(key: RowKey, row: Row)] = [], addedRows: [(key: RowKey, row: Row)] = []
+        if let joins {
+            let (removed, added) = try joins.delta(changes, since: since, on: data, context: context)
+            for (key, row) in removed where added[key] != row { removedRows.append((key, row)) }
+            for (key, row) in added where removed[key] != row { addedRows.append((key, row)) }
+        } else {
+            for change in changes[baseTables[0]] ?? [] {
+                if let old = change.old, try passes(old, env) { removedRows.append((change.key, old)) }
+                if let new = change.new, try passes(new, env) { addedRows.append((change.key, new)) }
+            }
+        }
         var written = 0
         func put(_ key: RowKey, _ row: Row?) throws(SQLError) {
             let existing = data.get(view, key: key)
@@ -153,12 +186,10 @@ public struct MaintenancePlan: @unchecked Sendable {
         }
         switch kind {
         case .rows:
-            for change in changes {
-                let row = try change.new.flatMap { (new) throws(SQLError) -> Row? in
-                    try passes(new, env) ? try storedRow(new, key: change.key, env) : nil
-                }
-                try put(change.key, row)
-            }
+            var stored: [RowKey: Row] = [:]
+            for (key, row) in addedRows { stored[key] = try storedRow(row, key: key, env) }
+            for (key, _) in removedRows where stored[key] == nil { try put(key, nil) }
+            for (key, row) in stored { try put(key, row) }
         case .groups:
             var states: [RowKey: GroupState] = [:]
             var order: [RowKey] = []
@@ -169,25 +200,33 @@ public struct MaintenancePlan: @unchecked Sendable {
                 return data.get(view, key: key).map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) }
                     ?? GroupState(calls)
             }
-            for change in changes {
-                if let old = change.old, try passes(old, env) {
-                    let key = try groupKey(old, env)
-                    var s = state(key)
-                    if try !s.remove(old, env) { recompute.insert(key) }
-                    states[key] = s
-                }
-                if let new = change.new, try passes(new, env) {
-                    let key = try groupKey(new, env)
-                    var s = state(key)
-                    if try !s.add(new, env) { recompute.insert(key) }
-                    states[key] = s
-                }
+            for (_, old) in removedRows {
+                let key = try groupKey(old, env)
+                var s = state(key)
+                if try !s.remove(old, env) { recompute.insert(key) }
+                states[key] = s
             }
-            if !recompute.isEmpty, let base = data.table(named: baseTable) {
-                // One pass over the base table rebuilds every group whose
-                // extreme (or DISTINCT set) the deltas could not maintain.
+            for (_, new) in addedRows {
+                let key = try groupKey(new, env)
+                var s = state(key)
+                if try !s.add(new, env) { recompute.insert(key) }
+                states[key] = s
+            }
+            if !recompute.isEmpty {
+                // One pass over the input rebuilds every group whose extreme
+                // (or DISTINCT set) the deltas could not maintain.
                 for key in recompute { states[key] = GroupState(calls) }
-                for (_, row) in data.scan(base) where try passes(row, env) {
+                let input: [Row]
+                if let joins {
+                    input = try joins.all(on: data, context: context)
+                } else if let base = data.table(named: baseTables[0]) {
+                    var rows: [Row] = []
+                    data.forEachRow(base) { rows.append($0) }
+                    input = rows
+                } else {
+                    input = []
+                }
+                for row in input where try passes(row, env) {
                     let key = try groupKey(row, env)
                     if recompute.contains(key) { _ = try states[key]!.add(row, env) }
                 }
@@ -197,7 +236,7 @@ public struct MaintenancePlan: @unchecked Sendable {
                 try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env))
             }
         }
-        return (written, changes.count)
+        return (written, deltas)
     }
 
     // MARK: Rows

@@ -1,0 +1,133 @@
+import Core
+
+/// The delta rule for joins: a view over inner joins of several tables
+/// keeps one stored row per combination of base rows, keyed by their
+/// primary keys together. After changes, the stored rows involving a
+/// changed base row are exactly
+///
+///     removed = ⋃ᵢ join(old versions of table i's changed rows, every other table as it was)
+///     added   = ⋃ᵢ join(new versions of table i's changed rows, every other table as it is)
+///
+/// each side deduplicated by the combined key; every other stored row is
+/// unchanged. The joins are the view's own plan with its table scans
+/// swapped for those row sets.
+struct JoinDelta {
+    struct Leaf {
+        var table: TableSchema
+        /// Where the table's columns start in the joined row.
+        var offset: Int
+    }
+
+    let child: Plan
+    let leaves: [Leaf]
+
+    /// The joined tables of an SPJ plan (scans, filters, inner and cross
+    /// joins), left to right; the reason when the plan is anything else.
+    static func analyze(_ child: Plan) -> Result<JoinDelta, Refusal> {
+        var leaves: [Leaf] = []
+        var width = 0
+        func walk(_ plan: Plan) -> Refusal? {
+            switch plan {
+            case .scan(let table):
+                leaves.append(Leaf(table: table, offset: width))
+                width += table.columns.count
+                return nil
+            case let .filter(input, predicate):
+                return predicate.isDeterministic ? walk(input) : Refusal("it uses a non-deterministic or correlated expression")
+            case let .hashJoin(l, r, kind, lk, rk, residual, _, _):
+                guard kind == .inner || kind == .cross else { return Refusal("\(kind.rawValue) joins have no delta rule yet") }
+                guard (lk + rk + [residual].compactMap { $0 }).allSatisfy(\.isDeterministic) else {
+                    return Refusal("it uses a non-deterministic or correlated expression")
+                }
+                return walk(l) ?? walk(r)
+            case let .nestedLoopJoin(l, r, kind, condition, _, _):
+                guard kind == .inner || kind == .cross else { return Refusal("\(kind.rawValue) joins have no delta rule yet") }
+                guard condition?.isDeterministic ?? true else { return Refusal("it uses a non-deterministic or correlated expression") }
+                return walk(l) ?? walk(r)
+            default:
+                return Refusal(plan.refusalReason)
+            }
+        }
+        if let refusal = walk(child) { return .failure(refusal) }
+        if let keyless = leaves.first(where: { $0.table.primaryKey.isEmpty }) {
+            return .failure(Refusal("the joined table \(keyless.table.name) has no primary key"))
+        }
+        if Set(leaves.map(\.table.name)).count < leaves.count { return .failure(Refusal("a table is joined with itself")) }
+        if let view = leaves.first(where: { $0.table.isView || $0.table.readSCN != nil }) {
+            return .failure(Refusal("it reads \(view.table.name) as a view or AS OF"))
+        }
+        return .success(JoinDelta(child: child, leaves: leaves))
+    }
+
+    var keyWidth: Int { leaves.reduce(0) { $0 + $1.table.primaryKey.count } }
+
+    /// The key columns' types, leaf by leaf.
+    var keyTypes: [DataType] { leaves.flatMap { leaf in leaf.table.primaryKey.map { leaf.table.columns[$0].type } } }
+
+    /// The combined key of a joined row: each table's primary key in turn.
+    func key(of row: Row) -> RowKey {
+        var values: [Value] = []
+        for leaf in leaves { for column in leaf.table.primaryKey { values.append(row[leaf.offset + column]) } }
+        return RowKey(values)
+    }
+
+    /// Every joined row as the tables are now.
+    func all(on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> [Row] {
+        try PlanRunner(data: data, context: context).run(child)
+    }
+
+    /// The joined rows involving a changed row: as they were (every table
+    /// at `since`) and as they are; `changes` is by table name.
+    func delta(_ changes: [String: [TableChange]], since: SCN, on data: any SQLDataAccess,
+               context: ExecutionContext) throws(SQLError) -> (removed: [RowKey: Row], added: [RowKey: Row]) {
+        var removed: [RowKey: Row] = [:], added: [RowKey: Row] = [:]
+        let runner = PlanRunner(data: data, context: context)
+        for (i, leaf) in leaves.enumerated() {
+            guard let changed = changes[leaf.table.name], !changed.isEmpty else { continue }
+            let old = changed.compactMap(\.old), new = changed.compactMap(\.new)
+            if !old.isEmpty {
+                let plan = try substituted(changing: i, with: old) { (table) throws(SQLError) -> Plan in
+                    guard let past = data.table(named: table.name, at: since) else {
+                        throw SQLError(SQLState.undefinedTable, "relation \"\(table.name)\" does not exist as of SCN \(since)")
+                    }
+                    return .scan(past)
+                }
+                for row in try runner.run(plan) { removed[key(of: row)] = row }
+            }
+            if !new.isEmpty {
+                let plan = try substituted(changing: i, with: new) { (table) throws(SQLError) -> Plan in .scan(table) }
+                for row in try runner.run(plan) { added[key(of: row)] = row }
+            }
+        }
+        return (removed, added)
+    }
+
+    /// The child plan with leaf `changing` reading `rows` and every other
+    /// leaf what `other` gives.
+    private func substituted(changing target: Int, with rows: [Row],
+                             _ other: (TableSchema) throws(SQLError) -> Plan) throws(SQLError) -> Plan {
+        var index = 0
+        func rewrite(_ plan: Plan) throws(SQLError) -> Plan {
+            switch plan {
+            case .scan(let table):
+                defer { index += 1 }
+                if index == target {
+                    let fixed = rows
+                    return .generated(name: "\(table.name) changes") { _ in fixed }
+                }
+                return try other(table)
+            case let .filter(input, predicate):
+                return .filter(try rewrite(input), predicate)
+            case let .hashJoin(l, r, kind, lk, rk, residual, lw, rw):
+                let left = try rewrite(l)
+                return .hashJoin(left, try rewrite(r), kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw)
+            case let .nestedLoopJoin(l, r, kind, condition, lw, rw):
+                let left = try rewrite(l)
+                return .nestedLoopJoin(left, try rewrite(r), kind, condition: condition, leftWidth: lw, rightWidth: rw)
+            default:
+                return plan
+            }
+        }
+        return try rewrite(child)
+    }
+}
