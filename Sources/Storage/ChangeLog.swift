@@ -85,12 +85,20 @@ extension MemoryTransaction {
             var keys: [RowKey] = []
             var seen = Set<RowKey>()
             var atReflected = Set<RowKey>()
-            for (layer, cap) in data.layers(at: now) where cap > scn {
+            // Keys changed on this branch's own layer, with their version
+            // lists: the rows then and now come from them without a lookup
+            // (unless the key has no own version at `scn`).
+            var ownVersions: [RowKey: Int] = [:]
+            let layers = data.layers(at: now)
+            for (depth, (layer, cap)) in layers.enumerated() where cap > scn {
                 guard let own = layer.tables[table.id] else { continue }
                 guard own.changeLog.reaches(back: scn) else { return nil }
                 for slot in own.changeLog.changes(after: scn, through: cap) {
                     let key = own.chains[Int(slot)].key
-                    if seen.insert(key).inserted { keys.append(key) }
+                    if seen.insert(key).inserted {
+                        keys.append(key)
+                        if depth == 0 && pending?.changes[key] == nil { ownVersions[key] = Int(slot) }
+                    }
                 }
                 if let reflected, reflected > scn, reflected <= cap {
                     for slot in own.changeLog.changes(after: SCN(reflected.rawValue - 1), through: reflected) {
@@ -101,8 +109,16 @@ extension MemoryTransaction {
             if let pending {
                 for key in pending.order where seen.insert(key).inserted { keys.append(key) }
             }
+            let ownTable = layers.first?.branch.tables[table.id]
             return keys.compactMap { key in
                 let before = atReflected.contains(key) ? reflected! : scn
+                if let slot = ownVersions[key], let ownTable {
+                    let versions = ownTable.history[slot]
+                    let new = VersionChain.visibleRow(versions, at: now)
+                    let old = versions.first.map { $0.scn <= before } == true
+                        ? VersionChain.visibleRow(versions, at: before) : data.row(table: table.id, key: key, at: before)
+                    return old == new ? nil : TableChange(key: key, old: old, new: new)
+                }
                 let old = data.row(table: table.id, key: key, at: before)
                 let new: Row?
                 if let change = pending?.changes[key] { new = change } else { new = data.row(table: table.id, key: key, at: now) }

@@ -158,7 +158,8 @@ final class HeliosServiceTests: XCTestCase {
         let spec = try String(contentsOf: root.appendingPathComponent("OpenAPI/openapi.yaml"), encoding: .utf8)
         for path in ["/health:", "/version:", "/metrics:", "/openapi.yaml:", "/v1/sql:",
                      "/v1/branches/{branch}/query:", "/v1/branches/{branch}/execute:", "/v1/transactions:",
-                     "/v1/transactions/{id}/commit:", "/v1/transactions/{id}/rollback:"] {
+                     "/v1/transactions/{id}/commit:", "/v1/transactions/{id}/rollback:",
+                     "/v1/branches/{branch}/views:", "/v1/branches/{branch}/views/{view}/refresh:"] {
             XCTAssertTrue(spec.contains("  " + path), "OpenAPI spec lacks \(path)")
         }
     }

@@ -194,23 +194,23 @@ public struct MaintenancePlan: @unchecked Sendable {
             var states: [RowKey: GroupState] = [:]
             var order: [RowKey] = []
             var recompute = Set<RowKey>()
-            func state(_ key: RowKey) -> GroupState {
-                if let s = states[key] { return s }
+            /// Loads a group's state from its stored row on first use (then
+            /// mutated in place: no copy of its arrays per row).
+            func load(_ key: RowKey) {
+                guard states[key] == nil else { return }
                 order.append(key)
-                return data.get(view, key: key).map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) }
+                states[key] = data.get(view, key: key).map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) }
                     ?? GroupState(calls)
             }
             for (_, old) in removedRows {
                 let key = try groupKey(old, env)
-                var s = state(key)
-                if try !s.remove(old, env) { recompute.insert(key) }
-                states[key] = s
+                load(key)
+                if try !states[key]!.remove(old, env) { recompute.insert(key) }
             }
             for (_, new) in addedRows {
                 let key = try groupKey(new, env)
-                var s = state(key)
-                if try !s.add(new, env) { recompute.insert(key) }
-                states[key] = s
+                load(key)
+                if try !states[key]!.add(new, env) { recompute.insert(key) }
             }
             if !recompute.isEmpty {
                 // One pass over the input rebuilds every group whose extreme
