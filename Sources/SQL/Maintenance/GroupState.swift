@@ -11,12 +11,20 @@ struct GroupState {
     /// Present for DISTINCT aggregates of a group built from scratch; a
     /// group read back from the view cannot maintain them (nil).
     private var distinct: [Accumulator?]
+    /// For min/max: the extreme a removed row held (nil: none removed), and
+    /// the best value added since. A lost extreme is replaced by the best
+    /// added one when that is at least as extreme; otherwise the group is
+    /// recomputed (see `settled`).
+    private var lostExtreme: [Value?]
+    private var bestAdded: [Value]
 
     init(_ calls: [AggregateCall]) {
         self.calls = calls
         values = Array(repeating: .null, count: calls.count)
         nonNull = Array(repeating: 0, count: calls.count)
         distinct = calls.map { $0.distinct ? Accumulator($0) : nil }
+        lostExtreme = Array(repeating: nil, count: calls.count)
+        bestAdded = Array(repeating: .null, count: calls.count)
     }
 
     /// A group as stored in the view's row, from `offset` (its `__count`).
@@ -26,6 +34,8 @@ struct GroupState {
         values = calls.indices.map { row[offset + 1 + 2 * $0] }
         nonNull = calls.indices.map { if case .integer(let n) = row[offset + 2 + 2 * $0] { n } else { 0 } }
         distinct = calls.map { _ in nil }
+        lostExtreme = Array(repeating: nil, count: calls.count)
+        bestAdded = Array(repeating: .null, count: calls.count)
     }
 
     /// Adds a row's contribution; false when this group cannot (a DISTINCT
@@ -43,12 +53,28 @@ struct GroupState {
             nonNull[j] += 1
             switch call.function {
             case .sum, .avg: values[j] = try Self.plus(values[j], v, call)
-            case .min: if values[j].isNull || Value.order(v, values[j]) < 0 { values[j] = v }
-            case .max: if values[j].isNull || Value.order(v, values[j]) > 0 { values[j] = v }
+            case .min:
+                if values[j].isNull || Value.order(v, values[j]) < 0 { values[j] = v }
+                if bestAdded[j].isNull || Value.order(v, bestAdded[j]) < 0 { bestAdded[j] = v }
+            case .max:
+                if values[j].isNull || Value.order(v, values[j]) > 0 { values[j] = v }
+                if bestAdded[j].isNull || Value.order(v, bestAdded[j]) > 0 { bestAdded[j] = v }
             default: break
             }
         }
         return maintained
+    }
+
+    /// False when a removed extreme was not matched by an added value at
+    /// least as extreme: the group must then be recomputed.
+    var settled: Bool {
+        for (j, call) in calls.enumerated() {
+            guard let lost = lostExtreme[j], nonNull[j] > 0 else { continue }
+            if bestAdded[j].isNull { return false }
+            let order = Value.order(bestAdded[j], lost)
+            if call.function == .max ? order < 0 : order > 0 { return false }
+        }
+        return true
     }
 
     /// Takes a row's contribution away; false when the group must be
@@ -60,10 +86,13 @@ struct GroupState {
             if call.distinct { maintained = false; continue }
             guard let v = try call.argument?.evaluate(row, env), !v.isNull else { continue }
             nonNull[j] -= 1
-            if nonNull[j] == 0 { values[j] = .null; continue }
+            if nonNull[j] == 0 { values[j] = .null; lostExtreme[j] = nil; bestAdded[j] = .null; continue }
             switch call.function {
             case .sum, .avg: values[j] = try Self.plus(values[j], Self.negated(v), call)
-            case .min, .max: if Value.order(v, values[j]) == 0 { maintained = false }
+            case .min, .max:
+                // The extreme left: settled later against what is added.
+                if Value.order(v, values[j]) == 0, lostExtreme[j] == nil { lostExtreme[j] = v }
+                if let lost = lostExtreme[j], Value.order(v, lost) == 0 { lostExtreme[j] = v }
             default: break
             }
         }

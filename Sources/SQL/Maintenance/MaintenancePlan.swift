@@ -212,6 +212,7 @@ public struct MaintenancePlan: @unchecked Sendable {
                 load(key)
                 if try !states[key]!.add(new, env) { recompute.insert(key) }
             }
+            for key in order where !recompute.contains(key) && !states[key]!.settled { recompute.insert(key) }
             if !recompute.isEmpty {
                 // One pass over the input rebuilds every group whose extreme
                 // (or DISTINCT set) the deltas could not maintain.
