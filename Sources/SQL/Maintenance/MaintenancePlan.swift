@@ -8,7 +8,11 @@ import Core
 //
 //   rows    SELECT exprs FROM t [WHERE p]        (filter and projection)
 //   groups  SELECT … FROM t [WHERE p] GROUP BY k [HAVING h]
-//           with count, sum, avg, min, max (DISTINCT allowed)
+//           with count, sum, avg, min, max (DISTINCT allowed);
+//           SELECT DISTINCT … is a GROUP BY of its outputs
+//
+// and where `FROM t` may be inner or cross joins of keyed tables (see
+// JoinDelta.swift).
 //
 // The view's stored rows carry hidden bookkeeping columns after the
 // visible ones, and a primary key over them:
@@ -54,15 +58,31 @@ public struct MaintenancePlan: @unchecked Sendable {
                                context: ExecutionContext) throws(SQLError) -> Result<MaintenancePlan, Refusal> {
         let planner = Planner(data: data, parameters: context.parameters)
         let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
-        guard case let .project(inner, projection) = planned.plan else {
+        var top = planned.plan
+        // SELECT DISTINCT over a projection is a GROUP BY of every output
+        // column with no aggregate: a row stays while its group has rows.
+        var distinct = false
+        if case let .distinct(input, on) = top, on.map({ keys in keys.enumerated().allSatisfy { i, k in k.fingerprint == "$\(i)" } }) ?? true,
+           case .project = input {
+            distinct = true
+            top = input
+        }
+        guard case let .project(inner, projected) = top else {
             return .failure(Refusal(planned.plan.refusalReason))
         }
+        var projection = projected
         var source = inner
         var having: BoundExpression?
         var keys: [BoundExpression] = [], calls: [AggregateCall] = []
         var grouped = false
-        if case let .filter(p, h) = source, case .aggregate = p { having = h; source = p }
-        if case let .aggregate(p, k, c) = source { grouped = true; keys = k; calls = c; source = p }
+        if distinct {
+            if case .aggregate = source { return .failure(Refusal("DISTINCT over GROUP BY has no delta rule yet")) }
+            grouped = true
+            keys = projection
+            projection = projection.indices.map { .slot($0) }
+        }
+        if !distinct, case let .filter(p, h) = source, case .aggregate = p { having = h; source = p }
+        if !distinct, case let .aggregate(p, k, c) = source { grouped = true; keys = k; calls = c; source = p }
         let child = source
         var predicates: [BoundExpression] = []
         while case let .filter(p, predicate) = source { predicates.append(predicate); source = p }
@@ -288,7 +308,7 @@ extension Plan {
         case .nestedLoopJoin, .hashJoin: "joins have no delta rule yet"
         case .semiJoin: "it uses a subquery (IN / EXISTS)"
         case .window: "it uses window functions"
-        case .distinct: "DISTINCT has no delta rule yet"
+        case .distinct: "DISTINCT ON has no delta rule yet"
         case .sort, .topN, .limit, .truncate: "it uses ORDER BY, LIMIT or OFFSET"
         case .setOperation, .recursiveUnion: "it uses UNION, INTERSECT or EXCEPT"
         case .keyLookup, .indexRange: "its WHERE clause is answered by an index lookup"
