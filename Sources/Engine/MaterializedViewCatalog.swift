@@ -104,7 +104,7 @@ extension Database {
         if let refreshed = view.refreshedSCN {
             for base in bases {
                 guard let schema = transaction.table(named: base), !schema.isView else { continue }
-                pending += transaction.changeCount(of: schema, after: refreshed, reflected: nil)
+                pending += transaction.changeCount(of: schema, after: refreshed)
                     ?? transaction.versions(of: schema, from: SCN(refreshed.rawValue + 1), through: transaction.snapshotSCN)
                         .filter { $0.startSCN > refreshed }.count
             }

@@ -222,11 +222,11 @@ final class TransactionAccess: SQLDataAccess {
     func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion] {
         transaction.versions(of: table, from: from, through: through)
     }
-    func changes(of table: TableSchema, after scn: SCN, reflected: SCN?) -> [TableChange]? {
-        transaction.changes(of: table, after: scn, reflected: reflected)
+    func changes(of table: TableSchema, after scn: SCN) -> [TableChange]? {
+        transaction.changes(of: table, after: scn)
     }
-    func changeCount(of table: TableSchema, after scn: SCN, reflected: SCN?) -> Int? {
-        transaction.changeCount(of: table, after: scn, reflected: reflected)
+    func changeCount(of table: TableSchema, after scn: SCN) -> Int? {
+        transaction.changeCount(of: table, after: scn)
     }
     func catalogHistory(of name: String) -> [(scn: SCN, schema: TableSchema?)] { transaction.catalogHistory(of: name) }
     func systemView(named name: String) -> SystemViewContent? {

@@ -39,9 +39,9 @@ public protocol SQLDataAccess: AnyObject {
     func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion]
     /// Keys of `table` changed after `scn` with their old and new rows; nil
     /// when the change log no longer reaches back (materialized views).
-    func changes(of table: TableSchema, after scn: SCN, reflected: SCN?) -> [TableChange]?
-    /// The number of row changes after `scn`, not counting those at `reflected`.
-    func changeCount(of table: TableSchema, after scn: SCN, reflected: SCN?) -> Int?
+    func changes(of table: TableSchema, after scn: SCN) -> [TableChange]?
+    /// The number of row changes after `scn`.
+    func changeCount(of table: TableSchema, after scn: SCN) -> Int?
     /// The commits that changed `name`'s catalog entry, oldest first.
     func catalogHistory(of name: String) -> [(scn: SCN, schema: TableSchema?)]
     /// A system view the engine provides (branches, snapshots), or nil.

@@ -53,12 +53,9 @@ struct ChangeLog {
         slots[firstIndex(above: after)..<firstIndex(above: through)]
     }
 
-    /// Entries in (after, through] whose SCN is not `except`.
-    func count(after: SCN, through: SCN, except: SCN?) -> Int {
-        let range = firstIndex(above: after)..<firstIndex(above: through)
-        guard let except, except > after, except <= through else { return range.count }
-        let skipped = firstIndex(above: except) - firstIndex(above: SCN(except.rawValue - 1))
-        return range.count - skipped
+    /// The number of entries in (after, through].
+    func count(after: SCN, through: SCN) -> Int {
+        firstIndex(above: through) - firstIndex(above: after)
     }
 
     /// The index of the first entry with SCN above `scn` (binary search).
@@ -75,68 +72,65 @@ struct ChangeLog {
 extension MemoryTransaction {
     /// The keys of `table` changed on this branch after `scn` (up to this
     /// transaction's snapshot, plus its own pending writes), each with its
-    /// row at `scn` and its row now. A key also changed at `reflected` (the
-    /// commit that wrote the view, whose own writes the view already holds)
-    /// takes its old row from there. Nil when some layer's log no longer
-    /// reaches back to `scn`.
-    func changes(of table: TableSchema, after scn: SCN, reflected: SCN?) -> [TableChange]? {
+    /// row at `scn` and its row now (changes that cancel out are left out).
+    /// Nil when some layer's log no longer reaches back to `scn`.
+    func changes(of table: TableSchema, after scn: SCN) -> [TableChange]? {
         let (now, pending) = readPoint(table)
         return store.lock.reading { () -> [TableChange]? in
-            var keys: [RowKey] = []
-            var seen = Set<RowKey>()
-            var atReflected = Set<RowKey>()
-            // Keys changed on this branch's own layer, with their version
-            // lists: the rows then and now come from them without a lookup
-            // (unless the key has no own version at `scn`).
-            var ownVersions: [RowKey: Int] = [:]
             let layers = data.layers(at: now)
-            for (depth, (layer, cap)) in layers.enumerated() where cap > scn {
-                guard let own = layer.tables[table.id] else { continue }
+            var changes: [TableChange] = []
+            // Keys already listed, kept only when another layer or pending
+            // writes could list them again.
+            let crossCheck = layers.count > 1 || pending != nil
+            var listed = Set<RowKey>()
+            // The own layer: deduplicated by slot, rows read from the slot's
+            // version list (its parent only for a key new since `scn`).
+            if let own = layers[0].branch.tables[table.id], now > scn {
                 guard own.changeLog.reaches(back: scn) else { return nil }
-                for slot in own.changeLog.changes(after: scn, through: cap) {
+                var seen = Set<Int32>()
+                for slot in own.changeLog.changes(after: scn, through: now) where seen.insert(slot).inserted {
                     let key = own.chains[Int(slot)].key
-                    if seen.insert(key).inserted {
-                        keys.append(key)
-                        if depth == 0 && pending?.changes[key] == nil { ownVersions[key] = Int(slot) }
+                    if crossCheck {
+                        if pending?.changes[key] != nil { continue }
+                        listed.insert(key)
                     }
+                    let versions = own.history[Int(slot)]
+                    let new = VersionChain.visibleRow(versions, at: now)
+                    let old = versions.first.map { $0.scn <= scn } == true
+                        ? VersionChain.visibleRow(versions, at: scn) : data.row(table: table.id, key: key, at: scn)
+                    if old != new { changes.append(TableChange(key: key, old: old, new: new)) }
                 }
-                if let reflected, reflected > scn, reflected <= cap {
-                    for slot in own.changeLog.changes(after: SCN(reflected.rawValue - 1), through: reflected) {
-                        atReflected.insert(own.chains[Int(slot)].key)
-                    }
+            }
+            for (layer, cap) in layers.dropFirst() where cap > scn {
+                guard let parent = layer.tables[table.id] else { continue }
+                guard parent.changeLog.reaches(back: scn) else { return nil }
+                for slot in parent.changeLog.changes(after: scn, through: cap) {
+                    let key = parent.chains[Int(slot)].key
+                    guard pending?.changes[key] == nil, listed.insert(key).inserted else { continue }
+                    let old = data.row(table: table.id, key: key, at: scn), new = data.row(table: table.id, key: key, at: now)
+                    if old != new { changes.append(TableChange(key: key, old: old, new: new)) }
                 }
             }
             if let pending {
-                for key in pending.order where seen.insert(key).inserted { keys.append(key) }
-            }
-            let ownTable = layers.first?.branch.tables[table.id]
-            return keys.compactMap { key in
-                let before = atReflected.contains(key) ? reflected! : scn
-                if let slot = ownVersions[key], let ownTable {
-                    let versions = ownTable.history[slot]
-                    let new = VersionChain.visibleRow(versions, at: now)
-                    let old = versions.first.map { $0.scn <= before } == true
-                        ? VersionChain.visibleRow(versions, at: before) : data.row(table: table.id, key: key, at: before)
-                    return old == new ? nil : TableChange(key: key, old: old, new: new)
+                var seen = Set<RowKey>()
+                for key in pending.order where seen.insert(key).inserted {
+                    let old = data.row(table: table.id, key: key, at: scn), new = pending.changes[key] ?? nil
+                    if old != new { changes.append(TableChange(key: key, old: old, new: new)) }
                 }
-                let old = data.row(table: table.id, key: key, at: before)
-                let new: Row?
-                if let change = pending?.changes[key] { new = change } else { new = data.row(table: table.id, key: key, at: now) }
-                return old == new ? nil : TableChange(key: key, old: old, new: new)
             }
+            return changes
         }
     }
 
     /// How many row changes of `table` after `scn` this branch has (the
-    /// view's pending changes), not counting those at `reflected`; nil when
-    /// the log does not reach back.
-    func changeCount(of table: TableSchema, after scn: SCN, reflected: SCN?) -> Int? {
+    /// view's pending changes); nil when the log does not reach back.
+    func changeCount(of table: TableSchema, after scn: SCN) -> Int? {
         store.lock.reading { () -> Int? in
             var total = 0
             for (layer, cap) in data.layers(at: snapshotSCN) where cap > scn {
                 guard let own = layer.tables[table.id] else { continue }
                 guard own.changeLog.reaches(back: scn) else { return nil }
-                total += own.changeLog.count(after: scn, through: cap, except: reflected)
+                total += own.changeLog.count(after: scn, through: cap)
             }
             return total
         }

@@ -92,9 +92,9 @@ public protocol StorageTransaction: AnyObject {
     func versions(of table: TableSchema, from: SCN, through: SCN) -> [RowVersion]
     /// Keys changed after `scn` with their old and new rows (ChangeLog.swift);
     /// nil when the change log no longer reaches back to `scn`.
-    func changes(of table: TableSchema, after scn: SCN, reflected: SCN?) -> [TableChange]?
-    /// The number of row changes after `scn`, not counting those at `reflected`.
-    func changeCount(of table: TableSchema, after scn: SCN, reflected: SCN?) -> Int?
+    func changes(of table: TableSchema, after scn: SCN) -> [TableChange]?
+    /// The number of row changes after `scn`.
+    func changeCount(of table: TableSchema, after scn: SCN) -> Int?
     /// The commits that changed `name`'s catalog entry, oldest first.
     func catalogHistory(of name: String) -> [(scn: SCN, schema: TableSchema?)]
     /// Creates a table; the schema's `id` is assigned by storage.

@@ -229,7 +229,7 @@ public enum MaterializedViews {
                     reason = "the base table \(name) was altered, dropped or created since the last refresh"
                     break
                 }
-                guard let changes = data.changes(of: base, after: since, reflected: nil) else {
+                guard let changes = data.changes(of: base, after: since) else {
                     reason = "the change log of \(name) no longer reaches back to SCN \(since) (history was collected)"
                     break
                 }
@@ -277,7 +277,7 @@ public enum MaterializedViews {
     static func sawOwnWrites(_ queryText: String, on data: any SQLDataAccess) -> Bool {
         data.tableNames().contains { name in
             guard let table = data.table(named: name), !table.isView, QueryReferences.mentions(queryText, table: name) else { return false }
-            return !(data.changes(of: table, after: data.currentSCN, reflected: nil) ?? []).isEmpty
+            return !(data.changes(of: table, after: data.currentSCN) ?? []).isEmpty
         }
     }
 

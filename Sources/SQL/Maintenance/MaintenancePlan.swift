@@ -191,8 +191,10 @@ public struct MaintenancePlan: @unchecked Sendable {
             }
         }
         var written = 0
-        func put(_ key: RowKey, _ row: Row?) throws(SQLError) {
-            let existing = data.get(view, key: key)
+        /// Writes a stored row (nil: deletes it); `known` is the row already
+        /// read for this key, if any.
+        func put(_ key: RowKey, _ row: Row?, known: Row?? = nil) throws(SQLError) {
+            let existing = known ?? data.get(view, key: key)
             guard existing != row else { return }
             written += 1
             try Executor.storage {
@@ -211,32 +213,35 @@ public struct MaintenancePlan: @unchecked Sendable {
             for (key, _) in removedRows where stored[key] == nil { try put(key, nil) }
             for (key, row) in stored { try put(key, row) }
         case .groups:
-            var states: [RowKey: GroupState] = [:]
+            // Groups by first use: one hash lookup per row, then the state is
+            // mutated in place in `states` (no copy of its arrays per row).
+            var slots: [RowKey: Int] = [:]
             var order: [RowKey] = []
+            var states: [GroupState] = []
+            var storedRows: [Row?] = []
             var recompute = Set<RowKey>()
-            /// Loads a group's state from its stored row on first use (then
-            /// mutated in place: no copy of its arrays per row).
-            func load(_ key: RowKey) {
-                guard states[key] == nil else { return }
+            func slot(_ key: RowKey) -> Int {
+                if let i = slots[key] { return i }
+                let stored = data.get(view, key: key)
+                slots[key] = states.count
                 order.append(key)
-                states[key] = data.get(view, key: key).map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) }
-                    ?? GroupState(calls)
+                storedRows.append(stored)
+                states.append(stored.map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) } ?? GroupState(calls))
+                return states.count - 1
             }
             for (_, old) in removedRows {
                 let key = try groupKey(old, env)
-                load(key)
-                if try !states[key]!.remove(old, env) { recompute.insert(key) }
+                if try !states[slot(key)].remove(old, env) { recompute.insert(key) }
             }
             for (_, new) in addedRows {
                 let key = try groupKey(new, env)
-                load(key)
-                if try !states[key]!.add(new, env) { recompute.insert(key) }
+                if try !states[slot(key)].add(new, env) { recompute.insert(key) }
             }
-            for key in order where !recompute.contains(key) && !states[key]!.settled { recompute.insert(key) }
+            for (i, key) in order.enumerated() where !recompute.contains(key) && !states[i].settled { recompute.insert(key) }
             if !recompute.isEmpty {
                 // One pass over the input rebuilds every group whose extreme
                 // (or DISTINCT set) the deltas could not maintain.
-                for key in recompute { states[key] = GroupState(calls) }
+                for key in recompute { states[slots[key]!] = GroupState(calls) }
                 let input: [Row]
                 if let joins {
                     input = try joins.all(on: data, context: context)
@@ -249,12 +254,12 @@ public struct MaintenancePlan: @unchecked Sendable {
                 }
                 for row in input where try passes(row, env) {
                     let key = try groupKey(row, env)
-                    if recompute.contains(key) { _ = try states[key]!.add(row, env) }
+                    if recompute.contains(key) { _ = try states[slots[key]!].add(row, env) }
                 }
             }
-            for key in order {
-                let s = states[key]!
-                try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env))
+            for (i, key) in order.enumerated() {
+                let s = states[i]
+                try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env), known: .some(storedRows[i]))
             }
         }
         return (written, deltas)
@@ -278,6 +283,7 @@ public struct MaintenancePlan: @unchecked Sendable {
 
     private func groupKey(_ row: Row, _ env: Environment) throws(SQLError) -> RowKey {
         if groupKeys.isEmpty { return Self.globalGroup }
+        if groupKeys.count == 1 { return RowKey(try groupKeys[0].evaluate(row, env)) }
         var values: [Value] = []
         for k in groupKeys { values.append(try k.evaluate(row, env)) }
         return RowKey(values)
