@@ -33,6 +33,8 @@ final class IncrementalRefreshTests: XCTestCase {
         ("joined", "SELECT t.id, t.v, u.label FROM t JOIN u ON t.g = u.g WHERE t.v > 0"),
         ("joinedgroups", "SELECT u.label, count(*) AS n, sum(t.v) AS s, max(t.w) AS m FROM t JOIN u ON t.g = u.g WHERE u.weight > 0 GROUP BY u.label"),
         ("crossed", "SELECT t.id, u.id AS uid, t.v + u.weight AS total FROM t, u WHERE t.v = u.weight"),
+        ("joinedbykey", "SELECT t.id, u.label, t.v FROM t JOIN u ON t.w = u.id WHERE u.weight >= 0"),
+        ("groupedbykey", "SELECT u.label, sum(t.v) AS s, count(*) AS n FROM u JOIN t ON u.id = t.w GROUP BY u.label"),
         ("distinctrows", "SELECT DISTINCT g, v % 4 AS m FROM t WHERE w IS NOT NULL"),
         ("distinctjoin", "SELECT DISTINCT u.label FROM t JOIN u ON t.g = u.g"),
     ]

@@ -92,14 +92,84 @@ struct JoinDelta {
                     }
                     return .scan(past)
                 }
-                for row in try runner.run(plan) { removed[key(of: row)] = row }
+                for row in try runner.run(try narrowed(plan, runner)) { removed[key(of: row)] = row }
             }
             if !new.isEmpty {
                 let plan = try substituted(changing: i, with: new) { (table) throws(SQLError) -> Plan in .scan(table) }
-                for row in try runner.run(plan) { added[key(of: row)] = row }
+                for row in try runner.run(try narrowed(plan, runner)) { added[key(of: row)] = row }
             }
         }
         return (removed, added)
+    }
+
+    /// The plan with each hash join between the changed rows' side and a
+    /// table joined on its primary key rewritten to read only the rows
+    /// matching those keys (primary-key lookups instead of a scan of the
+    /// whole table). The changed side runs first.
+    private func narrowed(_ plan: Plan, _ runner: PlanRunner) throws(SQLError) -> Plan {
+        switch plan {
+        case let .filter(input, predicate):
+            return .filter(try narrowed(input, runner), predicate)
+        case let .nestedLoopJoin(l, r, kind, condition, lw, rw):
+            let left = try narrowed(l, runner)
+            return .nestedLoopJoin(left, try narrowed(r, runner), kind, condition: condition, leftWidth: lw, rightWidth: rw)
+        case let .hashJoin(l, r, kind, lk, rk, residual, lw, rw):
+            var left = try narrowed(l, runner), right = try narrowed(r, runner)
+            if Self.readsChanges(left) && !Self.readsChanges(right), let looked = try lookup(right, keys: rk, from: left, keyedBy: lk, runner) {
+                (left, right) = looked
+            } else if Self.readsChanges(right) && !Self.readsChanges(left),
+                      let looked = try lookup(left, keys: lk, from: right, keyedBy: rk, runner) {
+                (right, left) = looked
+            }
+            return .hashJoin(left, right, kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw)
+        default:
+            return plan
+        }
+    }
+
+    /// When `side` is `filter*(scan T)` joined by exactly T's primary key:
+    /// the changed side's rows (run now) and T's rows with their keys.
+    private func lookup(_ side: Plan, keys: [BoundExpression], from changed: Plan, keyedBy changedKeys: [BoundExpression],
+                        _ runner: PlanRunner) throws(SQLError) -> (changed: Plan, side: Plan)? {
+        var filters: [BoundExpression] = []
+        var inner = side
+        while case let .filter(input, predicate) = inner { filters.append(predicate); inner = input }
+        guard case .scan(let table) = inner, !table.primaryKey.isEmpty, keys.count == table.primaryKey.count,
+              zip(keys, table.primaryKey).allSatisfy({ $0.fingerprint == "$\($1)" }) else { return nil }
+        let rows = try runner.run(changed)
+        let env = Environment(runner: runner)
+        var wanted = Set<RowKey>()
+        // A lookup finds a key only in the stored value's own form: keep to
+        // integer and text keys compared with columns of those types
+        // (anything else joins by scanning, as the plan would).
+        let columnTypes = table.primaryKey.map { table.columns[$0].type }
+        for row in rows {
+            var values: [Value] = []
+            for (k, type) in zip(changedKeys, columnTypes) {
+                let v = try k.evaluate(row, env)
+                switch (v, type) {
+                case (.null, _): break
+                case (.integer, .integer), (.integer, .bigint), (.integer, .smallint), (.text, .text): values.append(v)
+                default: return nil
+                }
+            }
+            if values.count == changedKeys.count { wanted.insert(RowKey(values)) }
+        }
+        let data = runner.data
+        let found = wanted.compactMap { data.get(table, key: $0) }
+        var plan = Plan.generated(name: "\(table.name) by key") { _ in found }
+        for predicate in filters.reversed() { plan = .filter(plan, predicate) }
+        let computed = rows
+        return (.generated(name: "joined changes") { _ in computed }, plan)
+    }
+
+    static func readsChanges(_ plan: Plan) -> Bool {
+        switch plan {
+        case .generated(let name, _): name.hasSuffix("changes")
+        case let .filter(input, _): readsChanges(input)
+        case let .hashJoin(l, r, _, _, _, _, _, _), let .nestedLoopJoin(l, r, _, _, _, _): readsChanges(l) || readsChanges(r)
+        default: false
+        }
     }
 
     /// The child plan with leaf `changing` reading `rows` and every other
