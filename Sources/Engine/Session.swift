@@ -252,6 +252,7 @@ final class TransactionAccess: SQLDataAccess {
     func dropTable(named name: String) throws { try transaction.dropTable(named: name) }
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)] { transaction.scan(table) }
     func get(_ table: TableSchema, key: RowKey) -> Row? { transaction.get(table, key: key) }
+    func get(_ table: TableSchema, keys: [RowKey]) -> [Row?] { transaction.get(table, keys: keys) }
     func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows { try transaction.forEachRow(table, body) }
     func indexRange(_ table: TableSchema, column: Int, lower: Value?, lowerInclusive: Bool,
                     upper: Value?, upperInclusive: Bool) -> [Row] {

@@ -14,6 +14,8 @@ public protocol SQLDataAccess: AnyObject {
     func dropTable(named name: String) throws
     func scan(_ table: TableSchema) -> [(key: RowKey, row: Row)]
     func get(_ table: TableSchema, key: RowKey) -> Row?
+    /// The rows of many keys at once (nil where absent).
+    func get(_ table: TableSchema, keys: [RowKey]) -> [Row?]
     /// Calls `body` with every visible row; `body` may read but not write.
     func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows
     /// Visible rows that may have `column` in the range (callers re-check).

@@ -218,6 +218,21 @@ final class MemoryTransaction: StorageTransaction {
         return store.lock.reading { data.row(table: table.id, key: key, at: scn) }
     }
 
+    func get(_ table: TableSchema, keys: [RowKey]) -> [Row?] {
+        let (scn, pending) = readPoint(table)
+        return store.lock.reading {
+            let layers = data.layers(at: scn).compactMap { layer in layer.branch.tables[table.id].map { ($0, layer.scn) } }
+            return keys.map { key -> Row? in
+                if let change = pending?.changes[key] { return change }
+                for (own, at) in layers {
+                    guard let chain = own.index[key], let first = chain.versions.first, first.scn <= at else { continue }
+                    return chain.visibleRow(at: at)
+                }
+                return nil
+            }
+        }
+    }
+
     @discardableResult
     func insert(_ table: TableSchema, row: Row) throws(StorageError) -> RowKey {
         try checkWritable()

@@ -115,6 +115,8 @@ public protocol StorageTransaction: AnyObject {
     func forEachRow(_ table: TableSchema, _ body: (Row) throws -> Void) rethrows
     /// The visible row with primary key `key`, if any.
     func get(_ table: TableSchema, key: RowKey) -> Row?
+    /// The rows of many keys at once (nil where absent), under one lock.
+    func get(_ table: TableSchema, keys: [RowKey]) -> [Row?]
     /// Inserts `row`; fails with 23505 when its primary key is already visible.
     @discardableResult
     func insert(_ table: TableSchema, row: Row) throws(StorageError) -> RowKey

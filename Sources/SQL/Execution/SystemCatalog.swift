@@ -7,7 +7,8 @@ enum SystemCatalog {
         func columns(_ names: [(String, DataType)]) -> [ScopeColumn] {
             names.map { ScopeColumn(table: nil, name: $0.0, type: $0.1) }
         }
-        func tables() -> [TableSchema] { data.tableNames().compactMap { data.table(named: $0) } }
+        // Materialized views are listed by pg_matviews only, as in PostgreSQL.
+        func tables() -> [TableSchema] { data.tableNames().compactMap { data.table(named: $0) }.filter { !$0.isMaterializedView } }
         switch name {
         case "information_schema.tables":
             return (.generated(name: name) { _ in

@@ -156,7 +156,7 @@ struct JoinDelta {
             if values.count == changedKeys.count { wanted.insert(RowKey(values)) }
         }
         let data = runner.data
-        let found = wanted.compactMap { data.get(table, key: $0) }
+        let found = data.get(table, keys: Array(wanted)).compactMap { $0 }
         var plan = Plan.generated(name: "\(table.name) by key") { _ in found }
         for predicate in filters.reversed() { plan = .filter(plan, predicate) }
         let computed = rows

@@ -216,26 +216,28 @@ public struct MaintenancePlan: @unchecked Sendable {
             // Groups by first use: one hash lookup per row, then the state is
             // mutated in place in `states` (no copy of its arrays per row).
             var slots: [RowKey: Int] = [:]
+            slots.reserveCapacity(removedRows.count + addedRows.count)
             var order: [RowKey] = []
-            var states: [GroupState] = []
-            var storedRows: [Row?] = []
             var recompute = Set<RowKey>()
             func slot(_ key: RowKey) -> Int {
                 if let i = slots[key] { return i }
-                let stored = data.get(view, key: key)
-                slots[key] = states.count
+                slots[key] = order.count
                 order.append(key)
-                storedRows.append(stored)
-                states.append(stored.map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) } ?? GroupState(calls))
-                return states.count - 1
+                return order.count - 1
             }
-            for (_, old) in removedRows {
-                let key = try groupKey(old, env)
-                if try !states[slot(key)].remove(old, env) { recompute.insert(key) }
+            var removedSlots: [Int] = [], addedSlots: [Int] = []
+            for (_, old) in removedRows { removedSlots.append(slot(try groupKey(old, env))) }
+            for (_, new) in addedRows { addedSlots.append(slot(try groupKey(new, env))) }
+            // Every touched group's stored row, read at once.
+            let storedRows = data.get(view, keys: order)
+            var states = storedRows.map { stored in
+                stored.map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) } ?? GroupState(calls)
             }
-            for (_, new) in addedRows {
-                let key = try groupKey(new, env)
-                if try !states[slot(key)].add(new, env) { recompute.insert(key) }
+            for (i, (_, old)) in removedRows.enumerated() where try !states[removedSlots[i]].remove(old, env) {
+                recompute.insert(order[removedSlots[i]])
+            }
+            for (i, (_, new)) in addedRows.enumerated() where try !states[addedSlots[i]].add(new, env) {
+                recompute.insert(order[addedSlots[i]])
             }
             for (i, key) in order.enumerated() where !recompute.contains(key) && !states[i].settled { recompute.insert(key) }
             if !recompute.isEmpty {
