@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "VectorTests", dependencies: ["Vector", "Core"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector"]),
         .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Core", "Storage", "Views"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Core", "Storage", "Views", "Vector"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "JSON"]),
         .testTarget(name: "SQLLogicTests", dependencies: ["Engine", "Core"], resources: [.copy("golden")]),

@@ -46,7 +46,7 @@ public enum MaterializedViews {
                 view.options[key] = value
             }
             table.materialized = view
-            try storage { try data.alterTable(from: old, to: table) }
+            try Executor.storage { try data.alterTable(from: old, to: table) }
             return StatementResult(statementType: statement.tag)
         case .dropMaterializedView(let drop):
             for name in drop.names {
@@ -61,9 +61,9 @@ public enum MaterializedViews {
                                    position: drop.position)
                 }
                 for dependent in dependents where data.table(named: dependent) != nil {
-                    try storage { try data.dropTable(named: dependent) }
+                    try Executor.storage { try data.dropTable(named: dependent) }
                 }
-                try storage { try data.dropTable(named: name) }
+                try Executor.storage { try data.dropTable(named: name) }
             }
             return StatementResult(statementType: statement.tag)
         default:
@@ -103,9 +103,9 @@ public enum MaterializedViews {
         schema.materialized = MaterializedViewInfo(query: create.queryText, options: options,
                                                    refreshedSCN: create.withData ? data.currentSCN : nil,
                                                    sawOwnWrites: create.withData && sawOwnWrites(create.queryText, on: data))
-        let table = try storage { try data.createTable(schema) }
+        let table = try Executor.storage { try data.createTable(schema) }
         if create.withData {
-            for row in answer.rows { _ = try storage { try data.insert(table, row: row) } }
+            for row in answer.rows { _ = try Executor.storage { try data.insert(table, row: row) } }
         }
         return StatementResult(statementType: result.statementType, affectedRows: create.withData ? answer.rows.count : 0)
     }
@@ -130,11 +130,11 @@ public enum MaterializedViews {
                                                    refreshedSCN: create.withData ? data.currentSCN : nil,
                                                    visibleColumns: plan.visibleCount, visibilityColumn: plan.visibilityColumn,
                                                    sawOwnWrites: create.withData && sawOwnWrites(create.queryText, on: data))
-        let table = try storage { try data.createTable(schema) }
+        let table = try Executor.storage { try data.createTable(schema) }
         var count = 0
         if create.withData {
             for row in try plan.computeAll(on: data, context: context) {
-                _ = try storage { try data.insert(table, row: row) }
+                _ = try Executor.storage { try data.insert(table, row: row) }
                 if let flag = plan.visibilityColumn, row[flag] != .boolean(true) { continue }
                 count += 1
             }
@@ -172,20 +172,20 @@ public enum MaterializedViews {
                 if let n = wanted[row], n > 0 {
                     wanted[row] = n - 1
                 } else {
-                    try storage { try data.delete(table, key: key) }
+                    try Executor.storage { try data.delete(table, key: key) }
                     removed += 1
                 }
             }
         }
         var added = 0
         for (row, n) in wanted where n > 0 {
-            for _ in 0..<n { _ = try storage { try data.insert(table, row: row) } }
+            for _ in 0..<n { _ = try Executor.storage { try data.insert(table, row: row) } }
             added += n
         }
         var refreshed = table
         refreshed.materialized?.refreshedSCN = data.currentSCN
         refreshed.materialized?.sawOwnWrites = sawOwnWrites(view.query, on: data)
-        try storage { try data.alterTable(from: table, to: refreshed) }
+        try Executor.storage { try data.alterTable(from: table, to: refreshed) }
         let reason: String? = mode == .incremental
             ? "no delta rule covers this view (\(try notMaintainedReason(query, view, on: data, context: context))): it was recomputed"
             : nil
@@ -248,7 +248,7 @@ public enum MaterializedViews {
         var refreshed = table
         refreshed.materialized?.refreshedSCN = data.currentSCN
         refreshed.materialized?.sawOwnWrites = sawOwnWrites(view.query, on: data)
-        try storage { try data.alterTable(from: table, to: refreshed) }
+        try Executor.storage { try data.alterTable(from: table, to: refreshed) }
         return RefreshReport(view: table.name, modeUsed: incremental == nil ? .full : .incremental,
                              reason: mode == .full ? nil : reason, rowsChanged: rowsChanged, deltasApplied: deltas,
                              durationMilliseconds: (monotonicSeconds() - started) * 1000, refreshedAsOfSCN: data.currentSCN)
@@ -262,13 +262,13 @@ public enum MaterializedViews {
         var written = 0
         for (key, row) in data.scan(table) {
             if let new = wanted.removeValue(forKey: key) {
-                if new != row { try storage { try data.update(table, key: key, row: new) }; written += 1 }
+                if new != row { try Executor.storage { try data.update(table, key: key, row: new) }; written += 1 }
             } else {
-                try storage { try data.delete(table, key: key) }
+                try Executor.storage { try data.delete(table, key: key) }
                 written += 1
             }
         }
-        for row in wanted.values { _ = try storage { try data.insert(table, row: row) }; written += 1 }
+        for row in wanted.values { _ = try Executor.storage { try data.insert(table, row: row) }; written += 1 }
         return written
     }
 
@@ -289,18 +289,6 @@ public enum MaterializedViews {
         data.tableNames().filter { other in
             guard other != name, let view = data.table(named: other)?.materialized else { return false }
             return QueryReferences.mentions(view.query, table: name)
-        }
-    }
-
-    static func storage<T>(_ body: () throws -> T) throws(SQLError) -> T {
-        do {
-            return try body()
-        } catch let error as SQLError {
-            throw error
-        } catch let error as any DatabaseError {
-            throw SQLError(error.sqlState, error.message)
-        } catch {
-            throw SQLError("XX000", "\(error)")
         }
     }
 

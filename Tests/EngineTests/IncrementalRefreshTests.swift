@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Storage
 import Synchronization
+import Vector
 import Views
 import XCTest
 
@@ -11,17 +12,6 @@ import XCTest
 /// table over many seeds, an incremental refresh after each batch, and a
 /// row-for-row comparison with the view's query run afresh.
 final class IncrementalRefreshTests: XCTestCase {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let views: [(name: String, query: String)] = [
         ("filtered", "SELECT id, g, v * 2 AS doubled FROM t WHERE v > 3"),
         ("projected", "SELECT upper(g) AS big, v, id FROM t"),
@@ -43,7 +33,7 @@ final class IncrementalRefreshTests: XCTestCase {
         try db.execute(SQLRequest(sql: sql, branch: branch)).last!.rows.map { $0.map(\.description).joined(separator: "|") }.sorted()
     }
 
-    func randomBatch(_ g: inout Generator, nextID: inout Int, live: inout [Int]) -> String {
+    func randomBatch(_ g: inout SeededGenerator, nextID: inout Int, live: inout [Int]) -> String {
         var statements: [String] = []
         // The joined table changes too: labels per group, some with several rows.
         for _ in 0..<Int.random(in: 0...2, using: &g) {
@@ -78,7 +68,7 @@ final class IncrementalRefreshTests: XCTestCase {
     func testEveryRuleMatchesRecomputationOverManySeeds() throws {
         for seed in 1...25 {
             let db = Database()
-            var g = Generator(state: UInt64(seed))
+            var g = SeededGenerator(seed: UInt64(seed))
             try db.execute(SQLRequest(sql: "CREATE TABLE t (id INT PRIMARY KEY, g TEXT, v INT, w INT); CREATE TABLE u (id INT PRIMARY KEY, g TEXT, label TEXT, weight INT)"))
             var nextID = 1, live: [Int] = []
             _ = try db.execute(SQLRequest(sql: randomBatch(&g, nextID: &nextID, live: &live)))

@@ -124,7 +124,7 @@ public enum Executor {
 
     /// Runs a storage call, converting its error into this layer's type
     /// (keeping the SQLSTATE and message).
-    static func storage<T>(_ body: () throws -> T) throws(SQLError) -> T {
+    public static func storage<T>(_ body: () throws -> T) throws(SQLError) -> T {
         do {
             return try body()
         } catch let error as SQLError {
