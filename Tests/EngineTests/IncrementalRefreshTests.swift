@@ -25,6 +25,9 @@ final class IncrementalRefreshTests: XCTestCase {
         ("crossed", "SELECT t.id, u.id AS uid, t.v + u.weight AS total FROM t, u WHERE t.v = u.weight"),
         ("joinedbykey", "SELECT t.id, u.label, t.v FROM t JOIN u ON t.w = u.id WHERE u.weight >= 0"),
         ("groupedbykey", "SELECT u.label, sum(t.v) AS s, count(*) AS n FROM u JOIN t ON u.id = t.w GROUP BY u.label"),
+        ("leftjoined", "SELECT t.id, u.label, t.v FROM t LEFT JOIN u ON t.g = u.g"),
+        ("leftbykey", "SELECT t.id, u.label FROM t LEFT JOIN u ON t.w = u.id WHERE t.v > 0"),
+        ("leftgroups", "SELECT u.label, count(*) AS n, sum(t.v) AS s, count(u.id) AS matched FROM t LEFT JOIN u ON t.g = u.g GROUP BY u.label"),
         ("distinctrows", "SELECT DISTINCT g, v % 4 AS m FROM t WHERE w IS NOT NULL"),
         ("distinctjoin", "SELECT DISTINCT u.label FROM t JOIN u ON t.g = u.g"),
     ]
@@ -122,7 +125,7 @@ final class IncrementalRefreshTests: XCTestCase {
             """))
         let cases = [("windowed", "SELECT id, row_number() OVER (ORDER BY v) AS r FROM t", "window"),
                      ("limited", "SELECT id FROM t ORDER BY v LIMIT 1", "LIMIT"),
-                     ("leftjoined", "SELECT t.id, u.g FROM t LEFT JOIN u ON t.id = u.id", "LEFT joins"),
+                     ("fulljoined", "SELECT t.id, u.g FROM t FULL JOIN u ON t.id = u.id", "FULL joins"),
                      ("random", "SELECT id, random() AS r FROM t", "non-deterministic"),
                      ("sub", "SELECT id FROM t WHERE id IN (SELECT id FROM u)", "subquery")]
         for (name, query, why) in cases {

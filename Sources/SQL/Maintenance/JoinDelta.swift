@@ -20,12 +20,27 @@ struct JoinDelta {
 
     let child: Plan
     let leaves: [Leaf]
+    /// For `A LEFT JOIN B` (two tables): the join itself, turned inner, for
+    /// finding the A rows a change of B touches. Nil for inner joins.
+    let innerOfLeftJoin: Plan?
 
     /// The joined tables of an SPJ plan (scans, filters, inner and cross
     /// joins), left to right; the reason when the plan is anything else.
     static func analyze(_ child: Plan) -> Result<JoinDelta, Refusal> {
         var leaves: [Leaf] = []
         var width = 0
+        // A LEFT JOIN B of two tables (filters above and inside allowed).
+        var top = child
+        while case let .filter(input, _) = top { top = input }
+        var innerOfLeftJoin: Plan?
+        switch top {
+        case let .hashJoin(l, r, .left, lk, rk, residual, lw, rw):
+            innerOfLeftJoin = .hashJoin(l, r, .inner, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw)
+        case let .nestedLoopJoin(l, r, .left, condition, lw, rw):
+            innerOfLeftJoin = .nestedLoopJoin(l, r, .inner, condition: condition, leftWidth: lw, rightWidth: rw)
+        default:
+            break
+        }
         func walk(_ plan: Plan) -> Refusal? {
             switch plan {
             case .scan(let table):
@@ -35,13 +50,17 @@ struct JoinDelta {
             case let .filter(input, predicate):
                 return predicate.isDeterministic ? walk(input) : Refusal("it uses a non-deterministic or correlated expression")
             case let .hashJoin(l, r, kind, lk, rk, residual, _, _):
-                guard kind == .inner || kind == .cross else { return Refusal("\(kind.rawValue) joins have no delta rule yet") }
+                guard kind == .inner || kind == .cross || (kind == .left && innerOfLeftJoin != nil) else {
+                    return Refusal("\(kind.rawValue) joins have no delta rule yet")
+                }
                 guard (lk + rk + [residual].compactMap { $0 }).allSatisfy(\.isDeterministic) else {
                     return Refusal("it uses a non-deterministic or correlated expression")
                 }
                 return walk(l) ?? walk(r)
             case let .nestedLoopJoin(l, r, kind, condition, _, _):
-                guard kind == .inner || kind == .cross else { return Refusal("\(kind.rawValue) joins have no delta rule yet") }
+                guard kind == .inner || kind == .cross || (kind == .left && innerOfLeftJoin != nil) else {
+                    return Refusal("\(kind.rawValue) joins have no delta rule yet")
+                }
                 guard condition?.isDeterministic ?? true else { return Refusal("it uses a non-deterministic or correlated expression") }
                 return walk(l) ?? walk(r)
             default:
@@ -56,7 +75,10 @@ struct JoinDelta {
         if let view = leaves.first(where: { $0.table.isView || $0.table.readSCN != nil }) {
             return .failure(Refusal("it reads \(view.table.name) as a view or AS OF"))
         }
-        return .success(JoinDelta(child: child, leaves: leaves))
+        if innerOfLeftJoin != nil && leaves.count != 2 {
+            return .failure(Refusal("a LEFT join has a delta rule between two tables only"))
+        }
+        return .success(JoinDelta(child: child, leaves: leaves, innerOfLeftJoin: innerOfLeftJoin))
     }
 
     var keyWidth: Int { leaves.reduce(0) { $0 + $1.table.primaryKey.count } }
@@ -82,6 +104,37 @@ struct JoinDelta {
                context: ExecutionContext) throws(SQLError) -> (removed: [RowKey: Row], added: [RowKey: Row]) {
         var removed: [RowKey: Row] = [:], added: [RowKey: Row] = [:]
         let runner = PlanRunner(data: data, context: context)
+        func past(_ table: TableSchema) throws(SQLError) -> TableSchema {
+            guard let schema = data.table(named: table.name, at: since) else {
+                throw SQLError(SQLState.undefinedTable, "relation \"\(table.name)\" does not exist as of SCN \(since)")
+            }
+            return schema
+        }
+        // A LEFT JOIN B: a change of B changes the rows of the A rows it
+        // matched before or matches now (joined, or null-extended): those A
+        // rows are treated as changed, as they were and as they are.
+        var changes = changes
+        if let innerOfLeftJoin, let changedB = changes[leaves[1].table.name], !changedB.isEmpty {
+            let a = leaves[0].table
+            var touched = Set<RowKey>()
+            for (rows, atPast) in [(changedB.compactMap(\.old), true), (changedB.compactMap(\.new), false)] where !rows.isEmpty {
+                let plan = try substituted(innerOfLeftJoin, changing: 1, with: rows) { (table) throws(SQLError) -> Plan in
+                    .scan(atPast ? try past(table) : table)
+                }
+                for row in try runner.run(plan) {
+                    touched.insert(RowKey(a.primaryKey.map { row[leaves[0].offset + $0] }))
+                }
+            }
+            let keys = Array(touched)
+            let before = data.get(try past(a), keys: keys), now = data.get(a, keys: keys)
+            var asChanges = changes[a.name] ?? []
+            let already = Set(asChanges.map(\.key))
+            for (i, key) in keys.enumerated() where !already.contains(key) {
+                asChanges.append(TableChange(key: key, old: before[i], new: now[i]))
+            }
+            changes[a.name] = asChanges
+            changes[leaves[1].table.name] = nil
+        }
         for (i, leaf) in leaves.enumerated() {
             guard let changed = changes[leaf.table.name], !changed.isEmpty else { continue }
             let old = changed.compactMap(\.old), new = changed.compactMap(\.new)
@@ -176,6 +229,11 @@ struct JoinDelta {
     /// leaf what `other` gives.
     private func substituted(changing target: Int, with rows: [Row],
                              _ other: (TableSchema) throws(SQLError) -> Plan) throws(SQLError) -> Plan {
+        try substituted(child, changing: target, with: rows, other)
+    }
+
+    private func substituted(_ plan: Plan, changing target: Int, with rows: [Row],
+                             _ other: (TableSchema) throws(SQLError) -> Plan) throws(SQLError) -> Plan {
         var index = 0
         func rewrite(_ plan: Plan) throws(SQLError) -> Plan {
             switch plan {
@@ -198,6 +256,6 @@ struct JoinDelta {
                 return plan
             }
         }
-        return try rewrite(child)
+        return try rewrite(plan)
     }
 }
