@@ -10,7 +10,9 @@ import Core
 ///
 /// each side deduplicated by the combined key; every other stored row is
 /// unchanged. The joins are the view's own plan with its table scans
-/// swapped for those row sets.
+/// swapped for those row sets. For `A LEFT JOIN B`, a changed B row first
+/// marks the A rows it matched or matches as changed (their joined or
+/// null-extended rows are derived again), and only A's changes are applied.
 struct JoinDelta {
     struct Leaf {
         var table: TableSchema

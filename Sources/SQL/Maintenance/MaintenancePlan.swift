@@ -11,8 +11,8 @@ import Core
 //           with count, sum, avg, min, max (DISTINCT allowed);
 //           SELECT DISTINCT … is a GROUP BY of its outputs
 //
-// and where `FROM t` may be inner or cross joins of keyed tables (see
-// JoinDelta.swift).
+// and where `FROM t` may be inner or cross joins of keyed tables, or a
+// LEFT JOIN of two (see JoinDelta.swift).
 //
 // The view's stored rows carry hidden bookkeeping columns after the
 // visible ones, and a primary key over them:
