@@ -226,8 +226,28 @@ public struct MaintenancePlan: @unchecked Sendable {
                 return order.count - 1
             }
             var removedSlots: [Int] = [], addedSlots: [Int] = []
-            for (_, old) in removedRows { removedSlots.append(slot(try groupKey(old, env))) }
-            for (_, new) in addedRows { addedSlots.append(slot(try groupKey(new, env))) }
+            removedSlots.reserveCapacity(removedRows.count)
+            addedSlots.reserveCapacity(addedRows.count)
+            // A changed row usually stays in its group: compare the keys
+            // before hashing one again.
+            var lastKey: RowKey?, lastSlot = 0
+            func cachedSlot(_ key: RowKey) -> Int {
+                if key == lastKey { return lastSlot }
+                lastKey = key
+                lastSlot = slot(key)
+                return lastSlot
+            }
+            for (_, old) in removedRows { removedSlots.append(cachedSlot(try groupKey(old, env))) }
+            lastKey = nil
+            if joins == nil && removedRows.count == addedRows.count {
+                // One table: removed and added rows pair up by change.
+                for (i, (_, new)) in addedRows.enumerated() {
+                    let key = try groupKey(new, env)
+                    addedSlots.append(key == order[removedSlots[i]] ? removedSlots[i] : slot(key))
+                }
+            } else {
+                for (_, new) in addedRows { addedSlots.append(cachedSlot(try groupKey(new, env))) }
+            }
             // Every touched group's stored row, read at once.
             let storedRows = data.get(view, keys: order)
             var states = storedRows.map { stored in
