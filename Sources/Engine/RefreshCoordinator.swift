@@ -80,9 +80,11 @@ public final class RefreshCoordinator: Sendable {
     /// `maxConcurrent` at once) and returns what happened.
     @discardableResult
     public func runOnce() -> [Outcome] {
-        let queue = Mutex(dueViews(now: TransactionRegistry.now())[...])
+        let due = dueViews(now: TransactionRegistry.now())
+        if due.isEmpty { return [] }
+        let queue = Mutex(due[...])
         let outcomes = Mutex<[Outcome]>([])
-        let workers = (0..<maxConcurrent).map { _ in
+        let workers = (0..<min(maxConcurrent, due.count)).map { _ in
             Thread { [self] in
                 while !stopping.load(ordering: .relaxed), let next = queue.withLock({ $0.popFirst() }) {
                     outcomes.withLock { $0.append(refresh(next.branch, next.view)) }
@@ -101,7 +103,6 @@ public final class RefreshCoordinator: Sendable {
 
     private func refresh(_ branch: String, _ view: MaterializedViewStatus) -> Outcome {
         let key = branch + "\u{0}" + view.name
-        let wallStart = TransactionRegistry.now()
         let cpuStart = Self.threadCPUSeconds()
         var outcome = Outcome(branch: branch, view: view.name)
         do {
@@ -115,7 +116,6 @@ public final class RefreshCoordinator: Sendable {
             }
         }
         let cpu = Self.threadCPUSeconds() - cpuStart
-        _ = wallStart
         // The cap: sleep until the refreshes' CPU share of the window is back under it.
         let cap = view.options["max_cpu_percent"].flatMap(Double.init)
         let pause: Double = accounting.withLock { a in
