@@ -98,7 +98,7 @@ extension Database {
 
     static func status(_ table: TableSchema, _ view: MaterializedViewInfo, in transaction: any StorageTransaction,
                        commits: [CommitRecord], now: Double) -> MaterializedViewStatus {
-        let bases = transaction.tableNames().filter { $0 != table.name && QueryReferences.mentions(view.query, table: $0) }.sorted()
+        let bases = QueryReferences.tables(in: view.query, among: transaction.tableNames().filter { $0 != table.name }).sorted()
         var pending = 0
         var staleness: Double?
         if let refreshed = view.refreshedSCN {

@@ -84,19 +84,12 @@ public final class RefreshCoordinator: Sendable {
         if due.isEmpty { return [] }
         let queue = Mutex(due[...])
         let outcomes = Mutex<[Outcome]>([])
-        let workers = (0..<min(maxConcurrent, due.count)).map { _ in
-            Thread { [self] in
-                while !stopping.load(ordering: .relaxed), let next = queue.withLock({ $0.popFirst() }) {
-                    outcomes.withLock { $0.append(refresh(next.branch, next.view)) }
-                }
+        // Each worker takes the next due view until none is left.
+        DispatchQueue.concurrentPerform(iterations: min(maxConcurrent, due.count)) { _ in
+            while !stopping.load(ordering: .relaxed), let next = queue.withLock({ $0.popFirst() }) {
+                let outcome = refresh(next.branch, next.view)
+                outcomes.withLock { $0.append(outcome) }
             }
-        }
-        let done = Mutex(0)
-        for worker in workers { worker.start() }
-        // Threads have no join: wait for the queue to drain and the workers to finish.
-        while done.withLock({ $0 }) < workers.count {
-            done.withLock { $0 = workers.filter(\.isFinished).count }
-            if done.withLock({ $0 }) < workers.count { usleep(1_000) }
         }
         return outcomes.withLock { $0 }
     }

@@ -14,15 +14,13 @@
 // commit together or not at all (a crash mid-refresh leaves the old state;
 // running it again gives the same rows).
 //
-// Not here yet (see issue 7): change logs and incremental maintenance by
-// delta rules (a refresh asked to run incrementally recomputes and says so),
-// and the background refresh coordinator.
+// Views the delta rules cover (SQL's MaintenancePlan) are stored with
+// hidden bookkeeping columns and a key; their refresh applies the base
+// tables' changes since the refresh SCN (Storage's change log). Others are
+// recomputed, and the answer says why.
 
 import Core
 import SQL
-#if canImport(Glibc)
-import Glibc
-#endif
 
 public enum MaterializedViews {
     /// Runs CREATE / REFRESH / ALTER / DROP MATERIALIZED VIEW.
@@ -55,14 +53,7 @@ public enum MaterializedViews {
                     throw undefined(name, position: drop.position)
                 }
                 guard table.isMaterializedView else { throw notAView(name, position: drop.position) }
-                let dependents = dependentViews(of: name, on: data)
-                if !dependents.isEmpty && !drop.cascade {
-                    throw SQLError("2BP01", "cannot drop materialized view \(name) because other objects depend on it: \(dependents.joined(separator: ", ")) (use DROP … CASCADE)",
-                                   position: drop.position)
-                }
-                for dependent in dependents where data.table(named: dependent) != nil {
-                    try Executor.storage { try data.dropTable(named: dependent) }
-                }
+                try Executor.dropDependentViews(of: name, cascade: drop.cascade, on: data, context: context, position: drop.position)
                 try Executor.storage { try data.dropTable(named: name) }
             }
             return StatementResult(statementType: statement.tag)
@@ -86,23 +77,13 @@ public enum MaterializedViews {
             return try createMaintained(create, plan, options: options, on: data, context: context)
         }
         let answer = try Executor.execute(.select(create.query), on: data, context: context)
-        var names = answer.columns
-        if let given = create.columns {
-            guard given.count <= names.count else {
-                throw SQLError(SQLState.syntaxError, "too many column names were specified", position: create.position)
-            }
-            for (i, name) in given.enumerated() { names[i] = name }
-        }
-        var seen = Set<String>()
-        for name in names where !seen.insert(name).inserted {
-            throw SQLError(SQLState.duplicateColumn, "column \"\(name)\" specified more than once", position: create.position)
-        }
+        let names = try columnNames(answer.columns, create)
         var schema = TableSchema(id: 0, name: create.name,
                                  columns: zip(names, answer.columnTypes).map { ColumnSchema(name: $0, type: $1) },
                                  primaryKey: [])
         schema.materialized = MaterializedViewInfo(query: create.queryText, options: options,
                                                    refreshedSCN: create.withData ? data.currentSCN : nil,
-                                                   sawOwnWrites: create.withData && sawOwnWrites(create.queryText, on: data))
+                                                   sawOwnWrites: create.withData && sawOwnWrites(baseTables(create.queryText, on: data), on: data))
         let table = try Executor.storage { try data.createTable(schema) }
         if create.withData {
             for row in answer.rows { _ = try Executor.storage { try data.insert(table, row: row) } }
@@ -115,21 +96,12 @@ public enum MaterializedViews {
     static func createMaintained(_ create: CreateMaterializedView, _ plan: MaintenancePlan, options: [String: String],
                                  on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> StatementResult {
         var columns = plan.storedColumns
-        if let given = create.columns {
-            guard given.count <= plan.visibleCount else {
-                throw SQLError(SQLState.syntaxError, "too many column names were specified", position: create.position)
-            }
-            for (i, name) in given.enumerated() { columns[i].name = name }
-        }
-        var seen = Set<String>()
-        for column in columns.prefix(plan.visibleCount) where !seen.insert(column.name).inserted {
-            throw SQLError(SQLState.duplicateColumn, "column \"\(column.name)\" specified more than once", position: create.position)
-        }
+        for (i, name) in try columnNames(columns.prefix(plan.visibleCount).map(\.name), create).enumerated() { columns[i].name = name }
         var schema = TableSchema(id: 0, name: create.name, columns: columns, primaryKey: plan.primaryKey)
         schema.materialized = MaterializedViewInfo(query: create.queryText, options: options,
                                                    refreshedSCN: create.withData ? data.currentSCN : nil,
                                                    visibleColumns: plan.visibleCount, visibilityColumn: plan.visibilityColumn,
-                                                   sawOwnWrites: create.withData && sawOwnWrites(create.queryText, on: data))
+                                                   sawOwnWrites: create.withData && sawOwnWrites(plan.baseTables, on: data))
         let table = try Executor.storage { try data.createTable(schema) }
         var count = 0
         if create.withData {
@@ -142,13 +114,30 @@ public enum MaterializedViews {
         return StatementResult(statementType: "CREATE MATERIALIZED VIEW", affectedRows: count)
     }
 
+    /// The query's output names with `create.columns` put over the first
+    /// ones, checked for too many and for duplicates.
+    static func columnNames(_ names: [String], _ create: CreateMaterializedView) throws(SQLError) -> [String] {
+        var names = names
+        if let given = create.columns {
+            guard given.count <= names.count else {
+                throw SQLError(SQLState.syntaxError, "too many column names were specified", position: create.position)
+            }
+            names.replaceSubrange(0..<given.count, with: given)
+        }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw SQLError(SQLState.duplicateColumn, "column \"\(name)\" specified more than once", position: create.position)
+        }
+        return names
+    }
+
     // MARK: Refresh
 
     /// Recomputes `name` at the transaction's snapshot and replaces its rows;
     /// the new refresh SCN is written in the same transaction.
     public static func refresh(_ name: String, mode: RefreshMode, on data: any SQLDataAccess, context: ExecutionContext,
                                position: Int = 1) throws(SQLError) -> RefreshReport {
-        let started = monotonicSeconds()
+        let started = ExecutionContext.now()
         guard let table = data.table(named: name) else { throw undefined(name, position: position) }
         guard let view = table.materialized else { throw notAView(name, position: position) }
         let statements = try Parser.parse(view.query)
@@ -182,16 +171,12 @@ public enum MaterializedViews {
             for _ in 0..<n { _ = try Executor.storage { try data.insert(table, row: row) } }
             added += n
         }
-        var refreshed = table
-        refreshed.materialized?.refreshedSCN = data.currentSCN
-        refreshed.materialized?.sawOwnWrites = sawOwnWrites(view.query, on: data)
-        try Executor.storage { try data.alterTable(from: table, to: refreshed) }
+        try recordRefresh(of: table, readingTables: baseTables(view.query, on: data), on: data)
         let reason: String? = mode == .incremental
             ? "no delta rule covers this view (\(try notMaintainedReason(query, view, on: data, context: context))): it was recomputed"
             : nil
         return RefreshReport(view: name, modeUsed: .full, reason: reason, rowsChanged: removed + added, deltasApplied: 0,
-                             durationMilliseconds: (monotonicSeconds() - started) * 1000,
-                             refreshedAsOfSCN: data.currentSCN)
+                             durationMilliseconds: milliseconds(since: started), refreshedAsOfSCN: data.currentSCN)
     }
 
     /// Why a view stored without bookkeeping columns is recomputed.
@@ -209,7 +194,7 @@ public enum MaterializedViews {
     /// either way the stored rows are replaced key by key.
     static func refreshMaintained(_ table: TableSchema, _ view: MaterializedViewInfo, _ query: Query, mode: RefreshMode,
                                   on data: any SQLDataAccess, context: ExecutionContext,
-                                  started: Double) throws(SQLError) -> RefreshReport {
+                                  started: UInt64) throws(SQLError) -> RefreshReport {
         guard case .success(let plan) = try MaintenancePlan.analyze(query, on: data, context: context),
               plan.storedColumns.map(\.type) == table.columns.map(\.type), plan.primaryKey == table.primaryKey else {
             throw SQLError("42P17", "the query of materialized view \"\(table.name)\" no longer gives the view's columns (a base table changed); drop and create it again")
@@ -245,13 +230,10 @@ public enum MaterializedViews {
         } else {
             rowsChanged = try replaceRows(of: table, with: try plan.computeAll(on: data, context: context), on: data)
         }
-        var refreshed = table
-        refreshed.materialized?.refreshedSCN = data.currentSCN
-        refreshed.materialized?.sawOwnWrites = sawOwnWrites(view.query, on: data)
-        try Executor.storage { try data.alterTable(from: table, to: refreshed) }
+        try recordRefresh(of: table, readingTables: plan.baseTables, on: data)
         return RefreshReport(view: table.name, modeUsed: incremental == nil ? .full : .incremental,
                              reason: mode == .full ? nil : reason, rowsChanged: rowsChanged, deltasApplied: deltas,
-                             durationMilliseconds: (monotonicSeconds() - started) * 1000, refreshedAsOfSCN: data.currentSCN)
+                             durationMilliseconds: milliseconds(since: started), refreshedAsOfSCN: data.currentSCN)
     }
 
     /// Writes `rows` over a keyed view's stored rows: unchanged rows stay,
@@ -272,24 +254,34 @@ public enum MaterializedViews {
         return written
     }
 
-    /// Whether this transaction has uncommitted writes to a table the query
-    /// reads (a refresh then sees rows no single SCN has).
-    static func sawOwnWrites(_ queryText: String, on data: any SQLDataAccess) -> Bool {
-        data.tableNames().contains { name in
-            guard let table = data.table(named: name), !table.isView, QueryReferences.mentions(queryText, table: name) else { return false }
+    /// Writes the view's new refresh SCN (the snapshot the rows were read
+    /// at) into its catalog entry, in the refreshing transaction.
+    static func recordRefresh(of table: TableSchema, readingTables tables: [String],
+                              on data: any SQLDataAccess) throws(SQLError) {
+        var refreshed = table
+        refreshed.materialized?.refreshedSCN = data.currentSCN
+        refreshed.materialized?.sawOwnWrites = sawOwnWrites(tables, on: data)
+        try Executor.storage { try data.alterTable(from: table, to: refreshed) }
+    }
+
+    /// Whether this transaction has uncommitted writes to one of `tables`
+    /// (a refresh then sees rows no single SCN has).
+    static func sawOwnWrites(_ tables: [String], on data: any SQLDataAccess) -> Bool {
+        tables.contains { name in
+            guard let table = data.table(named: name), !table.isView else { return false }
             return !(data.changes(of: table, after: data.currentSCN) ?? []).isEmpty
         }
     }
 
     // MARK: Helpers
 
-    /// Materialized views whose query names `name` (by a word match on the
-    /// query text, then confirmed by parsing it).
-    static func dependentViews(of name: String, on data: any SQLDataAccess) -> [String] {
-        data.tableNames().filter { other in
-            guard other != name, let view = data.table(named: other)?.materialized else { return false }
-            return QueryReferences.mentions(view.query, table: name)
-        }
+    /// The tables and views `queryText` reads.
+    static func baseTables(_ queryText: String, on data: any SQLDataAccess) -> [String] {
+        QueryReferences.tables(in: queryText, among: data.tableNames())
+    }
+
+    static func milliseconds(since started: UInt64) -> Double {
+        Double(ExecutionContext.now() &- started) / 1e6
     }
 
     static func undefined(_ name: String, position: Int) -> SQLError {
@@ -317,10 +309,4 @@ public struct RefreshReport: Sendable, Equatable {
     public var deltasApplied: Int
     public var durationMilliseconds: Double
     public var refreshedAsOfSCN: SCN
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -18,15 +18,7 @@ final class VectorIndexSQLTests: XCTestCase {
     }
 
     func fails(_ sql: String, _ state: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
-        do {
-            try run(sql)
-            XCTFail("expected \(state) from \(sql)", file: file, line: line)
-        } catch let error as EngineError {
-            XCTAssertEqual(error.sqlState, state, error.message, file: file, line: line)
-            XCTAssertTrue(error.message.contains(message), "\(error.message) lacks \(message)", file: file, line: line)
-        } catch {
-            XCTFail("unexpected \(error)", file: file, line: line)
-        }
+        assertEngineError(state, message, sql, file: file, line: line) { try run(sql) }
     }
 
     /// Seeded clustered vectors (a linear congruential generator).

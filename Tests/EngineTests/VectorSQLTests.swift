@@ -1,6 +1,7 @@
 import Core
 import Engine
 import Foundation
+import Vector
 import XCTest
 
 /// VECTOR(n) end to end through `Database.execute`: literals and casts,
@@ -24,17 +25,7 @@ final class VectorSQLTests: XCTestCase {
 
     func fails(_ sql: String, _ params: [Value] = [], _ state: String, _ message: String? = nil,
                file: StaticString = #filePath, line: UInt = #line) {
-        do {
-            try run(sql, params)
-            XCTFail("expected \(state) from \(sql)", file: file, line: line)
-        } catch let error as EngineError {
-            XCTAssertEqual(error.sqlState, state, error.message, file: file, line: line)
-            if let message {
-                XCTAssertTrue(error.message.contains(message), "\(error.message) lacks \(message)", file: file, line: line)
-            }
-        } catch {
-            XCTFail("unexpected \(error)", file: file, line: line)
-        }
+        assertEngineError(state, message, sql, file: file, line: line) { try run(sql, params) }
     }
 
     func seed() throws {
@@ -86,7 +77,7 @@ final class VectorSQLTests: XCTestCase {
     /// Random text from the characters the grammar uses: every input is
     /// read or refused with one of the documented errors, never a trap.
     func testRandomTextNeverTraps() throws {
-        var generator = SplitMix(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         let alphabet = Array("[]],,0123456789.-+eE naif\t\n\u{0}x")
         var accepted = 0
         for _ in 0..<1500 {
@@ -253,7 +244,7 @@ final class VectorSQLTests: XCTestCase {
 
     func testOrderByDistanceLimitMatchesBruteForce() throws {
         try run("CREATE TABLE docs (id INT PRIMARY KEY, embedding VECTOR(8))")
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         var vectors: [[Float]] = []
         for _ in 0..<300 { vectors.append((0..<8).map { _ in Float(generator.next() % 2001) / 1000 - 1 }) }
         for chunk in stride(from: 0, to: vectors.count, by: 100) {
@@ -331,18 +322,5 @@ final class VectorSQLTests: XCTestCase {
         XCTAssertEqual(try run("SELECT e FROM items WHERE id = 2"), [[.vector([4, 5, 6])]])
         try run("MERGE BRANCH dev INTO main")
         XCTAssertEqual(try run("SELECT e FROM items WHERE id = 2"), [[.vector([4, 5, 7])]])
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

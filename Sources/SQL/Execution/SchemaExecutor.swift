@@ -255,7 +255,23 @@ public enum QueryReferences {
     /// (anywhere: joins, subqueries, CTE bodies). False for text that does
     /// not parse as one SELECT.
     public static func mentions(_ queryText: String, table: String) -> Bool {
-        guard let statements = try? Parser.parse(queryText), case .select(let query)? = statements.first else { return false }
-        return Planner.references(query.body, table) || query.with.contains { Planner.references($0.query.body, table) }
+        !tables(in: queryText, among: [table]).isEmpty
+    }
+
+    /// Those of `names` the SELECT in `queryText` reads (the text parsed once).
+    public static func tables(in queryText: String, among names: [String]) -> [String] {
+        guard let statements = try? Parser.parse(queryText), case .select(let query)? = statements.first else { return [] }
+        return names.filter { name in
+            Planner.references(query.body, name) || query.with.contains { Planner.references($0.query.body, name) }
+        }
+    }
+}
+
+extension Executor {
+    /// Drops the views and materialized views that read `name` (recursively)
+    /// with `cascade`; without it, refuses when there are any (2BP01).
+    public static func dropDependentViews(of name: String, cascade: Bool, on data: any SQLDataAccess,
+                                          context: ExecutionContext, position: Int) throws(SQLError) {
+        try SchemaExecutor(data: data, context: context).dropDependentViews(of: name, cascade: cascade, position: position)
     }
 }

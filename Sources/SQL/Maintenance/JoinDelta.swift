@@ -83,8 +83,6 @@ struct JoinDelta {
         return .success(JoinDelta(child: child, leaves: leaves, innerOfLeftJoin: innerOfLeftJoin))
     }
 
-    var keyWidth: Int { leaves.reduce(0) { $0 + $1.table.primaryKey.count } }
-
     /// The key columns' types, leaf by leaf.
     var keyTypes: [DataType] { leaves.flatMap { leaf in leaf.table.primaryKey.map { leaf.table.columns[$0].type } } }
 

@@ -51,7 +51,8 @@ public struct MaintenancePlan: @unchecked Sendable {
     let groupKeys: [BoundExpression]
     let calls: [AggregateCall]
     let having: BoundExpression?
-    let keyWidth: Int
+    /// Width of the stored key (the group's or the base rows').
+    var keyWidth: Int { primaryKey.count }
 
     /// The plan for `query`, or the reason no rule covers it.
     public static func analyze(_ query: Query, on data: any SQLDataAccess,
@@ -120,7 +121,7 @@ public struct MaintenancePlan: @unchecked Sendable {
             return .success(MaintenancePlan(kind: .groups, baseTables: tables, storedColumns: stored, visibleCount: visible,
                                             primaryKey: Array(visible..<(visible + width)), visibilityColumn: stored.count - 1,
                                             joins: joins, filter: filter, projection: projection, groupKeys: keys, calls: calls,
-                                            having: having, keyWidth: width))
+                                            having: having))
         }
         let keyTypes = joins?.keyTypes
             ?? (base!.primaryKey.isEmpty ? [.bigint] : base!.primaryKey.map { base!.columns[$0].type })
@@ -128,7 +129,7 @@ public struct MaintenancePlan: @unchecked Sendable {
         return .success(MaintenancePlan(kind: .rows, baseTables: tables, storedColumns: stored, visibleCount: visible,
                                         primaryKey: Array(visible..<(visible + keyTypes.count)), visibilityColumn: nil,
                                         joins: joins, filter: filter, projection: projection, groupKeys: [], calls: [],
-                                        having: nil, keyWidth: keyTypes.count))
+                                        having: nil))
     }
 
     // MARK: Full computation
