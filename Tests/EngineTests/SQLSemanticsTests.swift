@@ -227,6 +227,40 @@ final class SchemaFeatureTests: XCTestCase {
         let plan = try run(db, "EXPLAIN SELECT id FROM o WHERE c > 30").map { $0[0].description }.joined(separator: "\n")
         XCTAssertTrue(plan.contains("Index Range Scan on o (c)"), plan)
     }
+
+    /// WHERE conditions on one side of a join are applied before it, but
+    /// never to the side an outer join pads with nulls.
+    func testWhereConditionsMoveBelowJoinsOnlyWhereThatIsSafe() throws {
+        let db = Database()
+        _ = try run(db, "CREATE TABLE a (id INT PRIMARY KEY, x INT); CREATE TABLE b (id INT PRIMARY KEY, a_id INT, y INT)")
+        _ = try run(db, "INSERT INTO a VALUES (1, 10), (2, 20), (3, 30)")
+        _ = try run(db, "INSERT INTO b VALUES (1, 1, 5), (2, 1, 6), (3, 2, 7), (4, 9, 8)")
+        func explain(_ sql: String) throws -> [String] {
+            try run(db, "EXPLAIN " + sql).map { $0[0].description.trimmingCharacters(in: .whitespaces) }
+        }
+        // Inner join: each side's condition sits directly above its scan.
+        let inner = "SELECT a.id, b.id FROM a JOIN b ON b.a_id = a.id WHERE a.x > 10 AND b.y < 8 AND a.x + b.y > 0"
+        let innerPlan = try explain(inner)
+        XCTAssertEqual(innerPlan.filter { $0.hasPrefix("-> Filter") }.count, 3, innerPlan.joined(separator: "\n"))
+        XCTAssertEqual(innerPlan.last, "-> Seq Scan on b", innerPlan.joined(separator: "\n"))
+        XCTAssertEqual(innerPlan[innerPlan.count - 2], "-> Filter", innerPlan.joined(separator: "\n"))
+        XCTAssertEqual(try run(db, inner + " ORDER BY 1, 2"), [[.integer(2), .integer(3)]])
+        // Outer joins: a condition on the padded side filters the padded rows out.
+        XCTAssertEqual(try run(db, "SELECT a.id, b.id FROM a LEFT JOIN b ON b.a_id = a.id WHERE b.id IS NULL ORDER BY 1"),
+                       [[.integer(3), .null]])
+        XCTAssertEqual(try run(db, "SELECT a.id, b.id FROM a LEFT JOIN b ON b.a_id = a.id WHERE a.x >= 20 ORDER BY 1, 2"),
+                       [[.integer(2), .integer(3)], [.integer(3), .null]])
+        XCTAssertEqual(try run(db, "SELECT a.id, b.id FROM a RIGHT JOIN b ON b.a_id = a.id WHERE a.id IS NULL ORDER BY 2"),
+                       [[.null, .integer(4)]])
+        XCTAssertEqual(try run(db, "SELECT a.id, b.id FROM a FULL JOIN b ON b.a_id = a.id WHERE a.x IS NULL OR b.y IS NULL ORDER BY 1, 2"),
+                       [[.integer(3), .null], [.null, .integer(4)]])
+        XCTAssertEqual(try run(db, "SELECT a.id, b.id FROM a FULL JOIN b ON b.a_id = a.id WHERE b.y > 6 ORDER BY 2"),
+                       [[.integer(2), .integer(3)], [.null, .integer(4)]])
+        // A random() condition stays above the join (evaluated once per joined row).
+        let volatile = try explain("SELECT * FROM a JOIN b ON b.a_id = a.id WHERE random() < 2 AND a.x > 0")
+        XCTAssertEqual(volatile.filter { $0.hasPrefix("-> Filter") }.count, 2, volatile.joined(separator: "\n"))
+        XCTAssertTrue(volatile[1].hasPrefix("-> Filter") && volatile[2].hasPrefix("-> Hash"), volatile.joined(separator: "\n"))
+    }
 }
 
 final class ConstraintTests: XCTestCase {

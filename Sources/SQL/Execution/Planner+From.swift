@@ -304,7 +304,8 @@ extension Planner {
     }
 
     /// Applies the conjuncts that read only this item to it: as primary-key
-    /// lookups when they pin the key of a plain table scan, else as a filter.
+    /// lookups when they pin the key of a plain table scan, else as filters,
+    /// moved below joins where they read one side only.
     private func pushDown(_ conjuncts: [Expression], into relation: Relation, outer: Binder?,
                           correlation: CorrelationFlag) throws(SQLError) -> Relation {
         var r = relation
@@ -326,7 +327,8 @@ extension Planner {
                 return r
             }
         }
-        r.plan = .filter(r.plan, predicate)
+        // A join: each condition goes as far down as it may.
+        r.plan = FilterPushdown.apply(predicates, to: r.plan)
         return r
     }
 }

@@ -50,12 +50,12 @@ struct JoinDelta {
                 width += table.columns.count
                 return nil
             case let .filter(input, predicate):
-                return predicate.isDeterministic ? walk(input) : Refusal("it uses a non-deterministic or correlated expression")
+                return predicate.isMovable ? walk(input) : Refusal("it uses a non-deterministic or correlated expression")
             case let .hashJoin(l, r, kind, lk, rk, residual, _, _):
                 guard kind == .inner || kind == .cross || (kind == .left && innerOfLeftJoin != nil) else {
                     return Refusal("\(kind.rawValue) joins have no delta rule yet")
                 }
-                guard (lk + rk + [residual].compactMap { $0 }).allSatisfy(\.isDeterministic) else {
+                guard (lk + rk + [residual].compactMap { $0 }).allSatisfy(\.isMovable) else {
                     return Refusal("it uses a non-deterministic or correlated expression")
                 }
                 return walk(l) ?? walk(r)
@@ -63,7 +63,7 @@ struct JoinDelta {
                 guard kind == .inner || kind == .cross || (kind == .left && innerOfLeftJoin != nil) else {
                     return Refusal("\(kind.rawValue) joins have no delta rule yet")
                 }
-                guard condition?.isDeterministic ?? true else { return Refusal("it uses a non-deterministic or correlated expression") }
+                guard condition?.isMovable ?? true else { return Refusal("it uses a non-deterministic or correlated expression") }
                 return walk(l) ?? walk(r)
             default:
                 return Refusal(plan.refusalReason)

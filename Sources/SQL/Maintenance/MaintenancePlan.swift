@@ -101,7 +101,7 @@ public struct MaintenancePlan: @unchecked Sendable {
         let tables = joins?.leaves.map(\.table.name) ?? [base!.name]
         let filter = predicates.isEmpty ? nil : predicates.dropFirst().reduce(predicates[0]) { .and($0, $1) }
         let expressions = projection + keys + [filter, having].compactMap { $0 } + calls.compactMap(\.argument)
-        if let volatile = expressions.first(where: { !$0.isDeterministic }) {
+        if let volatile = expressions.first(where: { !$0.isMovable }) {
             return .failure(Refusal("it uses a non-deterministic or correlated expression (\(volatile.fingerprint))"))
         }
         if let unsupported = calls.first(where: { ![.count, .sum, .avg, .min, .max].contains($0.function) || $0.extra != nil }) {
@@ -346,14 +346,5 @@ extension Plan {
         case .vectorScan: "it uses a vector index scan"
         default: "its shape is not filter, projection or GROUP BY over one table"
         }
-    }
-}
-
-extension BoundExpression {
-    /// False for expressions whose value can change without the base rows
-    /// changing (now(), random(), current_scn(), subqueries, outer references).
-    var isDeterministic: Bool {
-        let text = fingerprint
-        return !["now(", "random(", "gen_random_uuid(", "current_scn(", "subquery(", "^"].contains { text.contains($0) }
     }
 }
