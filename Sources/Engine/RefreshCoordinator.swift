@@ -58,19 +58,19 @@ public final class RefreshCoordinator: Sendable {
     func dueViews(now: Double) -> [(branch: String, view: MaterializedViewStatus, priority: Int)] {
         var due: [(branch: String, view: MaterializedViewStatus, priority: Int)] = []
         let retry = backoff.withLock { $0 }
-        for info in database.store.branchInfos() {
-            guard let views = try? database.materializedViews(branch: info.name) else { continue }
+        for branch in database.store.branchNames() {
+            guard let views = try? database.materializedViews(branch: branch) else { continue }
             for view in views {
                 let auto = view.options["auto_refresh"] == "true" || view.options["refresh_strategy"] == "auto"
                 guard auto, view.pendingChanges > 0 || !view.populated else { continue }
-                if let wait = retry[info.name + "\u{0}" + view.name], wait.retryAt > now { continue }
+                if let wait = retry[branch + "\u{0}" + view.name], wait.retryAt > now { continue }
                 let interval = view.options["refresh_interval"].flatMap(Double.init)
                 let threshold = view.options["staleness_threshold"].flatMap(Double.init)
                 if interval != nil || threshold != nil, let staleness = view.stalenessSeconds {
                     let passed = (interval.map { staleness >= $0 } ?? false) || (threshold.map { staleness >= $0 } ?? false)
                     guard passed else { continue }
                 }
-                due.append((info.name, view, view.options["priority"].flatMap(Int.init) ?? 0))
+                due.append((branch, view, view.options["priority"].flatMap(Int.init) ?? 0))
             }
         }
         return due.sorted { $0.priority > $1.priority }

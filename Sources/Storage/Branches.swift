@@ -29,6 +29,10 @@ extension MemoryStore {
         lock.reading { branches.values.sorted { $0.id.rawValue < $1.id.rawValue }.map(info) }
     }
 
+    public func branchNames() -> [String] {
+        lock.reading { branches.values.sorted { $0.id.rawValue < $1.id.rawValue }.map(\.name) }
+    }
+
     public func branchInfo(named name: String) -> BranchInfo? {
         lock.reading { branchIDs[name].flatMap { branches[$0] }.map(info) }
     }

@@ -46,7 +46,10 @@ public protocol StorageEngine: AnyObject, Sendable {
     // Branches.
     func branchID(named name: String) -> BranchID?
     func branchName(of id: BranchID) -> String?
+    /// Every branch with its statistics (its storage bytes cost a walk over its rows).
     func branchInfos() -> [BranchInfo]
+    /// The live branches' names, oldest first (cheap).
+    func branchNames() -> [String]
     func branchInfo(named name: String) -> BranchInfo?
     @discardableResult
     func createBranch(name: String, parent: String, at scn: SCN?) throws(StorageError) -> BranchInfo

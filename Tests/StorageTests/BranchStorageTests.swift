@@ -101,11 +101,14 @@ final class BranchStorageTests: XCTestCase {
         try store.createBranch(name: "a", parent: "main", at: nil)
         try store.createBranch(name: "b", parent: "a", at: nil)
         XCTAssertThrowsError(try store.dropBranch(name: "a")) { XCTAssertEqual(($0 as? StorageError)?.sqlState, "55006") }
+        XCTAssertEqual(store.branchNames(), ["main", "a", "b"])
+        XCTAssertEqual(store.branchNames(), store.branchInfos().map(\.name))
         XCTAssertThrowsError(try store.createBranch(name: "a", parent: "main", at: nil)) {
             XCTAssertEqual(($0 as? StorageError)?.sqlState, "42710")
         }
         try store.dropBranch(name: "b")
         try store.dropBranch(name: "a")
+        XCTAssertEqual(store.branchNames(), ["main"])
         XCTAssertThrowsError(try store.dropBranch(name: "a")) { XCTAssertEqual(($0 as? StorageError)?.sqlState, "3D000") }
     }
 
