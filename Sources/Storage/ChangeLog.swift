@@ -87,8 +87,12 @@ extension MemoryTransaction {
             // version list (its parent only for a key new since `scn`).
             if let own = layers[0].branch.tables[table.id], now > scn {
                 guard own.changeLog.reaches(back: scn) else { return nil }
-                var seen = Set<Int32>()
-                for slot in own.changeLog.changes(after: scn, through: now) where seen.insert(slot).inserted {
+                // Each slot once, in slot order (neighbouring rows stored together).
+                var slots = Array(own.changeLog.changes(after: scn, through: now))
+                slots.sort()
+                var previous: Int32 = -1
+                for slot in slots where slot != previous {
+                    previous = slot
                     let key = own.chains[Int(slot)].key
                     if crossCheck {
                         if pending?.changes[key] != nil { continue }

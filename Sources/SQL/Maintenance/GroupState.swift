@@ -18,6 +18,20 @@ struct GroupState {
     private var lostExtreme: [Value?]
     private var bestAdded: [Value]
 
+    /// What `add` and `remove` read of each aggregate, prepared once per
+    /// refresh: compiled arguments, and no copy of the calls per row.
+    struct Inputs {
+        let functions: [AggregateFunction]
+        let distinct: [Bool]
+        let arguments: [CompiledExpression?]
+
+        init(_ calls: [AggregateCall]) {
+            functions = calls.map(\.function)
+            distinct = calls.map(\.distinct)
+            arguments = calls.map { $0.argument?.compiled() }
+        }
+    }
+
     init(_ calls: [AggregateCall]) {
         self.calls = calls
         values = Array(repeating: .null, count: calls.count)
@@ -40,19 +54,19 @@ struct GroupState {
 
     /// Adds a row's contribution; false when this group cannot (a DISTINCT
     /// aggregate read back from the view) and must be recomputed.
-    mutating func add(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
+    mutating func add(_ row: Row, _ env: Environment, _ inputs: Inputs) throws(SQLError) -> Bool {
         count += 1
         var maintained = true
-        for (j, call) in calls.enumerated() {
-            let v = try call.argument?.evaluate(row, env)
-            if call.distinct {
+        for j in inputs.functions.indices {
+            let v = try inputs.arguments[j]?(row, env)
+            if inputs.distinct[j] {
                 if distinct[j] == nil { maintained = false } else { try distinct[j]!.add(row, env, argument: v) }
                 continue
             }
             guard let v, !v.isNull else { continue }
             nonNull[j] += 1
-            switch call.function {
-            case .sum, .avg: values[j] = try Self.plus(values[j], v, call)
+            switch inputs.functions[j] {
+            case .sum, .avg: values[j] = try Self.plus(values[j], v, inputs.functions[j])
             case .min:
                 if values[j].isNull || Value.order(v, values[j]) < 0 { values[j] = v }
                 if bestAdded[j].isNull || Value.order(v, bestAdded[j]) < 0 { bestAdded[j] = v }
@@ -79,16 +93,16 @@ struct GroupState {
 
     /// Takes a row's contribution away; false when the group must be
     /// recomputed (its extreme was removed, or a DISTINCT aggregate).
-    mutating func remove(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
+    mutating func remove(_ row: Row, _ env: Environment, _ inputs: Inputs) throws(SQLError) -> Bool {
         count -= 1
         var maintained = true
-        for (j, call) in calls.enumerated() {
-            if call.distinct { maintained = false; continue }
-            guard let v = try call.argument?.evaluate(row, env), !v.isNull else { continue }
+        for j in inputs.functions.indices {
+            if inputs.distinct[j] { maintained = false; continue }
+            guard let v = try inputs.arguments[j]?(row, env), !v.isNull else { continue }
             nonNull[j] -= 1
             if nonNull[j] == 0 { values[j] = .null; lostExtreme[j] = nil; bestAdded[j] = .null; continue }
-            switch call.function {
-            case .sum, .avg: values[j] = try Self.plus(values[j], Self.negated(v), call)
+            switch inputs.functions[j] {
+            case .sum, .avg: values[j] = try Self.plus(values[j], Self.negated(v), inputs.functions[j])
             case .min, .max:
                 // The extreme left: settled later against what is added.
                 if Value.order(v, values[j]) == 0, lostExtreme[j] == nil { lostExtreme[j] = v }
@@ -145,7 +159,7 @@ struct GroupState {
         }
     }
 
-    private static func plus(_ a: Value, _ b: Value, _ call: AggregateCall) throws(SQLError) -> Value {
+    private static func plus(_ a: Value, _ b: Value, _ function: AggregateFunction) throws(SQLError) -> Value {
         switch (a, b) {
         case (.null, _): return b
         case let (.integer(x), .integer(y)):
@@ -154,7 +168,7 @@ struct GroupState {
             return .integer(sum)
         case (.integer, .double), (.double, .integer), (.double, .double): return .double(double(a) + double(b))
         default:
-            throw SQLError(SQLState.undefinedFunction, "function \(call.function.rawValue)(\(Casts.typeName(b))) does not exist")
+            throw SQLError(SQLState.undefinedFunction, "function \(function.rawValue)(\(Casts.typeName(b))) does not exist")
         }
     }
 }

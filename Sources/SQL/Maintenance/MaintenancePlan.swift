@@ -51,8 +51,32 @@ public struct MaintenancePlan: @unchecked Sendable {
     let groupKeys: [BoundExpression]
     let calls: [AggregateCall]
     let having: BoundExpression?
+    /// The filter, group keys and aggregate arguments compiled once.
+    private let test: CompiledPredicate?
+    private let keyReaders: [CompiledExpression]
+    private let inputs: GroupState.Inputs
     /// Width of the stored key (the group's or the base rows').
     var keyWidth: Int { primaryKey.count }
+
+    init(kind: Kind, baseTables: [String], storedColumns: [ColumnSchema], visibleCount: Int, primaryKey: [Int],
+         visibilityColumn: Int?, joins: JoinDelta?, filter: BoundExpression?, projection: [BoundExpression],
+         groupKeys: [BoundExpression], calls: [AggregateCall], having: BoundExpression?) {
+        self.kind = kind
+        self.baseTables = baseTables
+        self.storedColumns = storedColumns
+        self.visibleCount = visibleCount
+        self.primaryKey = primaryKey
+        self.visibilityColumn = visibilityColumn
+        self.joins = joins
+        self.filter = filter
+        self.projection = projection
+        self.groupKeys = groupKeys
+        self.calls = calls
+        self.having = having
+        test = filter?.compiledPredicate()
+        keyReaders = groupKeys.map { $0.compiled() }
+        inputs = GroupState.Inputs(calls)
+    }
 
     /// The plan for `query`, or the reason no rule covers it.
     public static func analyze(_ query: Query, on data: any SQLDataAccess,
@@ -159,7 +183,7 @@ public struct MaintenancePlan: @unchecked Sendable {
             for (_, row) in input where try passes(row, env) {
                 let key = try groupKey(row, env)
                 if groups[key] == nil { groups[key] = GroupState(calls); order.append(key) }
-                _ = try groups[key]!.add(row, env)
+                _ = try groups[key]!.add(row, env, inputs)
             }
             if groupKeys.isEmpty && groups.isEmpty { groups[Self.globalGroup] = GroupState(calls); order.append(Self.globalGroup) }
             var out: [Row] = []
@@ -178,24 +202,32 @@ public struct MaintenancePlan: @unchecked Sendable {
                       context: ExecutionContext) throws(SQLError) -> (rowsChanged: Int, deltas: Int) {
         let env = Environment(runner: PlanRunner(data: data, context: context))
         let deltas = changes.values.reduce(0) { $0 + $1.count }
-        // The rows leaving and entering the view's input: for one table, the
-        // changed rows passing WHERE; for a join, the joined rows involving them.
-        var removedRows: [(key: RowKey, row: Row)] = [], addedRows: [(key: RowKey, row: Row)] = []
+        // How the view's input changed, by input key: for one table, the
+        // changed rows with each side kept only when it passes WHERE; for a
+        // join, the joined rows involving a changed row (old, new, or both
+        // when the same combination changed). Unchanged entries are left out.
+        var inputChanges: [(key: RowKey, old: Row?, new: Row?)] = []
         if let joins {
             let (removed, added) = try joins.delta(changes, since: since, on: data, context: context)
-            for (key, row) in removed where added[key] != row { removedRows.append((key, row)) }
-            for (key, row) in added where removed[key] != row { addedRows.append((key, row)) }
+            inputChanges.reserveCapacity(max(removed.count, added.count))
+            for (key, row) in removed {
+                let now = added[key]
+                if now != row { inputChanges.append((key, row, now)) }
+            }
+            for (key, row) in added where removed[key] == nil { inputChanges.append((key, nil, row)) }
         } else {
-            for change in changes[baseTables[0]] ?? [] {
-                if let old = change.old, try passes(old, env) { removedRows.append((change.key, old)) }
-                if let new = change.new, try passes(new, env) { addedRows.append((change.key, new)) }
+            let tableChanges = changes[baseTables[0]] ?? []
+            inputChanges.reserveCapacity(tableChanges.count)
+            for change in tableChanges {
+                var old = change.old, new = change.new
+                if let row = old, try !passes(row, env) { old = nil }
+                if let row = new, try !passes(row, env) { new = nil }
+                if old != nil || new != nil { inputChanges.append((change.key, old, new)) }
             }
         }
         var written = 0
-        /// Writes a stored row (nil: deletes it); `known` is the row already
-        /// read for this key, if any.
-        func put(_ key: RowKey, _ row: Row?, known: Row?? = nil) throws(SQLError) {
-            let existing = known ?? data.get(view, key: key)
+        /// Writes a stored row (nil: deletes it), given the row stored now.
+        func put(_ key: RowKey, _ row: Row?, existing: Row?) throws(SQLError) {
             guard existing != row else { return }
             written += 1
             try Executor.storage {
@@ -209,15 +241,16 @@ public struct MaintenancePlan: @unchecked Sendable {
         }
         switch kind {
         case .rows:
-            var stored: [RowKey: Row] = [:]
-            for (key, row) in addedRows { stored[key] = try storedRow(row, key: key, env) }
-            for (key, _) in removedRows where stored[key] == nil { try put(key, nil) }
-            for (key, row) in stored { try put(key, row) }
+            // One stored row per input key: every touched one read at once.
+            let existing = data.get(view, keys: inputChanges.map(\.key))
+            for (i, change) in inputChanges.enumerated() {
+                try put(change.key, try change.new.map { (row) throws(SQLError) in try storedRow(row, key: change.key, env) },
+                        existing: existing[i])
+            }
         case .groups:
             // Groups by first use: one hash lookup per row, then the state is
             // mutated in place in `states` (no copy of its arrays per row).
             var slots: [RowKey: Int] = [:]
-            slots.reserveCapacity(removedRows.count + addedRows.count)
             var order: [RowKey] = []
             var recompute = Set<RowKey>()
             func slot(_ key: RowKey) -> Int {
@@ -226,11 +259,8 @@ public struct MaintenancePlan: @unchecked Sendable {
                 order.append(key)
                 return order.count - 1
             }
-            var removedSlots: [Int] = [], addedSlots: [Int] = []
-            removedSlots.reserveCapacity(removedRows.count)
-            addedSlots.reserveCapacity(addedRows.count)
-            // A changed row usually stays in its group: compare the keys
-            // before hashing one again.
+            // A changed row usually stays in its group, and neighbouring
+            // rows often share one: compare with the last key before hashing.
             var lastKey: RowKey?, lastSlot = 0
             func cachedSlot(_ key: RowKey) -> Int {
                 if key == lastKey { return lastSlot }
@@ -238,27 +268,24 @@ public struct MaintenancePlan: @unchecked Sendable {
                 lastSlot = slot(key)
                 return lastSlot
             }
-            for (_, old) in removedRows { removedSlots.append(cachedSlot(try groupKey(old, env))) }
-            lastKey = nil
-            if joins == nil && removedRows.count == addedRows.count {
-                // One table: removed and added rows pair up by change.
-                for (i, (_, new)) in addedRows.enumerated() {
-                    let key = try groupKey(new, env)
-                    addedSlots.append(key == order[removedSlots[i]] ? removedSlots[i] : slot(key))
-                }
-            } else {
-                for (_, new) in addedRows { addedSlots.append(cachedSlot(try groupKey(new, env))) }
+            // Each change's old and new group (-1: none).
+            var oldSlots = [Int](repeating: -1, count: inputChanges.count)
+            var newSlots = oldSlots
+            for (i, change) in inputChanges.enumerated() {
+                if let old = change.old { oldSlots[i] = cachedSlot(try groupKey(old, env)) }
+                if let new = change.new { newSlots[i] = cachedSlot(try groupKey(new, env)) }
             }
             // Every touched group's stored row, read at once.
             let storedRows = data.get(view, keys: order)
             var states = storedRows.map { stored in
                 stored.map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) } ?? GroupState(calls)
             }
-            for (i, (_, old)) in removedRows.enumerated() where try !states[removedSlots[i]].remove(old, env) {
-                recompute.insert(order[removedSlots[i]])
+            // Every removal before any addition (what `settled` expects).
+            for (i, change) in inputChanges.enumerated() {
+                if let old = change.old, try !states[oldSlots[i]].remove(old, env, inputs) { recompute.insert(order[oldSlots[i]]) }
             }
-            for (i, (_, new)) in addedRows.enumerated() where try !states[addedSlots[i]].add(new, env) {
-                recompute.insert(order[addedSlots[i]])
+            for (i, change) in inputChanges.enumerated() {
+                if let new = change.new, try !states[newSlots[i]].add(new, env, inputs) { recompute.insert(order[newSlots[i]]) }
             }
             for (i, key) in order.enumerated() where !recompute.contains(key) && !states[i].settled { recompute.insert(key) }
             if !recompute.isEmpty {
@@ -277,12 +304,12 @@ public struct MaintenancePlan: @unchecked Sendable {
                 }
                 for row in input where try passes(row, env) {
                     let key = try groupKey(row, env)
-                    if recompute.contains(key) { _ = try states[slots[key]!].add(row, env) }
+                    if recompute.contains(key) { _ = try states[slots[key]!].add(row, env, inputs) }
                 }
             }
             for (i, key) in order.enumerated() {
                 let s = states[i]
-                try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env), known: .some(storedRows[i]))
+                try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env), existing: storedRows[i])
             }
         }
         return (written, deltas)
@@ -293,8 +320,8 @@ public struct MaintenancePlan: @unchecked Sendable {
     static let globalGroup = RowKey(.integer(0))
 
     private func passes(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
-        guard let filter else { return true }
-        return try filter.evaluate(row, env) == .boolean(true)
+        guard let test else { return true }
+        return try test(row, env)
     }
 
     private func storedRow(_ row: Row, key: RowKey, _ env: Environment) throws(SQLError) -> Row {
@@ -305,10 +332,11 @@ public struct MaintenancePlan: @unchecked Sendable {
     }
 
     private func groupKey(_ row: Row, _ env: Environment) throws(SQLError) -> RowKey {
-        if groupKeys.isEmpty { return Self.globalGroup }
-        if groupKeys.count == 1 { return RowKey(try groupKeys[0].evaluate(row, env)) }
+        if keyReaders.isEmpty { return Self.globalGroup }
+        if keyReaders.count == 1 { return RowKey(try keyReaders[0](row, env)) }
         var values: [Value] = []
-        for k in groupKeys { values.append(try k.evaluate(row, env)) }
+        values.reserveCapacity(keyReaders.count)
+        for read in keyReaders { values.append(try read(row, env)) }
         return RowKey(values)
     }
 
