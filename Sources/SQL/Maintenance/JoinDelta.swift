@@ -113,6 +113,9 @@ struct JoinDelta {
         // A LEFT JOIN B: a change of B changes the rows of the A rows it
         // matched before or matches now (joined, or null-extended): those A
         // rows are treated as changed, as they were and as they are.
+        // Rows of unchanged tables read by key, shared by the passes (the
+        // table is the same before and after).
+        var unchanged = LookupCache(tables: Set(leaves.map(\.table.name).filter { changes[$0]?.isEmpty ?? true }))
         var changes = changes
         if let innerOfLeftJoin, let changedB = changes[leaves[1].table.name], !changedB.isEmpty {
             let a = leaves[0].table
@@ -145,11 +148,11 @@ struct JoinDelta {
                     }
                     return .scan(past)
                 }
-                for row in try runner.run(try narrowed(plan, runner)) { removed[key(of: row)] = row }
+                for row in try runner.run(try narrowed(plan, runner, &unchanged)) { removed[key(of: row)] = row }
             }
             if !new.isEmpty {
                 let plan = try substituted(changing: i, with: new) { (table) throws(SQLError) -> Plan in .scan(table) }
-                for row in try runner.run(try narrowed(plan, runner)) { added[key(of: row)] = row }
+                for row in try runner.run(try narrowed(plan, runner, &unchanged)) { added[key(of: row)] = row }
             }
         }
         return (removed, added)
@@ -159,19 +162,20 @@ struct JoinDelta {
     /// table joined on its primary key rewritten to read only the rows
     /// matching those keys (primary-key lookups instead of a scan of the
     /// whole table). The changed side runs first.
-    private func narrowed(_ plan: Plan, _ runner: PlanRunner) throws(SQLError) -> Plan {
+    private func narrowed(_ plan: Plan, _ runner: PlanRunner, _ cache: inout LookupCache) throws(SQLError) -> Plan {
         switch plan {
         case let .filter(input, predicate):
-            return .filter(try narrowed(input, runner), predicate)
+            return .filter(try narrowed(input, runner, &cache), predicate)
         case let .nestedLoopJoin(l, r, kind, condition, lw, rw):
-            let left = try narrowed(l, runner)
-            return .nestedLoopJoin(left, try narrowed(r, runner), kind, condition: condition, leftWidth: lw, rightWidth: rw)
+            let left = try narrowed(l, runner, &cache)
+            return .nestedLoopJoin(left, try narrowed(r, runner, &cache), kind, condition: condition, leftWidth: lw, rightWidth: rw)
         case let .hashJoin(l, r, kind, lk, rk, residual, lw, rw):
-            var left = try narrowed(l, runner), right = try narrowed(r, runner)
-            if Self.readsChanges(left) && !Self.readsChanges(right), let looked = try lookup(right, keys: rk, from: left, keyedBy: lk, runner) {
+            var left = try narrowed(l, runner, &cache), right = try narrowed(r, runner, &cache)
+            if Self.readsChanges(left) && !Self.readsChanges(right),
+               let looked = try lookup(right, keys: rk, from: left, keyedBy: lk, runner, &cache) {
                 (left, right) = looked
             } else if Self.readsChanges(right) && !Self.readsChanges(left),
-                      let looked = try lookup(left, keys: lk, from: right, keyedBy: rk, runner) {
+                      let looked = try lookup(left, keys: lk, from: right, keyedBy: rk, runner, &cache) {
                 (right, left) = looked
             }
             return .hashJoin(left, right, kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw)
@@ -183,7 +187,7 @@ struct JoinDelta {
     /// When `side` is `filter*(scan T)` joined by exactly T's primary key:
     /// the changed side's rows (run now) and T's rows with their keys.
     private func lookup(_ side: Plan, keys: [BoundExpression], from changed: Plan, keyedBy changedKeys: [BoundExpression],
-                        _ runner: PlanRunner) throws(SQLError) -> (changed: Plan, side: Plan)? {
+                        _ runner: PlanRunner, _ cache: inout LookupCache) throws(SQLError) -> (changed: Plan, side: Plan)? {
         var filters: [BoundExpression] = []
         var inner = side
         while case let .filter(input, predicate) = inner { filters.append(predicate); inner = input }
@@ -208,8 +212,7 @@ struct JoinDelta {
             }
             if values.count == changedKeys.count { wanted.insert(RowKey(values)) }
         }
-        let data = runner.data
-        let found = data.get(table, keys: Array(wanted)).compactMap { $0 }
+        let found = cache.rows(of: table, keys: Array(wanted), from: runner.data)
         var plan = Plan.generated(name: "\(table.name) by key") { _ in found }
         for predicate in filters.reversed() { plan = .filter(plan, predicate) }
         let computed = rows
@@ -257,5 +260,26 @@ struct JoinDelta {
             }
         }
         return try rewrite(plan)
+    }
+}
+
+/// Rows read by primary key during one delta computation. A table with no
+/// changes reads the same before and after, so its rows are fetched once
+/// for both the removed and the added side; other tables are read through.
+struct LookupCache {
+    let tables: Set<String>
+    private var rows: [String: [RowKey: Row?]] = [:]
+
+    init(tables: Set<String>) { self.tables = tables }
+
+    /// The rows found for `keys` (keys with no row are skipped).
+    mutating func rows(of table: TableSchema, keys: [RowKey], from data: any SQLDataAccess) -> [Row] {
+        guard tables.contains(table.name) else { return data.get(table, keys: keys).compactMap { $0 } }
+        var known = rows[table.name] ?? [:]
+        rows[table.name] = nil
+        let missing = keys.filter { known[$0] == nil }
+        for (key, row) in zip(missing, data.get(table, keys: missing)) { known[key] = .some(row) }
+        defer { rows[table.name] = known }
+        return keys.compactMap { known[$0] ?? nil }
     }
 }
