@@ -132,15 +132,14 @@ struct GroupState {
         }
     }
 
-    /// The bookkeeping columns: `__count`, then `__a<j>`, `__n<j>` per aggregate.
-    var stored: [Value] {
-        let finished = results
-        var out: [Value] = [.integer(count)]
+    /// Appends the bookkeeping columns: `__count`, then `__a<j>`, `__n<j>`
+    /// per aggregate; `finished` is `results`.
+    func appendStored(to row: inout Row, finished: [Value]) {
+        row.append(.integer(count))
         for j in calls.indices {
-            out.append(calls[j].distinct ? finished[j] : values[j])
-            out.append(.integer(nonNull[j]))
+            row.append(calls[j].distinct ? finished[j] : values[j])
+            row.append(.integer(nonNull[j]))
         }
-        return out
     }
 
     private static func double(_ v: Value) -> Double {

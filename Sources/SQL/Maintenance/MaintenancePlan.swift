@@ -51,9 +51,12 @@ public struct MaintenancePlan: @unchecked Sendable {
     let groupKeys: [BoundExpression]
     let calls: [AggregateCall]
     let having: BoundExpression?
-    /// The filter, group keys and aggregate arguments compiled once.
+    /// The filter, group keys, aggregate arguments, HAVING and the
+    /// projection compiled once.
     private let test: CompiledPredicate?
     private let keyReaders: [CompiledExpression]
+    private let havingTest: CompiledPredicate?
+    private let columnReaders: [CompiledExpression]
     private let inputs: GroupState.Inputs
     /// Width of the stored key (the group's or the base rows').
     var keyWidth: Int { primaryKey.count }
@@ -75,6 +78,8 @@ public struct MaintenancePlan: @unchecked Sendable {
         self.having = having
         test = filter?.compiledPredicate()
         keyReaders = groupKeys.map { $0.compiled() }
+        havingTest = having?.compiledPredicate()
+        columnReaders = projection.map { $0.compiled() }
         inputs = GroupState.Inputs(calls)
     }
 
@@ -308,8 +313,8 @@ public struct MaintenancePlan: @unchecked Sendable {
                 }
             }
             for (i, key) in order.enumerated() {
-                let s = states[i]
-                try put(key, s.count == 0 && !groupKeys.isEmpty ? nil : try finish(key, s, env), existing: storedRows[i])
+                let row = states[i].count == 0 && !groupKeys.isEmpty ? nil : try finish(key, states[i], env)
+                try put(key, row, existing: storedRows[i])
             }
         }
         return (written, deltas)
@@ -327,8 +332,9 @@ public struct MaintenancePlan: @unchecked Sendable {
     private func storedRow(_ row: Row, key: RowKey, _ env: Environment) throws(SQLError) -> Row {
         var out: Row = []
         out.reserveCapacity(storedColumns.count)
-        for e in projection { out.append(try e.evaluate(row, env)) }
-        return out + key.values
+        for column in columnReaders { out.append(try column(row, env)) }
+        out.append(contentsOf: key.values)
+        return out
     }
 
     private func groupKey(_ row: Row, _ env: Environment) throws(SQLError) -> RowKey {
@@ -342,12 +348,18 @@ public struct MaintenancePlan: @unchecked Sendable {
 
     /// The stored row of a group: HAVING and the projection over (keys,
     /// aggregates), then the group's bookkeeping.
-    private func finish(_ key: RowKey, _ state: GroupState, _ env: Environment) throws(SQLError) -> Row {
-        let output = (groupKeys.isEmpty ? [] : key.values) + state.results
-        let shown = try having.map { (h) throws(SQLError) in try h.evaluate(output, env) == .boolean(true) } ?? true
+    private func finish(_ key: RowKey, _ state: borrowing GroupState, _ env: Environment) throws(SQLError) -> Row {
+        let keyValues = key.values, results = state.results
+        var output = groupKeys.isEmpty ? [] : keyValues
+        output.append(contentsOf: results)
+        let shown = try havingTest?(output, env) ?? true
         var row: Row = []
-        for e in projection { row.append(shown ? try e.evaluate(output, env) : .null) }
-        return row + key.values + state.stored + [.boolean(shown)]
+        row.reserveCapacity(storedColumns.count)
+        for column in columnReaders { row.append(shown ? try column(output, env) : .null) }
+        row.append(contentsOf: keyValues)
+        state.appendStored(to: &row, finished: results)
+        row.append(.boolean(shown))
+        return row
     }
 }
 
