@@ -25,6 +25,9 @@ final class IncrementalRefreshTests: XCTestCase {
         ("crossed", "SELECT t.id, u.id AS uid, t.v + u.weight AS total FROM t, u WHERE t.v = u.weight"),
         ("joinedbykey", "SELECT t.id, u.label, t.v FROM t JOIN u ON t.w = u.id WHERE u.weight >= 0"),
         ("groupedbykey", "SELECT u.label, sum(t.v) AS s, count(*) AS n FROM u JOIN t ON u.id = t.w GROUP BY u.label"),
+        // Keyed by t alone (u joins by its primary key), and by both (u is the kept side of a LEFT JOIN).
+        ("keyedbyright", "SELECT t.id, u.label, t.v FROM u JOIN t ON u.id = t.w WHERE t.v <> 3"),
+        ("leftkeptside", "SELECT u.id, u.label, t.id AS tid FROM u LEFT JOIN t ON u.id = t.w"),
         ("leftjoined", "SELECT t.id, u.label, t.v FROM t LEFT JOIN u ON t.g = u.g"),
         ("leftbykey", "SELECT t.id, u.label FROM t LEFT JOIN u ON t.w = u.id WHERE t.v > 0"),
         ("leftgroups", "SELECT u.label, count(*) AS n, sum(t.v) AS s, count(u.id) AS matched FROM t LEFT JOIN u ON t.g = u.g GROUP BY u.label"),

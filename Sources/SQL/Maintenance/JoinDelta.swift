@@ -22,6 +22,11 @@ struct JoinDelta {
 
     let child: Plan
     let leaves: [Leaf]
+    /// The leaves whose keys identify a joined row: a table joined by its
+    /// whole primary key adds at most one row to each row of the rest, so
+    /// its key is implied and left out (orders JOIN customers ON
+    /// o.customer_id = c.id is keyed by the order alone).
+    let keyLeaves: [Int]
     /// For `A LEFT JOIN B` (two tables): the join itself, turned inner, for
     /// finding the A rows a change of B touches. Nil for inner joins.
     let innerOfLeftJoin: Plan?
@@ -80,16 +85,52 @@ struct JoinDelta {
         if innerOfLeftJoin != nil && leaves.count != 2 {
             return .failure(Refusal("a LEFT join has a delta rule between two tables only"))
         }
-        return .success(JoinDelta(child: child, leaves: leaves, innerOfLeftJoin: innerOfLeftJoin))
+        var next = 0
+        let keyLeaves = determining(child, &next)
+        return .success(JoinDelta(child: child, leaves: leaves, keyLeaves: keyLeaves, innerOfLeftJoin: innerOfLeftJoin))
+    }
+
+    /// The leaves (numbered left to right) whose keys determine the rows of
+    /// `plan`: all of them, except a side that is one table joined by its
+    /// whole primary key (the right side of an inner or left join, the left
+    /// side of an inner join).
+    private static func determining(_ plan: Plan, _ next: inout Int) -> [Int] {
+        switch plan {
+        case .scan:
+            defer { next += 1 }
+            return [next]
+        case let .filter(input, _):
+            return determining(input, &next)
+        case let .hashJoin(l, r, kind, lk, rk, _, _, _):
+            let left = determining(l, &next), right = determining(r, &next)
+            if (kind == .inner || kind == .left) && joinedByPrimaryKey(r, rk) { return left }
+            if kind == .inner && joinedByPrimaryKey(l, lk) { return right }
+            return left + right
+        case let .nestedLoopJoin(l, r, _, _, _, _):
+            let left = determining(l, &next)
+            return left + determining(r, &next)
+        default:
+            return []
+        }
+    }
+
+    /// Whether `side` is one table (filtered or not) and `keys` its whole primary key.
+    private static func joinedByPrimaryKey(_ side: Plan, _ keys: [BoundExpression]) -> Bool {
+        var inner = side
+        while case let .filter(input, _) = inner { inner = input }
+        guard case .scan(let table) = inner, !table.primaryKey.isEmpty, keys.count == table.primaryKey.count else { return false }
+        return zip(keys, table.primaryKey).allSatisfy { $0.fingerprint == "$\($1)" }
     }
 
     /// The key columns' types, leaf by leaf.
-    var keyTypes: [DataType] { leaves.flatMap { leaf in leaf.table.primaryKey.map { leaf.table.columns[$0].type } } }
+    var keyTypes: [DataType] {
+        keyLeaves.flatMap { i in leaves[i].table.primaryKey.map { leaves[i].table.columns[$0].type } }
+    }
 
-    /// The combined key of a joined row: each table's primary key in turn.
+    /// The key of a joined row: the determining tables' primary keys in turn.
     func key(of row: Row) -> RowKey {
         var values: [Value] = []
-        for leaf in leaves { for column in leaf.table.primaryKey { values.append(row[leaf.offset + column]) } }
+        for i in keyLeaves { for column in leaves[i].table.primaryKey { values.append(row[leaves[i].offset + column]) } }
         return RowKey(values)
     }
 
