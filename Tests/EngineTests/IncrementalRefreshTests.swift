@@ -93,6 +93,40 @@ final class IncrementalRefreshTests: XCTestCase {
         }
     }
 
+    /// Refreshes of thousands of changes (moves between groups, extremes
+    /// changed, deletes and inserts) must still equal a recomputation.
+    func testLargeRefreshesMatchRecomputation() throws {
+        let db = Database()
+        var g = SeededGenerator(seed: 42)
+        _ = try db.execute(SQLRequest(sql: "CREATE TABLE t (id INT PRIMARY KEY, g TEXT, v INT, w INT)"))
+        let groups = ["'a'", "'b'", "'c'", "'d'", "'e'", "'f'", "NULL"]
+        let values = (1...9000).map { id in
+            "(\(id), \(groups.randomElement(using: &g)!), \(Int.random(in: -50...50, using: &g)), \(id % 11 == 0 ? "NULL" : String(id % 97)))"
+        }
+        _ = try db.execute(SQLRequest(sql: "INSERT INTO t VALUES " + values.joined(separator: ", ")))
+        let views = [
+            ("wide", "SELECT g, count(*) AS n, sum(v) AS s, avg(v) AS a, min(v) AS lo, max(w) AS hi, count(w) AS cw FROM t GROUP BY g"),
+            ("filteredgroups", "SELECT w % 5 AS bucket, count(*) AS n, max(v) AS hi FROM t WHERE v > -20 GROUP BY w % 5"),
+            ("distinctvalues", "SELECT g, count(DISTINCT w) AS d FROM t GROUP BY g"),
+        ]
+        for (name, query) in views { _ = try db.execute(SQLRequest(sql: "CREATE MATERIALIZED VIEW \(name) AS \(query)")) }
+        for round in 0..<3 {
+            _ = try db.execute(SQLRequest(sql: """
+                UPDATE t SET v = v + \(round + 1) WHERE id % 3 = \(round);
+                UPDATE t SET g = CASE WHEN g = 'a' THEN 'b' WHEN g IS NULL THEN 'c' ELSE g END WHERE id % 4 = \(round);
+                UPDATE t SET w = NULL WHERE id % 13 = \(round);
+                DELETE FROM t WHERE id % 50 = \(round);
+                INSERT INTO t SELECT id + 100000 * \(round + 1), 'z', v * 2, w FROM t WHERE id % 7 = 0
+                """))
+            for (name, query) in views {
+                let report = try db.refreshView(name, branch: "main", mode: .incremental)
+                XCTAssertEqual(report.modeUsed, .incremental, "\(name): \(report.reason ?? "")")
+                XCTAssertGreaterThanOrEqual(report.deltasApplied, 4000, name)
+                XCTAssertEqual(try rows(db, "SELECT * FROM \(name)"), try rows(db, query), "round \(round), view \(name)")
+            }
+        }
+    }
+
     func testRefreshInsideAWritingTransactionAndRetriesAreExact() throws {
         let db = Database()
         _ = try db.execute(SQLRequest(sql: """

@@ -211,23 +211,26 @@ public struct MaintenancePlan: @unchecked Sendable {
         // changed rows with each side kept only when it passes WHERE; for a
         // join, the joined rows involving a changed row (old, new, or both
         // when the same combination changed). Unchanged entries are left out.
-        var inputChanges: [(key: RowKey, old: Row?, new: Row?)] = []
+        // (Kept as three arrays read by index: the loops below then borrow
+        // rows instead of copying tuples, which costs reference counting.)
+        var keys: ContiguousArray<RowKey> = [], olds: ContiguousArray<Row?> = [], news: ContiguousArray<Row?> = []
+        func record(_ key: RowKey, _ old: Row?, _ new: Row?) { keys.append(key); olds.append(old); news.append(new) }
         if let joins {
             let (removed, added) = try joins.delta(changes, since: since, on: data, context: context)
-            inputChanges.reserveCapacity(max(removed.count, added.count))
+            let expected = max(removed.count, added.count)
+            keys.reserveCapacity(expected); olds.reserveCapacity(expected); news.reserveCapacity(expected)
             for (key, row) in removed {
                 let now = added[key]
-                if now != row { inputChanges.append((key, row, now)) }
+                if now != row { record(key, row, now) }
             }
-            for (key, row) in added where removed[key] == nil { inputChanges.append((key, nil, row)) }
+            for (key, row) in added where removed[key] == nil { record(key, nil, row) }
         } else {
             let tableChanges = changes[baseTables[0]] ?? []
-            inputChanges.reserveCapacity(tableChanges.count)
+            keys.reserveCapacity(tableChanges.count); olds.reserveCapacity(tableChanges.count); news.reserveCapacity(tableChanges.count)
             for change in tableChanges {
-                var old = change.old, new = change.new
-                if let row = old, try !passes(row, env) { old = nil }
-                if let row = new, try !passes(row, env) { new = nil }
-                if old != nil || new != nil { inputChanges.append((change.key, old, new)) }
+                let old = try change.old.flatMap { (row) throws(SQLError) in try passes(row, env) ? row : nil }
+                let new = try change.new.flatMap { (row) throws(SQLError) in try passes(row, env) ? row : nil }
+                if old != nil || new != nil { record(change.key, old, new) }
             }
         }
         var written = 0
@@ -247,9 +250,9 @@ public struct MaintenancePlan: @unchecked Sendable {
         switch kind {
         case .rows:
             // One stored row per input key: every touched one read at once.
-            let existing = data.get(view, keys: inputChanges.map(\.key))
-            for (i, change) in inputChanges.enumerated() {
-                try put(change.key, try change.new.map { (row) throws(SQLError) in try storedRow(row, key: change.key, env) },
+            let existing = data.get(view, keys: Array(keys))
+            for i in keys.indices {
+                try put(keys[i], try news[i].map { (row) throws(SQLError) in try storedRow(row, key: keys[i], env) },
                         existing: existing[i])
             }
         case .groups:
@@ -274,11 +277,11 @@ public struct MaintenancePlan: @unchecked Sendable {
                 return lastSlot
             }
             // Each change's old and new group (-1: none).
-            var oldSlots = [Int](repeating: -1, count: inputChanges.count)
+            var oldSlots = [Int](repeating: -1, count: keys.count)
             var newSlots = oldSlots
-            for (i, change) in inputChanges.enumerated() {
-                if let old = change.old { oldSlots[i] = cachedSlot(try groupKey(old, env)) }
-                if let new = change.new { newSlots[i] = cachedSlot(try groupKey(new, env)) }
+            for i in keys.indices {
+                if olds[i] != nil { oldSlots[i] = cachedSlot(try groupKey(olds[i]!, env)) }
+                if news[i] != nil { newSlots[i] = cachedSlot(try groupKey(news[i]!, env)) }
             }
             // Every touched group's stored row, read at once.
             let storedRows = data.get(view, keys: order)
@@ -286,11 +289,11 @@ public struct MaintenancePlan: @unchecked Sendable {
                 stored.map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) } ?? GroupState(calls)
             }
             // Every removal before any addition (what `settled` expects).
-            for (i, change) in inputChanges.enumerated() {
-                if let old = change.old, try !states[oldSlots[i]].remove(old, env, inputs) { recompute.insert(order[oldSlots[i]]) }
+            for i in keys.indices where olds[i] != nil {
+                if try !states[oldSlots[i]].remove(olds[i]!, env, inputs) { recompute.insert(order[oldSlots[i]]) }
             }
-            for (i, change) in inputChanges.enumerated() {
-                if let new = change.new, try !states[newSlots[i]].add(new, env, inputs) { recompute.insert(order[newSlots[i]]) }
+            for i in keys.indices where news[i] != nil {
+                if try !states[newSlots[i]].add(news[i]!, env, inputs) { recompute.insert(order[newSlots[i]]) }
             }
             for (i, key) in order.enumerated() where !recompute.contains(key) && !states[i].settled { recompute.insert(key) }
             if !recompute.isEmpty {
