@@ -2,7 +2,8 @@ import Core
 
 /// The delta rule for joins: a view over inner joins of several tables
 /// keeps one stored row per combination of base rows, keyed by their
-/// primary keys together. After changes, the stored rows involving a
+/// primary keys together (less the keys a join on a whole primary key
+/// implies; see `keyLeaves`). After changes, the stored rows involving a
 /// changed base row are exactly
 ///
 ///     removed = ⋃ᵢ join(old versions of table i's changed rows, every other table as it was)
@@ -10,7 +11,9 @@ import Core
 ///
 /// each side deduplicated by the combined key; every other stored row is
 /// unchanged. The joins are the view's own plan with its table scans
-/// swapped for those row sets. For `A LEFT JOIN B`, a changed B row first
+/// swapped for those row sets; a table joined on its primary key is read
+/// by key for just the changed rows' matches (`narrowed`), once for both
+/// sides when it did not change itself. For `A LEFT JOIN B`, a changed B row first
 /// marks the A rows it matched or matches as changed (their joined or
 /// null-extended rows are derived again), and only A's changes are applied.
 struct JoinDelta {
