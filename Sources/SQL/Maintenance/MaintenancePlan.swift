@@ -273,7 +273,8 @@ public struct MaintenancePlan: @unchecked Sendable {
             func cachedSlot(_ key: RowKey) -> Int {
                 if key == lastKey { return lastSlot }
                 lastKey = key
-                lastSlot = slot(key)
+                // A handful of groups: comparing beats hashing.
+                if order.count <= 8, let i = order.firstIndex(of: key) { lastSlot = i } else { lastSlot = slot(key) }
                 return lastSlot
             }
             // Each change's old and new group (-1: none).
