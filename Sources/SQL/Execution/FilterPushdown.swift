@@ -34,27 +34,30 @@ enum FilterPushdown {
             // Landing right above `input`: one filter with both conditions.
             return onTop ? (.filter(input, .and(predicate, conjunct)), true) : (.filter(below, predicate), false)
         case let .hashJoin(l, r, kind, lk, rk, residual, lw, rw):
-            if kind.keepsFilters(onLeft: true), slots.allSatisfy({ $0 < lw }) {
-                let left = sink(conjunct, into: l).plan
-                return (.hashJoin(left, r, kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw), false)
-            }
-            if kind.keepsFilters(onLeft: false), slots.allSatisfy({ $0 >= lw }) {
-                let right = sink(conjunct.shiftingSlots(by: -lw), into: r).plan
-                return (.hashJoin(l, right, kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw), false)
+            if let (left, right) = sink(conjunct, slots, into: l, r, kind, leftWidth: lw) {
+                return (.hashJoin(left, right, kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw), false)
             }
         case let .nestedLoopJoin(l, r, kind, condition, lw, rw):
-            if kind.keepsFilters(onLeft: true), slots.allSatisfy({ $0 < lw }) {
-                let left = sink(conjunct, into: l).plan
-                return (.nestedLoopJoin(left, r, kind, condition: condition, leftWidth: lw, rightWidth: rw), false)
-            }
-            if kind.keepsFilters(onLeft: false), slots.allSatisfy({ $0 >= lw }) {
-                let right = sink(conjunct.shiftingSlots(by: -lw), into: r).plan
-                return (.nestedLoopJoin(l, right, kind, condition: condition, leftWidth: lw, rightWidth: rw), false)
+            if let (left, right) = sink(conjunct, slots, into: l, r, kind, leftWidth: lw) {
+                return (.nestedLoopJoin(left, right, kind, condition: condition, leftWidth: lw, rightWidth: rw), false)
             }
         default:
             break
         }
         return (.filter(plan, conjunct), true)
+    }
+
+    /// The join's inputs with `conjunct` (reading `slots` of the joined
+    /// row) sunk into the one side it reads, when that side may take it.
+    private static func sink(_ conjunct: BoundExpression, _ slots: Set<Int>, into left: Plan, _ right: Plan,
+                             _ kind: JoinKind, leftWidth: Int) -> (Plan, Plan)? {
+        if kind.keepsFilters(onLeft: true), slots.allSatisfy({ $0 < leftWidth }) {
+            return (sink(conjunct, into: left).plan, right)
+        }
+        if kind.keepsFilters(onLeft: false), slots.allSatisfy({ $0 >= leftWidth }) {
+            return (left, sink(conjunct.shiftingSlots(by: -leftWidth), into: right).plan)
+        }
+        return nil
     }
 }
 

@@ -106,8 +106,8 @@ struct JoinDelta {
             return determining(input, &next)
         case let .hashJoin(l, r, kind, lk, rk, _, _, _):
             let left = determining(l, &next), right = determining(r, &next)
-            if (kind == .inner || kind == .left) && joinedByPrimaryKey(r, rk) { return left }
-            if kind == .inner && joinedByPrimaryKey(l, lk) { return right }
+            if (kind == .inner || kind == .left) && keyedTable(r, joinedBy: rk) != nil { return left }
+            if kind == .inner && keyedTable(l, joinedBy: lk) != nil { return right }
             return left + right
         case let .nestedLoopJoin(l, r, _, _, _, _):
             let left = determining(l, &next)
@@ -117,12 +117,15 @@ struct JoinDelta {
         }
     }
 
-    /// Whether `side` is one table (filtered or not) and `keys` its whole primary key.
-    private static func joinedByPrimaryKey(_ side: Plan, _ keys: [BoundExpression]) -> Bool {
+    /// When `side` is `filter*(scan T)` and `keys` are exactly T's primary
+    /// key columns: T and the filters' predicates, innermost first.
+    private static func keyedTable(_ side: Plan, joinedBy keys: [BoundExpression]) -> (table: TableSchema, filters: [BoundExpression])? {
+        var filters: [BoundExpression] = []
         var inner = side
-        while case let .filter(input, _) = inner { inner = input }
-        guard case .scan(let table) = inner, !table.primaryKey.isEmpty, keys.count == table.primaryKey.count else { return false }
-        return zip(keys, table.primaryKey).allSatisfy { $0.fingerprint == "$\($1)" }
+        while case let .filter(input, predicate) = inner { filters.append(predicate); inner = input }
+        guard case .scan(let table) = inner, !table.primaryKey.isEmpty, keys.count == table.primaryKey.count,
+              zip(keys, table.primaryKey).allSatisfy({ $0.fingerprint == "$\($1)" }) else { return nil }
+        return (table, filters.reversed())
     }
 
     /// The key columns' types, leaf by leaf.
@@ -154,12 +157,12 @@ struct JoinDelta {
             }
             return schema
         }
-        // A LEFT JOIN B: a change of B changes the rows of the A rows it
-        // matched before or matches now (joined, or null-extended): those A
-        // rows are treated as changed, as they were and as they are.
         // Rows of unchanged tables read by key, shared by the passes (the
         // table is the same before and after).
         var unchanged = LookupCache(tables: Set(leaves.map(\.table.name).filter { changes[$0]?.isEmpty ?? true }))
+        // A LEFT JOIN B: a change of B changes the rows of the A rows it
+        // matched before or matches now (joined, or null-extended): those A
+        // rows are treated as changed, as they were and as they are.
         var changes = changes
         if let innerOfLeftJoin, let changedB = changes[leaves[1].table.name], !changedB.isEmpty {
             let a = leaves[0].table
@@ -186,12 +189,7 @@ struct JoinDelta {
             guard let changed = changes[leaf.table.name], !changed.isEmpty else { continue }
             let old = changed.compactMap(\.old), new = changed.compactMap(\.new)
             if !old.isEmpty {
-                let plan = try substituted(changing: i, with: old) { (table) throws(SQLError) -> Plan in
-                    guard let past = data.table(named: table.name, at: since) else {
-                        throw SQLError(SQLState.undefinedTable, "relation \"\(table.name)\" does not exist as of SCN \(since)")
-                    }
-                    return .scan(past)
-                }
+                let plan = try substituted(changing: i, with: old) { (table) throws(SQLError) -> Plan in .scan(try past(table)) }
                 for row in try runner.run(try narrowed(plan, runner, &unchanged)) { removed[key(of: row)] = row }
             }
             if !new.isEmpty {
@@ -232,11 +230,7 @@ struct JoinDelta {
     /// the changed side's rows (run now) and T's rows with their keys.
     private func lookup(_ side: Plan, keys: [BoundExpression], from changed: Plan, keyedBy changedKeys: [BoundExpression],
                         _ runner: PlanRunner, _ cache: inout LookupCache) throws(SQLError) -> (changed: Plan, side: Plan)? {
-        var filters: [BoundExpression] = []
-        var inner = side
-        while case let .filter(input, predicate) = inner { filters.append(predicate); inner = input }
-        guard case .scan(let table) = inner, !table.primaryKey.isEmpty, keys.count == table.primaryKey.count,
-              zip(keys, table.primaryKey).allSatisfy({ $0.fingerprint == "$\($1)" }) else { return nil }
+        guard let (table, filters) = Self.keyedTable(side, joinedBy: keys) else { return nil }
         let rows = try runner.run(changed)
         let env = Environment(runner: runner)
         var wanted = Set<RowKey>()
@@ -258,7 +252,7 @@ struct JoinDelta {
         }
         let found = cache.rows(of: table, keys: Array(wanted), from: runner.data)
         var plan = Plan.generated(name: "\(table.name) by key") { _ in found }
-        for predicate in filters.reversed() { plan = .filter(plan, predicate) }
+        for predicate in filters { plan = .filter(plan, predicate) }
         let computed = rows
         return (.generated(name: "joined changes") { _ in computed }, plan)
     }
@@ -319,11 +313,8 @@ struct LookupCache {
     /// The rows found for `keys` (keys with no row are skipped).
     mutating func rows(of table: TableSchema, keys: [RowKey], from data: any SQLDataAccess) -> [Row] {
         guard tables.contains(table.name) else { return data.get(table, keys: keys).compactMap { $0 } }
-        var known = rows[table.name] ?? [:]
-        rows[table.name] = nil
-        let missing = keys.filter { known[$0] == nil }
-        for (key, row) in zip(missing, data.get(table, keys: missing)) { known[key] = .some(row) }
-        defer { rows[table.name] = known }
-        return keys.compactMap { known[$0] ?? nil }
+        let missing = keys.filter { rows[table.name]?[$0] == nil }
+        for (key, row) in zip(missing, data.get(table, keys: missing)) { rows[table.name, default: [:]][key] = .some(row) }
+        return keys.compactMap { rows[table.name]?[$0] ?? nil }
     }
 }

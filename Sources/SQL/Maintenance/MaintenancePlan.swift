@@ -166,15 +166,7 @@ public struct MaintenancePlan: @unchecked Sendable {
     /// Every stored row of the view, computed from the base table.
     public func computeAll(on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> [Row] {
         let env = Environment(runner: PlanRunner(data: data, context: context))
-        let input: [(key: RowKey, row: Row)]
-        if let joins {
-            input = try joins.all(on: data, context: context).map { (joins.key(of: $0), $0) }
-        } else {
-            guard let base = data.table(named: baseTables[0]) else {
-                throw SQLError(SQLState.undefinedTable, "relation \"\(baseTables[0])\" does not exist")
-            }
-            input = data.scan(base)
-        }
+        let input = try inputRows(on: data, context: context)
         switch kind {
         case .rows:
             var out: [Row] = []
@@ -301,17 +293,7 @@ public struct MaintenancePlan: @unchecked Sendable {
                 // One pass over the input rebuilds every group whose extreme
                 // (or DISTINCT set) the deltas could not maintain.
                 for key in recompute { states[slots[key]!] = GroupState(calls) }
-                let input: [Row]
-                if let joins {
-                    input = try joins.all(on: data, context: context)
-                } else if let base = data.table(named: baseTables[0]) {
-                    var rows: [Row] = []
-                    data.forEachRow(base) { rows.append($0) }
-                    input = rows
-                } else {
-                    input = []
-                }
-                for row in input where try passes(row, env) {
+                for (_, row) in try inputRows(on: data, context: context) where try passes(row, env) {
                     let key = try groupKey(row, env)
                     if recompute.contains(key) { _ = try states[slots[key]!].add(row, env, inputs) }
                 }
@@ -327,6 +309,16 @@ public struct MaintenancePlan: @unchecked Sendable {
     // MARK: Rows
 
     static let globalGroup = RowKey(.integer(0))
+
+    /// The view's input as it is now, each row with its key: the joined
+    /// rows, or the base table's rows.
+    private func inputRows(on data: any SQLDataAccess, context: ExecutionContext) throws(SQLError) -> [(key: RowKey, row: Row)] {
+        if let joins { return try joins.all(on: data, context: context).map { (joins.key(of: $0), $0) } }
+        guard let base = data.table(named: baseTables[0]) else {
+            throw SQLError(SQLState.undefinedTable, "relation \"\(baseTables[0])\" does not exist")
+        }
+        return data.scan(base)
+    }
 
     private func passes(_ row: Row, _ env: Environment) throws(SQLError) -> Bool {
         guard let test else { return true }
