@@ -40,14 +40,14 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.boolean(a), .boolean(b)): return a == b
         case let (.integer(a), .integer(b)): return a == b
         case let (.double(a), .double(b)): return a == b || (a.isNaN && b.isNaN)
-        case let (.text(a), .text(b)): return compareCodePoints(a, b) == 0
+        case let (.text(a), .text(b)): return sameCodePoints(a, b)
         case let (.date(a), .date(b)): return a == b
         case let (.timestamp(a, x), .timestamp(b, y)): return a == b && x == y
         case let (.interval(a), .interval(b)): return a == b
         case let (.uuid(a, b), .uuid(c, d)): return a == c && b == d
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.json(a), .json(b)): return a == b
-        case let (.jsonText(a), .jsonText(b)): return compareCodePoints(a, b) == 0
+        case let (.jsonText(a), .jsonText(b)): return sameCodePoints(a, b)
         case let (.vector(a), .vector(b)):
             guard a.count == b.count else { return false }
             for (x, y) in zip(a, b) where x != y && !(x.isNaN && y.isNaN) { return false }
@@ -64,15 +64,14 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .double(let d): hasher.combine(3); hasher.combine(d.isNaN ? Double.nan.bitPattern : d.bitPattern == (-0.0).bitPattern ? 0 : d.bitPattern)
         case .text(let t):
             hasher.combine(4)
-            var text = t
-            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            Self.hashCodePoints(t, into: &hasher)
         case .date(let d): hasher.combine(5); hasher.combine(d)
         case let .timestamp(t, z): hasher.combine(6); hasher.combine(t); hasher.combine(z)
         case .interval(let v): hasher.combine(7); hasher.combine(v)
         case let .uuid(a, b): hasher.combine(8); hasher.combine(a); hasher.combine(b)
         case .bytes(let b): hasher.combine(9); hasher.combine(b)
         case .json(let j): hasher.combine(10); hasher.combine(j)
-        case .jsonText(let t): hasher.combine(11); hasher.combine(Array(t.utf8))
+        case .jsonText(let t): hasher.combine(11); Self.hashCodePoints(t, into: &hasher)
         case .vector(let v):
             hasher.combine(12)
             hasher.combine(v.count)
@@ -232,16 +231,40 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
 
     /// Compares by Unicode scalar values (byte order of UTF-8), like a C collation.
     public static func compareCodePoints(_ x: String, _ y: String) -> Int {
-        var a = x, b = y
-        return a.withUTF8 { p in
-            b.withUTF8 { q in
-                let n = min(p.count, q.count)
-                if n > 0, let pb = p.baseAddress, let qb = q.baseAddress {
-                    let c = memcmp(pb, qb, n)
-                    if c != 0 { return c < 0 ? -1 : 1 }
-                }
-                return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
-            }
+        // Native strings (small ones included) lend their bytes without a copy.
+        if let order = x.utf8.withContiguousStorageIfAvailable({ p in
+            y.utf8.withContiguousStorageIfAvailable { q in compareBytes(UnsafeRawBufferPointer(p), UnsafeRawBufferPointer(q)) }
+        }), let order {
+            return order
         }
+        var a = x, b = y
+        return a.withUTF8 { p in b.withUTF8 { q in compareBytes(UnsafeRawBufferPointer(p), UnsafeRawBufferPointer(q)) } }
+    }
+
+    /// Whether two strings have the same code points. Two strings with the
+    /// same representation (the same small-string bytes, or the same
+    /// storage) are the same string: most equal keys are answered so,
+    /// without reading their bytes; strings of different lengths differ.
+    @inline(__always)
+    public static func sameCodePoints(_ x: String, _ y: String) -> Bool {
+        if unsafeBitCast(x, to: (UInt64, UInt64).self) == unsafeBitCast(y, to: (UInt64, UInt64).self) { return true }
+        guard x.utf8.count == y.utf8.count else { return false }
+        return compareCodePoints(x, y) == 0
+    }
+
+    /// Feeds a string's UTF-8 bytes to `hasher` (what `sameCodePoints` compares).
+    static func hashCodePoints(_ text: String, into hasher: inout Hasher) {
+        if text.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) != nil { return }
+        var copy = text
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func compareBytes(_ p: UnsafeRawBufferPointer, _ q: UnsafeRawBufferPointer) -> Int {
+        let n = min(p.count, q.count)
+        if n > 0, let pb = p.baseAddress, let qb = q.baseAddress {
+            let c = memcmp(pb, qb, n)
+            if c != 0 { return c < 0 ? -1 : 1 }
+        }
+        return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
     }
 }

@@ -90,18 +90,21 @@ extension MemoryTransaction {
                 // Each slot once, in slot order (neighbouring rows stored together).
                 var slots = Array(own.changeLog.changes(after: scn, through: now))
                 slots.sort()
+                changes.reserveCapacity(slots.count)
+                // Read through locals: a class's array property read in the
+                // loop costs an exclusivity check and a retain per access.
+                let chains = own.chains, history = own.history
                 var previous: Int32 = -1
                 for slot in slots where slot != previous {
                     previous = slot
-                    let key = own.chains[Int(slot)].key
+                    let key = chains[Int(slot)].key
                     if crossCheck {
                         if pending?.changes[key] != nil { continue }
                         listed.insert(key)
                     }
-                    let versions = own.history[Int(slot)]
-                    let new = VersionChain.visibleRow(versions, at: now)
-                    let old = versions.first.map { $0.scn <= scn } == true
-                        ? VersionChain.visibleRow(versions, at: scn) : data.row(table: table.id, key: key, at: scn)
+                    let new = VersionChain.visibleRow(history[Int(slot)], at: now)
+                    let old = history[Int(slot)].first.map { $0.scn <= scn } == true
+                        ? VersionChain.visibleRow(history[Int(slot)], at: scn) : data.row(table: table.id, key: key, at: scn)
                     if old != new { changes.append(TableChange(key: key, old: old, new: new)) }
                 }
             }

@@ -166,4 +166,28 @@ final class ValueOrderTests: XCTestCase {
         assertLess(.vector([1]), .null)
         assertLess(.jsonText("[1]"), .vector([1]))
     }
+
+    /// Text equality and hashing go by code points whatever a string's
+    /// representation: small and heap strings with the same content are
+    /// equal and hash alike; canonically equivalent but different code
+    /// points are not equal (Swift's `==` would say they are).
+    func testTextEqualityByCodePointsAcrossRepresentations() {
+        let long = String(repeating: "grüße ", count: 8)
+        let builtApart = (0..<8).map { _ in "grüße " }.joined()
+        XCTAssertEqual(Value.text(long), .text(builtApart))
+        XCTAssertEqual(Set<Value>([.text(long), .text(builtApart)]).count, 1)
+        let small = "shipped", fromBytes = String(decoding: Array("shipped".utf8), as: UTF8.self)
+        let fromSubstring = String("xshipped".dropFirst())
+        XCTAssertEqual(Value.text(small), .text(fromBytes))
+        XCTAssertEqual(Value.text(small), .text(fromSubstring))
+        XCTAssertEqual(Set<Value>([.text(small), .text(fromBytes), .text(fromSubstring)]).count, 1)
+        XCTAssertNotEqual(Value.text("\u{E9}"), .text("e\u{301}"))
+        XCTAssertEqual(Set<Value>([.text("\u{E9}"), .text("e\u{301}")]).count, 2)
+        XCTAssertNotEqual(Value.text("pending"), .text("shipped"))
+        XCTAssertNotEqual(Value.text(long), .text(long + "x"))
+        XCTAssertNotEqual(Value.text(long), .text(String(long.dropLast()) + "!"))
+        XCTAssertNotEqual(Value.text("a"), .jsonText("a"))
+        XCTAssertEqual(Value.jsonText(long), .jsonText(builtApart))
+        XCTAssertEqual(Value.text(""), .text(String()))
+    }
 }

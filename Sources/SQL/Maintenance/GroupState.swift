@@ -23,12 +23,12 @@ struct GroupState {
     struct Inputs {
         let functions: [AggregateFunction]
         let distinct: [Bool]
-        let arguments: [CompiledExpression?]
+        let arguments: [ValueReader?]
 
         init(_ calls: [AggregateCall]) {
             functions = calls.map(\.function)
             distinct = calls.map(\.distinct)
-            arguments = calls.map { $0.argument?.compiled() }
+            arguments = calls.map { $0.argument.map(ValueReader.init) }
         }
     }
 

@@ -54,7 +54,7 @@ public struct MaintenancePlan: @unchecked Sendable {
     /// The filter, group keys, aggregate arguments, HAVING and the
     /// projection compiled once.
     private let test: CompiledPredicate?
-    private let keyReaders: [CompiledExpression]
+    private let keyReaders: [ValueReader]
     private let havingTest: CompiledPredicate?
     private let columnReaders: [CompiledExpression]
     private let inputs: GroupState.Inputs
@@ -77,7 +77,7 @@ public struct MaintenancePlan: @unchecked Sendable {
         self.calls = calls
         self.having = having
         test = filter?.compiledPredicate()
-        keyReaders = groupKeys.map { $0.compiled() }
+        keyReaders = groupKeys.map(ValueReader.init)
         havingTest = having?.compiledPredicate()
         columnReaders = projection.map { $0.compiled() }
         inputs = GroupState.Inputs(calls)
@@ -175,16 +175,17 @@ public struct MaintenancePlan: @unchecked Sendable {
             }
             return out
         case .groups:
-            var groups: [RowKey: GroupState] = [:]
-            var order: [RowKey] = []
+            var groups = GroupIndex(keyReaders)
+            var states: [GroupState] = []
             for (_, row) in input where try passes(row, env) {
-                let key = try groupKey(row, env)
-                if groups[key] == nil { groups[key] = GroupState(calls); order.append(key) }
-                _ = try groups[key]!.add(row, env, inputs)
+                let number = try groups.group(of: row, env)
+                if number == states.count { states.append(GroupState(calls)) }
+                _ = try states[number].add(row, env, inputs)
             }
-            if groupKeys.isEmpty && groups.isEmpty { groups[Self.globalGroup] = GroupState(calls); order.append(Self.globalGroup) }
+            if groupKeys.isEmpty && groups.count == 0 { _ = groups.addGlobalGroup(); states.append(GroupState(calls)) }
             var out: [Row] = []
-            for key in order { out.append(try finish(key, groups[key]!, env)) }
+            out.reserveCapacity(states.count)
+            for (number, key) in groups.keys.enumerated() { out.append(try finish(key, states[number], env)) }
             return out
         }
     }
@@ -199,31 +200,30 @@ public struct MaintenancePlan: @unchecked Sendable {
                       context: ExecutionContext) throws(SQLError) -> (rowsChanged: Int, deltas: Int) {
         let env = Environment(runner: PlanRunner(data: data, context: context))
         let deltas = changes.values.reduce(0) { $0 + $1.count }
-        // How the view's input changed, by input key: for one table, the
-        // changed rows with each side kept only when it passes WHERE; for a
-        // join, the joined rows involving a changed row (old, new, or both
-        // when the same combination changed). Unchanged entries are left out.
-        // (Kept as three arrays read by index: the loops below then borrow
-        // rows instead of copying tuples, which costs reference counting.)
-        var keys: ContiguousArray<RowKey> = [], olds: ContiguousArray<Row?> = [], news: ContiguousArray<Row?> = []
-        func record(_ key: RowKey, _ old: Row?, _ new: Row?) { keys.append(key); olds.append(old); news.append(new) }
+        // How the view's input changed, by input key: for one table, its
+        // changed rows (each side counts only when it passes WHERE, tested
+        // below); for a join, the joined rows involving a changed row (old,
+        // new, or both when the same combination changed), WHERE applied.
+        // The table's change list is read in place: no row is copied into a
+        // second list (each copy costs reference counting, twice).
+        let input: [TableChange]
         if let joins {
             let (removed, added) = try joins.delta(changes, since: since, on: data, context: context)
-            let expected = max(removed.count, added.count)
-            keys.reserveCapacity(expected); olds.reserveCapacity(expected); news.reserveCapacity(expected)
+            var joined: [TableChange] = []
+            joined.reserveCapacity(max(removed.count, added.count))
             for (key, row) in removed {
                 let now = added[key]
-                if now != row { record(key, row, now) }
+                if now != row { joined.append(TableChange(key: key, old: row, new: now)) }
             }
-            for (key, row) in added where removed[key] == nil { record(key, nil, row) }
+            for (key, row) in added where removed[key] == nil { joined.append(TableChange(key: key, old: nil, new: row)) }
+            input = joined
         } else {
-            let tableChanges = changes[baseTables[0]] ?? []
-            keys.reserveCapacity(tableChanges.count); olds.reserveCapacity(tableChanges.count); news.reserveCapacity(tableChanges.count)
-            for change in tableChanges {
-                let old = try change.old.flatMap { (row) throws(SQLError) in try passes(row, env) ? row : nil }
-                let new = try change.new.flatMap { (row) throws(SQLError) in try passes(row, env) ? row : nil }
-                if old != nil || new != nil { record(change.key, old, new) }
-            }
+            input = changes[baseTables[0]] ?? []
+        }
+        /// Whether a change's side is in the view's input.
+        func kept(_ row: Row?) throws(SQLError) -> Bool {
+            guard let row else { return false }
+            return try passes(row, env)
         }
         var written = 0
         /// Writes a stored row (nil: deletes it), given the row stored now.
@@ -242,65 +242,56 @@ public struct MaintenancePlan: @unchecked Sendable {
         switch kind {
         case .rows:
             // One stored row per input key: every touched one read at once.
-            let existing = data.get(view, keys: Array(keys))
+            var keys: [RowKey] = [], news: [Row?] = []
+            for change in input {
+                let old = try kept(change.old), new = try kept(change.new)
+                if old || new { keys.append(change.key); news.append(new ? change.new : nil) }
+            }
+            let existing = data.get(view, keys: keys)
             for i in keys.indices {
                 try put(keys[i], try news[i].map { (row) throws(SQLError) in try storedRow(row, key: keys[i], env) },
                         existing: existing[i])
             }
         case .groups:
-            // Groups by first use: one hash lookup per row, then the state is
-            // mutated in place in `states` (no copy of its arrays per row).
-            var slots: [RowKey: Int] = [:]
-            var order: [RowKey] = []
-            var recompute = Set<RowKey>()
-            func slot(_ key: RowKey) -> Int {
-                if let i = slots[key] { return i }
-                slots[key] = order.count
-                order.append(key)
-                return order.count - 1
-            }
-            // A changed row usually stays in its group, and neighbouring
-            // rows often share one: compare with the last key before hashing.
-            var lastKey: RowKey?, lastSlot = 0
-            func cachedSlot(_ key: RowKey) -> Int {
-                if key == lastKey { return lastSlot }
-                lastKey = key
-                // A handful of groups: comparing beats hashing.
-                if order.count <= 8, let i = order.firstIndex(of: key) { lastSlot = i } else { lastSlot = slot(key) }
-                return lastSlot
-            }
-            // Each change's old and new group (-1: none).
-            var oldSlots = [Int](repeating: -1, count: keys.count)
-            var newSlots = oldSlots
-            for i in keys.indices {
-                if olds[i] != nil { oldSlots[i] = cachedSlot(try groupKey(olds[i]!, env)) }
-                if news[i] != nil { newSlots[i] = cachedSlot(try groupKey(news[i]!, env)) }
+            // Groups numbered by first use; each change's old and new group
+            // (-1: none, or not in the input). The states are then mutated
+            // in place.
+            var groups = GroupIndex(keyReaders)
+            var oldGroups = [Int32](repeating: -1, count: input.count)
+            var newGroups = oldGroups
+            for i in input.indices {
+                if try kept(input[i].old) { oldGroups[i] = Int32(try groups.group(of: input[i].old!, env)) }
+                if try kept(input[i].new) { newGroups[i] = Int32(try groups.group(of: input[i].new!, env)) }
             }
             // Every touched group's stored row, read at once.
-            let storedRows = data.get(view, keys: order)
+            let storedRows = data.get(view, keys: groups.keys)
             var states = storedRows.map { stored in
                 stored.map { GroupState(stored: $0, calls: calls, at: visibleCount + keyWidth) } ?? GroupState(calls)
             }
+            var recompute = [Bool](repeating: false, count: states.count)
             // Every removal before any addition (what `settled` expects).
-            for i in keys.indices where olds[i] != nil {
-                if try !states[oldSlots[i]].remove(olds[i]!, env, inputs) { recompute.insert(order[oldSlots[i]]) }
+            for i in input.indices where oldGroups[i] >= 0 {
+                let number = Int(oldGroups[i])
+                if try !states[number].remove(input[i].old!, env, inputs) { recompute[number] = true }
             }
-            for i in keys.indices where news[i] != nil {
-                if try !states[newSlots[i]].add(news[i]!, env, inputs) { recompute.insert(order[newSlots[i]]) }
+            for i in input.indices where newGroups[i] >= 0 {
+                let number = Int(newGroups[i])
+                if try !states[number].add(input[i].new!, env, inputs) { recompute[number] = true }
             }
-            for (i, key) in order.enumerated() where !recompute.contains(key) && !states[i].settled { recompute.insert(key) }
-            if !recompute.isEmpty {
+            for number in states.indices where !recompute[number] && !states[number].settled { recompute[number] = true }
+            if recompute.contains(true) {
                 // One pass over the input rebuilds every group whose extreme
                 // (or DISTINCT set) the deltas could not maintain.
-                for key in recompute { states[slots[key]!] = GroupState(calls) }
+                for number in states.indices where recompute[number] { states[number] = GroupState(calls) }
                 for (_, row) in try inputRows(on: data, context: context) where try passes(row, env) {
-                    let key = try groupKey(row, env)
-                    if recompute.contains(key) { _ = try states[slots[key]!].add(row, env, inputs) }
+                    if let number = try groups.existingGroup(of: row, env), recompute[number] {
+                        _ = try states[number].add(row, env, inputs)
+                    }
                 }
             }
-            for (i, key) in order.enumerated() {
-                let row = states[i].count == 0 && !groupKeys.isEmpty ? nil : try finish(key, states[i], env)
-                try put(key, row, existing: storedRows[i])
+            for (number, key) in groups.keys.enumerated() {
+                let row = states[number].count == 0 && !groupKeys.isEmpty ? nil : try finish(key, states[number], env)
+                try put(key, row, existing: storedRows[number])
             }
         }
         return (written, deltas)
@@ -331,15 +322,6 @@ public struct MaintenancePlan: @unchecked Sendable {
         for column in columnReaders { out.append(try column(row, env)) }
         out.append(contentsOf: key.values)
         return out
-    }
-
-    private func groupKey(_ row: Row, _ env: Environment) throws(SQLError) -> RowKey {
-        if keyReaders.isEmpty { return Self.globalGroup }
-        if keyReaders.count == 1 { return RowKey(try keyReaders[0](row, env)) }
-        var values: [Value] = []
-        values.reserveCapacity(keyReaders.count)
-        for read in keyReaders { values.append(try read(row, env)) }
-        return RowKey(values)
     }
 
     /// The stored row of a group: HAVING and the projection over (keys,
