@@ -76,9 +76,7 @@ final class BranchData {
     /// The row with `key` at `scn` through the layers (nil when absent or deleted).
     func row(table: UInt64, key: RowKey, at scn: SCN) -> Row? {
         for (branch, at) in layers(at: scn) {
-            guard let chain = branch.tables[table]?.index[key], let first = chain.versions.first,
-                  first.scn <= at else { continue }
-            return chain.visibleRow(at: at)
+            if let found = branch.tables[table]?.lookup(key, at: at) { return found }
         }
         return nil
     }

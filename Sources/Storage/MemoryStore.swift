@@ -90,6 +90,22 @@ final class TableData {
         return chain
     }
 
+    /// What this layer holds for `key` at `scn`: nil when it has no
+    /// version of the key at or before `scn` (an older layer may), else
+    /// the row (nil inside: deleted). When the newest version is visible it
+    /// is read from `latest`, without touching the version list.
+    @inline(__always)
+    func lookup(_ key: RowKey, at scn: SCN) -> Row?? {
+        guard let chain = index[key] else { return nil }
+        let slot = chain.slot
+        // (A chain about to get its first version still has SCN zero.)
+        let newest = latestSCN[slot]
+        if newest <= scn && newest > .zero { return .some(latest[slot]) }
+        let versions = history[slot]
+        guard let first = versions.first, first.scn <= scn else { return nil }
+        return .some(VersionChain.visibleRow(versions, at: scn))
+    }
+
     func append(_ chain: VersionChain, scn: SCN, row: Row?) {
         if !vectorIndexes.isEmpty {
             let previous = chain.versions.last?.row ?? nil

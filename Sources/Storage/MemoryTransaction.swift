@@ -225,8 +225,7 @@ final class MemoryTransaction: StorageTransaction {
             return keys.map { key -> Row? in
                 if let change = pending?.changes[key] { return change }
                 for (own, at) in layers {
-                    guard let chain = own.index[key], let first = chain.versions.first, first.scn <= at else { continue }
-                    return chain.visibleRow(at: at)
+                    if let found = own.lookup(key, at: at) { return found }
                 }
                 return nil
             }

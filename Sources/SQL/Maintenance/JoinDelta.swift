@@ -145,21 +145,35 @@ struct JoinDelta {
         try PlanRunner(data: data, context: context).run(child)
     }
 
-    /// The joined rows involving a changed row: as they were (every table
-    /// at `since`) and as they are; `changes` is by table name.
-    func delta(_ changes: [String: [TableChange]], since: SCN, on data: any SQLDataAccess,
-               context: ExecutionContext) throws(SQLError) -> (removed: [RowKey: Row], added: [RowKey: Row]) {
-        var removed: [RowKey: Row] = [:], added: [RowKey: Row] = [:]
+    /// What a delta gives of the joined rows that were: the rows (a
+    /// grouped view subtracts them) or only their keys (a view storing one
+    /// row per joined row deletes by key; see `Delta.removedKeys`).
+    enum PastSide { case rows, keys }
+
+    /// The joined rows involving a changed row, by key.
+    struct Delta {
+        /// As they were (every table at `since`): with `PastSide.rows`.
+        var removed: [RowKey: Row] = [:]
+        /// With `PastSide.keys`: the keys of the rows that were, possibly
+        /// more (where the view's key is a changed table's own key, every
+        /// changed row's old key, whether or not it joined or passed WHERE).
+        var removedKeys = Set<RowKey>()
+        /// As they are.
+        var added: [RowKey: Row] = [:]
+    }
+
+    /// The joined rows involving a changed row, as they were and as they
+    /// are; `changes` is by table name.
+    func delta(_ changes: [String: [TableChange]], since: SCN, past: PastSide, on data: any SQLDataAccess,
+               context: ExecutionContext) throws(SQLError) -> Delta {
+        var delta = Delta()
         let runner = PlanRunner(data: data, context: context)
-        func past(_ table: TableSchema) throws(SQLError) -> TableSchema {
+        func pastSchema(_ table: TableSchema) throws(SQLError) -> TableSchema {
             guard let schema = data.table(named: table.name, at: since) else {
                 throw SQLError(SQLState.undefinedTable, "relation \"\(table.name)\" does not exist as of SCN \(since)")
             }
             return schema
         }
-        // Rows of unchanged tables read by key, shared by the passes (the
-        // table is the same before and after).
-        var unchanged = LookupCache(tables: Set(leaves.map(\.table.name).filter { changes[$0]?.isEmpty ?? true }))
         // A LEFT JOIN B: a change of B changes the rows of the A rows it
         // matched before or matches now (joined, or null-extended): those A
         // rows are treated as changed, as they were and as they are.
@@ -169,14 +183,14 @@ struct JoinDelta {
             var touched = Set<RowKey>()
             for (rows, atPast) in [(changedB.compactMap(\.old), true), (changedB.compactMap(\.new), false)] where !rows.isEmpty {
                 let plan = try substituted(innerOfLeftJoin, changing: 1, with: rows) { (table) throws(SQLError) -> Plan in
-                    .scan(atPast ? try past(table) : table)
+                    .scan(atPast ? try pastSchema(table) : table)
                 }
                 for row in try runner.run(plan) {
                     touched.insert(RowKey(a.primaryKey.map { row[leaves[0].offset + $0] }))
                 }
             }
             let keys = Array(touched)
-            let before = data.get(try past(a), keys: keys), now = data.get(a, keys: keys)
+            let before = data.get(try pastSchema(a), keys: keys), now = data.get(a, keys: keys)
             var asChanges = changes[a.name] ?? []
             let already = Set(asChanges.map(\.key))
             for (i, key) in keys.enumerated() where !already.contains(key) {
@@ -185,25 +199,73 @@ struct JoinDelta {
             changes[a.name] = asChanges
             changes[leaves[1].table.name] = nil
         }
+        // The rows that were of a changed table that alone keys the view
+        // are named by its changed rows' keys (those passing its own
+        // conditions), with no join.
+        let keyedByChanges = past == .keys && keyLeaves.count == 1 ? keyLeaves[0] : nil
+        // Rows of unchanged tables read by key, shared by the passes (the
+        // table is the same before and after) when there are several.
+        let changedLeaves = leaves.indices.filter { !(changes[leaves[$0].table.name]?.isEmpty ?? true) }
+        let passes = changedLeaves.count * 2 - (keyedByChanges.map { changedLeaves.contains($0) ? 1 : 0 } ?? 0)
+        var unchanged = LookupCache(tables: passes < 2 ? [] : Set(leaves.map(\.table.name).filter { changes[$0]?.isEmpty ?? true }))
         for (i, leaf) in leaves.enumerated() {
             guard let changed = changes[leaf.table.name], !changed.isEmpty else { continue }
             let old = changed.compactMap(\.old), new = changed.compactMap(\.new)
-            if !old.isEmpty {
-                let plan = try substituted(changing: i, with: old) { (table) throws(SQLError) -> Plan in .scan(try past(table)) }
-                for row in try runner.run(try narrowed(plan, runner, &unchanged)) { removed[key(of: row)] = row }
+            if !old.isEmpty && keyedByChanges == i {
+                let primaryKey = leaf.table.primaryKey
+                let tests = ownConditions(of: i).map { $0.compiledPredicate() }
+                let env = Environment(runner: runner)
+                rows: for row in old {
+                    for test in tests where try !test(row, env) { continue rows }
+                    delta.removedKeys.insert(RowKey(primaryKey.map { row[$0] }))
+                }
+            } else if !old.isEmpty {
+                let plan = try substituted(changing: i, with: old) { (table) throws(SQLError) -> Plan in .scan(try pastSchema(table)) }
+                for row in try runner.run(try narrowed(plan, runner, &unchanged)) {
+                    if past == .rows { delta.removed[key(of: row)] = row } else { delta.removedKeys.insert(key(of: row)) }
+                }
             }
             if !new.isEmpty {
                 let plan = try substituted(changing: i, with: new) { (table) throws(SQLError) -> Plan in .scan(table) }
-                for row in try runner.run(try narrowed(plan, runner, &unchanged)) { added[key(of: row)] = row }
+                for row in try runner.run(try narrowed(plan, runner, &unchanged)) { delta.added[key(of: row)] = row }
             }
         }
-        return (removed, added)
+        return delta
+    }
+
+    /// The conditions on leaf `target`'s rows alone: the filters right
+    /// above its scan (WHERE conjuncts pushed down to it).
+    private func ownConditions(of target: Int) -> [BoundExpression] {
+        var index = 0
+        var found: [BoundExpression] = []
+        func walk(_ plan: Plan) {
+            switch plan {
+            case .scan:
+                index += 1
+            case .filter:
+                var inner = plan, conditions: [BoundExpression] = []
+                while case let .filter(input, predicate) = inner { conditions.append(predicate); inner = input }
+                if case .scan = inner {
+                    if index == target { found = conditions }
+                    index += 1
+                } else {
+                    walk(inner)
+                }
+            case let .hashJoin(l, r, _, _, _, _, _, _), let .nestedLoopJoin(l, r, _, _, _, _):
+                walk(l)
+                walk(r)
+            default:
+                break
+            }
+        }
+        walk(child)
+        return found
     }
 
     /// The plan with each hash join between the changed rows' side and a
-    /// table joined on its primary key rewritten to read only the rows
-    /// matching those keys (primary-key lookups instead of a scan of the
-    /// whole table). The changed side runs first.
+    /// table joined on its primary key replaced by the joined rows, found
+    /// by primary-key lookups of just the keys the changed rows carry
+    /// (instead of a scan of the whole table and a hash table over it).
     private func narrowed(_ plan: Plan, _ runner: PlanRunner, _ cache: inout LookupCache) throws(SQLError) -> Plan {
         switch plan {
         case let .filter(input, predicate):
@@ -212,14 +274,16 @@ struct JoinDelta {
             let left = try narrowed(l, runner, &cache)
             return .nestedLoopJoin(left, try narrowed(r, runner, &cache), kind, condition: condition, leftWidth: lw, rightWidth: rw)
         case let .hashJoin(l, r, kind, lk, rk, residual, lw, rw):
-            var left = try narrowed(l, runner, &cache), right = try narrowed(r, runner, &cache)
-            if Self.readsChanges(left) && !Self.readsChanges(right),
-               let looked = try lookup(right, keys: rk, from: left, keyedBy: lk, runner, &cache) {
-                (left, right) = looked
-            } else if Self.readsChanges(right) && !Self.readsChanges(left),
-                      let looked = try lookup(left, keys: lk, from: right, keyedBy: rk, runner, &cache) {
-                (right, left) = looked
+            let left = try narrowed(l, runner, &cache), right = try narrowed(r, runner, &cache)
+            var joined: [Row]?
+            if Self.readsChanges(left) && !Self.readsChanges(right) && (kind == .inner || kind == .left) {
+                joined = try joinByKey(left, keys: lk, to: right, keys: rk, changedOnLeft: true, padded: kind == .left,
+                                       residual: residual, sideWidth: rw, runner, &cache)
+            } else if Self.readsChanges(right) && !Self.readsChanges(left) && kind == .inner {
+                joined = try joinByKey(right, keys: rk, to: left, keys: lk, changedOnLeft: false, padded: false,
+                                       residual: residual, sideWidth: lw, runner, &cache)
             }
+            if let joined { return .generated(name: "joined changes") { _ in joined } }
             return .hashJoin(left, right, kind, leftKeys: lk, rightKeys: rk, residual: residual, leftWidth: lw, rightWidth: rw)
         default:
             return plan
@@ -227,19 +291,27 @@ struct JoinDelta {
     }
 
     /// When `side` is `filter*(scan T)` joined by exactly T's primary key:
-    /// the changed side's rows (run now) and T's rows with their keys.
-    private func lookup(_ side: Plan, keys: [BoundExpression], from changed: Plan, keyedBy changedKeys: [BoundExpression],
-                        _ runner: PlanRunner, _ cache: inout LookupCache) throws(SQLError) -> (changed: Plan, side: Plan)? {
-        guard let (table, filters) = Self.keyedTable(side, joinedBy: keys) else { return nil }
+    /// the changed side's rows (run now) joined with the T rows their keys
+    /// name, each changed row meeting at most one; with `padded` (a LEFT
+    /// JOIN whose left side changed) a changed row meeting none is kept
+    /// with nulls. Nil when the keys are of a kind a lookup does not find
+    /// (the join then runs as planned).
+    private func joinByKey(_ changed: Plan, keys changedKeys: [BoundExpression], to side: Plan, keys sideKeys: [BoundExpression],
+                           changedOnLeft: Bool, padded: Bool, residual: BoundExpression?, sideWidth: Int,
+                           _ runner: PlanRunner, _ cache: inout LookupCache) throws(SQLError) -> [Row]? {
+        guard let (table, filters) = Self.keyedTable(side, joinedBy: sideKeys) else { return nil }
         let rows = try runner.run(changed)
         let env = Environment(runner: runner)
-        var wanted = Set<RowKey>()
-        // A lookup finds a key only in the stored value's own form: keep to
-        // integer and text keys compared with columns of those types
-        // (anything else joins by scanning, as the plan would).
+        // Each changed row's key, numbered among the distinct keys (-1: a
+        // null in it, which matches nothing). A lookup finds a key only in
+        // the stored value's own form: keep to integer and text keys
+        // compared with columns of those types.
         let columnTypes = table.primaryKey.map { table.columns[$0].type }
-        for row in rows {
+        var numbers: [RowKey: Int] = [:], distinct: [RowKey] = []
+        var numberOfRow = [Int](repeating: -1, count: rows.count)
+        for (i, row) in rows.enumerated() {
             var values: [Value] = []
+            values.reserveCapacity(changedKeys.count)
             for (k, type) in zip(changedKeys, columnTypes) {
                 let v = try k.evaluate(row, env)
                 switch (v, type) {
@@ -248,13 +320,36 @@ struct JoinDelta {
                 default: return nil
                 }
             }
-            if values.count == changedKeys.count { wanted.insert(RowKey(values)) }
+            guard values.count == changedKeys.count else { continue }
+            let key = RowKey(values)
+            if let number = numbers[key] {
+                numberOfRow[i] = number
+            } else {
+                numbers[key] = distinct.count
+                numberOfRow[i] = distinct.count
+                distinct.append(key)
+            }
         }
-        let found = cache.rows(of: table, keys: Array(wanted), from: runner.data)
-        var plan = Plan.generated(name: "\(table.name) by key") { _ in found }
-        for predicate in filters { plan = .filter(plan, predicate) }
-        let computed = rows
-        return (.generated(name: "joined changes") { _ in computed }, plan)
+        var found = cache.rows(of: table, keys: distinct, from: runner.data)
+        if !filters.isEmpty {
+            let tests = filters.map { $0.compiledPredicate() }
+            for j in found.indices {
+                guard let row = found[j] else { continue }
+                for test in tests where try !test(row, env) { found[j] = nil; break }
+            }
+        }
+        let test = residual?.compiledPredicate()
+        let nulls = [Value](repeating: .null, count: sideWidth)
+        var out: [Row] = []
+        out.reserveCapacity(rows.count)
+        for (i, row) in rows.enumerated() {
+            if numberOfRow[i] >= 0, let other = found[numberOfRow[i]] {
+                let joined = changedOnLeft ? row + other : other + row
+                if try test?(joined, env) ?? true { out.append(joined); continue }
+            }
+            if padded { out.append(row + nulls) }
+        }
+        return out
     }
 
     static func readsChanges(_ plan: Plan) -> Bool {
@@ -306,15 +401,19 @@ struct JoinDelta {
 /// for both the removed and the added side; other tables are read through.
 struct LookupCache {
     let tables: Set<String>
-    private var rows: [String: [RowKey: Row?]] = [:]
+    /// One table's rows by key (nil inside: no such row).
+    private final class TableRows { var byKey: [RowKey: Row?] = [:] }
+    private var cached: [String: TableRows] = [:]
 
     init(tables: Set<String>) { self.tables = tables }
 
-    /// The rows found for `keys` (keys with no row are skipped).
-    mutating func rows(of table: TableSchema, keys: [RowKey], from data: any SQLDataAccess) -> [Row] {
-        guard tables.contains(table.name) else { return data.get(table, keys: keys).compactMap { $0 } }
-        let missing = keys.filter { rows[table.name]?[$0] == nil }
-        for (key, row) in zip(missing, data.get(table, keys: missing)) { rows[table.name, default: [:]][key] = .some(row) }
-        return keys.compactMap { rows[table.name]?[$0] ?? nil }
+    /// The row of each key (nil: none).
+    mutating func rows(of table: TableSchema, keys: [RowKey], from data: any SQLDataAccess) -> [Row?] {
+        guard tables.contains(table.name) else { return data.get(table, keys: keys) }
+        let known: TableRows
+        if let existing = cached[table.name] { known = existing } else { known = TableRows(); cached[table.name] = known }
+        let missing = keys.filter { known.byKey[$0] == nil }
+        for (key, row) in zip(missing, data.get(table, keys: missing)) { known.byKey[key] = .some(row) }
+        return keys.map { known.byKey[$0] ?? nil }
     }
 }

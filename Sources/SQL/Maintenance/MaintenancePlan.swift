@@ -206,17 +206,19 @@ public struct MaintenancePlan: @unchecked Sendable {
         // new, or both when the same combination changed), WHERE applied.
         // The table's change list is read in place: no row is copied into a
         // second list (each copy costs reference counting, twice).
-        let input: [TableChange]
+        var input: [TableChange] = []
+        var joined: JoinDelta.Delta?
         if let joins {
-            let (removed, added) = try joins.delta(changes, since: since, on: data, context: context)
-            var joined: [TableChange] = []
-            joined.reserveCapacity(max(removed.count, added.count))
-            for (key, row) in removed {
-                let now = added[key]
-                if now != row { joined.append(TableChange(key: key, old: row, new: now)) }
+            let delta = try joins.delta(changes, since: since, past: kind == .rows ? .keys : .rows, on: data, context: context)
+            if kind == .groups {
+                input.reserveCapacity(max(delta.removed.count, delta.added.count))
+                for (key, row) in delta.removed {
+                    let now = delta.added[key]
+                    if now != row { input.append(TableChange(key: key, old: row, new: now)) }
+                }
+                for (key, row) in delta.added where delta.removed[key] == nil { input.append(TableChange(key: key, old: nil, new: row)) }
             }
-            for (key, row) in added where removed[key] == nil { joined.append(TableChange(key: key, old: nil, new: row)) }
-            input = joined
+            joined = delta
         } else {
             input = changes[baseTables[0]] ?? []
         }
@@ -243,6 +245,11 @@ public struct MaintenancePlan: @unchecked Sendable {
         case .rows:
             // One stored row per input key: every touched one read at once.
             var keys: [RowKey] = [], news: [Row?] = []
+            if let joined {
+                // Joined rows that were go by key, unless they are still joined.
+                for key in joined.removedKeys where joined.added[key] == nil { keys.append(key); news.append(nil) }
+                for (key, row) in joined.added { keys.append(key); news.append(row) }
+            }
             for change in input {
                 let old = try kept(change.old), new = try kept(change.new)
                 if old || new { keys.append(change.key); news.append(new ? change.new : nil) }
