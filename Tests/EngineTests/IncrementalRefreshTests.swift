@@ -30,6 +30,9 @@ final class IncrementalRefreshTests: XCTestCase {
         ("leftkeptside", "SELECT u.id, u.label, t.id AS tid FROM u LEFT JOIN t ON u.id = t.w"),
         ("leftjoined", "SELECT t.id, u.label, t.v FROM t LEFT JOIN u ON t.g = u.g"),
         ("leftbykey", "SELECT t.id, u.label FROM t LEFT JOIN u ON t.w = u.id WHERE t.v > 0"),
+        // Three tables: keyed by t alone (u and x join by their primary keys), and grouped.
+        ("threeway", "SELECT t.id, u.label, x.tag, t.v FROM t JOIN u ON t.w = u.id JOIN x ON u.weight = x.id WHERE x.tag <> 'z' AND t.v > -3"),
+        ("threewaygroups", "SELECT x.tag, count(*) AS n, sum(t.v) AS s FROM t JOIN u ON t.w = u.id JOIN x ON u.weight = x.id GROUP BY x.tag"),
         ("leftgroups", "SELECT u.label, count(*) AS n, sum(t.v) AS s, count(u.id) AS matched FROM t LEFT JOIN u ON t.g = u.g GROUP BY u.label"),
         ("distinctrows", "SELECT DISTINCT g, v % 4 AS m FROM t WHERE w IS NOT NULL"),
         ("distinctjoin", "SELECT DISTINCT u.label FROM t JOIN u ON t.g = u.g"),
@@ -48,6 +51,12 @@ final class IncrementalRefreshTests: XCTestCase {
             let weight = Int.random(in: -2...6, using: &g)
             statements.append(["INSERT INTO u VALUES (\(id), \(group), 'L\(id % 3)', \(weight)) ON CONFLICT (id) DO UPDATE SET g = EXCLUDED.g, weight = EXCLUDED.weight",
                                "DELETE FROM u WHERE id = \(id)", "UPDATE u SET label = 'L\(weight)' WHERE id = \(id)"].randomElement(using: &g)!)
+        }
+        // And the third table, tags by weight.
+        for _ in 0..<Int.random(in: 0...1, using: &g) {
+            let id = Int.random(in: -1...5, using: &g), tag = ["'p'", "'q'", "'z'"].randomElement(using: &g)!
+            statements.append(["INSERT INTO x VALUES (\(id), \(tag)) ON CONFLICT (id) DO UPDATE SET tag = EXCLUDED.tag",
+                               "DELETE FROM x WHERE id = \(id)"].randomElement(using: &g)!)
         }
         func value() -> String { Int.random(in: 0...9, using: &g) == 0 ? "NULL" : String(Int.random(in: -5...20, using: &g)) }
         func group() -> String { ["'a'", "'b'", "'c'", "'d'", "NULL"].randomElement(using: &g)! }
@@ -75,7 +84,7 @@ final class IncrementalRefreshTests: XCTestCase {
         for seed in 1...25 {
             let db = Database()
             var g = SeededGenerator(seed: UInt64(seed))
-            try db.execute(SQLRequest(sql: "CREATE TABLE t (id INT PRIMARY KEY, g TEXT, v INT, w INT); CREATE TABLE u (id INT PRIMARY KEY, g TEXT, label TEXT, weight INT)"))
+            try db.execute(SQLRequest(sql: "CREATE TABLE t (id INT PRIMARY KEY, g TEXT, v INT, w INT); CREATE TABLE u (id INT PRIMARY KEY, g TEXT, label TEXT, weight INT); CREATE TABLE x (id INT PRIMARY KEY, tag TEXT)"))
             var nextID = 1, live: [Int] = []
             _ = try db.execute(SQLRequest(sql: randomBatch(&g, nextID: &nextID, live: &live)))
             for view in Self.views {
