@@ -271,7 +271,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                     guard let row = tableWrites.changes[key] else { continue }
                     let chain = table.chain(for: key)
                     // A delete of a key only a parent holds still needs its tombstone here.
-                    if chain.versions.isEmpty && row == nil && data.parent == nil { continue }
+                    if row == nil && data.parent == nil && chain.versions.isEmpty { continue }
                     table.append(chain, scn: scn, row: row)
                     if let row { for (column, index) in table.valueIndexes where column < row.count { index.add(row[column], key) } }
                 }
@@ -296,8 +296,9 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                 }
             }
             guard let table = data.tables[tableID] else { continue }
+            let newest = table.latestSCN
             for key in tableWrites.changes.keys {
-                if let chain = table.index[key], chain.latestSCN > snapshot {
+                if let chain = table.index[key], newest[chain.slot] > snapshot {
                     throw .conflict("row \(key) of \"\(tableWrites.tableName)\"")
                 }
             }
