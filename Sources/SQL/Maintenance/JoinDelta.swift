@@ -204,10 +204,11 @@ struct JoinDelta {
         // conditions), with no join.
         let keyedByChanges = past == .keys && keyLeaves.count == 1 ? keyLeaves[0] : nil
         // Rows of unchanged tables read by key, shared by the passes (the
-        // table is the same before and after) when there are several.
+        // table is the same before and after); one pass alone (the new rows
+        // of a table keying the view) has nothing to share.
         let changedLeaves = leaves.indices.filter { !(changes[leaves[$0].table.name]?.isEmpty ?? true) }
-        let passes = changedLeaves.count * 2 - (keyedByChanges.map { changedLeaves.contains($0) ? 1 : 0 } ?? 0)
-        var unchanged = LookupCache(tables: passes < 2 ? [] : Set(leaves.map(\.table.name).filter { changes[$0]?.isEmpty ?? true }))
+        let onePass = changedLeaves.count <= 1 && changedLeaves.allSatisfy { $0 == keyedByChanges }
+        var unchanged = LookupCache(tables: onePass ? [] : Set(leaves.map(\.table.name).filter { changes[$0]?.isEmpty ?? true }))
         for (i, leaf) in leaves.enumerated() {
             guard let changed = changes[leaf.table.name], !changed.isEmpty else { continue }
             let old = changed.compactMap(\.old), new = changed.compactMap(\.new)
