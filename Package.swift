@@ -43,7 +43,8 @@ let package = Package(
                           swiftSettings: strict,
                           linkerSettings: [.linkedLibrary("jemalloc")]),
         // In-process vector benchmark (Benchmarks/vector/run.sh, release build).
-        .executableTarget(name: "vector-bench", dependencies: ["Vector"], path: "Benchmarks/vector/VectorBench"),
+        .executableTarget(name: "vector-bench", dependencies: ["Vector", "Service"], path: "Benchmarks/vector/VectorBench",
+                          linkerSettings: [.linkedLibrary("jemalloc")]),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -18,6 +18,12 @@ final class BenchRunner {
     var filterPercent: Int?
     /// Also measure aggregate QPS with this many query threads (0 = skip).
     var queryThreads = 2
+    /// "graph" (the sweeps) or "request" (the service's request path, RequestPath.swift).
+    var mode = "graph"
+    /// Use only the first rows of the base set.
+    var limit: Int?
+    /// Passes over the queries of each thread in the request mode's 2-thread run.
+    var passes = 1
 
     init(arguments: [String]) throws {
         var i = 0
@@ -41,6 +47,9 @@ final class BenchRunner {
             case "--rerank": rerank = try next().split(separator: ",").compactMap { Int($0) }
             case "--filter-percent": filterPercent = Int(try next())
             case "--query-threads": queryThreads = Int(try next()) ?? 2
+            case "--mode": mode = try next()
+            case "--limit": limit = Int(try next())
+            case "--passes": passes = Int(try next()) ?? 1
             default: throw BenchError("unknown argument \(arguments[i])")
             }
             i += 1
@@ -51,9 +60,14 @@ final class BenchRunner {
         let base = try NumpyArray(path: "\(dataDirectory)/\(dataset)_base.npy")
         let query = try NumpyArray(path: "\(dataDirectory)/\(dataset)_query.npy")
         let truth = try NumpyArray(path: "\(dataDirectory)/\(dataset)_gt_\(metric == .cosine ? "cos" : "l2").npy")
-        let vectors = (0..<base.rows).map { base.row($0) }
+        let rows = min(limit ?? base.rows, base.rows)
         let queryCount = min(queries, query.rows)
         let queryVectors = (0..<queryCount).map { query.row($0) }
+        if mode == "request" {
+            try runRequestPath(base: base, rows: rows, queries: queryVectors, ef: efs.first ?? 40)
+            return
+        }
+        let vectors = (0..<rows).map { base.row($0) }
         let expected = (0..<queryCount).map { Set(truth.integerRow($0).prefix(10)) }
 
         let parameters = HNSWParameters(m: m, efConstruction: efConstruction)
