@@ -2,7 +2,7 @@
 /// decimal text (so integers stay exact); `normalized()` turns a parsed
 /// document into PostgreSQL's jsonb form: object keys deduplicated (the last
 /// one wins) and sorted by length, then by bytes; numbers in numeric form.
-public indirect enum JSONDocument: Hashable, Sendable, CustomStringConvertible, JSONNavigable {
+public enum JSONDocument: Hashable, Sendable, CustomStringConvertible, JSONNavigable {
     case null
     case bool(Bool)
     case number(String)

@@ -28,7 +28,8 @@ public struct VectorRecord: Sendable {
     }
 }
 
-/// One search hit (or a vector fetched by id).
+/// One search hit (or a vector fetched by id). A search asked for neither
+/// leaves `metadata` nil and `values` empty.
 public struct VectorHit: Sendable {
     public var id: String
     public var distance: Double
@@ -223,17 +224,24 @@ extension Database {
         }
     }
 
-    static func hit(_ row: Row, distance: Double) -> VectorHit? {
-        guard case .text(let id) = row[0], case .vector(let values) = row[1] else { return nil }
-        var metadata: JSONDocument?
-        if case .json(let document) = row[2] { metadata = document }
-        return VectorHit(id: id, distance: distance, metadata: metadata, values: values)
+    static func hit(_ row: Row, distance: Double, values: Bool = true, metadata: Bool = true) -> VectorHit? {
+        guard case .text(let id) = row[0] else { return nil }
+        var hit = VectorHit(id: id, distance: distance, metadata: nil, values: [])
+        if values {
+            guard case .vector(let v) = row[1] else { return nil }
+            hit.values = v
+        }
+        if metadata, case .json(let document) = row[2] { hit.metadata = document }
+        return hit
     }
 
     /// The `topK` nearest vectors; `filter` keeps rows whose metadata
-    /// contains it (equality per key, as jsonb `@>`).
+    /// contains it (equality per key, as jsonb `@>`). Hits carry their
+    /// values and metadata only when asked (each is one more cold object
+    /// of a random row to read).
     public func searchVectors(store: String, query: [Float], topK: Int, efSearch: Int?, filter: JSONDocument?,
-                              branch: String, asOf: HistoryPoint?) throws(EngineError) -> VectorSearchAnswer {
+                              branch: String, asOf: HistoryPoint?, includeValues: Bool = true,
+                              includeMetadata: Bool = true) throws(EngineError) -> VectorSearchAnswer {
         try reading(branch: branch, asOf: asOf) { (transaction) throws(EngineError) -> VectorSearchAnswer in
             guard let table = transaction.table(named: store), let info = Self.searchShape(table) else {
                 throw Self.storeNotFound(store)
@@ -254,7 +262,9 @@ extension Database {
             let request = VectorSearchRequest(column: 1, metric: info.metric, query: query, k: topK, efSearch: efSearch,
                                               filter: rowFilter)
             let result = transaction.vectorSearch(table, request)
-            let hits = zip(result.rows, result.distances).compactMap { Self.hit($0, distance: $1) }
+            let hits = zip(result.rows, result.distances).compactMap {
+                Self.hit($0, distance: $1, values: includeValues, metadata: includeMetadata)
+            }
             return VectorSearchAnswer(hits: hits, stats: result.stats, metric: info.metric)
         }
     }

@@ -22,7 +22,8 @@ public struct JSONWriter {
 
     public mutating func integer(_ value: Int64) {
         if value >= 0 && value < 10 { bytes.append(UInt8(48 + value)); return }
-        bytes.append(contentsOf: String(value).utf8)
+        var text = String(value)
+        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// Shortest round-trip form; NaN and ±Infinity (not JSON numbers) are
@@ -30,7 +31,19 @@ public struct JSONWriter {
     public mutating func double(_ value: Double) {
         if value.isNaN { raw("\"NaN\""); return }
         if value.isInfinite { value < 0 ? raw("\"-Infinity\"") : raw("\"Infinity\""); return }
-        bytes.append(contentsOf: value.description.utf8)
+        var text = value.description
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// The number written at `range` again with its sign flipped (`-x`
+    /// for `x`, `x` for `-x`): the digits of a negation without formatting
+    /// the double twice.
+    public mutating func negated(numberAt range: Range<Int>) {
+        precondition(range.upperBound <= bytes.count && !range.isEmpty, "no number written there")
+        var start = range.lowerBound
+        if bytes[start] == UInt8(ascii: "-") { start += 1 } else { bytes.append(UInt8(ascii: "-")) }
+        bytes.reserveCapacity(bytes.count + range.upperBound - start)
+        for i in start..<range.upperBound { bytes.append(bytes[i]) }
     }
 
     public mutating func string(_ value: String) {

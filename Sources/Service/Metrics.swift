@@ -27,11 +27,14 @@ public final class Metrics: Sendable {
     public func record(route: String, method: String, status: Int, seconds: Double) {
         let bucket = Self.buckets.firstIndex { seconds <= $0 } ?? Self.buckets.count
         let method = Self.knownMethods.contains(method) ? method : "OTHER"
+        func count(_ histogram: inout Histogram) {
+            histogram.counts[bucket] += 1
+            histogram.sum += seconds
+            histogram.total += 1
+        }
         state.withLock { state in
             state.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
-            state.latency[route, default: Histogram()].counts[bucket] += 1
-            state.latency[route]!.sum += seconds
-            state.latency[route]!.total += 1
+            count(&state.latency[route, default: Histogram()])  // one lookup, updated in place
         }
     }
 

@@ -84,6 +84,27 @@ final class JSONEncodeTests: XCTestCase {
         }
     }
 
+    /// A number written again negated has the digits of the negation's own description.
+    func testNegatedNumberMatchesTheNegationsDescription() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 1, -1, 9.99375911518991, -2.5e-3, 1e21, .greatestFiniteMagnitude, 5e-324]
+        for _ in 0..<5_000 {
+            let d = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            if d.isFinite { values.append(d) }
+        }
+        for value in values {
+            var writer = JSONWriter(capacity: 2)
+            writer.raw("[")
+            let start = writer.bytes.count
+            writer.double(value)
+            let range = start..<writer.bytes.count
+            writer.raw(",")
+            writer.negated(numberAt: range)
+            writer.raw("]")
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), "[\(value.description),\((-value).description)]")
+        }
+    }
+
     func testNegativeZeroKeepsItsSign() {
         let text = JSONValue.double(-0.0).jsonText
         XCTAssertTrue(text.hasPrefix("-"), text)

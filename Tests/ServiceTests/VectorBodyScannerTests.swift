@@ -82,24 +82,29 @@ final class VectorBodyScannerTests: XCTestCase {
         }
     }
 
-    /// The eight-digits-at-once step: every word of eight ASCII digits has
-    /// its decimal value; a word with any other byte is refused.
-    func testEightDigitWords() {
+    /// The eight-bytes-at-once step: the count of leading digit bytes of a
+    /// word, whatever follows them, and the value of those digits.
+    func testDigitWords() {
         var generator = SystemRandomNumberGenerator()
         func word(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
         for text in ["00000000", "99999999", "12345678", "00000001", "10000000"] {
-            XCTAssertEqual(VectorBodyScanner.eightDigits(word(Array(text.utf8))), UInt64(text), text)
+            XCTAssertEqual(VectorBodyScanner.leadingDigitCount(word(Array(text.utf8))), 8, text)
+            XCTAssertEqual(VectorBodyScanner.digitsValue(word(Array(text.utf8)), count: 8), UInt64(text), text)
         }
-        for _ in 0..<20_000 {
-            let n = UInt64.random(in: 0..<100_000_000, using: &generator)
-            let text = String(repeating: "0", count: 8 - String(n).count) + String(n)
-            var bytes = Array(text.utf8)
-            XCTAssertEqual(VectorBodyScanner.eightDigits(word(bytes)), n, text)
-            // Any byte that is not a digit, at any place, refuses the word.
-            let spoiled = UInt8.random(in: 0...255, using: &generator)
-            guard !(0x30...0x39).contains(spoiled) else { continue }
-            bytes[Int.random(in: 0..<8, using: &generator)] = spoiled
-            XCTAssertNil(VectorBodyScanner.eightDigits(word(bytes)), "\(bytes)")
+        for _ in 0..<50_000 {
+            let count = Int.random(in: 0...8, using: &generator)
+            var bytes = (0..<8).map { _ in UInt8.random(in: 0x30...0x39, using: &generator) }
+            if count < 8 {
+                // Any byte that is not a digit ends the run, whatever comes after it.
+                var stop = UInt8.random(in: 0...255, using: &generator)
+                while (0x30...0x39).contains(stop) { stop = UInt8.random(in: 0...255, using: &generator) }
+                bytes[count] = stop
+                for k in (count + 1)..<8 { bytes[k] = UInt8.random(in: 0...255, using: &generator) }
+            }
+            XCTAssertEqual(VectorBodyScanner.leadingDigitCount(word(bytes)), count, "\(bytes)")
+            guard count > 0 else { continue }
+            let text = String(decoding: bytes[0..<count], as: UTF8.self)
+            XCTAssertEqual(VectorBodyScanner.digitsValue(word(bytes), count: count), UInt64(text), "\(bytes)")
         }
     }
 

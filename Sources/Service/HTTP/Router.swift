@@ -42,31 +42,44 @@ public struct Router<Context>: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
-        var allowed: [String] = []
-        var allowedPattern = ""
-        for index in routesBySegmentCount[parts.count] ?? [] {
-            let route = routes[index]
-            guard let parameters = Self.bind(route.segments, parts) else { continue }
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(pattern: route.pattern, parameters: parameters, handler: route.handler)
+        var path = path
+        return path.withUTF8 { bytes in
+            // The non-empty segments between slashes, as byte ranges.
+            var parts: [Range<Int>] = []
+            parts.reserveCapacity(8)
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == UInt8(ascii: "/") { i += 1; continue }
+                let start = i
+                while i < bytes.count && bytes[i] != UInt8(ascii: "/") { i += 1 }
+                parts.append(start..<i)
             }
-            allowed.append(route.method)
-            allowedPattern = route.pattern
+            var allowed: [String] = []
+            var allowedPattern = ""
+            for index in routesBySegmentCount[parts.count] ?? [] {
+                guard let parameters = Self.bind(routes[index].segments, parts, bytes) else { continue }
+                let route = routes[index]
+                if route.method == method || (method == "HEAD" && route.method == "GET") {
+                    return .found(pattern: route.pattern, parameters: parameters, handler: route.handler)
+                }
+                allowed.append(route.method)
+                allowedPattern = route.pattern
+            }
+            return allowed.isEmpty ? .notFound : .methodNotAllowed(pattern: allowedPattern, allowed: allowed)
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(pattern: allowedPattern, allowed: allowed)
     }
 
-    private static func bind(_ pattern: [Segment], _ parts: [Substring.UTF8View]) -> [String: String]? {
+    private static func bind(_ pattern: [Segment], _ parts: [Range<Int>], _ bytes: UnsafeBufferPointer<UInt8>) -> [String: String]? {
         guard pattern.count == parts.count else { return nil }
         // Literal segments first: most routes fail there, before any allocation.
         for (segment, part) in zip(pattern, parts) {
-            if case .literal(let bytes) = segment, !part.elementsEqual(bytes) { return nil }
+            if case .literal(let literal) = segment, !UnsafeBufferPointer(rebasing: bytes[part]).elementsEqual(literal) { return nil }
         }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(pattern, parts) {
             guard case .parameter(let name) = segment else { continue }
-            guard let decoded = percentDecode(Substring(part)), !decoded.isEmpty else { return nil }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[part]), as: UTF8.self)
+            guard let decoded = percentDecode(Substring(text)), !decoded.isEmpty else { return nil }
             parameters[name] = decoded
         }
         return parameters

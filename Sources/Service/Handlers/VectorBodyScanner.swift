@@ -163,8 +163,12 @@ enum VectorBodyScanner {
         }
     }
 
-    /// Exact powers of ten as doubles (Clinger's fast path).
-    private static let powers: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { r, _ in r * 10 } }
+    /// Powers of ten (exact up to 10^22) and their reciprocals (correctly
+    /// rounded), as literals so that reading them needs no lazy initialization.
+    private static let powers: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+                                           1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+    private static let reciprocals: [Double] = [1e-0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12,
+                                                1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22]
 
     /// One JSON number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) as
     /// the float4 that strtod-then-narrowing gives; nil when unsure.
@@ -172,40 +176,29 @@ enum VectorBodyScanner {
         guard let p = bytes.baseAddress, start < bytes.count else { return nil }
         let end = bytes.count
         var i = start
-        @inline(__always) func digit(_ k: Int) -> UInt8? {
-            guard k < end else { return nil }
-            let d = p[k] &- UInt8(ascii: "0")
-            return d < 10 ? d : nil
-        }
+        /// The digit at k, or 10 or more when there is none.
+        @inline(__always) func digit(_ k: Int) -> UInt64 { k < end ? UInt64(p[k] &- UInt8(ascii: "0")) : 10 }
         let negative = p[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         var mantissa: UInt64 = 0
         var digits = 0, scale = 0
-        guard let first = digit(i) else { return nil }
+        let first = digit(i)
+        guard first < 10 else { return nil }
         if first == 0 {
             i += 1
-            if digit(i) != nil { return nil }
+            if digit(i) < 10 { return nil }
         } else {
-            while let d = digit(i) {
-                guard digits < 19 else { return nil }
-                mantissa = mantissa &* 10 &+ UInt64(d); digits += 1; i += 1
-            }
+            guard readDigits(p, end, &i, &mantissa, &digits) else { return nil }
         }
         var isInteger = true
         if i < end && p[i] == UInt8(ascii: ".") {
             isInteger = false
             i += 1
-            guard digit(i) != nil else { return nil }
+            guard digit(i) < 10 else { return nil }
             if mantissa == 0 { while digit(i) == 0 { scale -= 1; i += 1 } }
-            // Eight digits at a time while they fit in 19 (< 2^64).
-            while digits <= 11, i + 8 <= end,
-                  let eight = Self.eightDigits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) {
-                mantissa = mantissa &* 100_000_000 &+ eight; digits += 8; scale -= 8; i += 8
-            }
-            while let d = digit(i) {
-                guard digits < 19 else { return nil }
-                mantissa = mantissa &* 10 &+ UInt64(d); digits += 1; scale -= 1; i += 1
-            }
+            let before = digits
+            guard readDigits(p, end, &i, &mantissa, &digits) else { return nil }
+            scale -= digits - before
         }
         if i < end && (p[i] | 0x20) == UInt8(ascii: "e") {
             isInteger = false
@@ -214,12 +207,14 @@ enum VectorBodyScanner {
             if i < end && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) {
                 exponentNegative = p[i] == UInt8(ascii: "-"); i += 1
             }
-            guard digit(i) != nil else { return nil }
+            var d = digit(i)
+            guard d < 10 else { return nil }
             var exponent = 0
-            while let d = digit(i) {
+            repeat {
                 guard exponent < 10_000 else { return nil }
                 exponent = exponent * 10 + Int(d); i += 1
-            }
+                d = digit(i)
+            } while d < 10
             scale += exponentNegative ? -exponent : exponent
         }
         if isInteger {
@@ -233,46 +228,72 @@ enum VectorBodyScanner {
         return (negative ? -value : value, i)
     }
 
-    /// The value of eight ASCII digits read as a little-endian word, or nil
-    /// when any byte is not a digit (the SWAR steps of simdjson's
-    /// `parse_eight_digits_unrolled`).
+    /// Appends the digits from i on to the mantissa, up to eight at a
+    /// time; false when they pass 19 significant digits (< 2^64).
     @inline(__always)
-    static func eightDigits(_ word: UInt64) -> UInt64? {
+    private static func readDigits(_ p: UnsafePointer<UInt8>, _ end: Int, _ i: inout Int,
+                                   _ mantissa: inout UInt64, _ digits: inout Int) -> Bool {
+        while i + 8 <= end {
+            let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            let k = leadingDigitCount(word)
+            if k == 0 { return true }
+            guard digits + k <= 19 else { return false }
+            mantissa = mantissa &* decimalScale[k] &+ digitsValue(word, count: k)
+            digits += k; i += k
+            if k < 8 { return true }
+        }
+        while i < end, case let d = UInt64(p[i] &- UInt8(ascii: "0")), d < 10 {
+            guard digits < 19 else { return false }
+            mantissa = mantissa &* 10 &+ d; digits += 1; i += 1
+        }
+        return true
+    }
+
+    /// 10^k for k in 0...8.
+    private static let decimalScale: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    /// How many of the word's bytes, in memory order (little-endian), are
+    /// ASCII digits before the first that is not.
+    @inline(__always)
+    static func leadingDigitCount(_ word: UInt64) -> Int {
         let word = UInt64(littleEndian: word)
-        let high = word & 0xF0F0_F0F0_F0F0_F0F0
-        let carried = (word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0
-        guard high | (carried >> 4) == 0x3333_3333_3333_3333 else { return nil }
-        var v = word & 0x0F0F_0F0F_0F0F_0F0F
+        // Each byte reads 0x33 exactly when it is a digit (simdjson's test).
+        let marks = (word & 0xF0F0_F0F0_F0F0_F0F0) | (((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+        let misses = marks ^ 0x3333_3333_3333_3333
+        return misses == 0 ? 8 : misses.trailingZeroBitCount / 8
+    }
+
+    /// The value of the word's first `count` (1...8) bytes, all digits:
+    /// shifted up so the bytes after them fall off and zeros lead.
+    @inline(__always)
+    static func digitsValue(_ word: UInt64, count: Int) -> UInt64 {
+        var v = (UInt64(littleEndian: word) & 0x0F0F_0F0F_0F0F_0F0F) << UInt64(8 * (8 - count))
         v = (v &* 2561) >> 8
         v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
         return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
     /// mantissa × 10^scale as a float4, when the double computed on the way
-    /// is surely on the same side of every float4 rounding boundary as the
-    /// exact value (so the result equals strtod's double narrowed).
+    /// is surely on the same side of every float4 rounding boundary as
+    /// strtod's double (so the result equals strtod's double narrowed).
     private static func narrow(_ mantissa: UInt64, scale: Int) -> Float? {
         if mantissa == 0 { return 0 }
-        guard abs(scale) <= 88 else { return nil }
-        // One correctly rounded operation on exact operands is exact
-        // rounding (Clinger); otherwise each step adds at most half an ulp
-        // (at most five steps here: under 3 ulps in all).
-        let exact = mantissa < 1 << 53 && abs(scale) <= 22
+        guard scale >= -88 && scale <= 88 else { return nil }
+        // Each step is one rounding of a (nearly) exact product, so d ends
+        // within about 5 ulps of the exact value; strtod's double is within
+        // half an ulp of it (multiplying by a reciprocal spares a division).
         var d = Double(mantissa), rest = scale
-        while rest < -22 { d /= powers[22]; rest += 22 }
+        while rest < -22 { d *= reciprocals[22]; rest += 22 }
         while rest > 22 { d *= powers[22]; rest -= 22 }
-        d = rest < 0 ? d / powers[-rest] : d * powers[rest]
-        let f = Float(d)
-        // At the top of the range the next "neighbour" is infinity: leave it to strtod.
-        guard f.isFinite, f.magnitude < .greatestFiniteMagnitude else { return nil }
-        let here = Double(f)
-        if !exact && here != d {
-            // Within a few ulps of the exact value: refuse values that near
-            // a float4 rounding midpoint, where the two could round apart.
-            let neighbour = Double(d > here ? f.nextUp : f.nextDown)
-            let midpoint = (here + neighbour) / 2
-            guard abs(d - midpoint) > 16 * d.ulp else { return nil }
-        }
-        return f
+        d *= rest < 0 ? reciprocals[-rest] : powers[rest]
+        // Float4 subnormals and the top of the range (whose next neighbour
+        // is infinity) are left to strtod.
+        guard d >= Double(Float.leastNormalMagnitude) && d < Double(Float.greatestFiniteMagnitude) else { return nil }
+        // A double has 29 bits below a normal float4's last one; the float4
+        // rounding midpoint is where they read 2^28. Farther than 16 ulps
+        // from it, d and strtod's double narrow to the same float4.
+        let low = d.bitPattern & (1 << 29 - 1), half: UInt64 = 1 << 28
+        guard (low > half ? low - half : half - low) > 16 else { return nil }
+        return Float(d)
     }
 }

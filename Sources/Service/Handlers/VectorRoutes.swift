@@ -215,7 +215,8 @@ extension HeliosService {
             let includeMetadata = try VectorRequests.boolean(json, "include_metadata", default: true)
             let answer = try engine { () throws(EngineError) in
                 try database.searchVectors(store: store, query: query, topK: topK, efSearch: efSearch, filter: filter,
-                                           branch: target.branch, asOf: target.asOf)
+                                           branch: target.branch, asOf: target.asOf, includeValues: includeValues,
+                                           includeMetadata: includeMetadata)
             }
             let ms = ((HTTPServer.now() - started) * 1_000_000).rounded() / 1000
             let body = Self.searchBody(answer, includeValues: includeValues, includeMetadata: includeMetadata,
@@ -243,9 +244,15 @@ extension HeliosService {
             w.raw("{\"id\":")
             w.string(hit.id)
             w.raw(",\"distance\":")
+            let distanceStart = w.bytes.count
             w.double(hit.distance)
+            let distanceText = distanceStart..<w.bytes.count
             w.raw(",\"score\":")
-            w.double(score(hit.distance, answer.metric))
+            if answer.metric != .cosine && hit.distance.isFinite {
+                w.negated(numberAt: distanceText)  // the score is -distance
+            } else {
+                w.double(score(hit.distance, answer.metric))
+            }
             if includeMetadata {
                 w.raw(",\"metadata\":")
                 write(hit.metadata, into: &w)
