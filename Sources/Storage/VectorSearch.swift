@@ -120,10 +120,12 @@ extension MemoryTransaction {
 
 extension MemoryTransaction {
     /// The result rows lie at random places in a large table, so each is a
-    /// chain of cache misses (version list, row, values). Reading them one
-    /// row after another queues those misses; this pass touches every row's
-    /// newest version first with plain loads (no reference counting, whose
-    /// locked instructions would order them), so the misses overlap.
+    /// chain of cache misses (version list, row, the objects its values
+    /// point to: a jsonb document's members, a vector's floats). Reading
+    /// them one row after another queues those misses, and the reference
+    /// counting of the first read of each object (a locked instruction)
+    /// orders them. These passes go one level down the chain at a time over
+    /// every row, with plain loads only, so each level's misses overlap.
     static func touchRows(of nodes: [UInt32], _ index: VectorIndexData, _ table: TableData) -> Int {
         var sink = 0
         table.history.withUnsafeBufferPointer { history in
@@ -135,8 +137,30 @@ extension MemoryTransaction {
                     versions[last].row?.withUnsafeBufferPointer { sink &+= $0.count }
                 }
             }
+            for node in nodes {
+                let slot = index.slot(of: node)
+                guard slot < history.count else { continue }
+                history[slot].withUnsafeBufferPointer { versions in
+                    guard let last = versions.indices.last else { return }
+                    versions[last].row?.withUnsafeBufferPointer { values in
+                        for value in values { sink &+= payloadSize(value) }
+                    }
+                }
+            }
         }
         return sink
+    }
+
+    /// A load from the object a value points to (its element count), if any.
+    @inline(__always)
+    private static func payloadSize(_ value: Value) -> Int {
+        switch value {
+        case .json(.object(let members)): members.count
+        case .json(.array(let items)): items.count
+        case .vector(let floats): floats.count
+        case .bytes(let bytes): bytes.count
+        default: 0
+        }
     }
 }
 
