@@ -52,7 +52,9 @@ public enum ServiceRunner {
         let service = HeliosService(database: database, configuration: options.service,
                                     inFlight: { counter.server?.requestsInFlight ?? 0 })
         let limit = options.http.maxBodyBytes
-        let server = HTTPServer(configuration: options.http, handler: { service.handle($0) },
+        var http = options.http
+        http.clientAddresses = options.service.accessLog
+        let server = HTTPServer(configuration: http, handler: { service.handle($0) },
                                 tooLarge: { service.payloadTooLarge($0, limit: limit) })
         counter.server = server
         try server.start()

@@ -20,10 +20,14 @@ public final class HTTPServer: @unchecked Sendable {
         public var threads: Int
         public var maxBodyBytes: Int
         public var connectionTimeoutSeconds: Int
+        /// Whether requests carry the client's address (only the access log
+        /// reads it; without it, requests say "-" and skip formatting it).
+        public var clientAddresses: Bool
         public init(host: String = "127.0.0.1", port: UInt16 = 8080, threads: Int = 2,
-                    maxBodyBytes: Int = 16 << 20, connectionTimeoutSeconds: Int = 30) {
+                    maxBodyBytes: Int = 16 << 20, connectionTimeoutSeconds: Int = 30, clientAddresses: Bool = true) {
             self.host = host; self.port = port; self.threads = threads
             self.maxBodyBytes = maxBodyBytes; self.connectionTimeoutSeconds = connectionTimeoutSeconds
+            self.clientAddresses = clientAddresses
         }
     }
 
@@ -161,9 +165,12 @@ public final class HTTPServer: @unchecked Sendable {
         for name in ["authorization", "x-api-key", "content-type"] {
             if let value = header(connection, name) { headers[name] = value }
         }
-        var address = [CChar](repeating: 0, count: 64)
-        helios_mhd_client_address(connection, &address, address.count)
-        let client = address.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var client = "-"
+        if configuration.clientAddresses {
+            var address = [CChar](repeating: 0, count: 64)
+            helios_mhd_client_address(connection, &address, address.count)
+            client = address.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
         return HTTPRequest(method: pending.method, path: pending.path, headers: headers,
                            body: pending.body, clientAddress: client, query: queryArguments(connection))
     }
@@ -171,6 +178,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// The query string's arguments, decoded (libmicrohttpd passes the path
     /// without the `?…` part, and leaves escapes to us: see shim.h).
     private func queryArguments(_ connection: OpaquePointer) -> [String: String] {
+        guard MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, nil, nil) > 0 else { return [:] }
         let collected = QueryArguments()
         _ = MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, { context, _, key, value in
             guard let context, let key else { return .YES }
