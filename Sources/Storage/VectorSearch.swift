@@ -14,6 +14,7 @@ extension MemoryTransaction {
             let (scn, pending) = readPoint(table)
             let layers = data.layers(at: scn)
             var found: [(distance: Double, row: Row)] = []
+            found.reserveCapacity(request.k * layers.count + (pending?.changes.count ?? 0))
             var stats = VectorSearchStats()
             stats.strategy = "exact"
             var indexName: String?

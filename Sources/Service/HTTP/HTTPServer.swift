@@ -162,9 +162,9 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func makeRequest(_ connection: OpaquePointer, _ pending: PendingRequest) -> HTTPRequest {
         var headers: [String: String] = [:]
-        for name in ["authorization", "x-api-key", "content-type"] {
-            if let value = header(connection, name) { headers[name] = value }
-        }
+        if let value = header(connection, "authorization") { headers["authorization"] = value }
+        if let value = header(connection, "x-api-key") { headers["x-api-key"] = value }
+        if let value = header(connection, "content-type") { headers["content-type"] = value }
         var client = "-"
         if configuration.clientAddresses {
             var address = [CChar](repeating: 0, count: 64)
@@ -193,9 +193,13 @@ public final class HTTPServer: @unchecked Sendable {
         return withExtendedLifetime(collected) { collected.values }
     }
 
-    private func header(_ connection: OpaquePointer, _ name: String) -> String? {
-        guard let value = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, name) else { return nil }
-        return String(validatingCString: value) ?? ""
+    /// A request header's value (names are static: no C string built per lookup).
+    private func header(_ connection: OpaquePointer, _ name: StaticString) -> String? {
+        let found = name.utf8Start.withMemoryRebound(to: CChar.self, capacity: name.utf8CodeUnitCount + 1) {
+            MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, $0)
+        }
+        guard let found else { return nil }
+        return String(validatingCString: found) ?? ""
     }
 
     private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
@@ -205,8 +209,11 @@ public final class HTTPServer: @unchecked Sendable {
                                             MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
         }
         guard let mhdResponse else { return .NO }
-        _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType)
-        for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
+        // withCString reads a native string's own null-terminated bytes (no copy).
+        _ = response.contentType.withCString { MHD_add_response_header(mhdResponse, "Content-Type", $0) }
+        for (name, value) in response.headers {
+            _ = name.withCString { n in value.withCString { v in MHD_add_response_header(mhdResponse, n, v) } }
+        }
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result
