@@ -14,7 +14,8 @@ extension MemoryTransaction {
             let (scn, pending) = readPoint(table)
             let layers = data.layers(at: scn)
             var found: [(distance: Double, row: Row)] = []
-            found.reserveCapacity(request.k * layers.count + (pending?.changes.count ?? 0))
+            // (k may be any SQL LIMIT: reserve for a search's usual few.)
+            found.reserveCapacity(min(request.k, 1024) * layers.count + min(pending?.changes.count ?? 0, 1024))
             var stats = VectorSearchStats()
             stats.strategy = "exact"
             var indexName: String?

@@ -73,6 +73,18 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertEqual(distances, distances.sorted())
     }
 
+    /// A LIMIT far beyond the table is any k: every row comes back, nearest first.
+    func testHugeLimitReturnsEveryRowInOrder() throws {
+        let data = try load(300, index: "WITH (m = 8, ef_construction = 32)")
+        for limit in ["1000000000", "9223372036854775807"] {
+            let rows = try run("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT \(limit)", [.vector(data[5])])
+            XCTAssertEqual(rows.count, 300, limit)
+            XCTAssertEqual(rows.first?[0], .integer(5))
+            let distances: [Double] = rows.map { row -> Double in if case .double(let d) = row[1] { return d }; return -1 }
+            XCTAssertEqual(distances, distances.sorted(), limit)
+        }
+    }
+
     func testFilteredSearchReturnsKRowsForASelectiveFilter() throws {
         _ = try load(2000, index: "WITH (m = 8, ef_construction = 32, ef_search = 10)")
         let probe = Self.vectors(1, dimensions: 8, seed: 7)[0]
