@@ -5,7 +5,8 @@ import JSON
 /// node and a strtod per element), and an upsert of 500 such vectors more
 /// than writing them. So the number arrays are read here straight into
 /// float4s, and only the rest of the body — each array replaced by its
-/// index — goes through jansson, which validates it.
+/// index — goes through jansson, which validates it (or, when it is a small
+/// flat object, through `FlatObjectReader`, which reads it the same way).
 ///
 /// Anything unusual (no array where expected, a repeated key, an element
 /// that is not a plain number, a number whose conversion could round
@@ -54,7 +55,7 @@ enum VectorBodyScanner {
                 last = array.range.upperBound
             }
             reduced.append(contentsOf: bytes[last...])
-            guard let json = try? JSONValue.parse(reduced), case .object = json else { return nil }
+            guard let json = FlatObjectReader.read(reduced) ?? (try? JSONValue.parse(reduced)), case .object = json else { return nil }
             return (json, found.map(\.values))
         }
     }
