@@ -102,7 +102,7 @@ final class BenchRunner {
                     var latencies: [Double] = []
                     var hits = 0
                     var examined = 0
-                    for pass in 0..<2 {
+                    for _ in 0..<2 {
                         latencies.removeAll()
                         hits = 0
                         examined = 0
