@@ -280,9 +280,11 @@ enum VectorBodyScanner {
     private static func narrow(_ mantissa: UInt64, scale: Int) -> Float? {
         if mantissa == 0 { return 0 }
         guard scale >= -88 && scale <= 88 else { return nil }
-        // Each step is one rounding of a (nearly) exact product, so d ends
-        // within about 5 ulps of the exact value; strtod's double is within
-        // half an ulp of it (multiplying by a reciprocal spares a division).
+        // The mantissa's conversion rounds once (above 2^53), and each
+        // multiply rounds once more by an inexact reciprocal: at most four
+        // steps (|scale| <= 88), so d ends within 9 ulps of the exact value,
+        // and strtod's double within half an ulp of it (multiplying by a
+        // reciprocal spares a division).
         var d = Double(mantissa), rest = scale
         while rest < -22 { d *= reciprocals[22]; rest += 22 }
         while rest > 22 { d *= powers[22]; rest -= 22 }
