@@ -31,8 +31,10 @@ public struct JSONWriter {
     public mutating func double(_ value: Double) {
         if value.isNaN { raw("\"NaN\""); return }
         if value.isInfinite { value < 0 ? raw("\"-Infinity\"") : raw("\"Infinity\""); return }
-        var text = value.description
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        // Double's `write(to:)` formats into a stack buffer and hands the
+        // ASCII to `_writeASCII` below: the digits of `description`
+        // (tested) without building a String for each number.
+        value.write(to: &self)
     }
 
     /// The number written at `range` again with its sign flipped (`-x`
@@ -116,4 +118,19 @@ extension JSONValue {
     }
 
     public var jsonText: String { String(decoding: encoded(), as: UTF8.self) }
+}
+
+/// As a text stream, the writer takes text as is (callers write only valid
+/// JSON this way: numbers' own digits).
+extension JSONWriter: TextOutputStream {
+    public mutating func write(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// The standard library's customization point for ASCII text (numbers
+    /// write their digits through it from a stack buffer).
+    public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+    }
 }
