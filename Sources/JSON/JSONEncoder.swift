@@ -22,8 +22,7 @@ public struct JSONWriter {
 
     public mutating func integer(_ value: Int64) {
         if value >= 0 && value < 10 { bytes.append(UInt8(48 + value)); return }
-        var text = String(value)
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        append(utf8: String(value))
     }
 
     /// Shortest round-trip form; NaN and ±Infinity (not JSON numbers) are
@@ -123,10 +122,7 @@ extension JSONValue {
 /// As a text stream, the writer takes text as is (callers write only valid
 /// JSON this way: numbers' own digits).
 extension JSONWriter: TextOutputStream {
-    public mutating func write(_ string: String) {
-        var string = string
-        string.withUTF8 { bytes.append(contentsOf: $0) }
-    }
+    public mutating func write(_ string: String) { append(utf8: string) }
 
     /// The standard library's customization point for ASCII text (numbers
     /// write their digits through it from a stack buffer).

@@ -102,9 +102,10 @@ extension MemoryTransaction {
                         if pending?.changes[key] != nil { continue }
                         listed.insert(key)
                     }
-                    let new = VersionChain.visibleRow(history[Int(slot)], at: now)
-                    let old = history[Int(slot)].first.map { $0.scn <= scn } == true
-                        ? VersionChain.visibleRow(history[Int(slot)], at: scn) : data.row(table: table.id, key: key, at: scn)
+                    let versions = history[Int(slot)]
+                    let new = VersionChain.visibleRow(versions, at: now)
+                    let old = versions.first.map { $0.scn <= scn } == true
+                        ? VersionChain.visibleRow(versions, at: scn) : data.row(table: table.id, key: key, at: scn)
                     if old != new { changes.append(TableChange(key: key, old: old, new: new)) }
                 }
             }

@@ -131,24 +131,19 @@ extension MemoryTransaction {
     static func touchRows(of nodes: [UInt32], _ index: VectorIndexData, _ table: TableData) -> Int {
         var sink = 0
         table.history.withUnsafeBufferPointer { history in
-            for node in nodes {
-                let slot = index.slot(of: node)
-                guard slot < history.count else { continue }
-                history[slot].withUnsafeBufferPointer { versions in
-                    guard let last = versions.indices.last else { return }
-                    versions[last].row?.withUnsafeBufferPointer { sink &+= $0.count }
-                }
-            }
-            for node in nodes {
-                let slot = index.slot(of: node)
-                guard slot < history.count else { continue }
-                history[slot].withUnsafeBufferPointer { versions in
-                    guard let last = versions.indices.last else { return }
-                    versions[last].row?.withUnsafeBufferPointer { values in
-                        for value in values { sink &+= payloadSize(value) }
+            /// Each node's newest row, borrowed.
+            func forEachNewestRow(_ body: (UnsafeBufferPointer<Value>) -> Void) {
+                for node in nodes {
+                    let slot = index.slot(of: node)
+                    guard slot < history.count else { continue }
+                    history[slot].withUnsafeBufferPointer { versions in
+                        guard let last = versions.indices.last else { return }
+                        versions[last].row?.withUnsafeBufferPointer(body)
                     }
                 }
             }
+            forEachNewestRow { sink &+= $0.count }
+            forEachNewestRow { values in for value in values { sink &+= payloadSize(value) } }
         }
         return sink
     }
