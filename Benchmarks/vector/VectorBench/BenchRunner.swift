@@ -25,6 +25,23 @@ final class BenchRunner {
     /// Passes over the queries of each thread in the request mode's 2-thread run.
     var passes = 1
 
+    static let usage = """
+        usage: vector-bench [options]
+          --dataset NAME          minilm | synth (default minilm)
+          --data DIR              directory of NAME_base.npy, NAME_query.npy, NAME_gt_*.npy
+          --metric l2|cosine|ip   (default l2)
+          --m N --ef-construction N
+          --ef LIST               ef_search sweep, comma separated
+          --threads N             build threads (default 2)
+          --queries N             queries used (default 500)
+          --query-threads N       also measure QPS with N query threads (0 skips; default 2)
+          --quantization none|product|scalar  --pq-m LIST  --rerank LIST
+          --filter-percent P      filtered search matching P% of rows
+          --mode graph|request    the index alone, or the service's request path
+          --limit N               use the first N base rows
+          --passes N              request mode: passes over the queries per thread
+        """
+
     init(arguments: [String]) throws {
         var i = 0
         func next() throws -> String {

@@ -5,5 +5,14 @@
 // (hnswlib, FAISS, usearch) in the same run and prints ratios.
 import Foundation
 
-let runner = try BenchRunner(arguments: Array(CommandLine.arguments.dropFirst()))
-try runner.run()
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(BenchRunner.usage)
+    exit(0)
+}
+do {
+    try BenchRunner(arguments: arguments).run()
+} catch {
+    FileHandle.standardError.write(Data("vector-bench: \(error)\n\n\(BenchRunner.usage)\n".utf8))
+    exit(2)
+}
