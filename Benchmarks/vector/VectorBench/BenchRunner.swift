@@ -29,7 +29,7 @@ final class BenchRunner {
         usage: vector-bench [options]
           --dataset NAME          minilm | synth (default minilm)
           --data DIR              directory of NAME_base.npy, NAME_query.npy, NAME_gt_*.npy
-          --metric l2|cosine|ip   (default l2)
+          --metric l2|cosine|inner_product (default l2)
           --m N --ef-construction N
           --ef LIST               ef_search sweep, comma separated
           --threads N             build threads (default 2)
@@ -53,7 +53,10 @@ final class BenchRunner {
             switch arguments[i] {
             case "--dataset": dataset = try next()
             case "--data": dataDirectory = try next()
-            case "--metric": metric = VectorMetric(rawValue: try next()) ?? .l2
+            case "--metric":
+                let name = try next()
+                guard let named = VectorMetric(rawValue: name) else { throw BenchError("unknown metric \(name)") }
+                metric = named
             case "--m": m = Int(try next()) ?? 16
             case "--ef-construction": efConstruction = Int(try next()) ?? 200
             case "--ef": efs = try next().split(separator: ",").compactMap { Int($0) }
