@@ -4,7 +4,10 @@
 # efC=200, ef 40) with wrk at 4 connections against a store of the same
 # data and index options (loaded by service_bench.py with
 # --index '{"m":16,"ef_construction":200}'), so both figures of a round
-# see the same machine load. Prints each round and the median ratio.
+# see the same machine load. Both run for the same number of seconds (the
+# in-process threads repeat the queries until then), so a burst of load
+# from other tenants of the host weighs the same on each. Prints each round
+# and the median ratio.
 #   http_ratio.sh <base-url> <dataset> <store> [rounds] [wrk-seconds]
 set -euo pipefail
 url=$1; ds=$2; store=$3; rounds=${4:-3}; seconds=${5:-10}
@@ -21,7 +24,7 @@ for q in np.load(sys.argv[1]).astype(np.float32)[:200]:
 PY
 ratios=()
 for r in $(seq "$rounds"); do
-  inproc=$("$root/.build/release/vector-bench" --dataset "$ds" --data "$data" --queries 500 --ef 40 \
+  inproc=$("$root/.build/release/vector-bench" --dataset "$ds" --data "$data" --queries 500 --ef 40 --seconds "$seconds" \
            | python3 -c 'import json,sys; print([json.loads(l) for l in sys.stdin if "qps_2_threads" in l][-1]["qps_2_threads"])')
   http=$(SEARCH_BODIES=$bodies SEARCH_PATH="/v1/vectors/stores/$store/search" \
          wrk -t2 -c4 -d"${seconds}s" -s "$here/search.lua" "$url" | awk '/^requests\/s/ {print $2}')

@@ -262,8 +262,10 @@ extension Database {
             let request = VectorSearchRequest(column: 1, metric: info.metric, query: query, k: topK, efSearch: efSearch,
                                               filter: rowFilter)
             let result = transaction.vectorSearch(table, request)
-            let hits = zip(result.rows, result.distances).compactMap {
-                Self.hit($0, distance: $1, values: includeValues, metadata: includeMetadata)
+            var hits: [VectorHit] = []
+            hits.reserveCapacity(result.rows.count)
+            for (row, distance) in zip(result.rows, result.distances) {
+                if let hit = Self.hit(row, distance: distance, values: includeValues, metadata: includeMetadata) { hits.append(hit) }
             }
             return VectorSearchAnswer(hits: hits, stats: result.stats, metric: info.metric)
         }

@@ -26,7 +26,7 @@ public final class Metrics: Sendable {
 
     public func record(route: String, method: String, status: Int, seconds: Double) {
         let bucket = Self.buckets.firstIndex { seconds <= $0 } ?? Self.buckets.count
-        let method = Self.knownMethods.contains(method) ? method : "OTHER"
+        let method = Self.isKnownMethod(method) ? method : "OTHER"
         func count(_ histogram: inout Histogram) {
             histogram.counts[bucket] += 1
             histogram.sum += seconds
@@ -38,7 +38,13 @@ public final class Metrics: Sendable {
         }
     }
 
-    private static let knownMethods: Set<String> = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+    /// (A switch compares the short names directly; a set would hash each.)
+    private static func isKnownMethod(_ method: String) -> Bool {
+        switch method {
+        case "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS": true
+        default: false
+        }
+    }
 
     /// The exposition text; `gauges` are extra name → value lines.
     public func render(inFlight: Int, gauges: [(name: String, help: String, type: String, value: String)]) -> String {

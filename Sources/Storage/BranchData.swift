@@ -36,7 +36,7 @@ final class BranchData {
 
     /// This branch at `scn`, then each ancestor at the SCN it is read at.
     func layers(at scn: SCN) -> [(branch: BranchData, scn: SCN)] {
-        var result: [(BranchData, SCN)] = [(self, scn)]
+        var result: [(branch: BranchData, scn: SCN)] = [(self, scn)]
         var current = self, at = scn
         while let parent = current.parent {
             at = min(at, current.forkSCN)
@@ -58,6 +58,7 @@ final class BranchData {
     }
 
     func schema(named name: String, at scn: SCN) -> TableSchema? {
+        if parent == nil { return ownEntry(name, at: scn).schema }  // one layer: no list to build
         for (branch, at) in layers(at: scn) {
             let entry = branch.ownEntry(name, at: at)
             if entry.found { return entry.schema }

@@ -148,11 +148,14 @@ extension MemoryTransaction {
         return sink
     }
 
-    /// A load from the object a value points to (its element count), if any.
+    /// A load from the object a value points to (its element count), if
+    /// any; for a jsonb object also from the first and last bytes of its
+    /// members, which the answer reads next.
     @inline(__always)
     private static func payloadSize(_ value: Value) -> Int {
         switch value {
-        case .json(.object(let members)): members.count
+        case .json(.object(let members)):
+            members.withUnsafeBytes { $0.isEmpty ? 0 : Int($0[0]) &+ Int($0[$0.count - 1]) }
         case .json(.array(let items)): items.count
         case .vector(let floats): floats.count
         case .bytes(let bytes): bytes.count

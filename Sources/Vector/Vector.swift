@@ -47,7 +47,10 @@ public enum VectorMetric: String, Sendable, CaseIterable {
     }
 
     public init?(operatorClass: String) {
-        guard let metric = Self.allCases.first(where: { $0.operatorClass == operatorClass.lowercased() }) else { return nil }
+        // Stored options hold the lowercase name: match it without building a lowercased copy.
+        if let metric = Self.allCases.first(where: { $0.operatorClass == operatorClass }) { self = metric; return }
+        let lowered = operatorClass.lowercased()
+        guard let metric = Self.allCases.first(where: { $0.operatorClass == lowered }) else { return nil }
         self = metric
     }
 

@@ -162,6 +162,19 @@ final class ServerIntegrationTests: XCTestCase {
         XCTAssertTrue(r.text.contains("\"answer\":42"), r.text)
     }
 
+    /// The connection pool is kept small (libmicrohttpd zeroes it after
+    /// every request): 8 KiB of headers still fit; a header block past the
+    /// pool is refused without harm to the server.
+    func testLargeHeadersFitAndOversizedOnesAreRefused() throws {
+        let fits = try client.send(method: "POST", path: "/v1/sql", body: Array(#"{"sql":"SELECT 1 AS one"}"#.utf8),
+                                   headers: ["Content-Type": "application/json", "X-Padding": String(repeating: "p", count: 8192)])
+        XCTAssertEqual(fits.status, 200, fits.text)
+        let oversized = try? client.send(method: "POST", path: "/v1/sql", body: Array(#"{"sql":"SELECT 1"}"#.utf8),
+                                         headers: ["X-Padding": String(repeating: "p", count: 40_000)])
+        if let oversized { XCTAssertEqual(oversized.status, 431, oversized.text) }
+        try assertStillServing()
+    }
+
     func testWrongMethodIs405AndUnknownPathIs404() throws {
         let wrong = try client.send(method: "GET", path: "/v1/sql")
         XCTAssertEqual(wrong.status, 405)

@@ -82,6 +82,46 @@ final class VectorBodyScannerTests: XCTestCase {
         }
     }
 
+    /// The loop-free reader of the common `-?D.F` shape answers exactly as
+    /// the general one wherever it answers, and steps aside (nil) for any
+    /// other shape, so the scanner's results cannot depend on which ran.
+    func testPlainDecimalsAgreeWithTheGeneralReader() {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0.0", "-0.0", "0.5", "-1.25", "1234567.5", "12345678.5", "01.5", "1.", ".5", "1.5e3", "1.5E-3",
+                     "-", "-.5", "1.2345678901234567890", "0.0000000000000000001", "9999999.999999999999",
+                     "0.30000000000000004", "-10.849043846130371", "7", "1e5", "1.0000000000000000000000001"]
+        for _ in 0..<20_000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
+            guard f.isFinite else { continue }
+            texts.append("\(Double(f))")
+            texts.append(String(format: "%.17g", Double(f)))
+            texts.append("\(Double.random(in: -20...20, using: &generator))")
+            texts.append("\(Double(Float.random(in: -0.5...0.5, using: &generator)))")
+        }
+        var plain = 0
+        for text in texts {
+            // Followed by enough bytes for the plain reader to look at.
+            let bytes = Array((text + ",0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]").utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                let general = VectorBodyScanner.anyNumber(buffer, from: 0)
+                guard let fast = VectorBodyScanner.plainDecimal(buffer, from: 0) else { return }
+                plain += 1
+                XCTAssertEqual(fast.0.bitPattern, general?.0.bitPattern, text)
+                XCTAssertEqual(fast.1, general?.1, text)
+                XCTAssertEqual(fast.1, text.utf8.count, text)
+            }
+            // Too close to the end: the plain reader does not read past it.
+            Array(text.utf8).withUnsafeBufferPointer { buffer in
+                XCTAssertNil(VectorBodyScanner.plainDecimal(buffer, from: 0), text)
+            }
+        }
+        XCTAssertGreaterThan(plain, texts.count / 2, "most printed floats have the plain shape")
+        for refused in ["01.5", "1.", ".5", "1.5e3", "1.5E-3", "-", "-.5", "12345678.5", "1.2345678901234567890"] {
+            let bytes = Array((refused + "]" + String(repeating: " ", count: 40)).utf8)
+            bytes.withUnsafeBufferPointer { XCTAssertNil(VectorBodyScanner.plainDecimal($0, from: 0), refused) }
+        }
+    }
+
     /// The eight-bytes-at-once step: the count of leading digit bytes of a
     /// word, whatever follows them, and the value of those digits.
     func testDigitWords() {

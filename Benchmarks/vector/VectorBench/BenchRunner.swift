@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vector
 
 /// Parses the command line and runs the sweeps; prints one JSON object per
@@ -22,6 +23,8 @@ final class BenchRunner {
     var mode = "graph"
     /// Use only the first rows of the base set.
     var limit: Int?
+    /// The multi-thread QPS runs this long (seconds; 0: one pass over the queries per thread).
+    var parallelSeconds = 0.0
     /// Passes over the queries of each thread in the request mode's 2-thread run.
     var passes = 1
 
@@ -35,6 +38,7 @@ final class BenchRunner {
           --threads N             build threads (default 2)
           --queries N             queries used (default 500)
           --query-threads N       also measure QPS with N query threads (0 skips; default 2)
+          --seconds S             run the multi-thread QPS for S seconds (default: one pass)
           --quantization none|product|scalar  --pq-m LIST  --rerank LIST
           --filter-percent P      filtered search matching P% of rows
           --mode graph|request    the index alone, or the service's request path
@@ -70,6 +74,9 @@ final class BenchRunner {
             case "--mode": mode = try next()
             case "--limit": limit = Int(try next())
             case "--passes": passes = Int(try next()) ?? 1
+            case "--seconds":
+                guard let seconds = Double(try next()), seconds >= 0 else { throw BenchError("--seconds takes a number of seconds") }
+                parallelSeconds = seconds
             default: throw BenchError("unknown argument \(arguments[i])")
             }
             i += 1
@@ -180,14 +187,22 @@ final class BenchRunner {
         }
     }
 
-    /// Aggregate QPS of `queryThreads` threads each running every query.
+    /// Aggregate QPS of `queryThreads` threads each running every query,
+    /// pass after pass until `parallelSeconds` have gone by (one pass when 0).
     func parallelQPS(_ graph: HNSWGraph, _ queries: [[Float]], ef: Int, rerankDepth: Int?) -> Double {
         let started = DispatchTime.now().uptimeNanoseconds
+        let deadline = started + UInt64(parallelSeconds * 1e9)
+        let passes = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: queryThreads) { _ in
-            for q in queries { _ = graph.search(q, k: 10, ef: ef, rerankDepth: rerankDepth) }
+            var done = 0
+            repeat {
+                for q in queries { _ = graph.search(q, k: 10, ef: ef, rerankDepth: rerankDepth) }
+                done += 1
+            } while DispatchTime.now().uptimeNanoseconds < deadline
+            passes.withLock { $0 += done }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        return Double(queries.count * queryThreads) / seconds
+        return Double(queries.count * passes.withLock { $0 }) / seconds
     }
 
     func report(_ fields: [String: Any]) {

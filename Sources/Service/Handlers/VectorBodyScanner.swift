@@ -173,7 +173,45 @@ enum VectorBodyScanner {
 
     /// One JSON number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) as
     /// the float4 that strtod-then-narrowing gives; nil when unsure.
+    @inline(__always)
     static func number(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        plainDecimal(bytes, from: start) ?? anyNumber(bytes, from: start)
+    }
+
+    /// The common shape, `-?D.F` with one to seven integer digits and at
+    /// most nineteen digits in all, read without a loop: the integer part
+    /// is one word, the fraction the next three, each digit count taken
+    /// from its own word (so the loads do not wait on one another). Nil
+    /// for anything else, and where fewer than 33 bytes are left to read;
+    /// `anyNumber` then decides. Same mantissa and scale as `anyNumber`,
+    /// so the same float.
+    @inline(__always)
+    static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
+        guard let base = bytes.baseAddress, start + 33 <= bytes.count else { return nil }
+        @inline(__always) func word(_ p: UnsafePointer<UInt8>) -> UInt64 { UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) }
+        let negative = base[start] == UInt8(ascii: "-")
+        let p = base + start + (negative ? 1 : 0)
+        let integer = word(p)
+        let k = leadingDigitCount(integer)
+        let a = word(p + k + 1), b = word(p + k + 9), c = word(p + k + 17)
+        let ka = leadingDigitCount(a), kb = leadingDigitCount(b), kc = leadingDigitCount(c)
+        let cb = ka == 8 ? kb : 0, cc = ka == 8 && kb == 8 ? kc : 0
+        let fraction = ka + cb + cc
+        // Integer digits (no leading zero before another), a dot, fraction
+        // digits ending inside the three words, no exponent after them.
+        guard k >= 1 && k <= 7, (UInt64(littleEndian: integer) >> UInt64(8 * k)) & 0xFF == UInt64(UInt8(ascii: ".")),
+              k == 1 || p[0] != UInt8(ascii: "0"), ka >= 1, cc < 8, k + fraction <= 19,
+              p[k + 1 + fraction] | 0x20 != UInt8(ascii: "e") else { return nil }
+        var mantissa = digitsValue(integer, count: k)
+        mantissa = mantissa &* decimalScale[ka] &+ digitsValue(a, count: ka)
+        mantissa = mantissa &* decimalScale[cb] &+ digitsValue(b, count: cb)
+        mantissa = mantissa &* decimalScale[cc] &+ digitsValue(c, count: cc)
+        guard let value = narrow(mantissa, scale: -fraction) else { return nil }
+        return (negative ? -value : value, start + (negative ? 1 : 0) + k + 1 + fraction)
+    }
+
+    /// Any JSON number, digit by digit (eight at a time where it can).
+    static func anyNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Float, Int)? {
         guard let p = bytes.baseAddress, start < bytes.count else { return nil }
         let end = bytes.count
         var i = start
@@ -264,8 +302,9 @@ enum VectorBodyScanner {
         return misses == 0 ? 8 : misses.trailingZeroBitCount / 8
     }
 
-    /// The value of the word's first `count` (1...8) bytes, all digits:
-    /// shifted up so the bytes after them fall off and zeros lead.
+    /// The value of the word's first `count` (0...8) bytes, all digits:
+    /// shifted up so the bytes after them fall off and zeros lead (a shift
+    /// by 64 leaves 0).
     @inline(__always)
     static func digitsValue(_ word: UInt64, count: Int) -> UInt64 {
         var v = (UInt64(littleEndian: word) & 0x0F0F_0F0F_0F0F_0F0F) << UInt64(8 * (8 - count))
