@@ -8,9 +8,10 @@
 # in-process threads repeat the queries until then), so a burst of load
 # from other tenants of the host weighs the same on each. Prints each round
 # and the median ratio.
-#   http_ratio.sh <base-url> <dataset> <store> [rounds] [wrk-seconds]
+#   http_ratio.sh <base-url> <dataset> <store> [rounds] [wrk-seconds] [metric]
+# (metric: the store's, l2 by default; cosine for a minilm store.)
 set -euo pipefail
-url=$1; ds=$2; store=$3; rounds=${4:-3}; seconds=${5:-10}
+url=$1; ds=$2; store=$3; rounds=${4:-3}; seconds=${5:-10}; metric=${6:-l2}
 here=$(cd "$(dirname "$0")" && pwd)
 root="$here/../.."
 data=${VECTOR_DATA:-/tmp/helios-vector-data}
@@ -24,7 +25,7 @@ for q in np.load(sys.argv[1]).astype(np.float32)[:200]:
 PY
 ratios=()
 for r in $(seq "$rounds"); do
-  inproc=$("$root/.build/release/vector-bench" --dataset "$ds" --data "$data" --queries 500 --ef 40 --seconds "$seconds" \
+  inproc=$("$root/.build/release/vector-bench" --dataset "$ds" --data "$data" --queries 500 --ef 40 --seconds "$seconds" --metric "$metric" \
            | python3 -c 'import json,sys; print([json.loads(l) for l in sys.stdin if "qps_2_threads" in l][-1]["qps_2_threads"])')
   http=$(SEARCH_BODIES=$bodies SEARCH_PATH="/v1/vectors/stores/$store/search" \
          wrk -t2 -c4 -d"${seconds}s" -s "$here/search.lua" "$url" | awk '/^requests\/s/ {print $2}')
