@@ -111,11 +111,21 @@ final class Session {
         }
     }
 
-    /// SET: `hnsw.ef_search` is honoured (1…10000); other settings are
+    /// SET: `hnsw.ef_search` is honoured (1…10000). pgvector's other
+    /// `hnsw.` settings are accepted and ignored (filtered searches always
+    /// widen as needed); an unknown `hnsw.` name is an error, as in
+    /// PostgreSQL, where the prefix is reserved. Other settings are
     /// accepted and ignored, as clients send many on connect.
     private func applySetting(_ name: String, _ value: Expression, position: Int,
                               context: ExecutionContext) throws(EngineError) {
-        guard name.lowercased() == "hnsw.ef_search" else { return }
+        let lowered = name.lowercased()
+        if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search" {
+            guard Self.ignoredHNSWSettings.contains(lowered) else {
+                throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
+            }
+            return
+        }
+        guard lowered == "hnsw.ef_search" else { return }
         let access = try current()
         let evaluated: Value
         do {
@@ -136,6 +146,9 @@ final class Session {
         }
         efSearch = number
     }
+
+    /// pgvector 0.8's other `hnsw.` settings.
+    private static let ignoredHNSWSettings: Set<String> = ["hnsw.iterative_scan", "hnsw.max_scan_tuples", "hnsw.scan_mem_multiplier"]
 
     /// Commits what is still open at the end of a request. A BEGIN without
     /// COMMIT is rolled back, as when a PostgreSQL session ends; a

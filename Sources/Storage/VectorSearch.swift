@@ -109,10 +109,16 @@ extension MemoryTransaction {
             if sampled > 0 && Double(passed) / Double(sampled) < threshold { return nil }
             accept = { node in visible(node) && (rowOf(node).map(filter) ?? false) }
         }
-        let (neighbors, stats) = graph.search(request.query, k: request.k, ef: ef,
+        var (neighbors, stats) = graph.search(request.query, k: request.k, ef: ef,
                                               rerankDepth: index.options.rerankDepth, accept: accept)
-        // Fewer than k: the graph could not reach them all; scan instead.
-        if neighbors.count < request.k && request.filter != nil { return nil }
+        // Hidden versions (deleted rows, other snapshots) are not the
+        // caller's filter: only a filter's exhaustion is reported.
+        if request.filter == nil { stats.filterExhausted = false }
+        // Fewer than k: either the layer has fewer than k rows (a scan reads
+        // them all just as well) or the graph could not reach them all (a
+        // filter's matches, or nodes the pruning left without links to
+        // them): scan instead, so LIMIT k gets k rows whenever k exist.
+        if neighbors.count < request.k { return nil }
         // (The sum only keeps the loads from being optimized away.)
         if Self.touchRows(of: neighbors.map(\.node), index, table) == Int.min { return nil }
         let exact = graph.compression.quantization == .none && graph.metric != .cosine && graph.metric == request.metric
@@ -191,17 +197,28 @@ extension MemoryTransaction {
             let (scn, _) = readPoint(table)
             var stats = VectorIndexStatistics(indexName: name, tableName: table.name, numVectors: 0, nodes: 0,
                                               dimensions: 0, quantization: "none", memoryBytes: 0)
+            // The declared dimensions, also before the first vector arrives.
+            if let column = schema.columns.first, column < table.columns.count,
+               case .vector(let dimensions) = table.columns[column].type { stats.dimensions = dimensions }
+            let layers = data.layers(at: scn)
             var counted = Set<RowKey>()
-            for layer in data.layers(at: scn) {
+            for (depth, layer) in layers.enumerated() {
                 guard let own = layer.branch.tables[table.id],
                       let index = own.vectorIndexes.first(where: { $0.column == schema.columns.first }) else { continue }
                 stats.quantization = index.options.quantization.rawValue
                 stats.memoryBytes += index.memoryBytes
                 stats.nodes += index.count
-                if let graph = index.graph { stats.dimensions = graph.dimensions }
+                if stats.dimensions == 0, let graph = index.graph { stats.dimensions = graph.dimensions }
+                // A key a nearer layer has any version of (a deletion, an
+                // update to NULL) is that layer's, whatever this one holds.
+                let nearer = layers[0..<depth].compactMap { l in l.branch.tables[table.id].map { ($0, l.scn) } }
                 for node in 0..<UInt32(index.count) where index.isLive(node, at: layer.scn) {
                     let key = own.chains[index.slot(of: node)].key
-                    if counted.insert(key).inserted { stats.numVectors += 1 }
+                    let shadowed = nearer.contains { nearerTable, at in
+                        if let chain = nearerTable.index[key], let first = chain.versions.first, first.scn <= at { return true }
+                        return false
+                    }
+                    if !shadowed && counted.insert(key).inserted { stats.numVectors += 1 }
                 }
                 if measureRecall, stats.recallAt10 == nil, let graph = index.graph {
                     stats.recallAt10 = Self.sampledRecall(index, graph, at: layer.scn)

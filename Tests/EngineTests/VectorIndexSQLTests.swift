@@ -85,6 +85,42 @@ final class VectorIndexSQLTests: XCTestCase {
         }
     }
 
+    /// Heuristic pruning can leave a node that no other node links to; the
+    /// graph cannot reach it. LIMIT k must still give k rows when the
+    /// table has them, and the row must come back when it is nearest.
+    func testLimitGetsEveryRowTheGraphCannotReach() throws {
+        try run("CREATE TABLE items (id INT PRIMARY KEY, category INT, embedding VECTOR(16))")
+        try run("CREATE INDEX items_hnsw ON items USING hnsw (embedding) WITH (m = 4, ef_construction = 8)")
+        var state: UInt64 = 1
+        func uniform() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        let count = 3000
+        let data = (0..<count).map { _ in (0..<16).map { _ in uniform() } }
+        for start in stride(from: 0, to: count, by: 250) {
+            let rows = (start..<min(count, start + 250)).map { "(\($0), 0, '\(Value.vector(data[$0]).description)')" }
+            try run("INSERT INTO items VALUES " + rows.joined(separator: ", "))
+        }
+        for probe in [data[0], data[1234], [Float](repeating: 0.5, count: 16)] {
+            for limit in [count - 1, count] {
+                let rows = try run("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT \(limit)", [.vector(probe)])
+                XCTAssertEqual(rows.count, limit)
+                XCTAssertEqual(Set(ids(rows)).count, limit)
+            }
+        }
+    }
+
+    /// A NULL query makes every distance NULL: the rows are what the plan
+    /// without the index gives (pgvector returns them too).
+    func testNullQueryReturnsRowsAsWithoutAnIndex() throws {
+        _ = try load(50, index: "WITH (m = 8)")
+        XCTAssertTrue(try explain("SELECT id FROM items ORDER BY embedding <-> NULL::vector LIMIT 5").contains("HNSW Index Scan"))
+        XCTAssertEqual(try run("SELECT id FROM items ORDER BY embedding <-> NULL::vector LIMIT 5").count, 5)
+        XCTAssertEqual(try run("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 7", [.null]).count, 7)
+        XCTAssertEqual(try run("SELECT id FROM items WHERE category = 3 ORDER BY embedding <-> $1 LIMIT 7", [.null]).count, 1)
+    }
+
     func testFilteredSearchReturnsKRowsForASelectiveFilter() throws {
         _ = try load(2000, index: "WITH (m = 8, ef_construction = 32, ef_search = 10)")
         let probe = Self.vectors(1, dimensions: 8, seed: 7)[0]
@@ -185,6 +221,36 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(recall, 0.8)
         try run("DELETE FROM t WHERE id < 100")
         XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('good')")[0][0], .integer(300))
+    }
+
+    func testUnknownAccessMethodsRepeatedOptionsAndHNSWSettings() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, e VECTOR(4))")
+        fails("CREATE INDEX bad ON t USING foo (e)", "42704", "access method \"foo\" does not exist")
+        fails("CREATE INDEX bad ON t USING ivfflat (e)", "0A000", "not supported")
+        fails("CREATE INDEX bad ON t USING hnsw (e) WITH (m = 16, m = 8)", "42710", "specified more than once")
+        XCTAssertTrue(try run("SELECT indexname FROM pg_indexes WHERE indexname = 'bad'").isEmpty)
+        try run("CREATE INDEX ok ON t USING btree (id)")
+        fails("SET hnsw.bogus = 5", "42704", "unrecognized configuration parameter")
+        try run("SET hnsw.iterative_scan = relaxed_order")  // pgvector 0.8's: accepted, nothing to change
+        try run("SET application_name = 'x'")
+    }
+
+    /// The index's dimensions are the column's, before the first vector;
+    /// a branch's count is its own rows over its parent's.
+    func testStatsOfAnEmptyIndexAndOnABranch() throws {
+        try run("CREATE TABLE e (id INT PRIMARY KEY, v VECTOR(4))")
+        try run("CREATE INDEX ei ON e USING hnsw (v)")
+        XCTAssertEqual(try run("SELECT num_vectors, dimensions FROM pg_vector_index_stats('ei')").first, [.integer(0), .integer(4)])
+        try run("INSERT INTO e VALUES (1, '[1,0,0,0]'), (2, '[0,1,0,0]'), (3, '[0,0,1,0]'), (4, '[0,0,0,1]')")
+        try run("CREATE BRANCH b1")
+        try run("DELETE FROM e WHERE id = 1", branch: "b1")
+        try run("UPDATE e SET v = NULL WHERE id = 2", branch: "b1")
+        try run("UPDATE e SET v = '[1,1,0,0]' WHERE id = 3", branch: "b1")
+        try run("INSERT INTO e VALUES (5, '[1,1,1,1]'), (6, '[2,2,2,2]')", branch: "b1")
+        let visible = try run("SELECT count(*) FROM e WHERE v IS NOT NULL", branch: "b1")[0][0]
+        XCTAssertEqual(visible, .integer(4))
+        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('ei')", branch: "b1")[0][0], visible)
+        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('ei')")[0][0], .integer(4))
     }
 
     func testProductQuantizedIndexTrainsAndReranks() throws {

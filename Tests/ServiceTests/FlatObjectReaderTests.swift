@@ -28,7 +28,8 @@ final class FlatObjectReaderTests: XCTestCase {
         let others = [
             "", "{", "}", "[]", "1", "\"a\"", "{\"a\":1", "{\"a\":1,}", "{,\"a\":1}", "{\"a\" 1}", "{\"a\":}", "{a:1}",
             "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":1E3}", "{\"a\":01}", "{\"a\":-}", "{\"a\":+1}", "{\"a\":1}x", "{\"a\":1}}",
-            "{\"a\":9223372036854775807}", "{\"a\":[1]}", "{\"a\":{}}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":nul}",
+            "{\"a\":9223372036854775807}", "{\"a\":9999999999999999999}", "{\"a\":-9999999999999999999}",
+            "{\"a\":99999999999999999999999}", "{\"a\":[1]}", "{\"a\":{}}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":nul}",
             "{\"a\":\"x\\\"y\"}", "{\"a\\u0041\":1}", "{\"a\":\"\u{1}\"}", "{\"é\":1}", "{\"a\":\"é\"}", "{\"a\":1,\"a\":2}",
             "{\"a\":1 \"b\":2}", "{\"a\":\"unterminated}", "{\"a\":1}\0", "\0{\"a\":1}", "{\"a\":NaN}", "{\"a\":Infinity}",
         ]
@@ -38,11 +39,27 @@ final class FlatObjectReaderTests: XCTestCase {
         }
     }
 
+    /// Integers past 18 digits are left to jansson (which refuses those
+    /// beyond Int64) without overflowing on the way: a search body whose
+    /// top_k has 19 or more digits once trapped the server.
+    func testLongIntegersDoNotOverflow() {
+        for digits in ["9999999999999999999", "99999999999999999999999", "18446744073709551616"] {
+            for sign in ["", "-"] {
+                XCTAssertNil(FlatObjectReader.read(Array(#"{"top_k":\#(sign)\#(digits)}"#.utf8)))
+                let body = #"{"vector":[1,0,0],"top_k":\#(sign)\#(digits)}"#
+                XCTAssertNil(VectorBodyScanner.searchBody(Array(body.utf8)), body)
+                let upsert = #"{"x":\#(sign)\#(digits),"vectors":[{"id":"q","values":[1,0,0]}]}"#
+                XCTAssertNil(VectorBodyScanner.upsertBody(Array(upsert.utf8)), upsert)
+            }
+        }
+    }
+
     /// Random flat and almost-flat objects: whatever is read, jansson reads the same.
     func testRandomObjectsAgreeWithJansson() {
         var generator = SystemRandomNumberGenerator()
         let keys = ["\"a\"", "\"top_k\"", "\"ef_search\"", "\"\"", "\"branch\"", "\"a b\"", "\"x\\\"\"", "a", "\"é\""]
         let values = ["0", "-0", "1", "-1", "10", "123456789012345678", "-123456789012345678", "1234567890123456789",
+                      "9999999999999999999", "-99999999999999999999",
                       "true", "false", "null", "\"main\"", "\"\"", "\"a\\nb\"", "1.5", "2e3", "01", "-", "[1]", "{}",
                       "tru", "\"\u{7F}\"", "\"\u{1F}\""]
         let spaces = ["", " ", "\n", "\t", "\r\n "]

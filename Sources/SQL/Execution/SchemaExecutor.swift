@@ -173,6 +173,19 @@ extension SchemaExecutor {
             }
             columns.append(i)
         }
+        let method = index.method ?? "btree"
+        switch method {
+        case "btree", "hash", "hnsw": break
+        case "ivfflat", "gin", "gist", "brin", "spgist":
+            throw SQLError(SQLState.featureNotSupported, "access method \"\(method)\" is not supported (available: btree, hash, hnsw)",
+                           position: index.position)
+        default:
+            throw SQLError("42704", "access method \"\(method)\" does not exist", position: index.position)
+        }
+        var seenOptions = Set<String>()
+        for option in index.options where !seenOptions.insert(option.name.lowercased()).inserted {
+            throw SQLError("42710", "parameter \"\(option.name)\" specified more than once", position: index.position)
+        }
         let name = index.name ?? "\(table.name)_\(index.columns.map(\.name).joined(separator: "_"))_idx"
         if indexOwner(name) != nil {
             if index.ifNotExists { return result }

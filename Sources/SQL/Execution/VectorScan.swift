@@ -68,7 +68,9 @@ extension PlanRunner {
     func runVectorScan(_ table: TableSchema, _ spec: VectorScanSpec, _ env: Environment) throws(SQLError) -> [Row] {
         let queryValue = try spec.query.evaluate([], env)
         guard case .vector(let query) = queryValue else {
-            if queryValue.isNull { return [] }
+            // A NULL query makes every distance NULL: the rows are those of
+            // the exact plan (the top-N above keeps k of them, as it would).
+            if queryValue.isNull { return try run(spec.filter.map { .filter(.scan(table), $0) } ?? .scan(table), env) }
             throw SQLError("22000", "a vector search needs a vector, not \(Casts.typeName(queryValue))")
         }
         if spec.dimensions > 0 && query.count != spec.dimensions {

@@ -90,9 +90,10 @@ enum FlatObjectReader {
         let first = k
         var value: Int64 = 0
         while k < b.count, b[k] >= UInt8(ascii: "0"), b[k] <= UInt8(ascii: "9") {
+            // Checked before the digit is added: 18 digits fit in an Int64, a 19th may not.
+            guard k - first < 18 else { return nil }
             value = value * 10 + Int64(b[k] - UInt8(ascii: "0"))
             k += 1
-            guard k - first <= 18 else { return nil }
         }
         guard k > first, !(b[first] == UInt8(ascii: "0") && k - first > 1) else { return nil }
         if k < b.count, b[k] == UInt8(ascii: ".") || b[k] == UInt8(ascii: "e") || b[k] == UInt8(ascii: "E") { return nil }
