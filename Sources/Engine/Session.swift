@@ -34,6 +34,9 @@ final class Session {
     let state: TransactionState
     /// `SET hnsw.ef_search = n` for the rest of the request.
     var efSearch: Int?
+    /// The text of every other setting SET in this request (lower-cased
+    /// names), for SHOW.
+    var settings: [String: String] = [:]
 
     init(database: Database, branch: BranchID, readSCN: SCN? = nil, state: TransactionState = TransactionState()) {
         self.database = database; self.branch = branch; self.readSCN = readSCN; self.state = state
@@ -85,6 +88,18 @@ final class Session {
         case let .set(name, value, position):
             try applySetting(name, value, position: position, context: context)
             return StatementResult(statementType: "SET")
+        case let .showSetting(name, position):
+            return try showSetting(name, position: position)
+        case let .resetSetting(name, _):
+            if let name {
+                let lowered = name.lowercased()
+                if lowered == "hnsw.ef_search" { efSearch = nil }
+                settings[lowered] = nil
+            } else {
+                efSearch = nil
+                settings = [:]
+            }
+            return StatementResult(statementType: "RESET")
         case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
             return try runBranchStatement(statement, context: context)
         case .refreshMaterializedView(let refresh):
@@ -119,13 +134,18 @@ final class Session {
     private func applySetting(_ name: String, _ value: Expression, position: Int,
                               context: ExecutionContext) throws(EngineError) {
         let lowered = name.lowercased()
-        if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search" {
-            guard Self.ignoredHNSWSettings.contains(lowered) else {
-                throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
-            }
+        if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", !Self.ignoredHNSWSettings.contains(lowered) {
+            throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
+        }
+        if case .defaultValue = value {  // SET name = DEFAULT (or TO DEFAULT) resets it
+            if lowered == "hnsw.ef_search" { efSearch = nil }
+            settings[lowered] = nil
             return
         }
-        guard lowered == "hnsw.ef_search" else { return }
+        guard lowered == "hnsw.ef_search" else {
+            if case .literal(let literal, _) = value { settings[lowered] = Self.settingText(literal) }
+            return
+        }
         let access = try current()
         let evaluated: Value
         do {
@@ -145,6 +165,31 @@ final class Session {
                               position: position)
         }
         efSearch = number
+    }
+
+    /// SHOW: `hnsw.ef_search` (pgvector's default, 40, until SET), or a
+    /// setting SET earlier in the request; anything else is unknown here.
+    private func showSetting(_ name: String, position: Int) throws(EngineError) -> StatementResult {
+        let lowered = name.lowercased()
+        let text: String
+        if lowered == "hnsw.ef_search" {
+            text = String(efSearch ?? 40)
+        } else if let set = settings[lowered] {
+            text = set
+        } else {
+            throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
+        }
+        return StatementResult(statementType: "SHOW", columns: [lowered], columnTypes: [.text], rows: [[.text(text)]])
+    }
+
+    /// A SET value as SHOW prints it.
+    private static func settingText(_ value: Value) -> String {
+        switch value {
+        case .text(let text): text
+        case .integer(let n): String(n)
+        case .boolean(let b): b ? "on" : "off"
+        default: value.description
+        }
     }
 
     /// pgvector 0.8's other `hnsw.` settings.

@@ -40,6 +40,10 @@ public indirect enum Statement: Sendable, Equatable {
     case useBranch(name: String, position: Int)
     /// `SHOW [DATABASE] BRANCHES`.
     case showBranches
+    /// `SHOW name`: a setting's value.
+    case showSetting(name: String, position: Int)
+    /// `RESET name` or `RESET ALL` (name nil).
+    case resetSetting(name: String?, position: Int)
     /// `VACUUM [table]`: collect versions older than the retention window.
     case vacuum(table: String?, position: Int)
     /// `CREATE MATERIALIZED VIEW …`.
@@ -79,6 +83,8 @@ public indirect enum Statement: Sendable, Equatable {
         case .mergeBranch: "MERGE BRANCH"
         case .useBranch: "USE BRANCH"
         case .showBranches: "SHOW BRANCHES"
+        case .showSetting: "SHOW"
+        case .resetSetting: "RESET"
         case .vacuum: "VACUUM"
         case .createMaterializedView: "CREATE MATERIALIZED VIEW"
         case .refreshMaterializedView: "REFRESH MATERIALIZED VIEW"

@@ -162,11 +162,28 @@ extension SQLParser {
         return .useBranch(name: try parseBranchName(), position: useToken.position)
     }
 
-    /// `SHOW [DATABASE] BRANCHES`.
+    /// `SHOW [DATABASE] BRANCHES`, or `SHOW name` for a setting (dotted: `hnsw.ef_search`).
     mutating func parseShow() throws(SQLError) -> Statement {
-        advance()
-        try expectBranchObject(.branches)
-        return .showBranches
+        let showToken = next()
+        if check(.branches) || (check(.database) && check(.branches, at: 1)) {
+            try expectBranchObject(.branches)
+            return .showBranches
+        }
+        return .showSetting(name: try parseSettingName(), position: showToken.position)
+    }
+
+    /// `RESET name` or `RESET ALL`.
+    mutating func parseReset() throws(SQLError) -> Statement {
+        let resetToken = next()
+        if accept(.all) { return .resetSetting(name: nil, position: resetToken.position) }
+        return .resetSetting(name: try parseSettingName(), position: resetToken.position)
+    }
+
+    /// A setting's name, dotted parts joined.
+    mutating func parseSettingName() throws(SQLError) -> String {
+        var name = try parseIdentifier()
+        while accept(.dot) { name += "." + (try parseLabel()) }
+        return name
     }
 
     /// `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table]` (the options are accepted and ignored).

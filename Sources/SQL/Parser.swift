@@ -245,6 +245,7 @@ package struct SQLParser {
     mutating func parseStatement() throws(SQLError) -> Statement {
         if check(.leftParen) { return .select(try parseQuery()) }
         if isWord("refresh") { return .refreshMaterializedView(try parseRefreshMaterializedView()) }
+        if isWord("reset") { return try parseReset() }
         guard check(.word), let keyword = tokens[index].keyword else { throw unexpected() }
         switch keyword {
         case .select, .with, .values: return .select(try parseQuery())

@@ -235,6 +235,26 @@ final class VectorIndexSQLTests: XCTestCase {
         try run("SET application_name = 'x'")
     }
 
+    /// SET, SHOW and RESET of hnsw.ef_search within a request (settings
+    /// last for the request, as a session's would).
+    func testShowAndResetSettings() throws {
+        func shown(_ sql: String) throws -> [Value] {
+            try db.execute(SQLRequest(sql: sql)).compactMap { $0.statementType == "SHOW" ? $0.rows.first?.first : nil }
+        }
+        XCTAssertEqual(try shown("SHOW hnsw.ef_search"), [.text("40")])
+        XCTAssertEqual(try db.execute(SQLRequest(sql: "SHOW hnsw.ef_search")).last!.columns, ["hnsw.ef_search"])
+        XCTAssertEqual(try shown("SET hnsw.ef_search = 100; SHOW hnsw.ef_search; RESET hnsw.ef_search; SHOW hnsw.ef_search"),
+                       [.text("100"), .text("40")])
+        XCTAssertEqual(try shown("SET hnsw.ef_search TO 64; SET hnsw.ef_search = DEFAULT; SHOW hnsw.ef_search"), [.text("40")])
+        XCTAssertEqual(try shown("SET application_name = 'etl'; SHOW application_name; RESET ALL; SET hnsw.ef_search = 7; SHOW HNSW.EF_SEARCH"),
+                       [.text("etl"), .text("7")])
+        fails("SHOW application_name", "42704", "unrecognized configuration parameter")
+        fails("SHOW hnsw.bogus", "42704", "unrecognized configuration parameter")
+        fails("SHOW search_path", "42704", "unrecognized configuration parameter")
+        XCTAssertFalse(try run("SHOW BRANCHES").isEmpty)
+        XCTAssertFalse(try run("SHOW DATABASE BRANCHES").isEmpty)
+    }
+
     /// The index's dimensions are the column's, before the first vector;
     /// a branch's count is its own rows over its parent's.
     func testStatsOfAnEmptyIndexAndOnABranch() throws {

@@ -319,8 +319,10 @@ final class BranchSyntaxTests: ParserTestCase {
         assertSyntaxError("MERGE INTO t USING u ON true", near: "INTO", at: 7)
         assertSyntaxError("USE BRANCH", near: nil, at: 11)
         assertSyntaxError("USE dev", near: "dev", at: 5)
-        assertSyntaxError("SHOW BRANCH", near: "BRANCH", at: 6)
-        assertSyntaxError("SHOW search_path", near: "search_path", at: 6)
+        // (SHOW BRANCH and SHOW search_path parse as SHOW of a setting.)
+        assertSyntaxError("SHOW", near: nil, at: 5)
+        assertSyntaxError("SHOW hnsw.", near: nil, at: 11)
+        assertSyntaxError("RESET", near: nil, at: 6)
         assertSyntaxError("SHOW BRANCHES x", near: "x", at: 15)
         assertSyntaxError("VACUUM a, b", near: ",", at: 9)
     }
