@@ -203,6 +203,8 @@ final class VectorIndexSQLTests: XCTestCase {
         fails("CREATE INDEX bad ON t USING hnsw (bare)", "22023", "dimensions")
         try run("CREATE INDEX good ON t USING hnsw (e vector_ip_ops) WITH (M = 8, efConstruction = 40, ef = 20, compression = 'sq8')")
         try run("CREATE INDEX IF NOT EXISTS good ON t USING hnsw (e)")
+        let definition = try run("SELECT indexdef FROM pg_indexes WHERE indexname = 'good'").first?.first
+        XCTAssertEqual(definition, .text("CREATE INDEX good ON public.t USING hnsw (e vector_ip_ops) WITH (compression='sq8', ef='20', efconstruction='40', m='8')"))  // as written, as PostgreSQL keeps reloptions
         let data = Self.vectors(400, dimensions: 16, seed: 9)
         for (i, v) in data.enumerated() { try run("INSERT INTO t VALUES ($1, $2, 0, NULL)", [.integer(Int64(i)), .vector(v)]) }
         let stats = try run("SELECT * FROM pg_vector_index_stats()")

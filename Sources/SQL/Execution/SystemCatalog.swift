@@ -1,4 +1,5 @@
 import Core
+import Vector
 
 /// Catalog views computed from the transaction's catalog:
 /// information_schema.tables/columns, pg_tables, pg_indexes.
@@ -43,9 +44,7 @@ enum SystemCatalog {
                                      .text("CREATE UNIQUE INDEX \(table.name)_pkey ON public.\(table.name) USING btree (\(cols))")])
                     }
                     for index in table.indexes {
-                        let cols = index.columns.map { table.columns[$0].name }.joined(separator: ", ")
-                        rows.append([.text("public"), .text(table.name), .text(index.name),
-                                     .text("CREATE \(index.unique ? "UNIQUE " : "")INDEX \(index.name) ON public.\(table.name) USING \(index.method) (\(cols))")])
+                        rows.append([.text("public"), .text(table.name), .text(index.name), .text(indexDefinition(index, of: table))])
                     }
                     return rows
                 }
@@ -53,6 +52,21 @@ enum SystemCatalog {
         default:
             return engineView(name, data: data)
         }
+    }
+
+    /// `CREATE INDEX …` as pg_indexes shows it: an HNSW index with its
+    /// operator class and its options (`WITH (m='16', …)`, as PostgreSQL
+    /// prints reloptions).
+    static func indexDefinition(_ index: IndexSchema, of table: TableSchema) -> String {
+        let hnsw = index.method == "hnsw"
+        let opclass = hnsw ? " " + (index.options[VectorIndexOptions.operatorClassKey] ?? VectorMetric.l2.operatorClass) : ""
+        let cols = index.columns.map { table.columns[$0].name + opclass }.joined(separator: ", ")
+        var text = "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(index.name) ON public.\(table.name) USING \(index.method) (\(cols))"
+        let options = index.options.filter { $0.key != VectorIndexOptions.operatorClassKey }.sorted { $0.key < $1.key }
+        if hnsw && !options.isEmpty {
+            text += " WITH (" + options.map { "\($0.key)='\($0.value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'" }.joined(separator: ", ") + ")"
+        }
+        return text
     }
 
     /// Views the engine computes (branches, snapshots), by bare name or `name()`.
