@@ -58,6 +58,20 @@ final class VectorStoreRouteTests: XCTestCase {
 
     func vectorText(_ v: [Double]) -> String { "[" + v.map { "\($0)" }.joined(separator: ",") + "]" }
 
+    /// A zero distance (an exact match, a zero inner product) is written
+    /// 0.0, with a score of 0.0: never a negative zero.
+    func testZeroDistancesHaveNoNegativeZero() {
+        let s = service()
+        for (metric, query) in [("l2", "[1,2,3]"), ("inner_product", "[0,0,0]")] {
+            XCTAssertEqual(call(s, "POST", "/v1/vectors/stores", #"{"name":"z\#(metric)","dimensions":3,"metric":"\#(metric)"}"#).status, 201)
+            XCTAssertEqual(call(s, "POST", "/v1/vectors/stores/z\(metric)/upsert", #"{"vectors":[{"id":"a","values":[1,2,3]}]}"#).status, 200)
+            let r = s.handle(HTTPRequest(method: "POST", path: "/v1/vectors/stores/z\(metric)/search",
+                                         body: Array(#"{"vector":\#(query),"top_k":1}"#.utf8)))
+            let text = String(decoding: r.body, as: UTF8.self)
+            XCTAssertTrue(text.contains(#""distance":0.0,"score":0.0"#), text)
+        }
+    }
+
     // MARK: Lifecycle
 
     func testLifecycleAndShapes() throws {

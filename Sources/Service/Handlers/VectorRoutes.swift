@@ -244,14 +244,17 @@ extension HeliosService {
             w.raw("{\"id\":")
             w.string(hit.id)
             w.raw(",\"distance\":")
+            let distance = hit.distance + 0  // -0 (a zero inner product) reads 0
             let distanceStart = w.bytes.count
-            w.double(hit.distance)
+            w.double(distance)
             let distanceText = distanceStart..<w.bytes.count
             w.raw(",\"score\":")
-            if answer.metric != .cosine && hit.distance.isFinite {
+            if distance == 0 {
+                w.double(score(0, answer.metric) + 0)
+            } else if answer.metric != .cosine && distance.isFinite {
                 w.negated(numberAt: distanceText)  // the score is -distance
             } else {
-                w.double(score(hit.distance, answer.metric))
+                w.double(score(distance, answer.metric))
             }
             if includeMetadata {
                 w.raw(",\"metadata\":")
