@@ -110,17 +110,27 @@ public final class HTTPServer: @unchecked Sendable {
 
     // MARK: Callbacks (run on libmicrohttpd's worker threads)
 
-    fileprivate func handle(_ connection: OpaquePointer, url: String, method: String,
+    /// One libmicrohttpd callback: the first of a request (headers read),
+    /// then one per body chunk, then one to answer. The URL and method
+    /// become Strings only on the first.
+    fileprivate func handle(_ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
                             uploadData: UnsafePointer<CChar>?, uploadSize: UnsafeMutablePointer<Int>,
                             slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let existing = slot.pointee else {
-            let pending = PendingRequest(method: method, path: url)
+            let path = url.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? "/"
+            let pending = PendingRequest(method: method.map { String(cString: $0) } ?? "GET", path: path)
             slot.pointee = Unmanaged.passRetained(pending).toOpaque()
             inFlight.add(1)
-            if let length = header(connection, "Content-Length").flatMap(Int.init), length > configuration.maxBodyBytes {
-                pending.oversized = true
-                // A client waiting for 100-continue has not sent the body: refuse it now.
-                if header(connection, "Expect")?.lowercased() == "100-continue" { return answer(connection, pending) }
+            if let length = header(connection, "Content-Length").flatMap(Int.init) {
+                if length > configuration.maxBodyBytes {
+                    pending.oversized = true
+                    // A client waiting for 100-continue has not sent the body: refuse it now.
+                    if header(connection, "Expect")?.lowercased() == "100-continue" { return answer(connection, pending) }
+                } else if length > 0 {
+                    // One allocation however the body is split; capped, so a
+                    // declared length alone cannot claim much memory.
+                    pending.body.reserveCapacity(min(length, 1 << 20))
+                }
             }
             return .YES
         }
@@ -266,9 +276,7 @@ private func accessHandler(_ context: UnsafeMutableRawPointer?, _ connection: Op
                            _ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> MHD_Result {
     guard let context, let connection, let uploadSize, let slot else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
-    let path = url.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? "/"
-    let verb = method.map { String(cString: $0) } ?? "GET"
-    return server.handle(connection, url: path, method: verb, uploadData: uploadData, uploadSize: uploadSize, slot: slot)
+    return server.handle(connection, url: url, method: method, uploadData: uploadData, uploadSize: uploadSize, slot: slot)
 }
 
 private func requestCompleted(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
