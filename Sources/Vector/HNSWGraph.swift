@@ -359,6 +359,7 @@ public final class HNSWGraph: @unchecked Sendable {
         defer { trainIfDue() }
         if workers == 1 {
             for node in first..<count { link(UInt32(node), locking: false) }
+            repairReachability()
             return
         }
         let locks = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
@@ -379,6 +380,7 @@ public final class HNSWGraph: @unchecked Sendable {
                 self.link(UInt32(node), locking: true)
             }
         }
+        repairReachability()  // (HNSWGraph+Repair.swift)
     }
 
     /// Links an appended node into every level up to its own.

@@ -106,4 +106,43 @@ final class HNSWGraphTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(recallAt10(graph, data, queries: queries, ef: 64), 0.95)
         }
     }
+
+    /// Nodes a walk from the entry point reaches on the bottom layer.
+    func reachableCount(_ graph: HNSWGraph) -> Int {
+        var seen = [Bool](repeating: false, count: graph.count)
+        var stack: [UInt32] = [graph.entryPoint]
+        seen[Int(graph.entryPoint)] = true
+        var reached = 0
+        while let node = stack.popLast() {
+            reached += 1
+            let list = graph.linkList(node, level: 0)
+            for i in 0..<Int(list[0]) where !seen[Int(list[1 + i])] {
+                seen[Int(list[1 + i])] = true
+                stack.append(list[1 + i])
+            }
+        }
+        return reached
+    }
+
+    /// The two-thread build can leave a node with no in-link (a neighbour
+    /// that had not seen it pushed it out of every list); the repair pass
+    /// links it, so every node is reachable and its own vector finds it.
+    func testBuildLeavesEveryNodeReachable() {
+        var state: UInt64 = 1
+        func uniform() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        for (m, efConstruction, count) in [(4, 8, 3000), (16, 64, 3000)] {
+            let data = (0..<count).map { _ in (0..<16).map { _ in uniform() } }
+            let graph = HNSWGraph(dimensions: 16, metric: .l2, parameters: HNSWParameters(m: m, efConstruction: efConstruction))
+            graph.build(data, threads: 2)
+            XCTAssertEqual(reachableCount(graph), count, "m=\(m)")
+            if m == 16 {
+                // (A walk can still stop in a local minimum now and then.)
+                let missed = data.indices.filter { graph.search(data[$0], k: 1, ef: 64).neighbors.first?.node != UInt32($0) }
+                XCTAssertLessThanOrEqual(missed.count, count / 500, "\(missed)")
+            }
+        }
+    }
 }
