@@ -73,7 +73,11 @@ public enum DateTime {
         skipSpaces()
         guard let year = number(6), expect(45), let month = number(2), expect(45), let day = number(2),
               (1...12).contains(month), day >= 1, day <= daysInMonth(year, month) else { return nil }
-        var micros = days(year: year, month: month, day: day) * microsPerDay
+        // Checked arithmetic throughout: six-digit years run past Int64
+        // microseconds (the last is in 294247), and such text is refused.
+        let (dayMicros, dayOverflow) = days(year: year, month: month, day: day).multipliedReportingOverflow(by: microsPerDay)
+        guard !dayOverflow else { return nil }
+        var micros = dayMicros
         if i < s.count, s[i] == 32 || s[i] == 84 || s[i] == 116 {
             i += 1
             skipSpaces()
@@ -92,7 +96,10 @@ public enum DateTime {
                         }
                     }
                 }
-                micros += (Int64(hour) * 3600 + Int64(minute) * 60 + Int64(second)) * microsPerSecond + fraction
+                let (sum, overflow) = micros.addingReportingOverflow(
+                    (Int64(hour) * 3600 + Int64(minute) * 60 + Int64(second)) * microsPerSecond + fraction)
+                guard !overflow else { return nil }
+                micros = sum
             }
         }
         skipSpaces()
@@ -105,7 +112,10 @@ public enum DateTime {
                 guard let hours = number(2) else { return nil }
                 var minutes = 0
                 if expect(58) { minutes = number(2) ?? 0 } else if let m = number(2) { minutes = m }
-                micros -= sign * (Int64(hours) * 3600 + Int64(minutes) * 60) * microsPerSecond
+                let (shifted, overflow) = micros.subtractingReportingOverflow(
+                    sign * (Int64(hours) * 3600 + Int64(minutes) * 60) * microsPerSecond)
+                guard !overflow else { return nil }
+                micros = shifted
             } else if Array("UTC".utf8) == Array(s[i...].prefix(3)) || Array("utc".utf8) == Array(s[i...].prefix(3)) {
                 i += 3
             }
@@ -215,7 +225,10 @@ public enum DateTime {
 
     /// Adds an interval to a timestamp: months first (clamping the day to the
     /// month's length), then days, then microseconds.
-    public static func add(_ micros: Int64, _ v: Interval, sign: Int64 = 1) -> Int64 {
+    /// `micros` plus (sign 1) or minus (sign -1) the interval: months on
+    /// the calendar (the day clamped to the month's end), then days, then
+    /// microseconds. Nil when the result leaves Int64 microseconds.
+    public static func add(_ micros: Int64, _ v: Interval, sign: Int64 = 1) -> Int64? {
         var days = floorDiv(micros, microsPerDay)
         let timeOfDay = micros - days * microsPerDay
         if v.months != 0 {
@@ -226,6 +239,10 @@ public enum DateTime {
             days = self.days(year: y, month: m, day: d)
         }
         days += sign * Int64(v.days)
-        return days * microsPerDay + timeOfDay + sign * v.micros
+        let (dayMicros, o1) = days.multipliedReportingOverflow(by: microsPerDay)
+        let (shift, o2) = v.micros.multipliedReportingOverflow(by: sign)
+        let (partial, o3) = dayMicros.addingReportingOverflow(timeOfDay)
+        let (result, o4) = partial.addingReportingOverflow(shift)
+        return o1 || o2 || o3 || o4 ? nil : result
     }
 }

@@ -170,8 +170,8 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case let (.boolean(x), .boolean(y)): return x == y ? 0 : (x ? 1 : -1)
         case let (.date(x), .date(y)): return x < y ? -1 : (x == y ? 0 : 1)
         case let (.timestamp(x, _), .timestamp(y, _)): return x < y ? -1 : (x == y ? 0 : 1)
-        case let (.date(x), .timestamp(y, _)): return compareInts(x * DateTime.microsPerDay, y)
-        case let (.timestamp(x, _), .date(y)): return compareInts(x, y * DateTime.microsPerDay)
+        case let (.date(x), .timestamp(y, _)): return Self.compareDayToMicros(x, y)
+        case let (.timestamp(x, _), .date(y)): return -Self.compareDayToMicros(y, x)
         case let (.interval(x), .interval(y)): return compareDoubles(x.comparableMicros, y.comparableMicros)
         case let (.uuid(a, b), .uuid(c, d)): return a != c ? (a < c ? -1 : 1) : (b == d ? 0 : (b < d ? -1 : 1))
         case let (.bytes(x), .bytes(y)):
@@ -266,5 +266,15 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
             if c != 0 { return c < 0 ? -1 : 1 }
         }
         return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
+    }
+}
+
+extension Value {
+    /// A date's midnight against a timestamp, without overflowing for
+    /// dates past the timestamp range (they compare beyond every timestamp).
+    static func compareDayToMicros(_ days: Int64, _ micros: Int64) -> Int {
+        let (midnight, overflow) = days.multipliedReportingOverflow(by: DateTime.microsPerDay)
+        if overflow { return days < 0 ? -1 : 1 }
+        return midnight < micros ? -1 : (midnight == micros ? 0 : 1)
     }
 }

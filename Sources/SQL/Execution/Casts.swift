@@ -51,7 +51,7 @@ enum Casts {
         case (.date, .date), (.interval, .interval):
             return value
         case (.date(let d), .timestamp), (.date(let d), .timestampWithTimeZone):
-            return .timestamp(d * DateTime.microsPerDay, zoned: type == .timestampWithTimeZone)
+            return .timestamp(try Temporal.midnight(d), zoned: type == .timestampWithTimeZone)
         case (.timestamp(let t, _), .timestamp), (.timestamp(let t, _), .timestampWithTimeZone):
             return .timestamp(t, zoned: type == .timestampWithTimeZone)
         case (.timestamp(let t, _), .date):

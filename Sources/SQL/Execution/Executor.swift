@@ -102,7 +102,7 @@ public enum Executor {
             let value = try evaluateConstant(e, on: data, context: context)
             switch value {
             case .timestamp(let micros, _): return .timestamp(micros: micros)
-            case .date(let days): return .timestamp(micros: days * DateTime.microsPerDay)
+            case .date(let days): return .timestamp(micros: try Temporal.midnight(days))
             case .text:
                 guard case .timestamp(let micros, _) = try Casts.cast(value, to: .timestampWithTimeZone) else {
                     throw SQLError("22007", "invalid timestamp for AS OF", position: position)

@@ -21,44 +21,79 @@ enum Temporal {
         }
     }
 
+    /// The days a date may hold: those whose midnight is a timestamp
+    /// (Int64 microseconds since 1970, about ±292,000 years).
+    static let dateDays = (Int64.min / DateTime.microsPerDay + 1)...(Int64.max / DateTime.microsPerDay - 1)
+
+    static func outOfRange(_ type: String) -> SQLError { SQLError("22008", "\(type) out of range") }
+
+    /// A date's midnight in microseconds (checked: a date read from
+    /// elsewhere may lie outside `dateDays`).
+    static func midnight(_ days: Int64) throws(SQLError) -> Int64 {
+        let (micros, overflow) = days.multipliedReportingOverflow(by: DateTime.microsPerDay)
+        guard !overflow else { throw outOfRange("timestamp") }
+        return micros
+    }
+
+    /// A date from checked arithmetic.
+    private static func date(_ result: (partialValue: Int64, overflow: Bool)) throws(SQLError) -> Value {
+        guard !result.overflow, dateDays.contains(result.partialValue) else { throw outOfRange("date") }
+        return .date(result.partialValue)
+    }
+
+    /// A timestamp from `DateTime.add` (nil: out of range).
+    private static func timestamp(_ micros: Int64?, zoned: Bool) throws(SQLError) -> Value {
+        guard let micros else { throw outOfRange("timestamp") }
+        return .timestamp(micros, zoned: zoned)
+    }
+
+    /// An interval's fields from checked arithmetic.
+    private static func interval(_ months: (partialValue: Int32, overflow: Bool), _ days: (partialValue: Int32, overflow: Bool),
+                                 _ micros: (partialValue: Int64, overflow: Bool)) throws(SQLError) -> Value {
+        guard !months.overflow, !days.overflow, !micros.overflow else { throw outOfRange("interval") }
+        return .interval(Interval(months: months.partialValue, days: days.partialValue, micros: micros.partialValue))
+    }
+
     static func apply(_ op: BinaryOperator, _ a: Value, _ b: Value) throws(SQLError) -> Value {
         switch (op, a, b) {
-        case let (.add, .date(d), .integer(n)), let (.add, .integer(n), .date(d)): return .date(d + n)
-        case let (.subtract, .date(d), .integer(n)): return .date(d - n)
-        case let (.subtract, .date(x), .date(y)): return .integer(x - y)
+        case let (.add, .date(d), .integer(n)), let (.add, .integer(n), .date(d)): return try date(d.addingReportingOverflow(n))
+        case let (.subtract, .date(d), .integer(n)): return try date(d.subtractingReportingOverflow(n))
+        case let (.subtract, .date(x), .date(y)): return .integer(x - y)  // both within dateDays
         case let (.add, .date(d), .interval(v)), let (.add, .interval(v), .date(d)):
-            return .timestamp(DateTime.add(d * DateTime.microsPerDay, v), zoned: false)
+            return try timestamp(DateTime.add(try midnight(d), v), zoned: false)
         case let (.subtract, .date(d), .interval(v)):
-            return .timestamp(DateTime.add(d * DateTime.microsPerDay, v, sign: -1), zoned: false)
+            return try timestamp(DateTime.add(try midnight(d), v, sign: -1), zoned: false)
         case let (.add, .timestamp(t, z), .interval(v)), let (.add, .interval(v), .timestamp(t, z)):
-            return .timestamp(DateTime.add(t, v), zoned: z)
+            return try timestamp(DateTime.add(t, v), zoned: z)
         case let (.subtract, .timestamp(t, z), .interval(v)):
-            return .timestamp(DateTime.add(t, v, sign: -1), zoned: z)
+            return try timestamp(DateTime.add(t, v, sign: -1), zoned: z)
         case (.subtract, .timestamp, .timestamp), (.subtract, .timestamp, .date), (.subtract, .date, .timestamp):
-            let x = micros(a), y = micros(b)
-            let difference = x - y
+            let (difference, overflow) = try micros(a).subtractingReportingOverflow(try micros(b))
+            guard !overflow else { throw outOfRange("interval") }
             let days = difference / DateTime.microsPerDay
             return .interval(Interval(days: Int32(clamping: days), micros: difference - days * DateTime.microsPerDay))
         case let (.add, .interval(x), .interval(y)):
-            return .interval(Interval(months: x.months + y.months, days: x.days + y.days, micros: x.micros + y.micros))
+            return try interval(x.months.addingReportingOverflow(y.months), x.days.addingReportingOverflow(y.days),
+                                x.micros.addingReportingOverflow(y.micros))
         case let (.subtract, .interval(x), .interval(y)):
-            return .interval(Interval(months: x.months - y.months, days: x.days - y.days, micros: x.micros - y.micros))
+            return try interval(x.months.subtractingReportingOverflow(y.months), x.days.subtractingReportingOverflow(y.days),
+                                x.micros.subtractingReportingOverflow(y.micros))
         case let (.multiply, .interval(v), n), let (.multiply, n, .interval(v)):
-            return .interval(scale(v, try factor(n)))
+            return .interval(try scale(v, try factor(n)))
         case let (.divide, .interval(v), n):
             let f = try factor(n)
             guard f != 0 else { throw Arithmetic.divisionByZero() }
-            return .interval(scale(v, 1 / f))
+            return .interval(try scale(v, 1 / f))
         default:
             throw SQLError(SQLState.undefinedFunction,
                            "operator does not exist: \(Casts.typeName(a)) \(op.rawValue) \(Casts.typeName(b))")
         }
     }
 
-    private static func micros(_ v: Value) -> Int64 {
+    private static func micros(_ v: Value) throws(SQLError) -> Int64 {
         switch v {
         case .timestamp(let t, _): t
-        case .date(let d): d * DateTime.microsPerDay
+        case .date(let d): try midnight(d)
         default: 0
         }
     }
@@ -72,13 +107,16 @@ enum Temporal {
     }
 
     /// Scales an interval, carrying fractional months into days and fractional days into time.
-    private static func scale(_ v: Interval, _ f: Double) -> Interval {
+    private static func scale(_ v: Interval, _ f: Double) throws(SQLError) -> Interval {
         let months = Double(v.months) * f
         let wholeMonths = months.rounded(.towardZero)
         let days = Double(v.days) * f + (months - wholeMonths) * 30
         let wholeDays = days.rounded(.towardZero)
         let micros = Double(v.micros) * f + (days - wholeDays) * Double(DateTime.microsPerDay)
-        return Interval(months: Int32(wholeMonths), days: Int32(wholeDays), micros: Int64(micros.rounded()))
+        // (A NaN or infinite factor, or a result past the fields, has no interval.)
+        guard let m = Int32(exactly: wholeMonths), let d = Int32(exactly: wholeDays),
+              let u = Int64(exactly: micros.rounded()) else { throw outOfRange("interval") }
+        return Interval(months: m, days: d, micros: u)
     }
 
     /// `extract(field FROM v)` / `date_part('field', v)`.
@@ -98,7 +136,7 @@ enum Temporal {
         let t: Int64
         switch v {
         case .timestamp(let x, _): t = x
-        case .date(let d): t = d * DateTime.microsPerDay
+        case .date(let d): t = try midnight(d)
         default: throw SQLError(SQLState.undefinedFunction, "function extract(\(Casts.typeName(v))) does not exist")
         }
         let days = DateTime.floorDiv(t, DateTime.microsPerDay)
@@ -134,7 +172,7 @@ enum Temporal {
         let t: Int64, zoned: Bool
         switch v {
         case let .timestamp(x, z): t = x; zoned = z
-        case .date(let d): t = d * DateTime.microsPerDay; zoned = false
+        case .date(let d): t = try midnight(d); zoned = false
         default: throw SQLError(SQLState.undefinedFunction, "function date_trunc(text, \(Casts.typeName(v))) does not exist")
         }
         let days = DateTime.floorDiv(t, DateTime.microsPerDay)
