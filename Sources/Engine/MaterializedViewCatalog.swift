@@ -118,7 +118,7 @@ extension Database {
         else if view.refreshedSCN == nil { status = "OUTDATED" }
         else { status = "STALE" }
         return MaterializedViewStatus(name: table.name, definition: view.query,
-                                      strategy: view.options["refresh_strategy"] ?? "manual", options: view.options,
+                                      strategy: shownRefreshStrategy(view.options), options: view.options,
                                       baseTables: bases, populated: view.refreshedSCN != nil, lastRefreshSCN: view.refreshedSCN,
                                       stalenessSeconds: staleness, pendingChanges: pending, status: status)
     }
@@ -144,7 +144,7 @@ extension SystemViews {
                                                ("definition", .text), ("refresh_strategy", .text), ("last_refresh_scn", .bigint)],
                                      rows: all.map { table, view in
                 [.text("public"), .text(table.name), .text("helios"), .null, .boolean(!table.indexes.isEmpty),
-                 .boolean(view.refreshedSCN != nil), .text(view.query), .text(view.options["refresh_strategy"] ?? "manual"),
+                 .boolean(view.refreshedSCN != nil), .text(view.query), .text(shownRefreshStrategy(view.options)),
                  view.refreshedSCN.map { integer($0.rawValue) } ?? .null]
             })
         case "pg_mv_staleness":
@@ -171,4 +171,11 @@ extension SystemViews {
             return nil
         }
     }
+}
+
+/// The refresh strategy a view reports: its `refresh_strategy` option, else
+/// "auto" for an `auto_refresh` view (the coordinator refreshes those
+/// either way), else "manual".
+func shownRefreshStrategy(_ options: [String: String]) -> String {
+    options["refresh_strategy"] ?? (options["auto_refresh"] == "true" ? "auto" : "manual")
 }

@@ -74,6 +74,11 @@ final class MaterializedViewTests: XCTestCase {
         fails("ALTER MATERIALIZED VIEW sales SET (priority = 1)", "42809", "not a materialized view")
         try run("ALTER MATERIALIZED VIEW IF EXISTS missing SET (priority = 1)")
         XCTAssertEqual(try run("SELECT refresh_strategy FROM pg_matviews WHERE matviewname = 'v'"), [[.text("auto")]])
+        // auto_refresh without a strategy reports "auto" (the coordinator refreshes it).
+        try run("CREATE MATERIALIZED VIEW w WITH (auto_refresh = true, refresh_interval = 1) AS SELECT id FROM sales")
+        XCTAssertEqual(try run("SELECT refresh_strategy FROM pg_matviews WHERE matviewname = 'w'"), [[.text("auto")]])
+        try run("CREATE MATERIALIZED VIEW x AS SELECT id FROM sales")
+        XCTAssertEqual(try run("SELECT refresh_strategy FROM pg_matviews WHERE matviewname = 'x'"), [[.text("manual")]])
     }
 
     func testRowsAreWrittenOnlyByRefresh() throws {
