@@ -187,44 +187,66 @@ public enum DateTime {
         let words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         var i = 0
         var sawSomething = false
+        // Every amount is converted and summed with checks: an interval
+        // whose fields leave Int32 months/days or Int64 microseconds is
+        // refused (nil), like any other text that is not an interval.
+        func addMonths(_ amount: Double) -> Bool {
+            guard let n = Int32(exactly: amount.rounded(.towardZero)) else { return false }
+            let (sum, overflow) = result.months.addingReportingOverflow(n)
+            result.months = sum
+            return !overflow
+        }
+        func addDays(_ amount: Double) -> Bool {
+            guard let n = Int32(exactly: amount.rounded(.towardZero)) else { return false }
+            let (sum, overflow) = result.days.addingReportingOverflow(n)
+            result.days = sum
+            return !overflow
+        }
+        func addMicros(_ amount: Double) -> Bool {
+            guard let n = Int64(exactly: amount.rounded()) else { return false }
+            let (sum, overflow) = result.micros.addingReportingOverflow(n)
+            result.micros = sum
+            return !overflow
+        }
         while i < words.count {
             let word = words[i]
             if word.contains(":") {
                 let negative = word.hasPrefix("-")
                 let parts = word.drop(while: { $0 == "-" || $0 == "+" }).split(separator: ":", omittingEmptySubsequences: false)
-                guard parts.count >= 2, parts.count <= 3, let h = Int64(parts[0]), let m = Int64(parts[1]) else { return nil }
-                var micros = (h * 3600 + m * 60) * microsPerSecond
+                guard parts.count >= 2, parts.count <= 3, let h = Double(parts[0]), let m = Double(parts[1]),
+                      h.rounded() == h, m.rounded() == m else { return nil }
+                var micros = (h * 3600 + m * 60) * Double(microsPerSecond)
                 if parts.count == 3 {
                     guard let s = Double(parts[2]) else { return nil }
-                    micros += Int64((s * 1_000_000).rounded())
+                    micros += (s * 1_000_000).rounded()
                 }
-                result.micros += negative ? -micros : micros
+                guard addMicros(negative ? -micros : micros) else { return nil }
                 sawSomething = true
                 i += 1
                 continue
             }
-            guard let amount = Double(word) else { return nil }
+            guard let amount = Double(word), amount.isFinite else { return nil }
             let unit = i + 1 < words.count ? words[i + 1] : "second"
             i += 2
             sawSomething = true
+            let fits: Bool
             switch unit.hasSuffix("s") && unit.count > 3 ? String(unit.dropLast()) : unit {
-            case "year", "yr", "y", "years": result.months += Int32(amount * 12)
-            case "month", "mon", "mons": result.months += Int32(amount)
-            case "week", "w": result.days += Int32(amount * 7)
-            case "day", "d", "days": result.days += Int32(amount)
-            case "hour", "h", "hr", "hours": result.micros += Int64((amount * 3_600_000_000).rounded())
-            case "minute", "min", "m", "mins": result.micros += Int64((amount * 60_000_000).rounded())
-            case "second", "sec", "s", "secs": result.micros += Int64((amount * 1_000_000).rounded())
-            case "millisecond", "ms", "msec": result.micros += Int64((amount * 1000).rounded())
-            case "microsecond", "us", "usec": result.micros += Int64(amount.rounded())
+            case "year", "yr", "y", "years": fits = addMonths(amount * 12)
+            case "month", "mon", "mons": fits = addMonths(amount)
+            case "week", "w": fits = addDays(amount * 7)
+            case "day", "d", "days": fits = addDays(amount)
+            case "hour", "h", "hr", "hours": fits = addMicros(amount * 3_600_000_000)
+            case "minute", "min", "m", "mins": fits = addMicros(amount * 60_000_000)
+            case "second", "sec", "s", "secs": fits = addMicros(amount * 1_000_000)
+            case "millisecond", "ms", "msec": fits = addMicros(amount * 1000)
+            case "microsecond", "us", "usec": fits = addMicros(amount)
             default: return nil
             }
+            guard fits else { return nil }
         }
         return sawSomething ? result : nil
     }
 
-    /// Adds an interval to a timestamp: months first (clamping the day to the
-    /// month's length), then days, then microseconds.
     /// `micros` plus (sign 1) or minus (sign -1) the interval: months on
     /// the calendar (the day clamped to the month's end), then days, then
     /// microseconds. Nil when the result leaves Int64 microseconds.

@@ -178,12 +178,15 @@ enum ScalarFunctions {
         case .mod: return try Arithmetic.apply(.modulo, v[0], v[1], widest([v[0].dataType, v[1].dataType]) ?? .bigint)
         case .substr:
             let scalars = Array(v[0].description.unicodeScalars)
-            let start = Int(try integer(v[1])) - 1
+            // (Saturating: a start or length near Int64's ends means "past the text".)
+            let first = Int(try integer(v[1]))
+            let start = first == Int.min ? Int.min : first - 1
             var end = scalars.count
             if v.count > 2 {
                 let length = Int(try integer(v[2]))
                 guard length >= 0 else { throw SQLError("22011", "negative substring length not allowed") }
-                end = Swift.min(scalars.count, start + length)
+                let (sum, overflow) = start.addingReportingOverflow(length)
+                end = overflow ? scalars.count : Swift.min(scalars.count, sum)
             }
             let from = Swift.max(0, start)
             guard from < end else { return .text("") }

@@ -140,7 +140,12 @@ enum Windows {
             for p in 0..<n {
                 var offset = 1
                 if call.arguments.count > 1, case .integer(let o) = try argument(1, p) { offset = Int(o) }
-                let target = call.function.isLag ? p - offset : p + offset
+                let (target, overflow) = call.function.isLag ? p.subtractingReportingOverflow(offset)
+                    : p.addingReportingOverflow(offset)
+                if overflow {  // an offset past every row
+                    result[members[p]] = try argument(2, p)
+                    continue
+                }
                 if target >= 0 && target < n {
                     result[members[p]] = try argument(0, target)
                 } else {
@@ -212,7 +217,9 @@ enum Windows {
                 let k = try offset(e)
                 let forward: Bool = if case .following = bound { true } else { false }
                 switch frame.units {
-                case .rows: return forward ? p + k : p - k
+                case .rows:  // saturating: an offset past every row is the partition's end
+                    let (position, overflow) = forward ? p.addingReportingOverflow(k) : p.subtractingReportingOverflow(k)
+                    return overflow ? (forward ? Int.max : Int.min) : position
                 case .groups:
                     return try groupPosition(p, k, forward: forward, isStart: isStart)
                 case .range:

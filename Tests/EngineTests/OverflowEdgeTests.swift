@@ -1,0 +1,48 @@
+import Core
+import Engine
+import XCTest
+
+/// Integers at Int64's ends in function arguments, window offsets and
+/// interval texts: each gives PostgreSQL's answer or a clean error,
+/// never a trap that would take the server down.
+final class OverflowEdgeTests: XCTestCase {
+    var db: Database!
+
+    override func setUp() { db = Database() }
+
+    func rows(_ sql: String) throws -> [Row] { try db.execute(SQLRequest(sql: sql)).last!.rows }
+
+    func value(_ sql: String) throws -> Value { try rows(sql).first?.first ?? .null }
+
+    func testSubstringWithExtremeStartAndLength() throws {
+        XCTAssertEqual(try value("SELECT substr('hello', 2, 9223372036854775807)"), .text("ello"))
+        XCTAssertEqual(try value("SELECT substr('hello', 9223372036854775807, 3)"), .text(""))
+        XCTAssertEqual(try value("SELECT substr('hello', -9223372036854775808, 9223372036854775807)"), .text(""))
+        XCTAssertEqual(try value("SELECT substr('hello', -9223372036854775807)"), .text("hello"))
+        XCTAssertEqual(try value("SELECT substr('hello', 0, 3)"), .text("he"))
+    }
+
+    func testWindowOffsetsPastEveryRow() throws {
+        try rows("CREATE TABLE w (id INT PRIMARY KEY, v INT); INSERT INTO w VALUES (1, 10), (2, 20), (3, 30)")
+        XCTAssertEqual(try rows("SELECT lag(v, 9223372036854775807, -1) OVER (ORDER BY id) FROM w ORDER BY id").map { $0[0] },
+                       [.integer(-1), .integer(-1), .integer(-1)])
+        XCTAssertEqual(try rows("SELECT lead(v, 9223372036854775807) OVER (ORDER BY id) FROM w ORDER BY id").map { $0[0] },
+                       [.null, .null, .null])
+        XCTAssertEqual(try rows("SELECT lag(v, -9223372036854775808) OVER (ORDER BY id) FROM w ORDER BY id").map { $0[0] },
+                       [.null, .null, .null])
+        let sums = try rows("""
+            SELECT sum(v) OVER (ORDER BY id ROWS BETWEEN 9223372036854775807 PRECEDING AND 9223372036854775807 FOLLOWING)
+            FROM w ORDER BY id
+            """)
+        XCTAssertEqual(sums.map { $0[0] }, [.integer(60), .integer(60), .integer(60)])
+    }
+
+    func testIntervalTextsPastTheFieldsAreRefused() {
+        XCTAssertNotNil(DateTime.parseInterval("1 year 2 days 03:04:05"))
+        for text in ["1e20 days", "3000000000 months", "1e300 years", "9999999999999999 hours", "1e30 seconds",
+                     "99999999999999999999:00", "nan days", "inf days", "2147483647 days 1 day"] {
+            XCTAssertNil(DateTime.parseInterval(text), text)
+        }
+        assertEngineError("22P02", nil, "interval", file: #filePath, line: #line) { try value("SELECT INTERVAL '1e20 days'") }
+    }
+}
