@@ -162,12 +162,14 @@ public enum DateTime {
     public static func formatInterval(_ v: Interval) -> String {
         var parts: [String] = []
         let years = v.months / 12, months = v.months % 12
-        if years != 0 { parts.append("\(years) year\(abs(years) == 1 ? "" : "s")") }
-        if months != 0 { parts.append("\(months) mon\(abs(months) == 1 ? "" : "s")") }
-        if v.days != 0 { parts.append("\(v.days) day\(abs(v.days) == 1 ? "" : "s")") }
+        // (Magnitudes, not abs: abs traps on Int32.min and Int64.min.)
+        if years != 0 { parts.append("\(years) year\(years.magnitude == 1 ? "" : "s")") }
+        if months != 0 { parts.append("\(months) mon\(months.magnitude == 1 ? "" : "s")") }
+        if v.days != 0 { parts.append("\(v.days) day\(v.days.magnitude == 1 ? "" : "s")") }
         if v.micros != 0 || parts.isEmpty {
             let negative = v.micros < 0
-            let total = abs(v.micros)
+            let total = v.micros.magnitude
+            let microsPerSecond = UInt64(Self.microsPerSecond)
             let seconds = total / microsPerSecond, fraction = total % microsPerSecond
             var clock = (negative ? "-" : "") + pad(Int(seconds / 3600), 2) + ":" + pad(Int(seconds / 60 % 60), 2) + ":" + pad(Int(seconds % 60), 2)
             if fraction != 0 {

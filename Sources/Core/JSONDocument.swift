@@ -100,7 +100,9 @@ public enum JSONDocument: Hashable, Sendable, CustomStringConvertible, JSONNavig
         guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         var scale = fraction.count - exponent   // digits after the point
         if scale < 0 { digits += Array(repeating: "0", count: -scale); scale = 0 }
-        while digits.count <= scale { digits.insert("0", at: 0) }
+        // Leading zeros in one step (inserting them one at a time was
+        // quadratic: seconds for 1e-99999).
+        if digits.count <= scale { digits = Array(repeating: "0", count: scale - digits.count + 1) + digits }
         var intPart = digits[..<(digits.count - scale)]
         while intPart.count > 1 && intPart.first == "0" { intPart.removeFirst() }
         let fracPart = digits[(digits.count - scale)...]

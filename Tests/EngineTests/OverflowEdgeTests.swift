@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import Engine
 import XCTest
 
@@ -44,5 +45,22 @@ final class OverflowEdgeTests: XCTestCase {
             XCTAssertNil(DateTime.parseInterval(text), text)
         }
         assertEngineError("22P02", nil, "interval", file: #filePath, line: #line) { try value("SELECT INTERVAL '1e20 days'") }
+    }
+
+    func testIntervalAtInt64MinPrintsAndRepeatChecksTheResultLength() throws {
+        XCTAssertEqual(try value("SELECT INTERVAL '-9223372036854775808 microseconds'::text"), .text("-2562047788:00:54.775808"))
+        XCTAssertEqual(DateTime.formatInterval(Interval(months: Int32.min, days: Int32.min, micros: Int64.min)).isEmpty, false)
+        assertEngineError("54000", "requested length too large", "repeat", file: #filePath, line: #line) {
+            try value("SELECT repeat(repeat('ab', 10000000), 10000000)")
+        }
+        XCTAssertEqual(try value("SELECT length(repeat('ab', 3))"), .integer(6))
+    }
+
+    /// A number with a large negative exponent normalizes in linear time.
+    func testJSONNumbersWithLargeExponents() throws {
+        let started = Date()
+        XCTAssertEqual(try rows("SELECT '[1e-99999, 2e-99999]'::jsonb").count, 1)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        XCTAssertEqual(try value("SELECT '[1.5e-3, -25e-1]'::jsonb::text"), .text("[0.0015, -2.5]"))
     }
 }

@@ -81,6 +81,9 @@ final class VectorServiceTests: XCTestCase {
         XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"vector","value":"x"}]}"#).0, 200,
                        "a typed vector given as text is read where it is used")
         XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"vector","value":[true]}]}"#).0, 400)
+        let infinite = post(s, "/v1/sql", #"{"sql":"SELECT $1","params":[{"type":"vector","value":[1e40]}]}"#)
+        XCTAssertEqual(infinite.0, 400, "no statement sees an infinite element")
+        XCTAssertEqual(infinite.1["code"], .string("22000"))
         let (_, count) = post(s, "/v1/sql", #"{"sql":"SELECT count(*) AS n FROM docs"}"#)
         XCTAssertEqual(count["results"]?.arrayValue?.first?["rows"]?.arrayValue?.first?["n"], .integer(0), "nothing written")
     }

@@ -225,9 +225,12 @@ enum ScalarFunctions {
             out.append(contentsOf: function == .left ? scalars.prefix(count) : scalars.suffix(count))
             return .text(String(out))
         case .repeatText:
-            let n = Int(try integer(v[1]))
-            guard n <= 10_000_000 else { throw SQLError("54000", "requested length too large") }
-            return .text(String(repeating: v[0].description, count: max(0, n)))
+            let n = max(0, Int(try integer(v[1])))
+            let text = v[0].description
+            // PostgreSQL's limit on the result (1 GB), not just on the count.
+            let (length, overflow) = n.multipliedReportingOverflow(by: text.utf8.count)
+            guard n <= 10_000_000, !overflow, length < 1 << 30 else { throw SQLError("54000", "requested length too large") }
+            return .text(String(repeating: text, count: n))
         case .reverse:
             return .text(String(v[0].description.reversed()))
         case .sign:

@@ -155,17 +155,24 @@ struct SQLRequestBody {
             guard let s = value.stringValue, let bytes = Value.parseBytea(s) else { throw bad }
             return .bytes(bytes)
         case "vector":
-            // Checked (dimension, finite elements) where it is used, as text is.
+            // Given as text: checked (dimension, elements) where it is used.
             if let s = value.stringValue { return .text(s) }
             guard let items = value.arrayValue else { throw bad }
             var elements: [Float] = []
             elements.reserveCapacity(items.count)
             for item in items {
+                let element: Float
                 switch item {
-                case .integer(let i): elements.append(Float(i))
-                case .double(let d): elements.append(Float(d))
+                case .integer(let i): element = Float(i)
+                case .double(let d): element = Float(d)
                 default: throw bad
                 }
+                // Past float4's range: refused here, as on a write (pgvector's
+                // words), so no statement sees an infinite element.
+                guard element.isFinite else {
+                    throw ServiceError.badRequest("parameter $\(index): infinite value not allowed in vector (\(item.jsonText))", code: "22000")
+                }
+                elements.append(element)
             }
             return .vector(elements)
         default:
