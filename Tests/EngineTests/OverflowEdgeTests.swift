@@ -63,4 +63,19 @@ final class OverflowEdgeTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 2)
         XCTAssertEqual(try value("SELECT '[1.5e-3, -25e-1]'::jsonb::text"), .text("[0.0015, -2.5]"))
     }
+
+    /// Conditions with subqueries are bound more than once while planning;
+    /// nested n deep they were planned 2^n times (20 levels: seconds, 50:
+    /// a worker lost for good). Now each is planned once.
+    func testNestedSubqueriesPlanInLinearTime() throws {
+        var sql = "SELECT 1"
+        for _ in 0..<40 { sql = "SELECT 1 WHERE 1 IN (\(sql))" }
+        let started = Date()
+        XCTAssertEqual(try rows(sql), [[.integer(1)]])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        // Correlated ones are planned per binding, as before, and still right.
+        try rows("CREATE TABLE n (id INT PRIMARY KEY, p INT); INSERT INTO n VALUES (1, 1), (2, 1), (3, 2)")
+        XCTAssertEqual(try rows("SELECT id FROM n a WHERE 1 IN (SELECT 1 FROM n b WHERE b.p = a.id AND 2 IN (SELECT 2 FROM n c WHERE c.id = b.id)) ORDER BY id"),
+                       [[.integer(1)], [.integer(2)]])
+    }
 }

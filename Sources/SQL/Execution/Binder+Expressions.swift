@@ -121,8 +121,12 @@ extension Binder {
         guard let planner else {
             throw SQLError(SQLState.featureNotSupported, "subqueries are not allowed here", position: position)
         }
+        if let planned = planner.plannedSubquery(query, position: position) {
+            return (SubqueryExpression(kind: kind, plan: planned.plan, correlated: false), planned.columns)
+        }
         let flag = CorrelationFlag()
         let planned = try planner.planQuery(query, outer: self, correlation: flag)
+        if !flag.isCorrelated { planner.rememberSubquery(query, position: position, planned) }
         return (SubqueryExpression(kind: kind, plan: planned.plan, correlated: flag.isCorrelated), planned.columns)
     }
 

@@ -13,8 +13,38 @@ final class Planner {
     var inheritedReadSCN: SCN?
     let parameters: [Value]
     /// WITH queries in scope, innermost last.
-    var commonTables: [[String: CommonTableResult]] = []
+    var commonTables: [[String: CommonTableResult]] = [] {
+        didSet { scopeGeneration &+= 1 }
+    }
     private var viewDepth = 0
+    /// Changes whenever the names a query can see change (a WITH scope
+    /// pushed, popped or filled, a view's body entered or left).
+    private var scopeGeneration: UInt64 = 0
+    /// Uncorrelated subqueries planned in this statement, by where they
+    /// are. Binding a condition more than once (to classify it, then to
+    /// apply it) would otherwise plan its subqueries again each time, and
+    /// subqueries nested in conditions n deep 2^n times.
+    private var plannedSubqueries: [SubqueryKey: (query: Query, planned: Planned)] = [:]
+
+    struct SubqueryKey: Hashable {
+        var position: Int
+        var generation: UInt64
+        var readSCN: SCN?
+    }
+
+    private func subqueryKey(_ position: Int) -> SubqueryKey {
+        SubqueryKey(position: position, generation: scopeGeneration, readSCN: inheritedReadSCN)
+    }
+
+    /// The plan of this uncorrelated subquery, if planned here already.
+    func plannedSubquery(_ query: Query, position: Int) -> Planned? {
+        guard let hit = plannedSubqueries[subqueryKey(position)], hit.query == query else { return nil }
+        return hit.planned
+    }
+
+    func rememberSubquery(_ query: Query, position: Int, _ planned: Planned) {
+        plannedSubqueries[subqueryKey(position)] = (query, planned)
+    }
 
     init(data: any SQLDataAccess, parameters: [Value]) {
         self.data = data; self.parameters = parameters
