@@ -78,4 +78,24 @@ final class OverflowEdgeTests: XCTestCase {
         XCTAssertEqual(try rows("SELECT id FROM n a WHERE 1 IN (SELECT 1 FROM n b WHERE b.p = a.id AND 2 IN (SELECT 2 FROM n c WHERE c.id = b.id)) ORDER BY id"),
                        [[.integer(1)], [.integer(2)]])
     }
+
+    func testNthValuePastTheFrameAndRoundWithExtremeDigits() throws {
+        let values = try rows("""
+            SELECT nth_value(x, 9223372036854775807) OVER (ORDER BY x ROWS BETWEEN CURRENT ROW AND CURRENT ROW),
+                   nth_value(x, 2) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
+            FROM generate_series(1, 3) x ORDER BY x
+            """)
+        XCTAssertEqual(values.map { $0[0] }, [.null, .null, .null])
+        XCTAssertEqual(values.map { $0[1] }, [.integer(2), .integer(2), .integer(3)])
+        XCTAssertEqual(try value("SELECT round(1.5, 2147483647)"), .double(1.5))
+        XCTAssertEqual(try value("SELECT round(1.5, -2147483648)"), .double(0))
+        XCTAssertEqual(try value("SELECT round(2.345, 2)"), .double(2.35))
+        XCTAssertEqual(try value("SELECT round(1e300, 100)"), .double(1e300))
+    }
+
+    func testStringAggStopsAtTheTextLimit() {
+        assertEngineError("54000", "maximum text size", "string_agg", file: #filePath, line: #line) {
+            try value("SELECT length(string_agg(repeat('x', 9000000), ',')) FROM generate_series(1, 130)")
+        }
+    }
 }

@@ -10,6 +10,8 @@ struct Accumulator {
     private var extreme: Value = .null
     private var seen: ValueNumbering?
     private var pieces: [String] = []
+    /// UTF-8 bytes in `pieces` (string_agg), against the text size limit.
+    private var piecesBytes = 0
     private var flag: Bool?
     private var documents: [JSONDocument] = []
     private var members: [JSONDocument.Member] = []
@@ -17,6 +19,12 @@ struct Accumulator {
     init(_ call: AggregateCall) {
         self.call = call
         if call.distinct { seen = ValueNumbering() }
+    }
+
+    /// Adds a piece of text, keeping count of the bytes held.
+    private mutating func append(_ piece: String) {
+        pieces.append(piece)
+        piecesBytes += piece.utf8.count
     }
 
     mutating func add(_ row: Row, _ env: Environment) throws(SQLError) {
@@ -50,8 +58,10 @@ struct Accumulator {
             if extreme.isNull || Value.order(v, extreme) > 0 { extreme = v }
         case .stringAgg:
             let separator = try call.extra?.evaluate(row, env)
-            if !pieces.isEmpty, let separator, !separator.isNull { pieces.append(separator.description) }
-            pieces.append(v.description)
+            if !pieces.isEmpty, let separator, !separator.isNull { append(separator.description) }
+            append(v.description)
+            // PostgreSQL's limit on a text value (1 GB), as repeat() has.
+            guard piecesBytes < 1 << 30 else { throw SQLError("54000", "string_agg result exceeds the maximum text size (1 GB)") }
         case .arrayAgg:
             pieces.append(v.isNull ? "NULL" : Self.arrayElement(v))
         case .jsonbAgg:

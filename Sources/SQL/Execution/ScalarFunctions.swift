@@ -160,8 +160,15 @@ enum ScalarFunctions {
             if case .integer = v[0], v.count == 1 { return v[0] }
             if case .double(let d) = v[0], v.count == 1 { return .double(d.rounded(.toNearestOrEven)) }
             let digits = v.count > 1 ? try integer(v[1]) : 0
+            let x = try double(v[0])
+            // Past a double's digits the value is already round (or rounds
+            // to 0): 10^digits itself would be infinite or 0 and give NaN.
+            if digits > 340 || !x.isFinite { return .double(x) }
+            if digits < -340 { return .double(0) }
             let scale = pow(10.0, Double(digits))
-            return .double((try double(v[0]) * scale).rounded(.toNearestOrAwayFromZero) / scale)
+            let scaled = x * scale
+            guard scaled.isFinite else { return .double(x) }
+            return .double(scaled.rounded(.toNearestOrAwayFromZero) / scale)
         case .floor:
             if case .integer = v[0] { return v[0] }
             return .double(roundedDown(try double(v[0])))

@@ -160,7 +160,8 @@ enum Windows {
                 case .firstValue: target = start <= end ? start : nil
                 case .lastValue: target = start <= end ? end : nil
                 default:
-                    if case .integer(let k) = try argument(1, p), k >= 1, start + Int(k) - 1 <= end { target = start + Int(k) - 1 }
+                    // (k − 1 against the frame's width: start + k overflows for k near Int64.max.)
+                    if case .integer(let k) = try argument(1, p), k >= 1, Int(k) - 1 <= end - start { target = start + Int(k) - 1 }
                 }
                 result[members[p]] = try target.map { (t) throws(SQLError) in try argument(0, t) } ?? .null
             }
