@@ -44,6 +44,13 @@ public enum DateTime {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// A day's midnight in microseconds since the epoch; nil past Int64
+    /// (days beyond about ±292,000 years).
+    public static func midnight(ofDay days: Int64) -> Int64? {
+        let (micros, overflow) = days.multipliedReportingOverflow(by: microsPerDay)
+        return overflow ? nil : micros
+    }
+
     public static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -75,9 +82,7 @@ public enum DateTime {
               (1...12).contains(month), day >= 1, day <= daysInMonth(year, month) else { return nil }
         // Checked arithmetic throughout: six-digit years run past Int64
         // microseconds (the last is in 294247), and such text is refused.
-        let (dayMicros, dayOverflow) = days(year: year, month: month, day: day).multipliedReportingOverflow(by: microsPerDay)
-        guard !dayOverflow else { return nil }
-        var micros = dayMicros
+        guard var micros = midnight(ofDay: days(year: year, month: month, day: day)) else { return nil }
         if i < s.count, s[i] == 32 || s[i] == 84 || s[i] == 116 {
             i += 1
             skipSpaces()

@@ -273,8 +273,7 @@ extension Value {
     /// A date's midnight against a timestamp, without overflowing for
     /// dates past the timestamp range (they compare beyond every timestamp).
     static func compareDayToMicros(_ days: Int64, _ micros: Int64) -> Int {
-        let (midnight, overflow) = days.multipliedReportingOverflow(by: DateTime.microsPerDay)
-        if overflow { return days < 0 ? -1 : 1 }
+        guard let midnight = DateTime.midnight(ofDay: days) else { return days < 0 ? -1 : 1 }
         return midnight < micros ? -1 : (midnight == micros ? 0 : 1)
     }
 }

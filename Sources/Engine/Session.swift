@@ -91,14 +91,7 @@ final class Session {
         case let .showSetting(name, position):
             return try showSetting(name, position: position)
         case let .resetSetting(name, _):
-            if let name {
-                let lowered = name.lowercased()
-                if lowered == "hnsw.ef_search" { efSearch = nil }
-                settings[lowered] = nil
-            } else {
-                efSearch = nil
-                settings = [:]
-            }
+            if let name { reset(name.lowercased()) } else { efSearch = nil; settings = [:] }
             return StatementResult(statementType: "RESET")
         case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
             return try runBranchStatement(statement, context: context)
@@ -137,11 +130,7 @@ final class Session {
         if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", !Self.ignoredHNSWSettings.contains(lowered) {
             throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
         }
-        if case .defaultValue = value {  // SET name = DEFAULT (or TO DEFAULT) resets it
-            if lowered == "hnsw.ef_search" { efSearch = nil }
-            settings[lowered] = nil
-            return
-        }
+        if case .defaultValue = value { return reset(lowered) }  // SET name = DEFAULT (or TO DEFAULT)
         guard lowered == "hnsw.ef_search" else {
             if case .literal(let literal, _) = value { settings[lowered] = Self.settingText(literal) }
             return
@@ -165,6 +154,12 @@ final class Session {
                               position: position)
         }
         efSearch = number
+    }
+
+    /// Back to the default (RESET, SET … = DEFAULT); `name` lower-cased.
+    private func reset(_ name: String) {
+        if name == "hnsw.ef_search" { efSearch = nil }
+        settings[name] = nil
     }
 
     /// SHOW: `hnsw.ef_search` (pgvector's default, 40, until SET), or a

@@ -95,13 +95,10 @@ final class BranchData {
         }
         for (depth, (branch, at)) in layers.enumerated() {
             guard let data = branch.tables[table] else { continue }
-            let nearer = layers[0..<depth].compactMap { layer in layer.branch.tables[table].map { ($0, layer.scn) } }
+            let nearer = NearerLayers(layers, before: depth, table: table)
             try data.forEachRow(at: at, skip: { key in
                 if let skip, skip(key) { return true }
-                for (own, ownSCN) in nearer {
-                    if let chain = own.index[key], let first = chain.versions.first, first.scn <= ownSCN { return true }
-                }
-                return false
+                return nearer.claim(key)
             }, body)
         }
     }
@@ -137,6 +134,27 @@ extension TableData {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The layers in front of one (the branch itself, then the ancestors up to
+/// it) that hold a table, each at the SCN it is read at. A key any of them
+/// has a version of, a deletion included, is theirs: the farther layer's
+/// versions of it are hidden.
+struct NearerLayers {
+    private let tables: [(data: TableData, scn: SCN)]
+
+    init(_ layers: [(branch: BranchData, scn: SCN)], before depth: Int, table: UInt64) {
+        tables = layers[0..<depth].compactMap { layer in layer.branch.tables[table].map { ($0, layer.scn) } }
+    }
+
+    var isEmpty: Bool { tables.isEmpty }
+
+    func claim(_ key: RowKey) -> Bool {
+        tables.contains { data, scn in
+            guard let chain = data.index[key], let first = chain.versions.first else { return false }
+            return first.scn <= scn
         }
     }
 }

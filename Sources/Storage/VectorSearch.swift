@@ -32,13 +32,9 @@ extension MemoryTransaction {
             }
             for (depth, layer) in layers.enumerated() {
                 guard let own = layer.branch.tables[table.id] else { continue }
-                let nearer = layers[0..<depth].compactMap { l in l.branch.tables[table.id].map { ($0, l.scn) } }
+                let nearer = NearerLayers(layers, before: depth, table: table.id)
                 let shadow: ((RowKey) -> Bool)? = pending == nil && nearer.isEmpty ? nil : { key in
-                    if pending?.changes[key] != nil { return true }
-                    for (table, at) in nearer {
-                        if let chain = table.index[key], let first = chain.versions.first, first.scn <= at { return true }
-                    }
-                    return false
+                    pending?.changes[key] != nil || nearer.claim(key)
                 }
                 let index = own.vectorIndexes.first { $0.column == request.column && $0.metric == request.metric }
                 if let index, let graph = index.graph, graph.count > 0,
@@ -211,14 +207,10 @@ extension MemoryTransaction {
                 if stats.dimensions == 0, let graph = index.graph { stats.dimensions = graph.dimensions }
                 // A key a nearer layer has any version of (a deletion, an
                 // update to NULL) is that layer's, whatever this one holds.
-                let nearer = layers[0..<depth].compactMap { l in l.branch.tables[table.id].map { ($0, l.scn) } }
+                let nearer = NearerLayers(layers, before: depth, table: table.id)
                 for node in 0..<UInt32(index.count) where index.isLive(node, at: layer.scn) {
                     let key = own.chains[index.slot(of: node)].key
-                    let shadowed = nearer.contains { nearerTable, at in
-                        if let chain = nearerTable.index[key], let first = chain.versions.first, first.scn <= at { return true }
-                        return false
-                    }
-                    if !shadowed && counted.insert(key).inserted { stats.numVectors += 1 }
+                    if !nearer.claim(key) && counted.insert(key).inserted { stats.numVectors += 1 }
                 }
                 if measureRecall, stats.recallAt10 == nil, let graph = index.graph {
                     stats.recallAt10 = Self.sampledRecall(index, graph, at: layer.scn)

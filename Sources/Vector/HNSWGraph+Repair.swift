@@ -61,12 +61,9 @@ extension HNSWGraph {
 
     /// A search for the node's own vector, nearest first.
     private func nearestReached(to node: UInt32) -> [Neighbor] {
-        let own = arena == nil ? unitCopy(node) : nil
-        return withExtendedLifetime(own) { () -> [Neighbor] in
-            let query = own?.withUnsafeBufferPointer { $0.baseAddress! } ?? vector(node)
+        withOwnQuery(node) { distance in
             var examined = 0
-            return searchGraph(distance: ExactDistance(graph: self, query: query), ef: parameters.efConstruction,
-                               accept: nil, examined: &examined).sorted()
+            return searchGraph(distance: distance, ef: parameters.efConstruction, accept: nil, examined: &examined).sorted()
         }
     }
 

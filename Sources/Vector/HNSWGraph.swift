@@ -383,14 +383,21 @@ public final class HNSWGraph: @unchecked Sendable {
         repairReachability()  // (HNSWGraph+Repair.swift)
     }
 
+    /// Calls `body` with distances to the node's own vector as a prepared
+    /// query (a unit-length copy for cosine when the graph does not hold
+    /// the vectors itself).
+    func withOwnQuery<T>(_ node: UInt32, _ body: (ExactDistance) -> T) -> T {
+        guard arena == nil else { return body(ExactDistance(graph: self, query: vector(node))) }
+        return unitCopy(node).withUnsafeBufferPointer { body(ExactDistance(graph: self, query: $0.baseAddress!)) }
+    }
+
     /// Links an appended node into every level up to its own.
     private func link(_ node: UInt32, locking: Bool) {
+        withOwnQuery(node) { link(node, distance: $0, locking: locking) }
+    }
+
+    private func link(_ node: UInt32, distance: ExactDistance, locking: Bool) {
         let level = Int(levels[Int(node)])
-        // The node's own vector as a prepared query (unit length for cosine).
-        let own = arena == nil ? unitCopy(node) : nil
-        let query = own?.withUnsafeBufferPointer { $0.baseAddress! } ?? vector(node)
-        let distance = ExactDistance(graph: self, query: query)
-        defer { withExtendedLifetime(own) {} }
         // A node above the current top holds the entry lock for its whole
         // insertion (as hnswlib does), so the top cannot move meanwhile.
         var holdsEntryLock = false

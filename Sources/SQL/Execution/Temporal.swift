@@ -30,8 +30,7 @@ enum Temporal {
     /// A date's midnight in microseconds (checked: a date read from
     /// elsewhere may lie outside `dateDays`).
     static func midnight(_ days: Int64) throws(SQLError) -> Int64 {
-        let (micros, overflow) = days.multipliedReportingOverflow(by: DateTime.microsPerDay)
-        guard !overflow else { throw outOfRange("timestamp") }
+        guard let micros = DateTime.midnight(ofDay: days) else { throw outOfRange("timestamp") }
         return micros
     }
 
