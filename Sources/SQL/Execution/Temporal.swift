@@ -57,7 +57,11 @@ enum Temporal {
         switch (op, a, b) {
         case let (.add, .date(d), .integer(n)), let (.add, .integer(n), .date(d)): return try date(d.addingReportingOverflow(n))
         case let (.subtract, .date(d), .integer(n)): return try date(d.subtractingReportingOverflow(n))
-        case let (.subtract, .date(x), .date(y)): return .integer(x - y)  // both within dateDays
+        case let (.subtract, .date(x), .date(y)):
+            // (Checked: a date stored before the range checks may lie outside dateDays.)
+            let (days, overflow) = x.subtractingReportingOverflow(y)
+            guard !overflow else { throw outOfRange("integer") }
+            return .integer(days)
         case let (.add, .date(d), .interval(v)), let (.add, .interval(v), .date(d)):
             return try timestamp(DateTime.add(try midnight(d), v), zoned: false)
         case let (.subtract, .date(d), .interval(v)):
