@@ -144,13 +144,36 @@ private struct MergePlan {
                           renameTo: renameTo)
             return
         }
+        if let source, let target, source.id == target.id, source.isMaterializedView || target.isMaterializedView {
+            // A materialized view's rows follow from its own branch's
+            // refreshes: the target's next refresh reads the merged base
+            // table changes like any others, so merging the source's rows
+            // too would count those changes twice.
+            return
+        }
         switch (base, source, target) {
         case (nil, let created?, nil):
             // A table created on the source only: create it with its rows.
             copyTable(created, named: name, from: s, at: lastSCN)
         case (let base?, nil, let target?) where target.id == base.id:
-            // Dropped on the source only.
+            // Dropped on the source. If the target changed it since the
+            // fork, dropping would lose those changes: a conflict.
+            if !target.isView && !target.isMaterializedView && Self.changed(target, since: base, targetLayers, ancestor: ancestor, baseSCN: baseSCN) {
+                conflicts.append(MergeConflict(table: name, key: "schema", columns: [], base: nil,
+                                               source: [.text("table dropped on the source")],
+                                               target: [.text("table changed on the target")]))
+                if strategy != .theirs { return }
+            }
             writes.catalog[name] = .some(nil)
+        case (let base?, let kept?, nil) where kept.id == base.id:
+            // Dropped on the target. Changes the source made since the fork
+            // would be lost: a conflict, and `theirs` brings the table back
+            // as the source has it.
+            guard !kept.isView && !kept.isMaterializedView && Self.changed(kept, since: base, sourceLayers, ancestor: ancestor, baseSCN: baseSCN) else { return }
+            conflicts.append(MergeConflict(table: name, key: "schema", columns: [], base: nil,
+                                           source: [.text("table changed on the source")],
+                                           target: [.text("table dropped on the target")]))
+            if strategy == .theirs { copyTable(kept, named: name, from: s, at: lastSCN) }
         case (let base?, let recreated?, let target?) where recreated.id != base.id && !recreated.isView:
             // Dropped and created again on the source: a new table (its own
             // id, rows and shape) replaces the target's, unless the target
@@ -177,8 +200,12 @@ private struct MergePlan {
         }
     }
 
-    /// A table new to the target: its definition and every row the source holds.
+    /// A table new to the target: its definition and every row the source
+    /// holds. A materialized view's rows match the source's history, not
+    /// the target's: its next refresh recomputes them.
     private mutating func copyTable(_ schema: TableSchema, named name: String, from s: BranchData, at scn: SCN) {
+        var schema = schema
+        schema.materialized?.sawOwnWrites = true
         writes.catalog[name] = .some(schema)
         s.forEachRow(table: schema.id, at: scn, skip: { _ in false }) { key, row in
             writes.tables[schema.id, default: TableWrites(tableName: name)].set(key!, row)
@@ -246,19 +273,9 @@ private struct MergePlan {
         var candidates: [RowKey] = []
         var seen = Set<RowKey>()
         for layers in [sourceLayers, targetLayers] {
-            for (branch, at) in layers {
-                let isAncestor = branch === ancestor
-                guard let data = branch.tables[target.id] ?? branch.tables[source.id] else {
-                    if isAncestor { break } else { continue }
-                }
-                for (slot, chain) in data.chains.enumerated() {
-                    // In the shared ancestor only versions after the fork count;
-                    // its latest-version SCNs rule out most keys at once.
-                    if isAncestor && data.latestSCN[slot] <= baseSCN { continue }
-                    let changed = chain.versions.contains { $0.scn <= at && (!isAncestor || $0.scn > baseSCN) }
-                    if changed && seen.insert(chain.key).inserted { candidates.append(chain.key) }
-                }
-                if isAncestor { break }
+            Self.forEachChangedKey(of: [target.id, source.id], layers, ancestor: ancestor, baseSCN: baseSCN) { key in
+                if seen.insert(key).inserted { candidates.append(key) }
+                return true
             }
         }
         // A column one side lacks reads as that column's default (an added
@@ -280,6 +297,35 @@ private struct MergePlan {
             mergedKeys += 1
         }
         if !tableWrites.changes.isEmpty { writes.tables[target.id] = tableWrites }
+    }
+
+    /// Calls `body` with each key of the table (the first of `ids` a layer
+    /// has) that a lineage changed since the fork: in its own layers any
+    /// version up to the layer's read point, in the shared ancestor only
+    /// versions after the fork. Stops when `body` returns false.
+    static func forEachChangedKey(of ids: [UInt64], _ layers: [(branch: BranchData, scn: SCN)], ancestor: BranchData,
+                                  baseSCN: SCN, _ body: (RowKey) -> Bool) {
+        for (branch, at) in layers {
+            let isAncestor = branch === ancestor
+            if let data = ids.lazy.compactMap({ branch.tables[$0] }).first {
+                for (slot, chain) in data.chains.enumerated() {
+                    // The ancestor's latest-version SCNs rule out most keys at once.
+                    if isAncestor && data.latestSCN[slot] <= baseSCN { continue }
+                    let changed = chain.versions.contains { $0.scn <= at && (!isAncestor || $0.scn > baseSCN) }
+                    if changed && !body(chain.key) { return }
+                }
+            }
+            if isAncestor { return }
+        }
+    }
+
+    /// Whether a lineage changed the table since the fork: its definition or any row.
+    static func changed(_ table: TableSchema, since base: TableSchema, _ layers: [(branch: BranchData, scn: SCN)],
+                        ancestor: BranchData, baseSCN: SCN) -> Bool {
+        if table != base { return true }
+        var any = false
+        forEachChangedKey(of: [table.id], layers, ancestor: ancestor, baseSCN: baseSCN) { _ in any = true; return false }
+        return any
     }
 
     /// A row as column name → value (old names mapped through `renames`).

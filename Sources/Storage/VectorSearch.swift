@@ -36,7 +36,9 @@ extension MemoryTransaction {
                 let shadow: ((RowKey) -> Bool)? = pending == nil && nearer.isEmpty ? nil : { key in
                     pending?.changes[key] != nil || nearer.claim(key)
                 }
-                let index = own.vectorIndexes.first { $0.column == request.column && $0.metric == request.metric }
+                // The index the planner chose (several may cover the column and metric).
+                let covering = own.vectorIndexes.lazy.filter { $0.column == request.column && $0.metric == request.metric }
+                let index = covering.first { $0.schema.name == request.indexName } ?? covering.first
                 if let index, let graph = index.graph, graph.count > 0,
                    let (hits, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
                     indexName = index.schema.name
@@ -200,7 +202,7 @@ extension MemoryTransaction {
             var counted = Set<RowKey>()
             for (depth, layer) in layers.enumerated() {
                 guard let own = layer.branch.tables[table.id],
-                      let index = own.vectorIndexes.first(where: { $0.column == schema.columns.first }) else { continue }
+                      let index = own.vectorIndexes.first(where: { $0.schema.name == name }) else { continue }
                 stats.quantization = index.options.quantization.rawValue
                 stats.memoryBytes += index.memoryBytes
                 stats.nodes += index.count

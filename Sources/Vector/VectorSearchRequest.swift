@@ -10,11 +10,13 @@ public struct VectorSearchRequest {
     public var efSearch: Int?
     /// Rows must pass this (the statement's WHERE clause); applied during the search.
     public var filter: ((Row) -> Bool)?
+    /// The index to search, when the caller chose one (nil: any on the column for the metric).
+    public var indexName: String?
 
     public init(column: Int, metric: VectorMetric, query: [Float], k: Int, efSearch: Int? = nil,
-                filter: ((Row) -> Bool)? = nil) {
+                filter: ((Row) -> Bool)? = nil, indexName: String? = nil) {
         self.column = column; self.metric = metric; self.query = query; self.k = k
-        self.efSearch = efSearch; self.filter = filter
+        self.efSearch = efSearch; self.filter = filter; self.indexName = indexName
     }
 }
 

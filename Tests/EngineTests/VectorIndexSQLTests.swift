@@ -121,6 +121,45 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertEqual(try run("SELECT id FROM items WHERE category = 3 ORDER BY embedding <-> $1 LIMIT 7", [.null]).count, 1)
     }
 
+    /// Rows whose vector is NULL have no distance and sort last: with too
+    /// few vectors for the LIMIT, the index plan returns them as the exact
+    /// plan does (filtered, ordered by the other keys, after OFFSET).
+    func testRowsWithoutAVectorFollowAsWithoutAnIndex() throws {
+        try run("CREATE TABLE nv (id INT PRIMARY KEY, g INT, v VECTOR(2))")
+        try run("INSERT INTO nv VALUES (1, 0, '[1,0]'), (2, 0, NULL), (3, 1, '[0,1]'), (4, 1, NULL), (5, 0, '[5,5]')")
+        let queries = ["SELECT id FROM nv ORDER BY v <-> '[1,0]' LIMIT 10",
+                       "SELECT id FROM nv ORDER BY v <-> '[1,0]', id DESC LIMIT 10",
+                       "SELECT id FROM nv ORDER BY v <=> '[1,0]' LIMIT 4 OFFSET 1",
+                       "SELECT id FROM nv WHERE g = 1 ORDER BY v <-> '[1,0]' LIMIT 10",
+                       "SELECT id FROM nv ORDER BY v <-> '[1,0]' LIMIT 2"]
+        let exact = try queries.map { try run($0) }
+        XCTAssertEqual(ids(exact[0]), [1, 3, 5, 2, 4])
+        XCTAssertEqual(ids(exact[1]), [1, 3, 5, 4, 2])
+        try run("CREATE INDEX nv_l2 ON nv USING hnsw (v vector_l2_ops)")
+        try run("CREATE INDEX nv_cos ON nv USING hnsw (v vector_cosine_ops)")
+        for (sql, expected) in zip(queries, exact) {
+            XCTAssertTrue(try explain(sql).contains("HNSW Index Scan"), sql)
+            XCTAssertEqual(ids(try run(sql)), ids(expected), sql)
+        }
+    }
+
+    /// Two indexes on one column for one metric: each reports its own
+    /// statistics, and the search uses the index EXPLAIN names.
+    func testTwoIndexesOnOneColumnKeepTheirOwnIdentity() throws {
+        let data = try load(300, dimensions: 8)
+        try run("CREATE INDEX ix_none ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = 'none')")
+        try run("CREATE INDEX ix_pq ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = 'pq', pq_subquantizers = 2)")
+        let stats = try run("SELECT index_name, quantization FROM pg_vector_index_stats() ORDER BY index_name")
+        XCTAssertEqual(stats, [[.text("ix_none"), .text("none")], [.text("ix_pq"), .text("product")]])
+        XCTAssertEqual(try run("SELECT quantization FROM pg_vector_index_stats('ix_pq')"), [[.text("product")]])
+        let sql = "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1"
+        XCTAssertTrue(try explain(sql, [.vector(data[7])]).contains("using ix_none"))
+        XCTAssertEqual(ids(try run(sql, [.vector(data[7])])), [7])
+        try run("DROP INDEX ix_none")
+        XCTAssertTrue(try explain(sql, [.vector(data[7])]).contains("using ix_pq"))
+        XCTAssertEqual(ids(try run(sql, [.vector(data[7])])), [7])
+    }
+
     func testFilteredSearchReturnsKRowsForASelectiveFilter() throws {
         _ = try load(2000, index: "WITH (m = 8, ef_construction = 32, ef_search = 10)")
         let probe = Self.vectors(1, dimensions: 8, seed: 7)[0]

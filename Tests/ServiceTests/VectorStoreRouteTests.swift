@@ -248,6 +248,12 @@ final class VectorStoreRouteTests: XCTestCase {
         r = call(s, "POST", "/v1/vectors/stores/f/search", #"{"vector":\#(vectorText(query)),"top_k":40,"filter":{},"ef_search":100}"#)
         XCTAssertEqual(ids(r.json), VectorOracle.nearest(query, in: stored, k: 40, metric: .cosine).map(\.id))
 
+        // Another API's operators are refused, not read as containment (which would match nothing).
+        for filter in [#"{"n":{"$gt":0}}"#, #"{"$and":[{"n":1}]}"#, #"{"tags":[{"$in":["a"]}]}"#] {
+            r = call(s, "POST", "/v1/vectors/stores/f/search", #"{"vector":\#(vectorText(query)),"filter":\#(filter)}"#)
+            XCTAssertEqual(r.status, 400, filter)
+            XCTAssertTrue(r.json["message"]?.stringValue?.contains("filter operator") ?? false, r.json.jsonText)
+        }
         r = call(s, "POST", "/v1/vectors/stores/f/search", #"{"vector":\#(vectorText(query)),"top_k":3,"include_metadata":false}"#)
         XCTAssertEqual(r.json["results"]?.arrayValue?.map { keys($0) }, Array(repeating: ["id", "distance", "score"], count: 3))
         r = call(s, "POST", "/v1/vectors/stores/f/search",
@@ -299,6 +305,14 @@ final class VectorStoreRouteTests: XCTestCase {
         XCTAssertEqual(call(s, "GET", "/v1/vectors/stores?branch=dev").json["total"], .integer(2))
         XCTAssertEqual(call(s, "DELETE", "/v1/vectors/stores/devonly").status, 404)
         XCTAssertEqual(call(s, "DELETE", "/v1/vectors/stores/devonly?branch=dev").status, 200)
+        // DELETE with a JSON body: its branch counts (not main's store), a bad body is a 400.
+        XCTAssertEqual(call(s, "POST", "/v1/vectors/stores", #"{"name":"devonly","dimensions":2,"branch":"dev"}"#).status, 201)
+        XCTAssertEqual(call(s, "DELETE", "/v1/vectors/stores/devonly", "{\"branch\":").status, 400)
+        XCTAssertEqual(call(s, "DELETE", "/v1/vectors/stores/docs", #"{"branch":"dev","as_of":1}"#).status, 400)
+        r = call(s, "DELETE", "/v1/vectors/stores/devonly", #" {"branch":"dev"} "#)
+        XCTAssertEqual(r.json["branch"], .string("dev"), r.json.jsonText)
+        XCTAssertEqual(call(s, "GET", "/v1/vectors/stores/devonly?branch=dev").status, 404)
+        XCTAssertEqual(call(s, "GET", "/v1/vectors/stores/docs").status, 200, "main's store untouched")
 
         // Time travel on main: a new vector and a moved one, then read the past.
         XCTAssertEqual(call(s, "POST", "/v1/vectors/stores/docs/upsert",

@@ -8,8 +8,9 @@ import Vector
 // whose table has an HNSW index on `col` for `<op>` plans as a top-N over
 // a vector scan: storage returns the k + o nearest rows passing `p`
 // (applied during the graph search, at the reader's branch and snapshot),
-// and the top-N above orders them by the exact distance as before. Any
-// other shape keeps the exact plan.
+// and the top-N above orders them by the exact distance as before (rows
+// whose vector is NULL follow when fewer than k + o have one, as in the
+// exact plan). Any other shape keeps the exact plan.
 
 /// What a vector scan asks storage for.
 struct VectorScanSpec {
@@ -96,10 +97,16 @@ extension PlanRunner {
             }
         }
         let request = VectorSearchRequest(column: spec.column, metric: spec.metric, query: query, k: k,
-                                          efSearch: context.efSearch, filter: filter)
+                                          efSearch: context.efSearch, filter: filter, indexName: spec.indexName)
         let result = data.vectorSearch(table, request)
         if let failure { throw failure }
         context.vectorSearchLog?.record(result.stats)
-        return result.rows
+        guard result.rows.count < k else { return result.rows }
+        // Fewer than k rows with a vector match: the exact plan would go on
+        // with the matching rows whose vector is NULL (a NULL distance sorts
+        // last), which the graph does not hold. The top-N above orders them.
+        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
+        let withoutVector = try run(exact, env).lazy.filter { $0[spec.column].isNull }.prefix(k - result.rows.count)
+        return result.rows + withoutVector
     }
 }

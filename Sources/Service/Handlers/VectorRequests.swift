@@ -159,6 +159,30 @@ enum VectorRequests {
         return try document(value, field: field).normalized()
     }
 
+    /// A search's `filter`: metadata containment (jsonb `@>`). Keys that
+    /// start with `$` are refused: they are another API's operators
+    /// (`{"n":{"$gt":3}}`), and read as containment they would match
+    /// nothing, silently.
+    static func metadataFilter(_ json: JSONValue) throws(ServiceError) -> JSONDocument? {
+        func check(_ value: JSONValue, _ path: String) throws(ServiceError) {
+            switch value {
+            case .object(let members):
+                for (key, member) in members {
+                    if key.hasPrefix("$") {
+                        throw ServiceError.badRequest("filter operator \"\(key)\" at \(path) is not supported: a filter keeps "
+                            + "vectors whose metadata contains it, e.g. {\"genre\":\"drama\",\"year\":1999}")
+                    }
+                    try check(member, path + "." + key)
+                }
+            case .array(let items):
+                for (i, item) in items.enumerated() { try check(item, path + "[\(i)]") }
+            default: break
+            }
+        }
+        if let value = json["filter"] { try check(value, "filter") }
+        return try objectDocument(json, "filter")
+    }
+
     /// `vectors` of an upsert body, every element checked. With `arrays`
     /// (from `VectorBodyScanner.upsertBody`), an integer `values` is the
     /// index of its already parsed array.

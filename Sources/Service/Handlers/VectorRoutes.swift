@@ -7,7 +7,7 @@ import Vector
 /// table `(id TEXT PRIMARY KEY, embedding VECTOR(n), metadata JSONB)` with
 /// an HNSW index, so every endpoint takes `branch` (and reads take
 /// `as_of`): in POST bodies as fields, on GET and DELETE as query
-/// parameters. Bodies are checked whole before the engine is called, so a
+/// parameters (and on DELETE also in a JSON body, when one is sent). Bodies are checked whole before the engine is called, so a
 /// bad request writes nothing.
 extension HeliosService {
     static func addVectorRoutes(to router: inout Router<HeliosService>) {
@@ -110,7 +110,10 @@ extension HeliosService {
 
     func dropVectorStore(_ request: HTTPRequest, name: String) -> HTTPResponse {
         answering { () throws(ServiceError) -> HTTPResponse in
-            let target = try VectorRequests.target(request, write: true)
+            // Some clients send DELETE with a JSON body: its `branch` counts as in POST bodies.
+            let hasBody = request.body.contains { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            let body = hasBody ? try VectorRequests.object(request.body) : nil
+            let target = try VectorRequests.target(request, body: body, write: true)
             try engine { () throws(EngineError) in try database.dropVectorStore(name: name, branch: target.branch) }
             return Self.json(200, .object([("name", .string(name)), ("dropped", .bool(true)), ("branch", .string(target.branch))]))
         }
@@ -210,7 +213,7 @@ extension HeliosService {
             let topK = try VectorRequests.integer(json, "top_k", 1...10_000) ?? 10
             var efSearch = try VectorRequests.integer(json, "ef_search", 1...10_000)
             if efSearch == nil { efSearch = try VectorRequests.integer(json, "ef", 1...10_000) }
-            let filter = try VectorRequests.objectDocument(json, "filter")
+            let filter = try VectorRequests.metadataFilter(json)
             let includeValues = try VectorRequests.boolean(json, "include_values", default: false)
             let includeMetadata = try VectorRequests.boolean(json, "include_metadata", default: true)
             let answer = try engine { () throws(EngineError) in
