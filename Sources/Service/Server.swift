@@ -37,7 +37,10 @@ public enum ServiceRunner {
                 store = opened
                 log("recovered \(directory): \(report.records) log record(s) replayed up to SCN \(report.lastSCN) in \(Int(report.milliseconds)) ms (sync \(options.sync.rawValue))")
                 if report.truncatedBytes > 0 {
-                    log("write-ahead log: cut a torn or corrupt tail of \(report.truncatedBytes) byte(s) at offset \(report.validLength) (the last good record)")
+                    log("write-ahead log: cut a torn or corrupt tail of \(report.truncatedBytes) byte(s) at offset \(report.validLength) (the last good record); the bytes are kept in \(report.preservedTail ?? "-")")
+                    if report.recordsAfterDamage > 0 {
+                        log("write-ahead log: WARNING: \(report.recordsAfterDamage) intact record(s) follow the damaged one and were not replayed: the log was damaged, not torn by a crash")
+                    }
                 }
             } catch {
                 throw HTTPServerError(message: error.message)

@@ -139,6 +139,12 @@ final class DurabilityStorageTests: XCTestCase {
         XCTAssertEqual(report.records, 2)
         XCTAssertGreaterThan(report.truncatedBytes, 0)
         XCTAssertEqual(store.commits().count, 2)
+        // The records after the damaged one are counted, and every cut byte is kept beside the log.
+        XCTAssertEqual(report.recordsAfterDamage, records.count - 3)
+        let kept = try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(report.preservedTail)))
+        let cutStart = third.startIndex - 8
+        XCTAssertEqual(kept, damaged[cutStart..<(cutStart + kept.count)])
+        XCTAssertEqual(kept.count, records.last!.endIndex - cutStart, "up to the last record, trailing zeros left out")
     }
 
     func testCheckpointThenLogReplayRestoresEverything() throws {

@@ -11,6 +11,11 @@ public struct RecoveryReport: Sendable {
     public var truncatedBytes: UInt64
     public var validLength: UInt64
     public var milliseconds: Double
+    /// Whole, checksummed records found after the damage (not replayed:
+    /// records after a bad one cannot be trusted to follow it in order).
+    public var recordsAfterDamage: Int = 0
+    /// Where the cut bytes were kept (nil when nothing was cut).
+    public var preservedTail: String?
 }
 
 extension MemoryStore {
@@ -50,6 +55,7 @@ extension MemoryStore {
         let current = max(replay.last ?? 0, base ?? 0)
         var records = 0
         var validLength: UInt64 = 0, fileLength: UInt64 = 0
+        var recordsAfterDamage = 0, preservedTail: String?
         for generation in replay {
             let path = walPath(directory, generation)
             let read = try WriteAheadLog.read(path: path)
@@ -64,12 +70,24 @@ extension MemoryStore {
                 try store.replay(record)
             }
             records += read.records.count
-            if generation == current { validLength = read.validLength; fileLength = read.fileLength }
+            if generation == current {
+                validLength = read.validLength; fileLength = read.fileLength
+                if !read.tail.isEmpty {
+                    // The cut bytes are kept beside the log, never destroyed:
+                    // a damaged record mid-log leaves good ones after it.
+                    let (frames, length) = read.scanTail()
+                    recordsAfterDamage = frames
+                    let kept = "\(path).damaged-at-\(read.validLength)"
+                    try Files.write(kept, Array(read.tail.prefix(length)))
+                    preservedTail = kept
+                }
+            }
         }
         store.log = try WriteAheadLog(path: walPath(directory, current), mode: sync, validLength: validLength)
         store.logGeneration = current
         let report = RecoveryReport(records: records, lastSCN: store.lastSCN, truncatedBytes: fileLength - validLength,
-                                    validLength: validLength, milliseconds: Double(nowMicros() - started) / 1000)
+                                    validLength: validLength, milliseconds: Double(nowMicros() - started) / 1000,
+                                    recordsAfterDamage: recordsAfterDamage, preservedTail: preservedTail)
         return (store, report)
     }
 

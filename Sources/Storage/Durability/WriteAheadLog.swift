@@ -202,26 +202,62 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// The records of the log file at `path`, and the length of its valid
     /// prefix (shorter than the file when the tail is torn or corrupt).
-    static func read(path: String) throws(StorageError) -> (records: [ArraySlice<UInt8>], validLength: UInt64, fileLength: UInt64) {
-        if access(path, F_OK) != 0 { return ([], 0, 0) }
+    static func read(path: String) throws(StorageError) -> LogContents {
+        if access(path, F_OK) != 0 { return LogContents(records: [], validLength: 0, fileLength: 0, tail: []) }
         let data = try Files.read(path)
         var records: [ArraySlice<UInt8>] = []
         var offset = 0
-        while offset + 8 <= data.count {
-            let length = Int(UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3]) << 24)
-            let crc = UInt32(data[offset + 4]) | UInt32(data[offset + 5]) << 8 | UInt32(data[offset + 6]) << 16 | UInt32(data[offset + 7]) << 24
-            let start = offset + 8
-            if length == 0 { break }   // the zero-filled room ahead of the records
-            guard length <= data.count - start else { break }
-            let payload = data[start..<start + length]
-            let actual = payload.withUnsafeBytes { CRC32C.checksum($0) }
-            guard actual == crc else { break }
+        while let payload = frame(in: data, at: offset) {
             records.append(payload)
-            offset = start + length
+            offset = payload.endIndex
         }
         // Only zeros after the last record: preallocated room, not a torn tail.
         let tailIsEmpty = data[offset...].allSatisfy { $0 == 0 }
-        return (records, UInt64(offset), tailIsEmpty ? UInt64(offset) : UInt64(data.count))
+        return LogContents(records: records, validLength: UInt64(offset), fileLength: tailIsEmpty ? UInt64(offset) : UInt64(data.count),
+                           tail: tailIsEmpty ? [] : data[offset...])
+    }
+
+    /// The payload of the frame at `offset`, when one is whole there and passes its checksum.
+    static func frame(in data: [UInt8], at offset: Int) -> ArraySlice<UInt8>? {
+        guard offset + 8 <= data.count else { return nil }
+        let length = Int(UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3]) << 24)
+        let crc = UInt32(data[offset + 4]) | UInt32(data[offset + 5]) << 8 | UInt32(data[offset + 6]) << 16 | UInt32(data[offset + 7]) << 24
+        let start = offset + 8
+        // Records are never empty: a zero length is the zero-filled room ahead of them.
+        guard length > 0, length <= data.count - start else { return nil }
+        let payload = data[start..<start + length]
+        return payload.withUnsafeBytes { CRC32C.checksum($0) } == crc ? payload : nil
+    }
+}
+
+/// What reading a log file found.
+struct LogContents {
+    var records: [ArraySlice<UInt8>]
+    /// The length of the valid prefix (the records).
+    var validLength: UInt64
+    /// The file's length, or `validLength` when only zeros follow the records.
+    var fileLength: UInt64
+    /// The bytes after the valid prefix, when they are not all zeros.
+    var tail: ArraySlice<UInt8>
+
+    /// The whole, checksummed frames inside the tail, and the tail's
+    /// length without the zero-filled room after its last byte or frame.
+    /// A torn write leaves at most the frames of its own group after the
+    /// damage; many more mean a damaged record in the middle of the log.
+    func scanTail() -> (frames: Int, length: Int) {
+        let data = Array(tail)
+        var frames = 0, offset = 1
+        var length = (data.lastIndex { $0 != 0 } ?? -1) + 1
+        while offset + 8 <= data.count {
+            if let payload = WriteAheadLog.frame(in: data, at: offset) {
+                frames += 1
+                offset = payload.endIndex
+                length = max(length, offset)
+            } else {
+                offset += 1
+            }
+        }
+        return (frames, length)
     }
 }
 
