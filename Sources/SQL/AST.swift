@@ -576,8 +576,8 @@ public enum BinaryOperator: String, Sendable, Equatable {
     /// JSON operators: `->`, `->>`, `#>`, `#>>`, `@>`, `<@`, `?`, `?|`, `?&`.
     case jsonGet = "->", jsonGetText = "->>", jsonPath = "#>", jsonPathText = "#>>"
     case contains = "@>", containedBy = "<@", hasKey = "?", hasAnyKey = "?|", hasAllKeys = "?&"
-    /// Vector distances: `<->` L2, `<=>` cosine, `<#>` negative inner product.
-    case l2Distance = "<->", cosineDistance = "<=>", negativeInnerProduct = "<#>"
+    /// Vector distances: `<->` L2, `<=>` cosine, `<#>` negative inner product, `<+>` L1.
+    case l2Distance = "<->", cosineDistance = "<=>", negativeInnerProduct = "<#>", l1Distance = "<+>"
     /// Regular expressions: `~`, `~*`, `!~`, `!~*`.
     case regexMatch = "~", regexMatchInsensitive = "~*", regexNotMatch = "!~", regexNotMatchInsensitive = "!~*"
     /// Bitwise and exponent: `&`, `|`, `#`, `<<`, `>>`, `^`.

@@ -16,7 +16,8 @@ import Core
 // Unquoted words are folded to lower case (ASCII only, as PostgreSQL does) and
 // may contain any byte >= 0x80, so `SELECT é` names a column "é". Quoted
 // identifiers keep their case and use `""` for a quote. String literals use
-// `''` for a quote; `E'…'` strings also take backslash escapes. Comments are
+// `''` for a quote; `E'…'` strings also take backslash escapes; `$$…$$` and
+// `$tag$…$tag$` strings are taken as written. Comments are
 // `-- …` to end of line and `/* … */`, which nest.
 
 /// What a token is. Unquoted words (identifiers and keywords alike) are
@@ -172,7 +173,7 @@ private struct Scanner {
                 if value.isEmpty { throw error("zero-length delimited identifier", from: start, to: i) }
                 append(.quotedIdentifier, from: start, text: value)
             } else if b == UInt8(ascii: "$") {
-                try scanParameter()
+                if try !scanDollarQuoted(start: start) { try scanParameter() }
             } else {
                 try scanOperator()
             }
@@ -387,6 +388,30 @@ private struct Scanner {
         }
     }
 
+    /// `$$…$$` or `$tag$…$tag$` (with `i` at the first `$`): a string taken
+    /// as written, without escapes, up to the same tag. False (nothing
+    /// consumed) when no tag starts here: `$1` is a parameter.
+    mutating func scanDollarQuoted(start: Int) throws(SQLError) -> Bool {
+        let n = bytes.count
+        var j = i + 1
+        if j < n, isIdentifierStart(bytes[j]) {
+            while j < n, bytes[j] != UInt8(ascii: "$"), isIdentifierPart(bytes[j]) { j += 1 }
+        }
+        guard j < n, bytes[j] == UInt8(ascii: "$") else { return false }
+        let tag = bytes[i...j]
+        let body = j + 1
+        var k = body
+        while k + tag.count <= n {
+            if bytes[k] == UInt8(ascii: "$"), bytes[k..<(k + tag.count)].elementsEqual(tag) {
+                i = k + tag.count
+                append(.string, from: start, text: text(body, k))
+                return true
+            }
+            k += 1
+        }
+        throw error("unterminated dollar-quoted string", from: start)
+    }
+
     /// `$n`: a positional parameter.
     mutating func scanParameter() throws(SQLError) {
         let start = i, n = bytes.count
@@ -516,6 +541,7 @@ private struct Scanner {
             case (UInt8(ascii: "<"), UInt8(ascii: "-"), UInt8(ascii: ">")): text = "<->"
             case (UInt8(ascii: "<"), UInt8(ascii: "="), UInt8(ascii: ">")): text = "<=>"
             case (UInt8(ascii: "<"), UInt8(ascii: "#"), UInt8(ascii: ">")): text = "<#>"
+            case (UInt8(ascii: "<"), UInt8(ascii: "+"), UInt8(ascii: ">")): text = "<+>"
             case (UInt8(ascii: "!"), UInt8(ascii: "~"), UInt8(ascii: "*")): text = "!~*"
             default: break
             }

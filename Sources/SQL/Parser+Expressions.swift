@@ -5,7 +5,7 @@ import Core
 //   OR  <  AND  <  NOT (prefix)  <  IS …, ISNULL, NOTNULL
 //   <  = <> != < <= > >= (non-associative)
 //   <  [NOT] BETWEEN / IN / LIKE / ILIKE (non-associative, IN chains)
-//   <  all other operators: || -> ->> #> #>> @> <@ ? ?| ?& <-> <=> <#>
+//   <  all other operators: || -> ->> #> #>> @> <@ ? ?| ?& <-> <=> <#> <+>
 //      ~ ~* !~ !~* & | # << >> (left-associative)
 //   <  + -  <  * / %  <  ^  <  unary + -  <  ::
 //

@@ -219,6 +219,19 @@ final class VectorSQLTests: XCTestCase {
         fails("SELECT vector_norm('[NaN]')", [], "22000", "NaN not allowed in vector")
     }
 
+    /// pgvector's L1 (taxicab) distance: `<+>` and l1_distance.
+    func testL1Distance() throws {
+        XCTAssertEqual(try run("SELECT '[1,2,3]'::vector <+> '[4,0,6]', l1_distance('[1,2,3]', '[4,0,6]'), '[1]' <+> '[-1.5]'::vector"),
+                       [[.double(8), .double(8), .double(2.5)]])
+        try seed()
+        XCTAssertEqual(try run("SELECT id FROM items WHERE e IS NOT NULL ORDER BY e <+> $1, id LIMIT 1", [.text("[4,5,7]")]),
+                       [[.integer(2)]])
+        XCTAssertEqual(try run("SELECT e <+> NULL, l1_distance(e, $1) FROM items WHERE id = 3", [.text("[1,2,3]")]), [[.null, .null]])
+        fails("SELECT '[1,2]'::vector <+> '[1]'::vector", [], "22000", "different vector dimensions 2 and 1")
+        fails("SELECT 1 <+> '[1]'::vector", [], "42883", "operator does not exist: integer <+> vector")
+        fails("SELECT l1_distance('[1]')", [], "42883", "function l1_distance with 1 argument(s) does not exist")
+    }
+
     func testComparisonGroupingAndOrder() throws {
         try seed()
         try run("INSERT INTO items VALUES (4, '[1,2,3]', 'd'), (5, '[1,2,2.5]', 'e'), (6, '[-0,2,3]', 'f')")

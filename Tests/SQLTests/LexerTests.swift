@@ -70,6 +70,18 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(try Lexer.tokenize("'multi\nline'")[0].text, "multi\nline")
     }
 
+    func testDollarQuotedStrings() throws {
+        let tokens = try Lexer.tokenize("$$it's \\n$$ $q$a $$ b$q$ $$$$ $_x1$[1,2]$_x1$ $1")
+        XCTAssertEqual(tokens.map(\.kind), [.string, .string, .string, .string, .parameter, .endOfInput])
+        XCTAssertEqual(tokens.prefix(4).map(\.text), ["it's \\n", "a $$ b", "", "[1,2]"])
+        XCTAssertEqual(tokens[0].position, 1)
+        let unterminated = lexError("SELECT $$abc")
+        XCTAssertEqual(unterminated?.message, #"unterminated dollar-quoted string at or near "$$abc""#)
+        XCTAssertEqual(unterminated?.position, 8)
+        XCTAssertEqual(lexError("SELECT $q$abc$Q$")?.sqlState, "42601", "tags are case-sensitive")
+        XCTAssertEqual(lexError("SELECT $x")?.message, #"syntax error at or near "$""#, "a tag needs its closing $")
+    }
+
     func testEscapeStrings() throws {
         let tokens = try Lexer.tokenize(#"E'a\nb\t\\c\'d''e' e'\x41\101\u00e9\U0001F600\q'"#)
         XCTAssertEqual(tokens[0].kind, .string)

@@ -77,6 +77,7 @@ enum ScalarFunction: String {
     case l2Distance = "l2_distance", cosineDistance = "cosine_distance"
     case negativeInnerProduct = "vector_negative_inner_product", innerProduct = "inner_product"
     case cosineSimilarity = "cosine_similarity", vectorDims = "vector_dims", vectorNorm = "vector_norm"
+    case l1Distance = "l1_distance"
 
     var isJSON: Bool {
         switch self {

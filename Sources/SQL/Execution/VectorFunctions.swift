@@ -9,8 +9,8 @@ import Darwin
 // VECTOR values in SQL, with pgvector's semantics: the text form `[1,2,3]`,
 // the checks every written or cast vector passes (dimension, finite
 // elements), the distance operators `<->` (Euclidean), `<=>` (cosine
-// distance) and `<#>` (negative inner product), and the functions
-// l2_distance, cosine_distance, cosine_similarity, inner_product,
+// distance), `<#>` (negative inner product) and `<+>` (L1, taxicab), and the functions
+// l2_distance, cosine_distance, cosine_similarity, inner_product, l1_distance,
 // vector_negative_inner_product, vector_dims and vector_norm (l2_norm).
 //
 // Binding: an untyped text literal or parameter (a JSON array parameter
@@ -120,6 +120,7 @@ enum VectorFunctions {
         case .l2Distance: .l2Distance
         case .cosineDistance: .cosineDistance
         case .negativeInnerProduct: .negativeInnerProduct
+        case .l1Distance: .l1Distance
         default: nil
         }
     }
@@ -234,8 +235,17 @@ enum VectorFunctions {
         case .innerProduct: return Double(Distances.dot(x, y, n))
         case .negativeInnerProduct: return -Double(Distances.dot(x, y, n))
         case .cosineDistance: return 1 - cosineSimilarity(x, y, n)
+        case .l1Distance: return taxicab(x, y, n)
         default: return cosineSimilarity(x, y, n)
         }
+    }
+
+    /// Σ |x − y| (the taxicab distance), accumulated in double precision.
+    @inline(__always)
+    private static func taxicab(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Double {
+        var sum = 0.0
+        for i in 0..<n { sum += abs(Double(x[i]) - Double(y[i])) }
+        return sum
     }
 
     /// a·b / (|a| |b|), clamped to [-1, 1]; NaN when either vector is zero.
@@ -300,7 +310,8 @@ enum VectorFunctions {
 extension ScalarFunction {
     var isVector: Bool {
         switch self {
-        case .l2Distance, .cosineDistance, .cosineSimilarity, .innerProduct, .negativeInnerProduct, .vectorDims, .vectorNorm: true
+        case .l2Distance, .cosineDistance, .cosineSimilarity, .innerProduct, .negativeInnerProduct, .vectorDims, .vectorNorm,
+             .l1Distance: true
         default: false
         }
     }
