@@ -232,6 +232,19 @@ final class VectorSQLTests: XCTestCase {
         fails("SELECT l1_distance('[1]')", [], "42883", "function l1_distance with 1 argument(s) does not exist")
     }
 
+    /// pgvector's sum and avg over vectors: element-wise, NULLs skipped, per group.
+    func testSumAndAverageOfVectors() throws {
+        try seed()
+        XCTAssertEqual(try run("SELECT sum(e), avg(e), count(e) FROM items"), [[.vector([5, 7, 9]), .vector([2.5, 3.5, 4.5]), .integer(2)]])
+        XCTAssertEqual(try run("SELECT id % 2, avg(e), sum(e) FROM items GROUP BY 1 ORDER BY 1"),
+                       [[.integer(0), .vector([4, 5, 6]), .vector([4, 5, 6])], [.integer(1), .vector([1, 2, 3]), .vector([1, 2, 3])]])
+        XCTAssertEqual(try run("SELECT avg(e) FROM items WHERE id > 100"), [[.null]])
+        XCTAssertEqual(try run("SELECT avg(v) FROM (VALUES ('[1,2]'::vector), ('[2,4]'::vector), (NULL::vector)) x(v)"), [[.vector([1.5, 3])]])
+        fails("SELECT sum(v) FROM (VALUES ('[1,2]'::vector), ('[1]'::vector)) x(v)", [], "22000", "different vector dimensions 2 and 1")
+        fails("SELECT sum(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]'::vector)) x(v)", [], "22003", "overflow")
+        XCTAssertEqual(try run("SELECT avg(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]'::vector)) x(v)"), [[.vector([3e38])]])
+    }
+
     func testComparisonGroupingAndOrder() throws {
         try seed()
         try run("INSERT INTO items VALUES (4, '[1,2,3]', 'd'), (5, '[1,2,2.5]', 'e'), (6, '[-0,2,3]', 'f')")

@@ -7,6 +7,8 @@ struct Accumulator {
     private var integerSum: Int64 = 0
     private var doubleSum: Double = 0
     private var sawDouble = false
+    /// sum/avg over vectors: the element-wise sum (in double precision, as pgvector's avg).
+    private var vectorSum: [Double] = []
     private var extreme: Value = .null
     private var seen: ValueNumbering?
     private var pieces: [String] = []
@@ -50,6 +52,17 @@ struct Accumulator {
                     integerSum = s
                 }
             case .double(let d): sawDouble = true; doubleSum += d
+            case .vector(let v):
+                if vectorSum.isEmpty {
+                    vectorSum = v.map(Double.init)
+                } else {
+                    guard v.count == vectorSum.count else { throw VectorFunctions.differentDimensions(vectorSum.count, v.count) }
+                    for i in v.indices { vectorSum[i] += Double(v[i]) }
+                }
+                // A sum must stay a float4 vector (a mean always does).
+                if call.function == .sum, vectorSum.contains(where: { abs($0) > Double(Float.greatestFiniteMagnitude) }) {
+                    throw SQLError(SQLState.numericOutOfRange, "value out of range: overflow")
+                }
             default: throw SQLError(SQLState.undefinedFunction, "function \(call.function.rawValue)(\(Casts.typeName(v))) does not exist")
             }
         case .min:
@@ -81,9 +94,11 @@ struct Accumulator {
         case .count: return .integer(count)
         case .sum:
             if count == 0 { return .null }
+            if !vectorSum.isEmpty { return .vector(vectorSum.map { Float($0) }) }
             return sawDouble || call.resultType == .double ? .double(doubleSum + Double(integerSum)) : .integer(integerSum)
         case .avg:
             if count == 0 { return .null }
+            if !vectorSum.isEmpty { return .vector(vectorSum.map { Float($0 / Double(count)) }) }
             return .double((doubleSum + Double(integerSum)) / Double(count))
         case .min, .max: return extreme
         case .stringAgg: return count == 0 ? .null : .text(pieces.joined())

@@ -123,6 +123,8 @@ enum AggregateFunction: String {
         switch self {
         case .count: return .bigint
         case .avg, .sum:
+            // pgvector: the element-wise sum or mean, a vector of the same dimensions.
+            if let argument, argument.isVector { return argument }
             if let argument, !argument.isNumeric {
                 throw SQLError(SQLState.undefinedFunction,
                                "function \(name)(\(argument.description.lowercased())) does not exist", position: position)
