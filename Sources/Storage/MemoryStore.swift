@@ -129,6 +129,8 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     var commitLog: [CommitRecord] = []
     /// Commits at or below this SCN have been collected (AS OF them is "not found").
     var collectedThrough: SCN = .zero
+    /// Tests: runs after indexes are built ahead of a commit, before it takes the write lock.
+    var afterPrebuild: (() -> Void)?
     var collectionReport: CollectionReport?
     /// The write-ahead log of a durable store (nil: memory only).
     var log: WriteAheadLog?
@@ -229,13 +231,14 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// one new SCN. Runs under the write lock.
     func commit(_ writes: WriteSet, transaction: TransactionID, branch: BranchID,
                 snapshot: SCN) throws(StorageError) -> SCN {
+        let prebuilt = prebuildVectorIndexes(for: writes, branch: branch)
         let (scn, offset) = try lock.writing { () throws(StorageError) -> (SCN, LogPosition?) in
             guard let data = branches[branch] else { throw StorageError("3D000", "branch \(branch) not found: it was dropped") }
             try checkConflicts(writes, data: data, snapshot: snapshot)
             let scn = lastSCN.next
             let micros = Self.nowMicros()
             let offset = try logged(.commit(branch: branch, scn: scn, transaction: transaction, micros: micros, writes: writes))
-            apply(writes, to: data, scn: scn)
+            apply(writes, to: data, scn: scn, prebuilt: prebuilt)
             lastSCN = scn
             commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: branch, timestampMicros: micros))
             data.commitCount += 1
@@ -247,14 +250,15 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     }
 
     /// Appends `writes` to `data` as versions stamped `scn`. Caller holds the write lock.
-    func apply(_ writes: WriteSet, to data: BranchData, scn: SCN) {
+    /// `prebuilt`: HNSW indexes built ahead of the commit (see `prebuildVectorIndexes`).
+    func apply(_ writes: WriteSet, to data: BranchData, scn: SCN, prebuilt: [PrebuiltVectorIndex] = []) {
             for (name, schema) in writes.catalog {
                 data.catalog[name, default: []].append((scn, schema))
                 if let schema, data.tables[schema.id] == nil { data.tables[schema.id] = TableData() }
                 // Column positions may have moved: ordered indexes are rebuilt on next use.
                 if let schema, let table = data.tables[schema.id] {
                     table.valueIndexes = [:]
-                    table.reconcileVectorIndexes(with: schema)
+                    table.reconcileVectorIndexes(with: schema, prebuilt: prebuilt)
                 }
             }
             for (tableID, tableWrites) in writes.tables {

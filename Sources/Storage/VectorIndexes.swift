@@ -115,8 +115,22 @@ final class VectorIndexData {
         for (node, slot) in slots.enumerated() where end[node] == Self.open { currentNode[slot] = UInt32(node) }
     }
 
+    /// The vector versions a table holds: what a build reads.
+    struct Versions {
+        var vectors: [[Float]] = []
+        var meta: [(slot: Int32, start: UInt64, end: UInt64)] = []
+    }
+
     /// Builds the graph over every version `table` holds, on `threads` threads.
     func populate(from table: TableData, threads: Int) {
+        build(from: versions(of: table), threads: threads, detached: false)
+    }
+
+    /// Every vector version of the indexed column in `table` (the caller
+    /// holds the store's lock, read or write).
+    func versions(of table: TableData) -> Versions { Self.versions(of: table, column: column) }
+
+    private static func versions(of table: TableData, column: Int) -> Versions {
         var vectors: [[Float]] = []
         var meta: [(slot: Int32, start: UInt64, end: UInt64)] = []
         for (slot, versions) in table.history.enumerated() {
@@ -136,6 +150,15 @@ final class VectorIndexData {
                 meta.append((Int32(slot), current.start, Self.open))
             }
         }
+        return Versions(vectors: vectors, meta: meta)
+    }
+
+    /// Adds `versions` to the graph, on `threads` threads. `detached`: the
+    /// store's lock is not held (a build ahead of its commit), so a
+    /// quantized graph reads full vectors from `versions`, not the table,
+    /// until `attachToTable` (the index must be new: nodes from 0).
+    func build(from versions: Versions, threads: Int, detached: Bool) {
+        let (vectors, meta) = (versions.vectors, versions.meta)
         guard let first = vectors.first else { return }
         let graph = graph ?? makeGraph(dimensions: first.count)
         let usable = vectors.indices.filter { vectors[$0].count == graph.dimensions }
@@ -144,7 +167,27 @@ final class VectorIndexData {
         for (offset, i) in usable.enumerated() {
             append(node: base + UInt32(offset), slot: meta[i].slot, start: meta[i].start, end: meta[i].end)
         }
-        graph.build(usable.map { vectors[$0] }, threads: threads)
+        let batch = usable.map { vectors[$0] }
+        if detached && !graph.ownsVectors {
+            precondition(base == 0)
+            graph.fullVector = { node in Int(node) < batch.count ? batch[Int(node)] : nil }
+        }
+        graph.build(batch, threads: threads)
+    }
+
+    /// After a detached build, under the write lock: records the versions
+    /// the table gained after `scn` (the build's snapshot) and reads full
+    /// vectors from the table again.
+    func attachToTable(catchingUpAfter scn: SCN) {
+        for (slot, versions) in table.history.enumerated() {
+            guard let last = versions.last, last.scn > scn else { continue }
+            var i = versions.count - 1
+            while i > 0 && versions[i - 1].scn > scn { i -= 1 }
+            for j in i..<versions.count {
+                record(slot: slot, scn: versions[j].scn, row: versions[j].row, previous: j > 0 ? versions[j - 1].row : nil)
+            }
+        }
+        if let graph { attach(graph) }
     }
 
     /// Whether node `node` was the key's vector at `scn`.
@@ -182,15 +225,60 @@ final class VectorIndexData {
 extension TableData {
     /// Makes this table's HNSW indexes match `schema` (nil: the table is
     /// gone): drops graphs of removed or changed indexes and builds new ones
-    /// over the versions already here. Caller holds the write lock.
-    func reconcileVectorIndexes(with schema: TableSchema?) {
+    /// over the versions already here, or takes one built ahead of the
+    /// commit (`prebuilt`). Caller holds the write lock.
+    func reconcileVectorIndexes(with schema: TableSchema?, prebuilt: [PrebuiltVectorIndex] = []) {
         let wanted = (schema?.indexes ?? []).filter { $0.method == "hnsw" }
         vectorIndexes = vectorIndexes.filter { existing in wanted.contains(existing.schema) }
         for index in wanted where !vectorIndexes.contains(where: { $0.schema == index }) {
+            if let ready = prebuilt.first(where: { $0.table === self && $0.index.schema == index }) {
+                ready.index.attachToTable(catchingUpAfter: ready.snapshot)
+                vectorIndexes.append(ready.index)
+                continue
+            }
             guard let data = VectorIndexData(schema: index, table: self) else { continue }
             data.populate(from: self, threads: 2)
             vectorIndexes.append(data)
         }
+    }
+}
+
+/// An HNSW index a commit creates, built before the commit takes the write
+/// lock: a build over many rows takes seconds, and readers and other
+/// writers go on meanwhile. The commit installs it after recording the
+/// versions its table gained since `snapshot`.
+struct PrebuiltVectorIndex {
+    let table: TableData
+    let index: VectorIndexData
+    let snapshot: SCN
+}
+
+extension MemoryStore {
+    /// Tables with fewer vector versions are indexed under the write lock (it is quick).
+    static let prebuildThreshold = 2_000
+
+    /// Builds, outside the write lock, the HNSW indexes `writes` adds to
+    /// tables of `branch` that already hold many versions. A snapshot of
+    /// the versions is read under the read lock; the build runs unlocked.
+    func prebuildVectorIndexes(for writes: WriteSet, branch: BranchID) -> [PrebuiltVectorIndex] {
+        var prebuilt: [PrebuiltVectorIndex] = []
+        for case let (_, schema?) in writes.catalog {
+            let hnsw = schema.indexes.filter { $0.method == "hnsw" }
+            if hnsw.isEmpty { continue }
+            let found = lock.reading { () -> (TableData, [(VectorIndexData, VectorIndexData.Versions)], SCN)? in
+                guard let table = branches[branch]?.tables[schema.id], table.history.count >= Self.prebuildThreshold else { return nil }
+                let new = hnsw.filter { index in !table.vectorIndexes.contains { $0.schema == index } }
+                let indexes = new.compactMap { VectorIndexData(schema: $0, table: table) }.map { ($0, $0.versions(of: table)) }
+                return indexes.isEmpty ? nil : (table, indexes, lastSCN)
+            }
+            guard let (table, indexes, snapshot) = found else { continue }
+            for (index, versions) in indexes {
+                index.build(from: versions, threads: 2, detached: true)
+                prebuilt.append(PrebuiltVectorIndex(table: table, index: index, snapshot: snapshot))
+            }
+        }
+        if !prebuilt.isEmpty { afterPrebuild?() }
+        return prebuilt
     }
 }
 

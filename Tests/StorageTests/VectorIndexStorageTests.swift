@@ -148,6 +148,50 @@ final class VectorIndexStorageTests: XCTestCase {
         XCTAssertEqual(indexes(store).first?.count, 101)
     }
 
+    /// An index over a large table is built before its commit takes the
+    /// write lock; commits that land meanwhile (inserts, a moved vector, a
+    /// delete) are recorded when it is installed, and other commits and
+    /// reads were not held up by the build.
+    func testAnIndexBuiltAheadOfItsCommitCatchesUpWithCommitsMeanwhile() throws {
+        for quantization in ["none", "product"] {
+            let store = MemoryStore()
+            let t0 = try store.begin(branch: .main)
+            var plain = Self.schema(quantization: quantization)
+            let indexSchema = plain.indexes
+            plain.indexes = []
+            let created = try t0.createTable(plain)
+            let n = MemoryStore.prebuildThreshold + 100
+            for i in 0..<n { try t0.insert(created, row: [.integer(Int64(i)), .vector(Self.vector(i))]) }
+            _ = try t0.commit()
+            var ranDuringBuild = false
+            store.afterPrebuild = {
+                store.afterPrebuild = nil
+                do {
+                    let t = try store.begin(branch: .main)
+                    let table = try XCTUnwrap(t.table(named: "items"))
+                    for i in n..<(n + 5) { try t.insert(table, row: [.integer(Int64(i)), .vector(Self.vector(i))]) }
+                    try t.update(table, key: RowKey(.integer(5)), row: [.integer(5), .vector([900, 900, 900, 900, 900, 900, 900, 900])])
+                    try t.delete(table, key: RowKey(.integer(7)))
+                    _ = try t.commit()
+                    ranDuringBuild = true
+                } catch { XCTFail("\(error)") }
+            }
+            let t1 = try store.begin(branch: .main)
+            var indexed = try XCTUnwrap(t1.table(named: "items"))
+            let old = indexed
+            indexed.indexes = indexSchema
+            try t1.alterTable(from: old, to: indexed)
+            _ = try t1.commit()
+            XCTAssertTrue(ranDuringBuild, quantization)
+            XCTAssertEqual(indexes(store).first?.count, n + 5 + 1, "one node per vector version: \(quantization)")
+            XCTAssertEqual(try nearest(store, [900, 900, 900, 900, 900, 900, 900, 900]).ids, [5], quantization)
+            XCTAssertNotEqual(try nearest(store, Self.vector(7)).ids, [7], quantization)
+            XCTAssertEqual(try nearest(store, Self.vector(n + 3)).ids, [Int64(n + 3)], quantization)
+            XCTAssertEqual(try nearest(store, Self.vector(100)).ids, [100], quantization)
+            XCTAssertEqual(try nearest(store, Self.vector(1), k: 10).stats.strategy, "index", quantization)
+        }
+    }
+
     /// Whichever way a distance is found (taken from the graph, or computed
     /// again from the row), it is the SQL operator's, bit for bit.
     func testDistancesAreTheOperatorsWhateverThePath() throws {
