@@ -55,7 +55,8 @@ extension MemoryTransaction {
                     if depth == 0 { stats.strategy = "exact" }
                 }
             }
-            found.sort { $0.distance < $1.distance }
+            // NaN distances sort last, as in SQL (and must: `<` with NaN is no order).
+            found.sort { !$0.distance.isNaN && ($1.distance.isNaN || $0.distance < $1.distance) }
             let best = found.prefix(request.k)
             return VectorSearchResult(rows: best.map(\.row), distances: best.map(\.distance), stats: stats,
                                       indexName: indexName)
@@ -120,7 +121,8 @@ extension MemoryTransaction {
         // (The sum only keeps the loads from being optimized away.)
         if Self.touchRows(of: neighbors.map(\.node), index, table) == Int.min { return nil }
         let exact = graph.compression.quantization == .none && graph.metric != .cosine && graph.metric == request.metric
-        return (neighbors.compactMap { n in rowOf(n.node).map { ($0, exact ? n.distance : nil) } }, stats)
+        // (A graph distance that is not finite may stand for NaN: the caller computes it again.)
+        return (neighbors.compactMap { n in rowOf(n.node).map { ($0, exact && n.distance.isFinite ? n.distance : nil) } }, stats)
     }
 }
 

@@ -156,8 +156,10 @@ public final class HNSWGraph: @unchecked Sendable {
     /// A node whose vector is gone is infinitely far.
     @inline(__always)
     func exactDistance(_ query: UnsafePointer<Float>, _ node: UInt32) -> Float {
-        if arena != nil { return distance(query, vector(node)) }
-        return withVector(node) { distance(query, $0) } ?? .infinity
+        let d = arena != nil ? distance(query, vector(node)) : withVector(node) { distance(query, $0) } ?? .infinity
+        // NaN (a zero vector under cosine, ∞ − ∞ in a dot product) would
+        // break every comparison the heaps make: it counts as farthest.
+        return d.isNaN ? .infinity : d
     }
 
     @inline(__always)

@@ -143,6 +143,34 @@ final class VectorIndexSQLTests: XCTestCase {
         }
     }
 
+    /// NaN distances (a zero vector under cosine, ∞ − ∞ in a dot product)
+    /// sort last, with or without the index, filtered or not; NULLS FIRST
+    /// keeps the exact plan (the index holds no NULL vectors).
+    func testNaNDistancesAndNullsFirstMatchTheExactPlan() throws {
+        try run("CREATE TABLE m (id INT PRIMARY KEY, v VECTOR(2), cat INT)")
+        try run("INSERT INTO m SELECT i, CASE WHEN i = 3 THEN '[0,0]' ELSE '[' || i || ',1]' END, i % 2 FROM generate_series(1, 20) i")
+        try run("INSERT INTO m VALUES (21, NULL, 1)")
+        let queries = ["SELECT id FROM m WHERE cat = 1 ORDER BY v <=> '[1,0]' LIMIT 3",
+                       "SELECT id FROM m ORDER BY v <=> '[1,0]' LIMIT 25",
+                       "SELECT id FROM m ORDER BY v <-> '[1,0]' NULLS FIRST LIMIT 3"]
+        let exact = try queries.map { try run($0) }
+        XCTAssertEqual(ids(exact[0]), [19, 17, 15])
+        XCTAssertEqual(ids(exact[1]).suffix(2), [3, 21], "NaN after the numbers, NULL last")
+        XCTAssertEqual(ids(exact[2]).first, 21)
+        try run("CREATE INDEX m_cos ON m USING hnsw (v vector_cosine_ops)")
+        try run("CREATE INDEX m_l2 ON m USING hnsw (v vector_l2_ops)")
+        for (sql, expected) in zip(queries, exact) { XCTAssertEqual(ids(try run(sql)), ids(expected), sql) }
+        XCTAssertFalse(try explain(queries[2]).contains("HNSW"))
+
+        try run("CREATE TABLE p (id INT PRIMARY KEY, v VECTOR(2))")
+        try run("INSERT INTO p SELECT i, CASE WHEN i = 3 THEN '[3e38,-3e38]' ELSE '[' || i || ',1]' END FROM generate_series(1, 20) i")
+        try run("CREATE INDEX p_ip ON p USING hnsw (v vector_ip_ops)")
+        let distances = try run("SELECT v <#> '[1e38,1e38]' FROM p ORDER BY v <#> '[1e38,1e38]' LIMIT 3").map { $0[0] }
+        XCTAssertEqual(distances, Array(repeating: .double(-.infinity), count: 3))
+        let last = try run("SELECT id, v <#> '[1e38,1e38]' FROM p ORDER BY v <#> '[1e38,1e38]' LIMIT 20").last
+        XCTAssertEqual(last?.first, .integer(3), "the NaN distance comes last")
+    }
+
     /// Two indexes on one column for one metric: each reports its own
     /// statistics, and the search uses the index EXPLAIN names.
     func testTwoIndexesOnOneColumnKeepTheirOwnIdentity() throws {

@@ -240,12 +240,13 @@ enum VectorFunctions {
         }
     }
 
-    /// Σ |x − y| (the taxicab distance), accumulated in double precision.
+    /// Σ |x − y| (the taxicab distance), in float4 arithmetic as pgvector
+    /// computes it (so it overflows to infinity where pgvector's does).
     @inline(__always)
     private static func taxicab(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Double {
-        var sum = 0.0
-        for i in 0..<n { sum += abs(Double(x[i]) - Double(y[i])) }
-        return sum
+        var sum: Float = 0
+        for i in 0..<n { sum += abs(x[i] - y[i]) }
+        return Double(sum)
     }
 
     /// a·b / (|a| |b|), clamped to [-1, 1]; NaN when either vector is zero.

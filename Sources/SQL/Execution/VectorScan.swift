@@ -37,7 +37,8 @@ enum VectorScanPlanner {
     /// Rewrites `topN(project(scan|filter(scan)))` ordered by an indexed
     /// vector distance; returns `plan` unchanged otherwise.
     static func rewrite(_ plan: Plan) -> Plan {
-        guard case let .topN(input, keys, count, offset) = plan, let first = keys.first, !first.descending,
+        // (NULLS FIRST puts rows without a vector, which the index does not hold, first: exact plan.)
+        guard case let .topN(input, keys, count, offset) = plan, let first = keys.first, !first.descending, first.nullsFirst != true,
               case let .project(source, expressions) = input, case .slot(let slot) = first.expression,
               slot < expressions.count, case let .scalar(function, arguments) = expressions[slot],
               let metric = function.vectorMetric, arguments.count == 2 else { return plan }
