@@ -10,6 +10,14 @@ extension Session {
     func runBranchStatement(_ statement: Statement, context: ExecutionContext) throws(EngineError) -> StatementResult {
         let storage = database.storage
         do {
+            // A request reading the past (as_of) writes nothing, branches included.
+            if readSCN != nil {
+                switch statement {
+                case .createBranch, .dropBranch, .mergeBranch, .vacuum:
+                    throw EngineError("25006", "cannot change branches in a read-only request: it reads the past (as_of)")
+                default: break
+                }
+            }
             if case .createBranch = statement { try settlePendingWrites() }
             switch statement {
             case .createBranch(let create):

@@ -161,6 +161,17 @@ final class SQLSemanticsTests: XCTestCase {
             }
         }
         XCTAssertTrue(timedOut, "a 1 ms timeout stops a 22,000-row update")
+        // Row-writing loops check the deadline too: a timed-out INSERT … SELECT or DELETE writes nothing.
+        let count = "SELECT count(*) FROM big"
+        let before = try run(count)
+        for sql in ["INSERT INTO big SELECT g FROM generate_series(100000, 400000) g", "DELETE FROM big WHERE id > 0"] {
+            let started = Date()
+            XCTAssertThrowsError(try db.execute(SQLRequest(sql: sql, timeoutMilliseconds: 30)), sql) { error in
+                XCTAssertEqual((error as? EngineError)?.sqlState, "57014", "\(error)")
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(started), 10, "stopped, not run to the end: \(sql)")
+            XCTAssertEqual(try run(count), before, sql)
+        }
     }
 
     /// Concurrent read-modify-write requests on one row: every committed

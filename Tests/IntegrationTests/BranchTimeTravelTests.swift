@@ -335,7 +335,8 @@ final class BranchTimeTravelTests: XCTestCase {
         try results("CREATE TABLE tt_ro (id INT PRIMARY KEY, v TEXT); INSERT INTO tt_ro VALUES (1, 'a')")
         let s1 = try scn()
         for sql in ["INSERT INTO tt_ro VALUES (2, 'b')", "UPDATE tt_ro SET v = 'x'", "DELETE FROM tt_ro",
-                    "SELECT 1; INSERT INTO tt_ro VALUES (3, 'c')", "CREATE TABLE tt_ro_new (id INT)", "DROP TABLE tt_ro"] {
+                    "SELECT 1; INSERT INTO tt_ro VALUES (3, 'c')", "CREATE TABLE tt_ro_new (id INT)", "DROP TABLE tt_ro",
+                    "CREATE BRANCH tt_ro_b", "MERGE BRANCH tt_ro_b INTO main", "DROP BRANCH tt_ro_b", "VACUUM"] {
             for point: [String: Any] in [["type": "scn", "value": s1], ["type": "now"]] {
                 try expectError(sql, status: 400, code: "25006", asOf: point)
             }

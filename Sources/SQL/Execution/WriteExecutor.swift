@@ -72,7 +72,8 @@ struct WriteExecutor {
         let defaults = table.columns.map { $0.defaultValue ?? .null }
         let serialColumns = table.columns.indices.filter { table.columns[$0].serial }
         let tracksConflicts = insert.onConflict != nil
-        for values in incoming {
+        for (n, values) in incoming.enumerated() {
+            if n & 1023 == 1023 { try context.checkDeadline() }
             var row = defaults
             for (target, value) in zip(targets, values) {
                 guard let value else { continue }
@@ -204,7 +205,8 @@ struct WriteExecutor {
         }
         let env = environment()
         var written: [Row] = []
-        for (key, row) in try matching(table, label: label, update.whereClause, binder, env) {
+        for (n, (key, row)) in try matching(table, label: label, update.whereClause, binder, env).enumerated() {
+            if n & 1023 == 1023 { try context.checkDeadline() }
             var newRow = row
             for (i, e, position) in assignments {
                 let value = try e?.evaluate(row, env) ?? table.columns[i].defaultValue ?? .null
@@ -222,7 +224,8 @@ struct WriteExecutor {
         let binder = Binder(columns: scope(table, label: label), parameters: context.parameters, planner: planner())
         var removed: [Row] = []
         let env = environment()
-        for (key, row) in try matching(table, label: label, delete.whereClause, binder, env) {
+        for (n, (key, row)) in try matching(table, label: label, delete.whereClause, binder, env).enumerated() {
+            if n & 1023 == 1023 { try context.checkDeadline() }
             try remove(row, at: key, from: table, env: env)
             removed.append(row)
         }
