@@ -245,6 +245,20 @@ final class VectorSQLTests: XCTestCase {
         XCTAssertEqual(try run("SELECT avg(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]'::vector)) x(v)"), [[.vector([3e38])]])
     }
 
+    /// Beside a vector, untyped literals in COALESCE, GREATEST/LEAST, NULLIF
+    /// and CASE are vectors, as PostgreSQL resolves them.
+    func testUnknownLiteralsBesideAVectorAreVectors() throws {
+        try seed()
+        XCTAssertEqual(try run("SELECT coalesce(e, '[9,9,9]') FROM items ORDER BY id"),
+                       [[.vector([1, 2, 3])], [.vector([4, 5, 6])], [.vector([9, 9, 9])]])
+        XCTAssertEqual(try value("SELECT coalesce(NULL::vector, '[3,4]') <-> '[0,0]'"), .double(5))
+        XCTAssertEqual(try run("SELECT CASE WHEN id = 1 THEN e ELSE '[1,1,1]' END FROM items ORDER BY id"),
+                       [[.vector([1, 2, 3])], [.vector([1, 1, 1])], [.vector([1, 1, 1])]])
+        XCTAssertEqual(try value("SELECT nullif(e, '[1,2,3]') FROM items WHERE id = 1"), .null)
+        fails("SELECT coalesce(e, '[1,2]') FROM items", [], "22000", "Vector dimension mismatch")
+        fails("SELECT coalesce(e, 'abc') FROM items", [], "22P02", "vector")
+    }
+
     func testComparisonGroupingAndOrder() throws {
         try seed()
         try run("INSERT INTO items VALUES (4, '[1,2,3]', 'd'), (5, '[1,2,2.5]', 'e'), (6, '[-0,2,3]', 'f')")

@@ -59,6 +59,11 @@ extension Binder {
                 bound.append(b); types.append(t)
             }
             if function.isVector { return try VectorFunctions.bind(function, bound, types, position: position) }
+            if [.coalesce, .greatest, .least, .nullif].contains(function),
+               let resolved = try VectorFunctions.resolvingUnknowns(bound, types, position: position) {
+                bound = resolved.expressions
+                types = types.map { _ in resolved.type }
+            }
             return (.scalar(function, bound), try ScalarFunctions.resultType(function, types, position: position))
         case let .subquery(query, position):
             let (sub, columns) = try planSubquery(query, kind: .scalar, position: position)
