@@ -133,6 +133,22 @@ final class SQLSemanticsTests: XCTestCase {
         fails("SELECT $1", "42P02")
     }
 
+    /// Without a column list, INSERT may leave out trailing columns (they
+    /// take their defaults), as PostgreSQL allows; VALUES rows must agree.
+    func testInsertWithoutAColumnListFillsTrailingDefaults() throws {
+        try run("CREATE TABLE d (a INT, b INT DEFAULT 7, c TEXT)")
+        try run("INSERT INTO d VALUES (1)")
+        try run("INSERT INTO d SELECT 2")
+        try run("INSERT INTO d VALUES (3, 4), (5, 6)")
+        XCTAssertEqual(try run("SELECT a, b, c FROM d ORDER BY a"),
+                       [[.integer(1), .integer(7), .null], [.integer(2), .integer(7), .null],
+                        [.integer(3), .integer(4), .null], [.integer(5), .integer(6), .null]])
+        fails("INSERT INTO d VALUES (8, 9), (10)", "42601")
+        fails("INSERT INTO d (a, b) VALUES (11)", "42601")
+        fails("INSERT INTO d VALUES (1, 2, 'x', 4)", "42601")
+        XCTAssertEqual(try run("SELECT count(*) FROM d"), [[.integer(4)]])
+    }
+
     func testCommitsAdvanceTheSCN() throws {
         let before = db.lastCommittedSCN
         try run("CREATE TABLE s (id INT PRIMARY KEY)")

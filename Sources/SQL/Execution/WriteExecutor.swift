@@ -44,8 +44,14 @@ struct WriteExecutor {
         case .defaultValues:
             incoming = [[]]
         case .values(let tuples):
+            if let first = tuples.first, let other = tuples.first(where: { $0.count != first.count }) {
+                throw SQLError(SQLState.syntaxError, "VALUES lists must all be the same length",
+                               position: other.first?.position ?? insert.position)
+            }
             for tuple in tuples {
-                guard tuple.count == targets.count else {
+                // Without a column list, trailing columns may be left out: they take their defaults.
+                let fills = tuple.count == targets.count || (insert.columns == nil && tuple.count < targets.count)
+                guard fills else {
                     let message = tuple.count > targets.count ? "INSERT has more expressions than target columns"
                                                               : "INSERT has more target columns than expressions"
                     throw SQLError(SQLState.syntaxError, message, position: tuple.first?.position ?? insert.position)
@@ -59,7 +65,7 @@ struct WriteExecutor {
             }
         case .query(let query):
             let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
-            guard planned.columns.count == targets.count else {
+            guard planned.columns.count == targets.count || (insert.columns == nil && planned.columns.count < targets.count) else {
                 throw SQLError(SQLState.syntaxError, planned.columns.count > targets.count
                                ? "INSERT has more expressions than target columns" : "INSERT has more target columns than expressions",
                                position: insert.position)
