@@ -128,9 +128,7 @@ final class VectorIndexData {
 
     /// Every vector version of the indexed column in `table` (the caller
     /// holds the store's lock, read or write).
-    func versions(of table: TableData) -> Versions { Self.versions(of: table, column: column) }
-
-    private static func versions(of table: TableData, column: Int) -> Versions {
+    func versions(of table: TableData) -> Versions {
         var vectors: [[Float]] = []
         var meta: [(slot: Int32, start: UInt64, end: UInt64)] = []
         for (slot, versions) in table.history.enumerated() {

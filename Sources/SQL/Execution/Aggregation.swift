@@ -53,15 +53,14 @@ struct Accumulator {
                 }
             case .double(let d): sawDouble = true; doubleSum += d
             case .vector(let v):
-                if vectorSum.isEmpty {
-                    vectorSum = v.map(Double.init)
-                } else {
-                    guard v.count == vectorSum.count else { throw VectorFunctions.differentDimensions(vectorSum.count, v.count) }
-                    for i in v.indices { vectorSum[i] += Double(v[i]) }
-                }
-                // A sum must stay a float4 vector (a mean always does).
-                if call.function == .sum, vectorSum.contains(where: { abs($0) > Double(Float.greatestFiniteMagnitude) }) {
-                    throw SQLError(SQLState.numericOutOfRange, "value out of range: overflow")
+                if vectorSum.isEmpty { vectorSum = [Double](repeating: 0, count: v.count) }
+                guard v.count == vectorSum.count else { throw VectorFunctions.differentDimensions(vectorSum.count, v.count) }
+                for i in v.indices {
+                    vectorSum[i] += Double(v[i])
+                    // A sum must stay a float4 vector (a mean always does).
+                    if call.function == .sum && abs(vectorSum[i]) > Double(Float.greatestFiniteMagnitude) {
+                        throw SQLError(SQLState.numericOutOfRange, "value out of range: overflow")
+                    }
                 }
             default: throw SQLError(SQLState.undefinedFunction, "function \(call.function.rawValue)(\(Casts.typeName(v))) does not exist")
             }

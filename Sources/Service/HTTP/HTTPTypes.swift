@@ -22,6 +22,9 @@ public struct HTTPRequest: Sendable {
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 
+    /// Whether the body holds more than JSON white space (optional bodies).
+    public var hasBody: Bool { body.contains { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } }
+
     /// The parameters of the `?…` part of `target` (`+` is a space, `%XX`
     /// escapes decoded; a malformed escape is kept as written; the first of
     /// repeated names wins).

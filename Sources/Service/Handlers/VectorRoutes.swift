@@ -7,8 +7,9 @@ import Vector
 /// table `(id TEXT PRIMARY KEY, embedding VECTOR(n), metadata JSONB)` with
 /// an HNSW index, so every endpoint takes `branch` (and reads take
 /// `as_of`): in POST bodies as fields, on GET and DELETE as query
-/// parameters (and on DELETE also in a JSON body, when one is sent). Bodies are checked whole before the engine is called, so a
-/// bad request writes nothing.
+/// parameters (and on DELETE also in a JSON body, when one is sent).
+/// Bodies are checked whole before the engine is called, so a bad request
+/// writes nothing.
 extension HeliosService {
     static func addVectorRoutes(to router: inout Router<HeliosService>) {
         router.add("GET", "/v1/vectors/stores") { service, request, _ in service.listVectorStores(request) }
@@ -111,8 +112,7 @@ extension HeliosService {
     func dropVectorStore(_ request: HTTPRequest, name: String) -> HTTPResponse {
         answering { () throws(ServiceError) -> HTTPResponse in
             // Some clients send DELETE with a JSON body: its `branch` counts as in POST bodies.
-            let hasBody = request.body.contains { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-            let body = hasBody ? try VectorRequests.object(request.body) : nil
+            let body = request.hasBody ? try VectorRequests.object(request.body) : nil
             let target = try VectorRequests.target(request, body: body, write: true)
             try engine { () throws(EngineError) in try database.dropVectorStore(name: name, branch: target.branch) }
             return Self.json(200, .object([("name", .string(name)), ("dropped", .bool(true)), ("branch", .string(target.branch))]))

@@ -40,7 +40,7 @@ extension HeliosService {
     func refreshView(_ request: HTTPRequest, branch: String, view: String) -> HTTPResponse {
         do throws(ServiceError) {
             var mode = RefreshMode.auto
-            if !request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            if request.hasBody {
                 let json = try SQLRequestBody.parseJSON(request.body)
                 guard case .object = json else { throw ServiceError.badRequest("request body must be a JSON object") }
                 if let m = json["mode"], !m.isNull {
