@@ -232,6 +232,42 @@ final class VectorSQLTests: XCTestCase {
         fails("SELECT l1_distance('[1]')", [], "42883", "function l1_distance with 1 argument(s) does not exist")
     }
 
+    /// pgvector's vector arithmetic: `+ - *` element-wise in float4, `||`
+    /// concatenation, their function forms, l2_normalize and subvector.
+    func testVectorArithmetic() throws {
+        XCTAssertEqual(try run("SELECT '[1,2,3]'::vector + '[4,5,6]', '[1,2,3]'::vector - '[4,5,6]', '[1,2,3]'::vector * '[4,5,6]', '[1,2]'::vector || '[3]'"),
+                       [[.vector([5, 7, 9]), .vector([-3, -3, -3]), .vector([4, 10, 18]), .vector([1, 2, 3])]])
+        // Float4 arithmetic: 0.1 + 0.2 rounds as float4 does, not as double.
+        XCTAssertEqual(try value("SELECT '[0.1]'::vector + '[0.2]'"), .vector([Float(0.1) + Float(0.2)]))
+        XCTAssertEqual(try run("SELECT vector_add('[1]', '[2]'::vector), vector_sub('[1]'::vector, '[2]'), vector_mul('[3]'::vector, '[2]'), vector_concat('[1]'::vector, '[2,3]')"),
+                       [[.vector([3]), .vector([-1]), .vector([6]), .vector([1, 2, 3])]])
+        XCTAssertEqual(try run("SELECT l2_normalize('[3,4]'), l2_normalize('[0,0]'::vector), l2_normalize('[-2]')"),
+                       [[.vector([0.6, 0.8]), .vector([0, 0]), .vector([-1])]])
+        XCTAssertEqual(try run("SELECT subvector('[1,2,3,4,5]', 2, 3), subvector('[1,2,3]'::vector, 0, 2), subvector('[1,2,3]', 2, 10), subvector('[1,2,3]', -5, 7)"),
+                       [[.vector([2, 3, 4]), .vector([1]), .vector([2, 3]), .vector([1])]])
+        try seed()
+        // Over columns (typed results: VECTOR(3) + VECTOR(3) is VECTOR(3)), NULL in, NULL out.
+        XCTAssertEqual(try run("SELECT e + e, e || e, e - $1, subvector(e, 2, 1) FROM items ORDER BY id", [.text("[1,1,1]")]),
+                       [[.vector([2, 4, 6]), .vector([1, 2, 3, 1, 2, 3]), .vector([0, 1, 2]), .vector([2])],
+                        [.vector([8, 10, 12]), .vector([4, 5, 6, 4, 5, 6]), .vector([3, 4, 5]), .vector([5])],
+                        [.null, .null, .null, .null]])
+        XCTAssertEqual(try run("SELECT id FROM items WHERE e IS NOT NULL ORDER BY (e * '[1,0,0]') <-> '[4,0,0]' LIMIT 1"), [[.integer(2)]])
+        try run("CREATE TABLE sums AS SELECT e + e AS s FROM items WHERE e IS NOT NULL")
+        fails("INSERT INTO sums VALUES ('[1,2]')", [], "22000", "Vector dimension mismatch")
+        fails("SELECT '[1,2]'::vector + '[1,2,3]'", [], "22000", "different vector dimensions 2 and 3")
+        fails("SELECT '[3e38]'::vector + '[3e38]'", [], "22003", "value out of range: overflow")
+        fails("SELECT '[1e-30]'::vector * '[1e-30]'", [], "22003", "value out of range: underflow")
+        XCTAssertEqual(try value("SELECT '[0]'::vector * '[1e-30]'"), .vector([0]))
+        fails("SELECT '[1,2]'::vector * 2", [], "42883", "operator does not exist: vector * integer")
+        fails("SELECT subvector('[1,2,3]', 4, 1)", [], "22000", "vector must have at least 1 dimension")
+        fails("SELECT subvector('[1,2,3]', 1, 0)", [], "22000", "vector must have at least 1 dimension")
+        fails("SELECT subvector('[1,2,3]', 'x', 1)", [], "22P02")
+        fails("SELECT subvector('[1,2,3]'::vector, 1.5, 1)", [], "42883", "function subvector(vector, double precision, integer) does not exist")
+        fails("SELECT l2_normalize('[1]', '[2]')", [], "42883")
+        let half = "[" + Array(repeating: "1", count: 8001).joined(separator: ",") + "]"
+        fails("SELECT $1::vector || $1::vector", [.text(half)], "54000", "vector cannot have more than 16000 dimensions")
+    }
+
     /// pgvector's sum and avg over vectors: element-wise, NULLs skipped, per group.
     func testSumAndAverageOfVectors() throws {
         try seed()

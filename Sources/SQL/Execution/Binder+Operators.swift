@@ -70,6 +70,10 @@ extension Binder {
         if let function = VectorFunctions.operatorFunction(op) {
             return try VectorFunctions.bind(function, [bl, br], [tl, tr], symbol: op.rawValue, position: position)
         }
+        // `+ - * ||` with a vector operand (the other a vector or untyped) are pgvector's vector operators.
+        if let function = VectorFunctions.arithmeticFunction(op), tl?.isVector == true || tr?.isVector == true {
+            return try VectorFunctions.bind(function, [bl, br], [tl, tr], symbol: op.rawValue, position: position)
+        }
         switch op {
         case .and, .or:
             let a = try expectBoolean(bl, tl, l.position), b = try expectBoolean(br, tr, r.position)

@@ -78,6 +78,9 @@ enum ScalarFunction: String {
     case negativeInnerProduct = "vector_negative_inner_product", innerProduct = "inner_product"
     case cosineSimilarity = "cosine_similarity", vectorDims = "vector_dims", vectorNorm = "vector_norm"
     case l1Distance = "l1_distance"
+    // Vector functions returning vectors (VectorArithmetic.swift); `+` `-` `*` `||` on vectors bind as the first four.
+    case vectorAdd = "vector_add", vectorSubtract = "vector_sub", vectorMultiply = "vector_mul", vectorConcat = "vector_concat"
+    case l2Normalize = "l2_normalize", subvector
 
     var isJSON: Bool {
         switch self {

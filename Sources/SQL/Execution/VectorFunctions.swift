@@ -11,7 +11,9 @@ import Darwin
 // elements), the distance operators `<->` (Euclidean), `<=>` (cosine
 // distance), `<#>` (negative inner product) and `<+>` (L1, taxicab), and the functions
 // l2_distance, cosine_distance, cosine_similarity, inner_product, l1_distance,
-// vector_negative_inner_product, vector_dims and vector_norm (l2_norm).
+// vector_negative_inner_product, vector_dims and vector_norm (l2_norm); the
+// functions returning vectors (`+ - * ||`, l2_normalize, subvector) are in
+// VectorArithmetic.swift.
 //
 // Binding: an untyped text literal or parameter (a JSON array parameter
 // arrives as its JSON text) used as an operand of a vector operator or an
@@ -131,14 +133,19 @@ enum VectorFunctions {
     /// in errors; nil for a function call.
     static func bind(_ function: ScalarFunction, _ arguments: [BoundExpression], _ types: [DataType?],
                      symbol: String? = nil, position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
-        let arity = function == .vectorDims || function == .vectorNorm ? 1 : 2
-        guard arguments.count == arity else {
+        guard arguments.count == arity(function) else {
             throw SQLError(SQLState.undefinedFunction,
                            "function \(function.rawValue) with \(arguments.count) argument(s) does not exist", position: position)
         }
         var bound: [BoundExpression] = []
         var allConstant = true
-        for (argument, type) in zip(arguments, types) {
+        for (k, (argument, type)) in zip(arguments, types).enumerated() {
+            if function == .subvector && k > 0 {
+                let integer = try integerArgument(argument, type, function: function, types: types, position: position)
+                if integer.constantValue == nil { allConstant = false }
+                bound.append(integer)
+                continue
+            }
             switch argument.constantValue {
             case .text(let text)? where argument.isUntypedText:
                 do {
@@ -165,7 +172,7 @@ enum VectorFunctions {
                 bound.append(argument)
             }
         }
-        let type: DataType = function == .vectorDims ? .integer : .double
+        let type = resultType(function, types)
         // Constant folding; an error (different dimensions) is left for run time.
         if allConstant, let folded = try? apply(function, bound.map { $0.constantValue! }) {
             return (.constant(folded), type)
@@ -224,11 +231,12 @@ enum VectorFunctions {
         switch function {
         case .vectorDims: return .integer(Int64(a.count))
         case .vectorNorm: return .double(norm(a))
+        case _ where function.returnsVector: return try applyReturningVector(function, a, values)
         default: return try binary(function, a, try vector(values[1], function))
         }
     }
 
-    private static func vector(_ value: Value, _ function: ScalarFunction) throws(SQLError) -> [Float] {
+    static func vector(_ value: Value, _ function: ScalarFunction) throws(SQLError) -> [Float] {
         guard case .vector(let v) = value else {
             throw SQLError(SQLState.undefinedFunction, "function \(function.rawValue) needs a vector, not \(Casts.typeName(value))")
         }
@@ -293,6 +301,15 @@ enum VectorFunctions {
     /// A closure for a vector function; `column <op> constant` and
     /// `constant <op> column` read the row's vector in place.
     static func compiled(_ function: ScalarFunction, _ arguments: [BoundExpression]) -> CompiledExpression {
+        if function.returnsVector {
+            let parts = arguments.map { $0.compiled() }
+            return { (row, env) throws(SQLError) in
+                var values: [Value] = []
+                values.reserveCapacity(parts.count)
+                for part in parts { values.append(try part(row, env)) }
+                return try apply(function, values)
+            }
+        }
         guard arguments.count == 2 else {
             let a = arguments[0].compiled()
             return { (row, env) throws(SQLError) in try apply(function, [try a(row, env)]) }
@@ -336,7 +353,7 @@ extension ScalarFunction {
     var isVector: Bool {
         switch self {
         case .l2Distance, .cosineDistance, .cosineSimilarity, .innerProduct, .negativeInnerProduct, .vectorDims, .vectorNorm,
-             .l1Distance: true
+             .l1Distance, .vectorAdd, .vectorSubtract, .vectorMultiply, .vectorConcat, .l2Normalize, .subvector: true
         default: false
         }
     }
