@@ -168,11 +168,23 @@ public final class HNSWGraph: @unchecked Sendable {
         case .l2: return Distances.squaredL2(query, v, dimensions)
         case .innerProduct: return -Distances.dot(query, v, dimensions)
         case .cosine:
-            if ownsVectors { return 1 - Distances.dot(query, v, dimensions) }
+            if ownsVectors {
+                let dot = Distances.dot(query, v, dimensions)
+                // A zero vector has no direction (SQL's distance is NaN,
+                // which sorts last): it is infinitely far. Only an exactly
+                // zero dot product can mean one.
+                if dot == 0 && (isZero(v) || isZero(query)) { return .infinity }
+                return 1 - dot
+            }
             // Referenced vectors keep their length: divide it out.
             let (dot, _, norm) = Distances.dotAndNorms(query, v, dimensions)
-            return norm > 0 ? 1 - dot / norm.squareRoot() : 1
+            return norm > 0 && !(dot == 0 && isZero(query)) ? 1 - dot / norm.squareRoot() : .infinity
         }
+    }
+
+    private func isZero(_ v: UnsafePointer<Float>) -> Bool {
+        for i in 0..<dimensions where v[i] != 0 { return false }
+        return true
     }
 
     /// Exact internal distance between two nodes.
@@ -187,7 +199,7 @@ public final class HNSWGraph: @unchecked Sendable {
                 if metric == .cosine {
                     let (dot, na, nb) = Distances.dotAndNorms(pa.baseAddress!, pb.baseAddress!, dimensions)
                     let denominator = (na * nb).squareRoot()
-                    return denominator > 0 ? 1 - dot / denominator : 1
+                    return denominator > 0 ? 1 - dot / denominator : .infinity
                 }
                 return distance(pa.baseAddress!, pb.baseAddress!)
             }
@@ -283,12 +295,21 @@ public final class HNSWGraph: @unchecked Sendable {
 
     /// Malkov & Yashunin's algorithm 4 (as hnswlib's getNeighborsByHeuristic2):
     /// keep a candidate only if it is closer to the base than to every
-    /// neighbour kept so far, so links spread in all directions.
+    /// neighbour kept so far, so links spread in all directions. Exact
+    /// copies of the base (distance 0) pass that test however many there
+    /// are, and a few hundred copies of one vector would fill each other's
+    /// lists and drop every link out of the cluster (whatever was inserted
+    /// after them becomes unreachable): at most `maximumCopyLinks` are kept.
     private func selectNeighbors(_ candidates: [Neighbor], limit: Int) -> [Neighbor] {
         if candidates.count <= limit { return candidates }
         var kept: [Neighbor] = []
         kept.reserveCapacity(limit)
+        var copies = 0
         for candidate in candidates {
+            if candidate.distance == 0 {
+                guard copies < Self.maximumCopyLinks else { continue }
+                copies += 1
+            }
             var good = true
             for other in kept where pairDistance(candidate.node, other.node) < candidate.distance {
                 good = false
@@ -301,6 +322,9 @@ public final class HNSWGraph: @unchecked Sendable {
         }
         return kept
     }
+
+    /// How many exact copies of a node its link list keeps (see `selectNeighbors`).
+    static let maximumCopyLinks = 3
 
     /// Links `node` to its selected neighbours on `level` and back.
     /// Returns the closest selected neighbour (the next level's entry).

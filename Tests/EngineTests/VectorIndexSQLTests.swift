@@ -171,6 +171,58 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertEqual(last?.first, .integer(3), "the NaN distance comes last")
     }
 
+    /// `ORDER BY distance, id`: rows tied on distance are ordered by the
+    /// later keys as in the exact plan, however many tie (the index scan
+    /// fetches the whole tie, or scans exactly past a few thousand).
+    func testLaterOrderByKeysOrderRowsTiedOnDistance() throws {
+        try run("CREATE TABLE du (id INT PRIMARY KEY, v VECTOR(2))")
+        try run("INSERT INTO du SELECT g, '[1,1]' FROM generate_series(1, 300) g")
+        try run("INSERT INTO du SELECT g, '[5,5]' FROM generate_series(301, 600) g")
+        try run("INSERT INTO du SELECT g, '[' || g || ',0]' FROM generate_series(601, 5600) g")
+        let queries = ["SELECT id FROM du ORDER BY v <-> '[1,1]', id LIMIT 3",
+                       "SELECT id FROM du ORDER BY v <-> '[1,1]', id DESC LIMIT 3",
+                       "SELECT id FROM du ORDER BY v <-> '[1,1]' NULLS LAST, id LIMIT 3 OFFSET 298",
+                       "SELECT id FROM du ORDER BY v <-> '[4,4]', id DESC LIMIT 2",
+                       "SELECT id FROM du ORDER BY v <-> '[700,0]', id LIMIT 4"]
+        let exact = try queries.map { try ids(run($0)) }
+        XCTAssertEqual(exact[0], [1, 2, 3])
+        XCTAssertEqual(exact[1], [300, 299, 298])
+        XCTAssertEqual(exact[2], [299, 300, 301])
+        XCTAssertEqual(exact[3], [600, 599])
+        XCTAssertEqual(exact[4], [700, 699, 701, 698])
+        try run("CREATE INDEX du_l2 ON du USING hnsw (v vector_l2_ops)")
+        for (sql, expected) in zip(queries, exact) {
+            XCTAssertTrue(try explain(sql).contains("HNSW Index Scan"), sql)
+            XCTAssertEqual(try ids(run(sql)), expected, sql)
+        }
+    }
+
+    /// Under cosine a zero vector has no distance (NaN, sorted last): the
+    /// index ranks it behind every real distance, wherever it sits in the
+    /// graph (even as its entry point).
+    func testZeroVectorsComeLastUnderCosine() throws {
+        try run("CREATE TABLE nz (id INT PRIMARY KEY, v VECTOR(2))")
+        try run("CREATE INDEX nz_cos ON nz USING hnsw (v vector_cosine_ops)")
+        try run("INSERT INTO nz VALUES (1, '[0,0]'), (2, '[1,0]'), (3, '[0,1]'), (4, '[-1,0]')")
+        XCTAssertEqual(try ids(run("SELECT id FROM nz ORDER BY v <=> '[1,0]' LIMIT 3")), [2, 3, 4])
+        XCTAssertEqual(try ids(run("SELECT id FROM nz ORDER BY v <=> '[1,0]' LIMIT 4")), [2, 3, 4, 1])
+
+        try run("CREATE TABLE z (id INT PRIMARY KEY, v VECTOR(8))")
+        try run("CREATE INDEX z_cos ON z USING hnsw (v vector_cosine_ops) WITH (m = 8, ef_construction = 40)")
+        let data = Self.vectors(600, dimensions: 8, seed: 7)
+        let rows = (0..<600).map { i in "(\(i), '\(i % 50 == 0 ? "[0,0,0,0,0,0,0,0]" : Value.vector(data[i]).description)')" }
+        try run("INSERT INTO z VALUES " + rows.joined(separator: ", "))
+        var hits = 0
+        for q in 0..<10 {
+            let probe: Value = .vector(Self.vectors(1, dimensions: 8, seed: UInt64(500 + q))[0])
+            let found = try ids(run("SELECT id FROM z ORDER BY v <=> $1 LIMIT 10", [probe]))
+            let exact = try ids(run("SELECT id FROM z ORDER BY v <=> $1 + '[0,0,0,0,0,0,0,0]' LIMIT 10", [probe]))
+            XCTAssertFalse(found.contains { $0 % 50 == 0 }, "a zero vector among the nearest")
+            hits += Set(found).intersection(exact).count
+        }
+        XCTAssertGreaterThanOrEqual(hits, 95)
+    }
+
     /// Two indexes on one column for one metric: each reports its own
     /// statistics, and the search uses the index EXPLAIN names.
     func testTwoIndexesOnOneColumnKeepTheirOwnIdentity() throws {

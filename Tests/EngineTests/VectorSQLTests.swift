@@ -268,6 +268,23 @@ final class VectorSQLTests: XCTestCase {
         fails("SELECT $1::vector || $1::vector", [.text(half)], "54000", "vector cannot have more than 16000 dimensions")
     }
 
+    /// VALUES rows and set operations resolve untyped literals to the
+    /// other rows' type (vectors, numbers, dates), as PostgreSQL does.
+    func testValuesAndSetOperationsResolveUntypedLiterals() throws {
+        XCTAssertEqual(try run("SELECT v <-> '[0,0]' FROM (VALUES ('[3,4]'), ('[6,8]'::vector)) x(v)"), [[.double(5)], [.double(10)]])
+        XCTAssertEqual(try run("SELECT v FROM (VALUES ('[1,2]'::vector), ('[3,4]'), (NULL)) x(v)"), [[.vector([1, 2])], [.vector([3, 4])], [.null]])
+        XCTAssertEqual(try run("SELECT '[1,2]'::vector UNION ALL SELECT '[3,4]'"), [[.vector([1, 2])], [.vector([3, 4])]])
+        XCTAssertEqual(try run("SELECT '[1,2]' UNION ALL SELECT '[3]' UNION ALL SELECT '[5,6]'::vector"),
+                       [[.vector([1, 2])], [.vector([3])], [.vector([5, 6])]])
+        XCTAssertEqual(try run("SELECT '[1,2]'::vector(2) UNION ALL SELECT '[1,2,3]'::vector(3)"), [[.vector([1, 2])], [.vector([1, 2, 3])]])
+        XCTAssertEqual(try run("SELECT 1 UNION SELECT '2' ORDER BY 1"), [[.integer(1)], [.integer(2)]])
+        XCTAssertEqual(try run("SELECT x + 1 FROM (VALUES ('41'), (1)) t(x) ORDER BY 1"), [[.integer(2)], [.integer(42)]])
+        XCTAssertEqual(try run("SELECT 'a' UNION SELECT 'b' ORDER BY 1"), [[.text("a")], [.text("b")]])
+        fails("SELECT 1 UNION SELECT 'a'", [], "22P02")
+        fails("SELECT * FROM (VALUES ('[1,x]'), ('[1,2]'::vector)) t(v)", [], "22P02")
+        fails("SELECT 1 UNION SELECT true", [], "42804", "UNION types integer and boolean cannot be matched")
+    }
+
     /// pgvector's sum and avg over vectors: element-wise, NULLs skipped, per group.
     func testSumAndAverageOfVectors() throws {
         try seed()

@@ -44,6 +44,23 @@ final class HNSWGraphTests: XCTestCase {
         }
     }
 
+    /// Hundreds of copies of one vector, then distinct vectors: the copies
+    /// keep links out of their cluster, so what came after stays reachable
+    /// (with every copy filling every list, searches starting among the
+    /// copies never left them), and the copies still find each other.
+    func testManyExactCopiesDoNotCutOffLaterVectors() {
+        let graph = HNSWGraph(dimensions: 2, metric: .l2, parameters: HNSWParameters(m: 16, efConstruction: 100))
+        for _ in 0..<300 { graph.add([1, 1]) }
+        for _ in 0..<300 { graph.add([5, 5]) }
+        for x in 601...3600 { graph.add([Float(x), 0]) }
+        for target in [700, 1500, 3000] {
+            let found = graph.search([Float(target), 0], k: 3, ef: 40).neighbors.map { Int($0.node) + 1 }
+            XCTAssertEqual(Set(found), [target - 1, target, target + 1], "near \(target)")
+        }
+        let copies = graph.search([5, 5], k: 300, ef: 400).neighbors
+        XCTAssertGreaterThanOrEqual(copies.filter { $0.distance == 0 }.count, 270)
+    }
+
     func testParallelBuildMatchesSequentialQuality() {
         let data = Self.clustered(count: 3000, dimensions: 16, seed: 3)
         let queries = Self.clustered(count: 30, dimensions: 16, seed: 5)

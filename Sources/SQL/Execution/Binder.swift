@@ -8,6 +8,10 @@ struct ScopeColumn {
     var type: DataType
     /// A NULL literal's column: its type adapts in set operations.
     var unknownType = false
+    /// An untyped string literal's column (typed text until then): in set
+    /// operations and VALUES it takes the other rows' type, as PostgreSQL
+    /// resolves unknown literals.
+    var untypedLiteral = false
     /// The right-hand copy of a USING/NATURAL join column: reachable only qualified.
     var hiddenByUsing = false
 }

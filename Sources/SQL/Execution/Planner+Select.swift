@@ -180,7 +180,8 @@ extension Planner {
             case let .expression(e, alias):
                 let (b, t) = try binder.bind(e)
                 p.expressions.append(b)
-                p.columns.append(ScopeColumn(table: nil, name: alias ?? Self.derivedName(e), type: t ?? .text, unknownType: t == nil))
+                p.columns.append(ScopeColumn(table: nil, name: alias ?? Self.derivedName(e), type: t ?? .text, unknownType: t == nil,
+                                             untypedLiteral: b.isUntypedText))
             }
         }
         return p

@@ -108,30 +108,39 @@ final class Planner {
     }
 
     /// Gives both sides of a set operation the same column types (integers
-    /// widen to double when the other side is double).
+    /// widen to double when the other side is double; an untyped literal's
+    /// column is cast to the other side's type; two vector columns of
+    /// different dimensions give a vector of any dimension).
     private func unify(_ op: SetOperator, _ l: Planned, _ r: Planned) throws(SQLError) -> ([ScopeColumn], Plan, Plan) {
         var columns = l.columns
         var castLeft = false, castRight = false
         var leftExpressions: [BoundExpression] = [], rightExpressions: [BoundExpression] = []
         for i in columns.indices {
-            let a = l.columns[i].type, b = r.columns[i].type
+            let (left, right) = (l.columns[i], r.columns[i])
+            let a = left.type, b = right.type
             var type = a
             if a != b {
                 if a.isNumeric && b.isNumeric {
                     type = ScalarFunctions.widest([a, b])!
-                } else if l.columns[i].unknownType {
+                } else if a.isVector && b.isVector {
+                    type = .vector(dimensions: 0)
+                } else if left.unknownType || (left.untypedLiteral && !right.unknownType) {
                     type = b
-                } else if !r.columns[i].unknownType {
+                } else if !right.unknownType && !right.untypedLiteral {
                     throw SQLError(SQLState.datatypeMismatch,
                                    "\(op.rawValue) types \(a.description.lowercased()) and \(b.description.lowercased()) cannot be matched")
                 }
             }
             columns[i].type = type
-            columns[i].unknownType = l.columns[i].unknownType && r.columns[i].unknownType
-            leftExpressions.append(type == a || l.columns[i].unknownType ? .slot(i) : .cast(.slot(i), type))
-            rightExpressions.append(type == b || r.columns[i].unknownType ? .slot(i) : .cast(.slot(i), type))
-            if type == .double && a != .double && !l.columns[i].unknownType { castLeft = true }
-            if type == .double && b != .double && !r.columns[i].unknownType { castRight = true }
+            columns[i].unknownType = left.unknownType && right.unknownType
+            columns[i].untypedLiteral = left.untypedLiteral && right.untypedLiteral
+            // Only values change: double for integers, the type for a literal's text.
+            let castsLeft = type != a && !left.unknownType && (type == .double || left.untypedLiteral)
+            let castsRight = type != b && !right.unknownType && (type == .double || right.untypedLiteral)
+            leftExpressions.append(castsLeft ? .cast(.slot(i), type) : .slot(i))
+            rightExpressions.append(castsRight ? .cast(.slot(i), type) : .slot(i))
+            castLeft = castLeft || castsLeft
+            castRight = castRight || castsRight
         }
         return (columns, castLeft ? .project(l.plan, leftExpressions) : l.plan,
                 castRight ? .project(r.plan, rightExpressions) : r.plan)
@@ -140,21 +149,46 @@ final class Planner {
     func planValues(_ rows: [[Expression]], position: Int, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
         let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
         var bound: [[BoundExpression]] = []
-        var types: [DataType?] = []
+        let width = rows.first?.count ?? 0
+        // Per column: the type of its typed expressions (numbers widened,
+        // vectors of different dimensions any dimension); untyped literals
+        // follow it, as PostgreSQL resolves them.
+        var types = [DataType?](repeating: nil, count: width)
+        var literalsOnly = [Bool](repeating: true, count: width)
         for row in rows {
-            guard row.count == (rows.first?.count ?? 0) else {
+            guard row.count == width else {
                 throw SQLError(SQLState.syntaxError, "VALUES lists must all be the same length", position: position)
             }
             var out: [BoundExpression] = []
             for (i, e) in row.enumerated() {
                 let (b, t) = try binder.bind(e)
                 out.append(b)
-                if i >= types.count { types.append(t) } else { types[i] = ScalarFunctions.widest([types[i], t]) ?? types[i] ?? t }
+                if b.isUntypedText { continue }
+                if literalsOnly[i] && t != nil { literalsOnly[i] = false; types[i] = t; continue }
+                if let known = types[i], let t, known != t, known.isVector && t.isVector {
+                    types[i] = .vector(dimensions: 0)
+                } else {
+                    types[i] = ScalarFunctions.widest([types[i], t]) ?? types[i] ?? t
+                }
             }
             bound.append(out)
         }
-        let columns = types.enumerated().map {
-            ScopeColumn(table: nil, name: "column\($0.offset + 1)", type: $0.element ?? .text, unknownType: $0.element == nil)
+        for i in 0..<width where !literalsOnly[i] {
+            guard let type = types[i], type != .text else { continue }
+            for r in bound.indices {
+                guard bound[r][i].isUntypedText, let text = bound[r][i].constantValue else { continue }
+                do {
+                    bound[r][i] = .constant(try Casts.cast(text, to: type))
+                } catch var error {
+                    error.position = position
+                    throw error
+                }
+            }
+        }
+        let columns = (0..<width).map { i in
+            let literal = literalsOnly[i] && bound.contains { $0[i].isUntypedText }
+            return ScopeColumn(table: nil, name: "column\(i + 1)", type: types[i] ?? .text,
+                               unknownType: types[i] == nil && !literal, untypedLiteral: literal)
         }
         return Planned(plan: .values(bound), columns: columns)
     }

@@ -10,7 +10,11 @@ import Vector
 // (applied during the graph search, at the reader's branch and snapshot),
 // and the top-N above orders them by the exact distance as before (rows
 // whose vector is NULL follow when fewer than k + o have one, as in the
-// exact plan). Any other shape keeps the exact plan.
+// exact plan). With more ORDER BY keys after the distance (`…, id`), the
+// rows tied with the last one on distance are all fetched, so the later
+// keys order them as the exact plan would: the scan asks for more until a
+// row lies farther than the k-th (an exact scan once that passes
+// `maximumTieFetch`). Any other shape keeps the exact plan.
 
 /// What a vector scan asks storage for.
 struct VectorScanSpec {
@@ -24,7 +28,12 @@ struct VectorScanSpec {
     var offset: BoundExpression?
     /// WHERE over the table's rows, applied during the search.
     var filter: BoundExpression?
+    /// More sort keys follow the distance: rows tied at the k-th distance must all come.
+    var completeTies = false
 }
+
+/// Above this many rows fetched to complete a tie, the vector scan reads the table exactly.
+let maximumTieFetch = 4096
 
 /// Collects what vector searches did during a statement (EXPLAIN ANALYZE).
 public final class VectorSearchLog: @unchecked Sendable {
@@ -60,7 +69,7 @@ enum VectorScanPlanner {
                       && VectorMetric(indexOptions: index.options) == metric
               }) else { return plan }
         let spec = VectorScanSpec(indexName: index.name, column: column, metric: metric, dimensions: dimensions,
-                                  query: query, count: count, offset: offset, filter: filter)
+                                  query: query, count: count, offset: offset, filter: filter, completeTies: keys.count > 1)
         return .topN(.project(.vectorScan(table, spec), expressions), keys, count: count, offset: offset)
     }
 }
@@ -97,17 +106,31 @@ extension PlanRunner {
                 do throws(SQLError) { return try compiled(row, env) } catch { failure = error; return false }
             }
         }
-        let request = VectorSearchRequest(column: spec.column, metric: spec.metric, query: query, k: k,
-                                          efSearch: context.efSearch, filter: filter, indexName: spec.indexName)
-        let result = data.vectorSearch(table, request)
-        if let failure { throw failure }
-        context.vectorSearchLog?.record(result.stats)
+        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
+        var fetch = spec.completeTies ? k + 1 : k
+        var result: VectorSearchResult
+        while true {
+            let request = VectorSearchRequest(column: spec.column, metric: spec.metric, query: query, k: fetch,
+                                              efSearch: context.efSearch, filter: filter, indexName: spec.indexName)
+            result = data.vectorSearch(table, request)
+            if let failure { throw failure }
+            context.vectorSearchLog?.record(result.stats)
+            guard spec.completeTies, result.rows.count == fetch,
+                  !Self.liesFarther(result.distances[fetch - 1], than: result.distances[k - 1]) else { break }
+            // The last row fetched ties with the k-th: more may tie beyond it.
+            fetch *= 2
+            if fetch > maximumTieFetch { return try run(exact, env) }
+        }
         guard result.rows.count < k else { return result.rows }
         // Fewer than k rows with a vector match: the exact plan would go on
         // with the matching rows whose vector is NULL (a NULL distance sorts
         // last), which the graph does not hold. The top-N above orders them.
-        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
         let withoutVector = try run(exact, env).lazy.filter { $0[spec.column].isNull }.prefix(k - result.rows.count)
         return result.rows + withoutVector
+    }
+
+    /// Whether distance `a` sorts after `b` (NaN after every number, as SQL orders it).
+    static func liesFarther(_ a: Double, than b: Double) -> Bool {
+        a.isNaN ? !b.isNaN : a > b
     }
 }
