@@ -83,7 +83,9 @@ extension Database {
                                                       : "a table named \"\(name)\" already exists (it is not a vector store)")
         }
         guard let info = try vectorStore(named: name, branch: branch, asOf: nil) else {
-            throw EngineError(SQLState.internalError, "vector store \"\(name)\" vanished after creation")
+            // Another request dropped it between the two steps: a concurrency outcome, not a bug.
+            throw EngineError(SQLState.serializationFailure,
+                              "vector store \"\(name)\" was created, then dropped by a concurrent request before it could be described")
         }
         return info
     }

@@ -117,6 +117,16 @@ public enum Distances {
         return (sab, saa, sbb)
     }
 
+    /// a·b / (|a| |b|) as pgvector computes it: float4 sums, the quotient
+    /// in double, clamped to [-1, 1] (sums that overflow or underflow give
+    /// 0 or ±1); NaN when either vector is zero.
+    @inlinable
+    public static func cosineSimilarity(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Double {
+        let (dot, aa, bb) = dotAndNorms(a, b, count)
+        let similarity = Double(dot) / (Double(aa) * Double(bb)).squareRoot()
+        return similarity > 1 ? 1 : similarity < -1 ? -1 : similarity
+    }
+
     /// Scales `v` to unit length in place (left unchanged when zero).
     @inlinable
     public static func normalize(_ v: UnsafeMutablePointer<Float>, _ count: Int) {

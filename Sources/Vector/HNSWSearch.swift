@@ -300,6 +300,7 @@ extension HNSWGraph {
             let found = prepared.withUnsafeBufferPointer { q in
                 quantizedSearch(q.baseAddress!, k: k, ef: ef, rerankDepth: rerankDepth, accept: accept, stats: &stats)
             }
+            if stats.strategy == "exact" { stats.efSearch = 0 }  // (untrained: every node compared, no ef)
             return (found.prefix(k).map { ($0.node, sqlDistance($0.distance)) }, stats)
         }
         let heap = prepared.withUnsafeBufferPointer { q in

@@ -63,10 +63,7 @@ public enum VectorMetric: String, Sendable, CaseIterable {
                 switch self {
                 case .l2: return Double(Distances.squaredL2(x, y, n)).squareRoot()
                 case .innerProduct: return -Double(Distances.dot(x, y, n))
-                case .cosine:
-                    let (dot, na, nb) = Distances.dotAndNorms(x, y, n)
-                    let denominator = (Double(na) * Double(nb)).squareRoot()
-                    return 1 - Double(dot) / denominator
+                case .cosine: return 1 - Distances.cosineSimilarity(x, y, n)
                 }
             }
         }

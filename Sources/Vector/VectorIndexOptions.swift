@@ -41,7 +41,7 @@ public struct VectorIndexOptions: Sendable, Equatable {
         ("rerank_depth", ["rerank", "rerank_k"]),
     ]
 
-    static func canonicalName(_ name: String) -> String? {
+    public static func canonicalName(_ name: String) -> String? {
         let lower = name.lowercased()
         return aliases.first { $0.name == lower || $0.aliases.contains(lower) }?.name
     }

@@ -159,6 +159,60 @@ final class VectorStoreRouteTests: XCTestCase {
         XCTAssertTrue(sql.json.jsonText.contains("pq_embedding_idx"), sql.json.jsonText)
     }
 
+    /// `quantization: "auto"` is decided at creation for the store's
+    /// dimensions, and the description says what was decided; an
+    /// untrained quantized index scans exactly and reports ef_search 0.
+    func testAutoQuantizationIsReportedAsDecided() {
+        let s = service()
+        var r = call(s, "POST", "/v1/vectors/stores", #"{"name":"small","dimensions":32,"metric":"l2","index":{"quantization":"auto"}}"#)
+        XCTAssertEqual(r.json["index"]?["quantization"], .string("none"), r.json.jsonText)
+        r = call(s, "POST", "/v1/vectors/stores", #"{"name":"wide","dimensions":128,"metric":"l2","index":{"quantization":"auto"}}"#)
+        XCTAssertEqual(r.json["index"]?["quantization"], .string("product"), r.json.jsonText)
+        XCTAssertEqual(call(s, "GET", "/v1/vectors/stores/wide").json["index"]?["quantization"], .string("product"))
+        let stats = call(s, "POST", "/v1/sql", #"{"sql":"SELECT quantization FROM pg_vector_index_stats('small_embedding_idx')"}"#)
+        XCTAssertTrue(stats.json.jsonText.contains(#""quantization":"none""#), stats.json.jsonText)
+        let items = (0..<20).map { i in (id: "v\(i)", values: (0..<128).map { Double(($0 * 7 + i) % 13) }) }
+        XCTAssertEqual(call(s, "POST", "/v1/vectors/stores/wide/upsert", upsertBody(items)).status, 200)
+        r = call(s, "POST", "/v1/vectors/stores/wide/search", "{\"vector\":\(items[3].values),\"top_k\":3}")
+        XCTAssertEqual(r.json["strategy"], .string("exact"), r.json.jsonText)
+        XCTAssertEqual(r.json["ef_search"], .integer(0))
+        XCTAssertEqual(ids(r.json).first, "v3")
+    }
+
+    /// A branch named both in the body and in the query string must be the same one.
+    func testConflictingBranchNamesAreRefused() {
+        let s = service()
+        call(s, "POST", "/v1/vectors/stores", #"{"name":"b","dimensions":2,"metric":"l2"}"#)
+        call(s, "POST", "/v1/branches", #"{"name":"dev"}"#)
+        var r = call(s, "POST", "/v1/vectors/stores/b/upsert?branch=dev", #"{"branch":"main","vectors":[{"id":"x","values":[1,2]}]}"#)
+        XCTAssertEqual(r.status, 400, r.json.jsonText)
+        XCTAssertEqual(count(s, "b"), 0)
+        r = call(s, "POST", "/v1/vectors/stores/b/upsert?branch=dev", #"{"branch":"dev","vectors":[{"id":"x","values":[1,2]}]}"#)
+        XCTAssertEqual(r.status, 200, r.json.jsonText)
+        XCTAssertEqual(count(s, "b", query: "?branch=dev"), 1)
+    }
+
+    /// Cosine distances of vectors whose float4 sums overflow or underflow
+    /// are the SQL operator's (pgvector's: clamped similarity, NaN for a
+    /// norm that underflows), on the index path and the exact one alike.
+    func testCosineDistancesAgreeWithSQLAtTheFloat4Extremes() {
+        let s = service()
+        call(s, "POST", "/v1/vectors/stores", #"{"name":"x","dimensions":2}"#)
+        XCTAssertEqual(call(s, "POST", "/v1/vectors/stores/x/upsert",
+                            #"{"vectors":[{"id":"p","values":[2e19,0]},{"id":"q","values":[0,1e-25]},{"id":"r","values":[1,0]}]}"#).status, 200)
+        let r = call(s, "POST", "/v1/vectors/stores/x/search", #"{"vector":[0,1],"top_k":3}"#)
+        let sql = call(s, "POST", "/v1/sql", #"{"sql":"SELECT id, embedding <=> '[0,1]' AS d FROM x ORDER BY id"}"#)
+        let expected = Dictionary(uniqueKeysWithValues: (sql.json["results"]?.arrayValue?.first?["rows"]?.arrayValue ?? []).compactMap { row in
+            row["id"]?.stringValue.map { ($0, row["d"]?.jsonText ?? "") }
+        })
+        XCTAssertEqual(expected.count, 3, sql.json.jsonText)
+        for hit in r.json["results"]?.arrayValue ?? [] {
+            let id = hit["id"]?.stringValue ?? ""
+            XCTAssertEqual(hit["distance"]?.jsonText, expected[id], id)
+        }
+        XCTAssertFalse(r.json.jsonText.contains("Infinity"), r.json.jsonText)
+    }
+
     func testDuplicateIdsKeepTheLastAndEmptyUpsert() {
         let s = service()
         call(s, "POST", "/v1/vectors/stores", #"{"name":"d","dimensions":2,"metric":"l2"}"#)

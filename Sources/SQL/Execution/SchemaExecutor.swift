@@ -224,13 +224,18 @@ extension SchemaExecutor {
             throw SQLError("42704", "operator class \"\(operatorClass)\" does not exist for access method \"hnsw\" (use \(valid))",
                            position: index.position)
         }
+        let parsed: VectorIndexOptions
         do {
-            _ = try VectorIndexOptions(options, dimensions: dimensions)
+            parsed = try VectorIndexOptions(options, dimensions: dimensions)
         } catch {
             throw SQLError(error.sqlState, error.message, position: index.position)
         }
         var recorded = options
         recorded[VectorIndexOptions.operatorClassKey] = operatorClass
+        // `quantization = 'auto'` is decided now, for these dimensions, and recorded as decided.
+        for key in options.keys where VectorIndexOptions.canonicalName(key) == "quantization" {
+            recorded[key] = parsed.quantization.rawValue
+        }
         return recorded
     }
 

@@ -266,9 +266,9 @@ enum VectorFunctions {
         case .l2Distance: return Double(Distances.squaredL2(x, y, n)).squareRoot()
         case .innerProduct: return Double(Distances.dot(x, y, n))
         case .negativeInnerProduct: return -Double(Distances.dot(x, y, n))
-        case .cosineDistance: return 1 - cosineSimilarity(x, y, n)
+        case .cosineDistance: return 1 - Distances.cosineSimilarity(x, y, n)
         case .l1Distance: return taxicab(x, y, n)
-        default: return cosineSimilarity(x, y, n)
+        default: return Distances.cosineSimilarity(x, y, n)
         }
     }
 
@@ -279,14 +279,6 @@ enum VectorFunctions {
         var sum: Float = 0
         for i in 0..<n { sum += abs(x[i] - y[i]) }
         return Double(sum)
-    }
-
-    /// a·b / (|a| |b|), clamped to [-1, 1]; NaN when either vector is zero.
-    @inline(__always)
-    private static func cosineSimilarity(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Double {
-        let (dot, aa, bb) = Distances.dotAndNorms(x, y, n)
-        let similarity = Double(dot) / (Double(aa) * Double(bb)).squareRoot()
-        return similarity > 1 ? 1 : similarity < -1 ? -1 : similarity
     }
 
     /// The Euclidean norm, accumulated in double precision as pgvector does.

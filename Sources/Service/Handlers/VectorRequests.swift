@@ -21,6 +21,10 @@ enum VectorRequests {
                 throw ServiceError.badRequest("field \"branch\" must be a non-empty string, not \(b.jsonText)")
             }
             target.branch = name
+            // Two different branches named: refuse rather than pick one (a write could land on the wrong one).
+            if let other = request.query["branch"], other != name {
+                throw ServiceError.badRequest("the body names branch \"\(name)\" and the query string branch \"\(other)\"")
+            }
         } else if let name = request.query["branch"] {
             guard !name.isEmpty else { throw ServiceError.badRequest("query parameter \"branch\" must not be empty") }
             target.branch = name
