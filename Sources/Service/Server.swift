@@ -76,10 +76,12 @@ public enum ServiceRunner {
                 if fraction < 10 { continue }
                 fraction = 0
                 tick += 1
-                // A checkpoint once the log passes 64 MiB, or every 10 minutes
-                // when anything was logged, bounds recovery time.
+                // A checkpoint once the log passes 64 MiB or holds 50,000 new
+                // vector index nodes (each costs a graph insertion to replay),
+                // or every 10 minutes when anything was logged, bounds recovery time.
                 let logged = store.logBytes
-                if logged > 64 << 20 || (logged > 0 && tick - lastCheckpointTick >= 600) {
+                if logged > 64 << 20 || store.vectorNodesSinceCheckpoint > 50_000
+                    || (logged > 0 && tick - lastCheckpointTick >= 600) {
                     lastCheckpointTick = tick
                     do throws(StorageError) {
                         if let report = try store.checkpoint() {

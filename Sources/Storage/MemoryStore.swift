@@ -106,10 +106,12 @@ final class TableData {
         return .some(VersionChain.visibleRow(versions, at: scn))
     }
 
-    func append(_ chain: VersionChain, scn: SCN, row: Row?) {
+    func append(_ chain: VersionChain, scn: SCN, row: Row?, deferringVectorLinks: Bool = false) {
         if !vectorIndexes.isEmpty {
             let previous = chain.versions.last?.row ?? nil
-            for index in vectorIndexes { index.record(slot: chain.slot, scn: scn, row: row, previous: previous) }
+            for index in vectorIndexes {
+                index.record(slot: chain.slot, scn: scn, row: row, previous: previous, deferring: deferringVectorLinks)
+            }
         }
         chain.versions.append((scn, row))
         changeLog.append(slot: chain.slot, scn: scn)
@@ -138,6 +140,12 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     /// The data directory of a durable store, and the generation of its log file.
     var dataDirectory: String?
     var logGeneration = 0
+    /// The generation of the newest checkpoint on disk (nil: none yet).
+    var checkpointedGeneration: Int?
+    /// Vector index nodes when the newest checkpoint was taken (or the store opened).
+    var vectorNodesAtCheckpoint = 0
+    /// True while the log is replayed: vector index nodes are linked in bulk at its end.
+    var replaying = false
     let checkpointMutex = Mutex<Void>(())
     var lastSCN: SCN = .zero
     private let nextTransactionID = Atomic<UInt64>(1)
@@ -276,7 +284,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
                     let chain = table.chain(for: key)
                     // A delete of a key only a parent holds still needs its tombstone here.
                     if row == nil && data.parent == nil && chain.versions.isEmpty { continue }
-                    table.append(chain, scn: scn, row: row)
+                    table.append(chain, scn: scn, row: row, deferringVectorLinks: replaying)
                     if let row { for (column, index) in table.valueIndexes where column < row.count { index.add(row[column], key) } }
                 }
             }

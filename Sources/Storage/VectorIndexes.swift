@@ -26,6 +26,8 @@ final class VectorIndexData {
     private(set) var newestStart: UInt64 = 0
     /// The node holding each slot's current vector, if any.
     private var currentNode: [Int32: UInt32] = [:]
+    /// Vectors of nodes numbered during log replay but not linked yet.
+    private var deferredVectors: [[Float]] = []
     /// The table whose versions the nodes are (quantized graphs read full vectors there).
     private unowned(unsafe) let table: TableData
 
@@ -79,7 +81,10 @@ final class VectorIndexData {
 
     /// Records a new version of `slot` committed at `scn` (nil row = delete)
     /// replacing `previous` (the slot's prior version on this branch).
-    func record(slot: Int, scn: SCN, row: Row?, previous: Row?) {
+    /// `deferring` (log replay) numbers the node but leaves its linking to
+    /// `linkDeferred`, which builds the nodes gathered so far in one
+    /// parallel pass.
+    func record(slot: Int, scn: SCN, row: Row?, previous: Row?, deferring: Bool = false) {
         let key = Int32(slot)
         let vector = Self.vector(in: row, column: column)
         if let current = currentNode[key] {
@@ -91,8 +96,23 @@ final class VectorIndexData {
         guard let vector else { return }
         let graph = graph ?? makeGraph(dimensions: vector.count)
         guard vector.count == graph.dimensions else { return }
+        if deferring {
+            deferredVectors.append(vector)
+            append(node: UInt32(nodeSlots.count), slot: key, start: scn.rawValue, end: Self.open)
+            return
+        }
+        linkDeferred()
         let node = graph.add(vector)
         append(node: node, slot: key, start: scn.rawValue, end: Self.open)
+    }
+
+    /// Links the nodes `record(…, deferring: true)` numbered, in one
+    /// two-thread build (node numbers follow the order they were recorded in).
+    func linkDeferred() {
+        guard !deferredVectors.isEmpty, let graph else { return }
+        graph.build(deferredVectors, threads: 2)
+        deferredVectors = []
+        precondition(graph.count == nodeSlots.count, "deferred vector nodes out of step with the graph")
     }
 
     private func append(node: UInt32, slot: Int32, start: UInt64, end: UInt64) {
@@ -252,6 +272,27 @@ struct PrebuiltVectorIndex {
 }
 
 extension MemoryStore {
+    /// Nodes in every vector index of every branch. Caller holds a lock.
+    var vectorNodeCount: Int {
+        branches.values.reduce(0) { sum, data in
+            data.tables.values.reduce(sum) { sum, table in table.vectorIndexes.reduce(sum) { $0 + $1.count } }
+        }
+    }
+
+    /// Vector index nodes added since the newest checkpoint: replaying them
+    /// after a crash costs a graph insertion each, far more than their log
+    /// bytes suggest, so they make a checkpoint due on their own.
+    public var vectorNodesSinceCheckpoint: Int {
+        lock.reading { max(0, vectorNodeCount - vectorNodesAtCheckpoint) }
+    }
+
+    /// Links the nodes log replay numbered (see `VectorIndexData.record`).
+    func linkDeferredVectorNodes() {
+        for data in branches.values {
+            for table in data.tables.values { for index in table.vectorIndexes { index.linkDeferred() } }
+        }
+    }
+
     /// Tables with fewer vector versions are indexed under the write lock (it is quick).
     static let prebuildThreshold = 2_000
 

@@ -228,6 +228,8 @@ extension MemoryTransaction {
 extension MemoryTransaction {
     /// recall@10 of graph search vs exhaustive search, over up to 32 of the
     /// index's live vectors used as queries (spread over the node range).
+    /// A hit is a result no farther than the exact 10th: among equally
+    /// distant rows (duplicates) any one is a right answer.
     static func sampledRecall(_ index: VectorIndexData, _ graph: HNSWGraph, at scn: SCN) -> Double? {
         let live = (0..<UInt32(index.count)).filter { index.isLive($0, at: scn) }
         guard !live.isEmpty else { return nil }
@@ -236,9 +238,11 @@ extension MemoryTransaction {
         let accept = { (node: UInt32) in index.isLive(node, at: scn) }
         for node in queries {
             guard let query = graph.storedVector(node) else { continue }
-            let exact = Set(graph.exhaustiveSearch(query, k: 10, accept: accept).neighbors.map(\.node))
+            let exact = graph.exhaustiveSearch(query, k: 10, accept: accept).neighbors
+            guard let tenth = exact.last?.distance else { continue }
+            let exactNodes = Set(exact.map(\.node))
             let found = graph.search(query, k: 10, ef: max(index.options.efSearch, 10), accept: accept).neighbors
-            hits += found.filter { exact.contains($0.node) }.count
+            hits += found.filter { exactNodes.contains($0.node) || $0.distance <= tenth }.count
             wanted += exact.count
         }
         return wanted == 0 ? nil : Double(hits) / Double(wanted)

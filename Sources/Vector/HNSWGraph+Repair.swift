@@ -18,7 +18,11 @@ extension HNSWGraph {
     /// while a build's batch is at hand) and no concurrent writer.
     @discardableResult
     func repairReachability() -> Int {
-        guard count > 1, entryPoint != HNSWGraph.none else { return 0 }
+        // Under inner product most nodes are nobody's nearest (the short
+        // vectors): unreached by the metric's nature, not by a race, and
+        // linking them in displaces the links searches need (recall@10
+        // fell from 0.96 to 0.35 on uniform data). hnswlib leaves them too.
+        guard count > 1, entryPoint != HNSWGraph.none, metric != .innerProduct else { return 0 }
         var inLinks = [Int32](repeating: 0, count: count)
         for node in 0..<count {
             let list = linkList(UInt32(node), level: 0)

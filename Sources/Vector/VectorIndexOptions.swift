@@ -90,7 +90,7 @@ public struct VectorIndexOptions: Sendable, Equatable {
     }
 
     /// `value` without surrounding spaces and quotes.
-    static func trimmed(_ value: String) -> String {
+    public static func trimmed(_ value: String) -> String {
         let junk: Set<Character> = [" ", "'", "\""]
         return String(value.drop(while: { junk.contains($0) }).reversed().drop(while: { junk.contains($0) }).reversed())
     }

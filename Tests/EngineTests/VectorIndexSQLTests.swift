@@ -344,6 +344,34 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('good')")[0][0], .integer(300))
     }
 
+    /// An inner-product index created over existing rows (a bulk build)
+    /// finds what exact search finds; recall_at_10 counts an equally
+    /// distant duplicate as a right answer.
+    func testIndexBuiltOverExistingRowsAndRecallWithDuplicates() throws {
+        try run("CREATE TABLE ip (id INT PRIMARY KEY, e VECTOR(8))")
+        var state: UInt64 = 99
+        func next() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(state >> 40) / Float(1 << 24) }
+        let rows = (0..<2500).map { i in "(\(i), '\(Value.vector((0..<8).map { _ in next() }).description)')" }
+        try run("INSERT INTO ip VALUES " + rows.joined(separator: ", "))
+        try run("CREATE INDEX ip_hnsw ON ip USING hnsw (e vector_ip_ops)")
+        var hits = 0
+        for _ in 0..<10 {
+            let probe: Value = .vector((0..<8).map { _ in next() })
+            let found = try ids(run("SELECT id FROM ip ORDER BY e <#> $1 LIMIT 10", [probe]))
+            let exact = try ids(run("SELECT id FROM ip ORDER BY e <#> $1 + '[0,0,0,0,0,0,0,0]' LIMIT 10", [probe]))
+            hits += Set(found).intersection(exact).count
+        }
+        XCTAssertGreaterThanOrEqual(hits, 85)
+
+        try run("CREATE TABLE dup (id INT PRIMARY KEY, e VECTOR(4))")
+        try run("CREATE INDEX dup_hnsw ON dup USING hnsw (e vector_l2_ops)")
+        try run("INSERT INTO dup SELECT i, CASE WHEN i % 2 = 0 THEN '[1,1,1,1]' ELSE '[' || i || ',0,0,1]' END FROM generate_series(1, 1000) i")
+        guard case .double(let recall)? = try run("SELECT recall_at_10 FROM pg_vector_index_stats('dup_hnsw')").first?.first else {
+            return XCTFail("no recall")
+        }
+        XCTAssertGreaterThanOrEqual(recall, 0.9)
+    }
+
     func testUnknownAccessMethodsRepeatedOptionsAndHNSWSettings() throws {
         try run("CREATE TABLE t (id INT PRIMARY KEY, e VECTOR(4))")
         fails("CREATE INDEX bad ON t USING foo (e)", "42704", "access method \"foo\" does not exist")

@@ -176,6 +176,32 @@ final class DurabilityStorageTests: XCTestCase {
         _ = store
     }
 
+    /// A checkpoint with nothing logged since the last one writes nothing
+    /// (a stop of an idle server); any change, even a branch, makes one due.
+    func testCheckpointIsSkippedWhenNothingWasLogged() throws {
+        do {
+            let (store, _) = try open()
+            try populate(store)
+            XCTAssertEqual(try store.checkpoint()?.generation, 1)
+            XCTAssertNil(try store.checkpoint(), "nothing logged since checkpoint 1")
+            try store.createBranch(name: "later", parent: "main", at: nil)
+            XCTAssertEqual(try store.checkpoint()?.generation, 2)
+        }
+        do {
+            let (store, report) = try open()
+            XCTAssertEqual(report.records, 0)
+            XCTAssertNil(try store.checkpoint(), "reopened on checkpoint 2 with an empty log")
+            XCTAssertNotNil(store.branchID(named: "later"))
+            let t = try store.begin(branch: .main)
+            try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(5, "five"))
+            _ = try t.commit()
+        }
+        let (store, report) = try open()
+        XCTAssertEqual(report.records, 1)
+        XCTAssertEqual(try store.checkpoint()?.generation, 3, "a replayed log is checkpointed")
+        XCTAssertEqual(try contents(store)[5], "five")
+    }
+
     /// A branch's commit count is a number, not a length: a branch with more
     /// commits than the manifest has bytes after it must still reopen (it
     /// once failed with "count 300 exceeds the … bytes remaining").

@@ -77,6 +77,42 @@ final class VectorIndexStorageTests: XCTestCase {
         XCTAssertEqual(try nearest(store, Self.vector(5)).stats.strategy, "index")
     }
 
+    /// A log replayed without a checkpoint (a crash) links its vector
+    /// nodes in one build at the end: the index then answers as the one
+    /// maintained commit by commit did, old snapshots included, and counts
+    /// the nodes a checkpoint would save.
+    func testReplayedVectorNodesAreLinkedInBulkAndSearchAsBefore() throws {
+        var expected: [(query: Int, ids: [Int64])] = []
+        var middle = SCN.zero
+        do {
+            let (store, _) = try MemoryStore.open(directory: directory, sync: .full)
+            for start in stride(from: 0, to: 1200, by: 100) { try insert(store, start..<(start + 100)) }
+            middle = store.lastCommittedSCN
+            let t = try store.begin(branch: .main)
+            let table = try XCTUnwrap(t.table(named: "items"))
+            for i in 0..<50 { try t.update(table, key: RowKey(.integer(Int64(i))), row: [.integer(Int64(i)), .vector(Self.vector(i + 5000))]) }
+            for i in 50..<80 { try t.delete(table, key: RowKey(.integer(Int64(i)))) }
+            _ = try t.commit()
+            XCTAssertEqual(store.vectorNodesSinceCheckpoint, 1250)
+            for q in [3, 60, 700, 5010] { expected.append((q, try nearest(store, Self.vector(q), k: 5).ids)) }
+        }
+        let (store, report) = try MemoryStore.open(directory: directory, sync: .full)
+        XCTAssertEqual(report.records, 13)
+        XCTAssertEqual(indexes(store).first?.count, 1250)
+        XCTAssertEqual(indexes(store).first?.graph?.count, 1250, "every numbered node is linked")
+        XCTAssertEqual(store.vectorNodesSinceCheckpoint, 1250, "replayed nodes are in no checkpoint yet: one is due")
+        var same = 0
+        for (q, ids) in expected { same += Set(try nearest(store, Self.vector(q), k: 5).ids).intersection(ids).count }
+        XCTAssertGreaterThanOrEqual(same, 19)
+        XCTAssertEqual(try nearest(store, Self.vector(10)).ids.first.map { $0 != 10 }, true, "row 10 holds another vector now")
+        XCTAssertEqual(try nearest(store, Self.vector(60), at: middle).ids, [60], "the deleted row is found at its SCN")
+        XCTAssertFalse(try nearest(store, Self.vector(60), k: 3).ids.contains(60))
+        try insert(store, 2000..<2010)  // linked one by one again
+        XCTAssertEqual(try nearest(store, Self.vector(2005)).ids, [2005])
+        try store.checkpoint()
+        XCTAssertEqual(store.vectorNodesSinceCheckpoint, 0)
+    }
+
     func testAMissingOrCorruptIndexFileIsRebuiltFromTheRows() throws {
         do {
             let (store, _) = try MemoryStore.open(directory: directory, sync: .full)
@@ -187,7 +223,8 @@ final class VectorIndexStorageTests: XCTestCase {
             XCTAssertEqual(try nearest(store, [900, 900, 900, 900, 900, 900, 900, 900]).ids, [5], quantization)
             XCTAssertNotEqual(try nearest(store, Self.vector(7)).ids, [7], quantization)
             XCTAssertEqual(try nearest(store, Self.vector(n + 3)).ids, [Int64(n + 3)], quantization)
-            XCTAssertEqual(try nearest(store, Self.vector(100)).ids, [100], quantization)
+            // (Approximate: the product-quantized graph of a two-thread build may rank it second.)
+            XCTAssertTrue(try nearest(store, Self.vector(100), k: 3).ids.contains(100), quantization)
             XCTAssertEqual(try nearest(store, Self.vector(1), k: 10).stats.strategy, "index", quantization)
         }
     }

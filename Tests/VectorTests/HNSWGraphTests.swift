@@ -61,6 +61,23 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(copies.filter { $0.distance == 0 }.count, 270)
     }
 
+    /// Inner product on data of mixed norms (uniform in the unit cube): a
+    /// bulk build (CREATE INDEX over existing rows, log replay) searches as
+    /// well as the graph built one insertion at a time.
+    func testInnerProductBuildMatchesInsertionQuality() {
+        var state: UInt64 = 12345
+        func next() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(state >> 40) / Float(1 << 24) }
+        let data = (0..<3000).map { _ in (0..<16).map { _ in next() } }
+        let queries = (0..<40).map { _ in (0..<16).map { _ in next() } }
+        var recalls: [Double] = []
+        for threads in [0, 1, 2] {
+            let graph = HNSWGraph(dimensions: 16, metric: .innerProduct, parameters: HNSWParameters(m: 16, efConstruction: 64))
+            if threads == 0 { for v in data { graph.add(v) } } else { graph.build(data, threads: threads) }
+            recalls.append(recallAt10(graph, data, queries: queries, ef: 40))
+        }
+        XCTAssertGreaterThanOrEqual(recalls.min() ?? 0, 0.9, "added, built on 1 and on 2 threads: \(recalls)")
+    }
+
     func testParallelBuildMatchesSequentialQuality() {
         let data = Self.clustered(count: 3000, dimensions: 16, seed: 3)
         let queries = Self.clustered(count: 30, dimensions: 16, seed: 5)

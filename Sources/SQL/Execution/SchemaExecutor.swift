@@ -233,7 +233,8 @@ extension SchemaExecutor {
         var recorded = options
         recorded[VectorIndexOptions.operatorClassKey] = operatorClass
         // `quantization = 'auto'` is decided now, for these dimensions, and recorded as decided.
-        for key in options.keys where VectorIndexOptions.canonicalName(key) == "quantization" {
+        for (key, value) in options where VectorIndexOptions.canonicalName(key) == "quantization"
+            && VectorIndexOptions.trimmed(value).lowercased() == "auto" {
             recorded[key] = parsed.quantization.rawValue
         }
         return recorded

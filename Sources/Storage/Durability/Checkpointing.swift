@@ -88,15 +88,21 @@ extension MemoryStore {
     /// Writes the whole store to a new checkpoint and starts a new log
     /// file; the previous generation is deleted once the new one is safe.
     /// Commits wait only while the state is captured (references, not rows).
+    /// Nil for a store in memory, and when nothing was logged since the
+    /// last checkpoint (it already holds everything: a stop of an idle
+    /// server does not rewrite the store).
     @discardableResult
     public func checkpoint() throws(StorageError) -> CheckpointReport? {
         guard let directory = dataDirectory else { return nil }
         return try checkpointMutex.withLock { _ throws(StorageError) -> CheckpointReport? in
+            let unchanged = lock.reading { checkpointedGeneration == logGeneration && (log?.length ?? 0) == 0 }
+            if unchanged { return nil }
             let started = Self.nowMicros()
             let (image, vectorIndexes, previousLog, generation) = try lock.writing {
                 () throws(StorageError) -> (StoreImage, [VectorIndexFiles.Entry], WriteAheadLog?, Int) in
                 let image = captureImage()
                 let vectorIndexes = captureVectorIndexes()
+                vectorNodesAtCheckpoint = vectorNodeCount
                 let next = logGeneration + 1
                 let fresh = try WriteAheadLog(path: Self.walPath(directory, next), mode: log?.mode ?? .full, validLength: 0)
                 let previous = log
@@ -139,6 +145,7 @@ extension MemoryStore {
                 if let g = Files.generation(name, prefix: "wal-", suffix: ".log"), g < generation { unlink(directory + "/" + name) }
             }
             Files.syncDirectory(directory)
+            lock.writing { checkpointedGeneration = generation }
             return CheckpointReport(generation: generation, scn: image.lastSCN, segments: segments.count, bytes: bytes,
                                     milliseconds: Double(Self.nowMicros() - started) / 1000)
         }

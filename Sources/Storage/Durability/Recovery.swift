@@ -56,6 +56,8 @@ extension MemoryStore {
         var records = 0
         var validLength: UInt64 = 0, fileLength: UInt64 = 0
         var recordsAfterDamage = 0, preservedTail: String?
+        store.vectorNodesAtCheckpoint = store.vectorNodeCount
+        store.replaying = true
         for generation in replay {
             let path = walPath(directory, generation)
             let read = try WriteAheadLog.read(path: path)
@@ -83,8 +85,11 @@ extension MemoryStore {
                 }
             }
         }
+        store.replaying = false
+        store.linkDeferredVectorNodes()
         store.log = try WriteAheadLog(path: walPath(directory, current), mode: sync, validLength: validLength)
         store.logGeneration = current
+        store.checkpointedGeneration = base
         let report = RecoveryReport(records: records, lastSCN: store.lastSCN, truncatedBytes: fileLength - validLength,
                                     validLength: validLength, milliseconds: Double(nowMicros() - started) / 1000,
                                     recordsAfterDamage: recordsAfterDamage, preservedTail: preservedTail)
