@@ -127,10 +127,14 @@ final class Session {
     private func applySetting(_ name: String, _ value: Expression, position: Int,
                               context: ExecutionContext) throws(EngineError) {
         let lowered = name.lowercased()
-        if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", !Self.ignoredHNSWSettings.contains(lowered) {
+        if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", Self.ignoredHNSWSettings[lowered] == nil {
             throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
         }
         if case .defaultValue = value { return reset(lowered) }  // SET name = DEFAULT (or TO DEFAULT)
+        if Self.ignoredHNSWSettings[lowered] != nil {
+            settings[lowered] = try Self.checkedHNSWSetting(lowered, value, position: position)
+            return
+        }
         guard lowered == "hnsw.ef_search" else {
             if case .literal(let literal, _) = value { settings[lowered] = Self.settingText(literal) }
             return
@@ -171,6 +175,8 @@ final class Session {
             text = String(efSearch ?? 40)
         } else if let set = settings[lowered] {
             text = set
+        } else if let standard = Self.ignoredHNSWSettings[lowered] {
+            text = standard
         } else {
             throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
         }
@@ -187,8 +193,41 @@ final class Session {
         }
     }
 
-    /// pgvector 0.8's other `hnsw.` settings.
-    private static let ignoredHNSWSettings: Set<String> = ["hnsw.iterative_scan", "hnsw.max_scan_tuples", "hnsw.scan_mem_multiplier"]
+    /// pgvector 0.8's other `hnsw.` settings, with their defaults (SHOW
+    /// prints them until SET): checked as pgvector checks them, then
+    /// ignored (filtered searches here always widen as needed).
+    private static let ignoredHNSWSettings: [String: String] = [
+        "hnsw.iterative_scan": "off", "hnsw.max_scan_tuples": "20000", "hnsw.scan_mem_multiplier": "1",
+    ]
+
+    /// The text of a valid value for one of `ignoredHNSWSettings`.
+    private static func checkedHNSWSetting(_ name: String, _ value: Expression, position: Int) throws(EngineError) -> String {
+        var text: String
+        switch value {
+        case .literal(let literal, _): text = settingText(literal)
+        case .column(nil, let word, _): text = word
+        default: text = "\(value)"
+        }
+        text = text.trimmingCharacters(in: .whitespaces)
+        let valid: Bool
+        var expected: String
+        switch name {
+        case "hnsw.iterative_scan":
+            text = text.lowercased()
+            valid = ["off", "relaxed_order", "strict_order"].contains(text)
+            expected = "off, relaxed_order or strict_order"
+        case "hnsw.max_scan_tuples":
+            valid = Int32(text).map { $0 >= 1 } ?? false
+            expected = "an integer from 1 to 2147483647"
+        default:
+            valid = Double(text).map { $0 >= 1 && $0 <= 1000 } ?? false
+            expected = "a number from 1 to 1000"
+        }
+        guard valid else {
+            throw EngineError("22023", "invalid value for parameter \"\(name)\": \"\(text)\" (expected \(expected))", position: position)
+        }
+        return text
+    }
 
     /// Commits what is still open at the end of a request. A BEGIN without
     /// COMMIT is rolled back, as when a PostgreSQL session ends; a

@@ -380,8 +380,18 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertTrue(try run("SELECT indexname FROM pg_indexes WHERE indexname = 'bad'").isEmpty)
         try run("CREATE INDEX ok ON t USING btree (id)")
         fails("SET hnsw.bogus = 5", "42704", "unrecognized configuration parameter")
-        try run("SET hnsw.iterative_scan = relaxed_order")  // pgvector 0.8's: accepted, nothing to change
+        try run("SET hnsw.iterative_scan = relaxed_order")  // pgvector 0.8's: checked, nothing to change
         try run("SET application_name = 'x'")
+        // pgvector's other settings are checked as pgvector checks them, and SHOW gives their defaults.
+        fails("SET hnsw.iterative_scan = bogus", "22023", "invalid value for parameter \"hnsw.iterative_scan\"")
+        fails("SET hnsw.max_scan_tuples = 0", "22023", "hnsw.max_scan_tuples")
+        fails("SET hnsw.scan_mem_multiplier = 1001", "22023", "hnsw.scan_mem_multiplier")
+        let shown = try db.execute(SQLRequest(sql: """
+            SHOW hnsw.iterative_scan; SHOW hnsw.max_scan_tuples; SHOW hnsw.scan_mem_multiplier;
+            SET hnsw.iterative_scan = 'STRICT_ORDER'; SET hnsw.max_scan_tuples = 500; SET hnsw.scan_mem_multiplier = 2.5;
+            SHOW hnsw.iterative_scan; SHOW hnsw.max_scan_tuples; SHOW hnsw.scan_mem_multiplier
+            """)).compactMap { $0.statementType == "SHOW" ? $0.rows.first?.first : nil }
+        XCTAssertEqual(shown, [.text("off"), .text("20000"), .text("1"), .text("strict_order"), .text("500"), .text("2.5")])
     }
 
     /// SET, SHOW and RESET of hnsw.ef_search within a request (settings

@@ -59,7 +59,8 @@ final class VectorSQLTests: XCTestCase {
     }
 
     func testMalformedLiterals() {
-        for text in ["[1,,2]", "1,2", "[a]", "[]", "[ ]", "[1,2", "[1 2]", "[1,2]x", "", "[", "[,]", "[1,]", "{1,2}",
+        for text in ["[]", " [ ] "] { fails("SELECT '\(text)'::vector", [], "22000", "vector must have at least 1 dimension") }
+        for text in ["[1,,2]", "1,2", "[a]", "[]x", "[1,2", "[1 2]", "[1,2]x", "", "[", "[,]", "[1,]", "{1,2}",
                      "[1;2]", "[0x]", "[1,2]]", "[--1]"] {
             fails("SELECT '\(text)'::vector", [], "22P02", "invalid input syntax for type vector: \"\(text)\"")
             fails("SELECT l2_distance('\(text)', '[1]')", [], "22P02", "\"\(text)\"")
@@ -292,6 +293,10 @@ final class VectorSQLTests: XCTestCase {
         XCTAssertEqual(try run("SELECT id % 2, avg(e), sum(e) FROM items GROUP BY 1 ORDER BY 1"),
                        [[.integer(0), .vector([4, 5, 6]), .vector([4, 5, 6])], [.integer(1), .vector([1, 2, 3]), .vector([1, 2, 3])]])
         XCTAssertEqual(try run("SELECT avg(e) FROM items WHERE id > 100"), [[.null]])
+        // sum adds in float4 as pgvector's vector_add does (in double, 0.1 + 0.3 + 0.5 narrows to 0.90000004).
+        XCTAssertEqual(try value("SELECT sum(v) FROM (VALUES ('[0.1,0.2]'::vector), ('[0.3,0.7]'), ('[0.5,0.1]')) x(v)"),
+                       .vector([Float(0.1) + Float(0.3) + Float(0.5), Float(0.2) + Float(0.7) + Float(0.1)]))
+        XCTAssertEqual(try value("SELECT array_agg(e)::text FROM items WHERE id < 3"), .text("{\"[1,2,3]\",\"[4,5,6]\"}"))
         XCTAssertEqual(try run("SELECT avg(v) FROM (VALUES ('[1,2]'::vector), ('[2,4]'::vector), (NULL::vector)) x(v)"), [[.vector([1.5, 3])]])
         fails("SELECT sum(v) FROM (VALUES ('[1,2]'::vector), ('[1]'::vector)) x(v)", [], "22000", "different vector dimensions 2 and 1")
         fails("SELECT sum(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]'::vector)) x(v)", [], "22003", "overflow")

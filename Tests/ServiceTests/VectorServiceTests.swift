@@ -39,10 +39,10 @@ final class VectorServiceTests: XCTestCase {
         XCTAssertEqual(nano["rows"]?.arrayValue?.first?["embedding"], .array([.double(1e-5), .integer(0), .integer(1)]))
     }
 
-    /// Merge conflicts show the rows' vectors as JSON arrays too.
+    /// Merge conflicts show the rows' vectors as JSON arrays too, and JSONB as JSON.
     func testMergeConflictShowsVectors() {
         let s = service()
-        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"CREATE TABLE docs (id INT PRIMARY KEY, embedding VECTOR(3)); INSERT INTO docs VALUES (1, '[1,2,3]')"}"#).0, 200)
+        XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"CREATE TABLE docs (id INT PRIMARY KEY, embedding VECTOR(3), meta JSONB); INSERT INTO docs VALUES (1, '[1,2,3]', '{\"v\": 1}')"}"#).0, 200)
         XCTAssertEqual(post(s, "/v1/branches", #"{"name":"dev"}"#).0, 201)
         XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"UPDATE docs SET embedding = $1 WHERE id = 1","params":[[0.5, 0, 0]],"branch":"dev"}"#).0, 200)
         XCTAssertEqual(post(s, "/v1/sql", #"{"sql":"UPDATE docs SET embedding = '[9,9,9.25]' WHERE id = 1"}"#).0, 200)
@@ -52,6 +52,7 @@ final class VectorServiceTests: XCTestCase {
         XCTAssertEqual(conflict?["base"]?["embedding"], .array([.integer(1), .integer(2), .integer(3)]), json.jsonText)
         XCTAssertEqual(conflict?["source"]?["embedding"], .array([.double(0.5), .integer(0), .integer(0)]))
         XCTAssertEqual(conflict?["target"]?["embedding"], .array([.integer(9), .integer(9), .double(9.25)]))
+        XCTAssertEqual(conflict?["base"]?["meta"], .object([("v", .integer(1))]))
     }
 
     /// Euclidean distance summed in float4 as the kernel does for short vectors.

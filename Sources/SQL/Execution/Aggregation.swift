@@ -8,7 +8,9 @@ struct Accumulator {
     private var doubleSum: Double = 0
     private var sawDouble = false
     /// sum/avg over vectors: the element-wise sum (in double precision, as pgvector's avg).
+    /// avg(vector) accumulates in double, sum(vector) in float4 (as pgvector's vector_accum and vector_add do).
     private var vectorSum: [Double] = []
+    private var vectorFloatSum: [Float] = []
     private var extreme: Value = .null
     private var seen: ValueNumbering?
     private var pieces: [String] = []
@@ -52,16 +54,13 @@ struct Accumulator {
                     integerSum = s
                 }
             case .double(let d): sawDouble = true; doubleSum += d
+            case .vector(let v) where call.function == .sum:
+                if vectorFloatSum.isEmpty { vectorFloatSum = v; break }
+                vectorFloatSum = try VectorFunctions.elementwise(.vectorAdd, vectorFloatSum, v)
             case .vector(let v):
                 if vectorSum.isEmpty { vectorSum = [Double](repeating: 0, count: v.count) }
                 guard v.count == vectorSum.count else { throw VectorFunctions.differentDimensions(vectorSum.count, v.count) }
-                for i in v.indices {
-                    vectorSum[i] += Double(v[i])
-                    // A sum must stay a float4 vector (a mean always does).
-                    if call.function == .sum && abs(vectorSum[i]) > Double(Float.greatestFiniteMagnitude) {
-                        throw SQLError(SQLState.numericOutOfRange, "value out of range: overflow")
-                    }
-                }
+                for i in v.indices { vectorSum[i] += Double(v[i]) }
             default: throw SQLError(SQLState.undefinedFunction, "function \(call.function.rawValue)(\(Casts.typeName(v))) does not exist")
             }
         case .min:
@@ -93,7 +92,7 @@ struct Accumulator {
         case .count: return .integer(count)
         case .sum:
             if count == 0 { return .null }
-            if !vectorSum.isEmpty { return .vector(vectorSum.map { Float($0) }) }
+            if !vectorFloatSum.isEmpty { return .vector(vectorFloatSum) }
             return sawDouble || call.resultType == .double ? .double(doubleSum + Double(integerSum)) : .integer(integerSum)
         case .avg:
             if count == 0 { return .null }
@@ -111,7 +110,10 @@ struct Accumulator {
     /// PostgreSQL's array element text: quoted when it holds special characters.
     static func arrayElement(_ v: Value) -> String {
         let text = v.description
-        if case .text = v, text.isEmpty || text.contains(where: { " ,{}\"\\".contains($0) }) || text.uppercased() == "NULL" {
+        // Any type's text may need it (a vector's has commas, a timestamp's a space).
+        var quoted = text.contains(where: { " ,{}\"\\".contains($0) })
+        if case .text = v, text.isEmpty || text.uppercased() == "NULL" { quoted = true }
+        if quoted {
             return "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
         }
         return text

@@ -46,7 +46,13 @@ enum VectorFunctions {
         }
         i += 1
         skipSpaces()
-        if bytes[i] == UInt8(ascii: "]") { throw invalid(text, "a vector must have at least 1 dimension") }
+        if bytes[i] == UInt8(ascii: "]") {
+            // (pgvector: a data exception, not a syntax error, when nothing follows.)
+            var j = i + 1
+            while isSpace(bytes[j]) { j += 1 }
+            if j == bytes.count - 1 { throw SQLError(dataException, "vector must have at least 1 dimension") }
+            throw invalid(text, "a vector must have at least 1 dimension")
+        }
         var out: [Float] = []
         while true {
             if out.count == DataType.maxVectorDimensions {

@@ -147,6 +147,9 @@ extension HeliosService {
         case .double(let d): .double(d)
         case .text(let s): .string(s)
         case .vector(let v): .array(v.map(vectorElement))
+        // JSON and JSONB are embedded as JSON, as in /v1/sql rows.
+        case .json(let document): (try? JSONValue.parse(Array(document.description.utf8))) ?? .string(document.description)
+        case .jsonText(let text): (try? JSONValue.parse(Array(text.utf8))) ?? .string(text)
         default: .string(value.description)
         }
     }
