@@ -101,6 +101,10 @@ extension SQLParser {
     /// The optional `(n)` after VECTOR.
     private mutating func parseVectorDimensions() throws(SQLError) -> DataType {
         guard accept(.leftParen) else { return .vector(dimensions: 0) }
+        // (-n is a type modifier PostgreSQL reads, then refuses with 22023, as pgvector does.)
+        if accept(.minus) {
+            throw SQLError(SQLState.invalidParameterValue, "dimensions for type vector must be at least 1", position: peek(0).position)
+        }
         let token = try expect(.integer)
         guard token.integer >= 1 else {
             throw SQLError(SQLState.invalidParameterValue, "dimensions for type vector must be at least 1", position: token.position)
@@ -109,6 +113,7 @@ extension SQLParser {
             throw SQLError(SQLState.invalidParameterValue,
                            "dimensions for type vector cannot exceed \(DataType.maxVectorDimensions)", position: token.position)
         }
+        if check(.comma) { throw SQLError(SQLState.invalidParameterValue, "invalid type modifier", position: peek(0).position) }
         try expect(.rightParen)
         return .vector(dimensions: Int(token.integer))
     }

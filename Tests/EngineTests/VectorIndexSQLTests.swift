@@ -197,6 +197,19 @@ final class VectorIndexSQLTests: XCTestCase {
         }
     }
 
+    /// A query vector of the wrong dimension fails as the exact plan does:
+    /// with the first distance computed, so not over rows without a vector.
+    func testWrongDimensionQueryFailsOnlyWhereADistanceIsComputed() throws {
+        try run("CREATE TABLE w (id INT PRIMARY KEY, v VECTOR(2))")
+        try run("CREATE INDEX w_l2 ON w USING hnsw (v vector_l2_ops)")
+        XCTAssertEqual(try run("SELECT id FROM w ORDER BY v <-> '[1,2,3]' LIMIT 1"), [])
+        try run("INSERT INTO w VALUES (1, NULL)")
+        XCTAssertEqual(try ids(run("SELECT id FROM w ORDER BY v <-> '[1,2,3]' LIMIT 1")), [1])
+        try run("INSERT INTO w VALUES (2, '[1,1]')")
+        fails("SELECT id FROM w ORDER BY v <-> '[1,2,3]' LIMIT 1", "22000", "different vector dimensions 2 and 3")
+        XCTAssertEqual(try ids(run("SELECT id FROM w WHERE v IS NULL ORDER BY v <-> '[1,2,3]' LIMIT 1")), [1])
+    }
+
     /// Under cosine a zero vector has no distance (NaN, sorted last): the
     /// index ranks it behind every real distance, wherever it sits in the
     /// graph (even as its entry point).

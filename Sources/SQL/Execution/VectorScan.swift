@@ -84,7 +84,12 @@ extension PlanRunner {
             if queryValue.isNull { return try run(spec.filter.map { .filter(.scan(table), $0) } ?? .scan(table), env) }
             throw SQLError("22000", "a vector search needs a vector, not \(Casts.typeName(queryValue))")
         }
+        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
         if spec.dimensions > 0 && query.count != spec.dimensions {
+            // As the exact plan: the error comes with the first distance
+            // computed, so none without a row holding a vector.
+            let rows = try run(exact, env)
+            guard rows.contains(where: { !$0[spec.column].isNull }) else { return rows }
             throw VectorFunctions.differentDimensions(spec.dimensions, query.count)
         }
         func integer(_ e: BoundExpression?) throws(SQLError) -> Int {
@@ -106,7 +111,6 @@ extension PlanRunner {
                 do throws(SQLError) { return try compiled(row, env) } catch { failure = error; return false }
             }
         }
-        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
         var fetch = spec.completeTies ? k + 1 : k
         var result: VectorSearchResult
         while true {
