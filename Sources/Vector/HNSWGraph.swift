@@ -296,17 +296,19 @@ public final class HNSWGraph: @unchecked Sendable {
     /// Malkov & Yashunin's algorithm 4 (as hnswlib's getNeighborsByHeuristic2):
     /// keep a candidate only if it is closer to the base than to every
     /// neighbour kept so far, so links spread in all directions. Exact
-    /// copies of the base (distance 0) pass that test however many there
-    /// are, and a few hundred copies of one vector would fill each other's
-    /// lists and drop every link out of the cluster (whatever was inserted
-    /// after them becomes unreachable): at most `maximumCopyLinks` are kept.
+    /// copies of the base (distance 0 under L2 and cosine; under inner
+    /// product 0 means orthogonal, not a copy) pass that test however many
+    /// there are, and a few hundred copies of one vector would fill each
+    /// other's lists and drop every link out of the cluster (whatever was
+    /// inserted after them becomes unreachable): at most `maximumCopyLinks`
+    /// are kept.
     private func selectNeighbors(_ candidates: [Neighbor], limit: Int) -> [Neighbor] {
         if candidates.count <= limit { return candidates }
         var kept: [Neighbor] = []
         kept.reserveCapacity(limit)
         var copies = 0
         for candidate in candidates {
-            if candidate.distance == 0 {
+            if candidate.distance == 0 && metric != .innerProduct {
                 guard copies < Self.maximumCopyLinks else { continue }
                 copies += 1
             }

@@ -10,11 +10,10 @@ import Vector
 // (applied during the graph search, at the reader's branch and snapshot),
 // and the top-N above orders them by the exact distance as before (rows
 // whose vector is NULL follow when fewer than k + o have one, as in the
-// exact plan). With more ORDER BY keys after the distance (`…, id`), the
-// rows tied with the last one on distance are all fetched, so the later
-// keys order them as the exact plan would: the scan asks for more until a
-// row lies farther than the k-th (an exact scan once that passes
-// `maximumTieFetch`). Any other shape keeps the exact plan.
+// exact plan). Any other shape keeps the exact plan, including more
+// ORDER BY keys after the distance (`…, id`): they order rows tied on
+// distance, which an approximate search cannot promise to return all of
+// (pgvector's index does not serve such an ORDER BY either).
 
 /// What a vector scan asks storage for.
 struct VectorScanSpec {
@@ -28,12 +27,7 @@ struct VectorScanSpec {
     var offset: BoundExpression?
     /// WHERE over the table's rows, applied during the search.
     var filter: BoundExpression?
-    /// More sort keys follow the distance: rows tied at the k-th distance must all come.
-    var completeTies = false
 }
-
-/// Above this many rows fetched to complete a tie, the vector scan reads the table exactly.
-let maximumTieFetch = 4096
 
 /// Collects what vector searches did during a statement (EXPLAIN ANALYZE).
 public final class VectorSearchLog: @unchecked Sendable {
@@ -47,7 +41,8 @@ enum VectorScanPlanner {
     /// vector distance; returns `plan` unchanged otherwise.
     static func rewrite(_ plan: Plan) -> Plan {
         // (NULLS FIRST puts rows without a vector, which the index does not hold, first: exact plan.)
-        guard case let .topN(input, keys, count, offset) = plan, let first = keys.first, !first.descending, first.nullsFirst != true,
+        guard case let .topN(input, keys, count, offset) = plan, keys.count == 1, let first = keys.first, !first.descending,
+              first.nullsFirst != true,
               case let .project(source, expressions) = input, case .slot(let slot) = first.expression,
               slot < expressions.count, case let .scalar(function, arguments) = expressions[slot],
               let metric = function.vectorMetric, arguments.count == 2 else { return plan }
@@ -69,7 +64,7 @@ enum VectorScanPlanner {
                       && VectorMetric(indexOptions: index.options) == metric
               }) else { return plan }
         let spec = VectorScanSpec(indexName: index.name, column: column, metric: metric, dimensions: dimensions,
-                                  query: query, count: count, offset: offset, filter: filter, completeTies: keys.count > 1)
+                                  query: query, count: count, offset: offset, filter: filter)
         return .topN(.project(.vectorScan(table, spec), expressions), keys, count: count, offset: offset)
     }
 }
@@ -111,30 +106,16 @@ extension PlanRunner {
                 do throws(SQLError) { return try compiled(row, env) } catch { failure = error; return false }
             }
         }
-        var fetch = spec.completeTies ? k + 1 : k
-        var result: VectorSearchResult
-        while true {
-            let request = VectorSearchRequest(column: spec.column, metric: spec.metric, query: query, k: fetch,
-                                              efSearch: context.efSearch, filter: filter, indexName: spec.indexName)
-            result = data.vectorSearch(table, request)
-            if let failure { throw failure }
-            context.vectorSearchLog?.record(result.stats)
-            guard spec.completeTies, result.rows.count == fetch,
-                  !Self.liesFarther(result.distances[fetch - 1], than: result.distances[k - 1]) else { break }
-            // The last row fetched ties with the k-th: more may tie beyond it.
-            fetch *= 2
-            if fetch > maximumTieFetch { return try run(exact, env) }
-        }
+        let request = VectorSearchRequest(column: spec.column, metric: spec.metric, query: query, k: k,
+                                          efSearch: context.efSearch, filter: filter, indexName: spec.indexName)
+        let result = data.vectorSearch(table, request)
+        if let failure { throw failure }
+        context.vectorSearchLog?.record(result.stats)
         guard result.rows.count < k else { return result.rows }
         // Fewer than k rows with a vector match: the exact plan would go on
         // with the matching rows whose vector is NULL (a NULL distance sorts
         // last), which the graph does not hold. The top-N above orders them.
         let withoutVector = try run(exact, env).lazy.filter { $0[spec.column].isNull }.prefix(k - result.rows.count)
         return result.rows + withoutVector
-    }
-
-    /// Whether distance `a` sorts after `b` (NaN after every number, as SQL orders it).
-    static func liesFarther(_ a: Double, than b: Double) -> Bool {
-        a.isNaN ? !b.isNaN : a > b
     }
 }
