@@ -304,7 +304,9 @@ final class VectorSQLTests: XCTestCase {
     }
 
     /// Beside a vector, untyped literals in COALESCE, GREATEST/LEAST, NULLIF
-    /// and CASE are vectors, as PostgreSQL resolves them.
+    /// and CASE are vectors (of any dimension, as pgvector's unknown-typed
+    /// input is), as PostgreSQL resolves them; typed branches of other
+    /// types do not match (42804).
     func testUnknownLiteralsBesideAVectorAreVectors() throws {
         try seed()
         XCTAssertEqual(try run("SELECT coalesce(e, '[9,9,9]') FROM items ORDER BY id"),
@@ -313,8 +315,18 @@ final class VectorSQLTests: XCTestCase {
         XCTAssertEqual(try run("SELECT CASE WHEN id = 1 THEN e ELSE '[1,1,1]' END FROM items ORDER BY id"),
                        [[.vector([1, 2, 3])], [.vector([1, 1, 1])], [.vector([1, 1, 1])]])
         XCTAssertEqual(try value("SELECT nullif(e, '[1,2,3]') FROM items WHERE id = 1"), .null)
-        fails("SELECT coalesce(e, '[1,2]') FROM items", [], "22000", "Vector dimension mismatch")
+        XCTAssertEqual(try run("SELECT coalesce(e, '[1,2]') FROM items ORDER BY id"),
+                       [[.vector([1, 2, 3])], [.vector([4, 5, 6])], [.vector([1, 2])]])
         fails("SELECT coalesce(e, 'abc') FROM items", [], "22P02", "vector")
+        fails("SELECT CASE WHEN id = 1 THEN e ELSE 1 END FROM items", [], "42804", "CASE types vector and integer cannot be matched")
+        fails("SELECT coalesce(e, true) FROM items", [], "42804", "COALESCE types vector and boolean cannot be matched")
+        fails("SELECT greatest(e, 'x'::text) FROM items", [], "42804", "GREATEST types vector and text cannot be matched")
+        fails("SELECT * FROM (VALUES ('[1,2]'::vector), (1)) t(v)", [], "42804", "VALUES types vector and integer cannot be matched")
+        fails("SELECT * FROM (VALUES (1), ('x'::text)) t(v)", [], "42804", "VALUES types integer and text cannot be matched")
+        // Numbers widen, dates and timestamps too, literals take the type.
+        XCTAssertEqual(try value("SELECT coalesce(NULL, 1, 2.5)"), .integer(1))
+        XCTAssertEqual(try value("SELECT CASE WHEN false THEN 1 ELSE '7' END + 1"), .integer(8))
+        XCTAssertEqual(try run("SELECT v FROM (VALUES (DATE '2024-01-02'), ('2024-01-03')) t(v) ORDER BY v").count, 2)
     }
 
     func testComparisonGroupingAndOrder() throws {

@@ -59,8 +59,8 @@ extension Binder {
                 bound.append(b); types.append(t)
             }
             if function.isVector { return try VectorFunctions.bind(function, bound, types, position: position) }
-            if [.coalesce, .greatest, .least, .nullif].contains(function),
-               let resolved = try VectorFunctions.resolvingUnknowns(bound, types, position: position) {
+            if [.coalesce, .greatest, .least, .nullif].contains(function) {
+                let resolved = try TypeResolution.resolve(bound, types, context: function.rawValue.uppercased(), position: position)
                 bound = resolved.expressions
                 types = types.map { _ in resolved.type }
             }

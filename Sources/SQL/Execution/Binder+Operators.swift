@@ -201,14 +201,11 @@ extension Binder {
             let (e, t) = try bind(elseResult)
             boundElse = e; types.append(t)
         }
-        var results = bound.map(\.result) + (boundElse.map { [$0] } ?? [])
-        if let resolved = try VectorFunctions.resolvingUnknowns(results, types, position: position) {
-            results = resolved.expressions
-            bound = zip(bound, results).map { ($0.0.condition, $0.1) }
-            if boundElse != nil { boundElse = results.last }
-            return (.caseWhen(bound, elseResult: boundElse), resolved.type)
-        }
-        let type = ScalarFunctions.widest(types)
+        let resolved = try TypeResolution.resolve(bound.map(\.result) + (boundElse.map { [$0] } ?? []), types,
+                                                  context: "CASE", position: position)
+        bound = zip(bound, resolved.expressions).map { ($0.0.condition, $0.1) }
+        if boundElse != nil { boundElse = resolved.expressions.last }
+        let type = resolved.type
         if let type, type.isNumeric {
             bound = bound.map { ($0.condition, Self.widen($0.result, to: type)) }
             boundElse = boundElse.map { Self.widen($0, to: type) }

@@ -149,46 +149,29 @@ final class Planner {
     func planValues(_ rows: [[Expression]], position: Int, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
         let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
         var bound: [[BoundExpression]] = []
+        var types: [[DataType?]] = []
         let width = rows.first?.count ?? 0
-        // Per column: the type of its typed expressions (numbers widened,
-        // vectors of different dimensions any dimension); untyped literals
-        // follow it, as PostgreSQL resolves them.
-        var types = [DataType?](repeating: nil, count: width)
-        var literalsOnly = [Bool](repeating: true, count: width)
         for row in rows {
             guard row.count == width else {
                 throw SQLError(SQLState.syntaxError, "VALUES lists must all be the same length", position: position)
             }
-            var out: [BoundExpression] = []
-            for (i, e) in row.enumerated() {
+            var out: [BoundExpression] = [], rowTypes: [DataType?] = []
+            for e in row {
                 let (b, t) = try binder.bind(e)
-                out.append(b)
-                if b.isUntypedText { continue }
-                if literalsOnly[i] && t != nil { literalsOnly[i] = false; types[i] = t; continue }
-                if let known = types[i], let t, known != t, known.isVector && t.isVector {
-                    types[i] = .vector(dimensions: 0)
-                } else {
-                    types[i] = ScalarFunctions.widest([types[i], t]) ?? types[i] ?? t
-                }
+                out.append(b); rowTypes.append(t)
             }
-            bound.append(out)
+            bound.append(out); types.append(rowTypes)
         }
-        for i in 0..<width where !literalsOnly[i] {
-            guard let type = types[i], type != .text else { continue }
-            for r in bound.indices {
-                guard bound[r][i].isUntypedText, let text = bound[r][i].constantValue else { continue }
-                do {
-                    bound[r][i] = .constant(try Casts.cast(text, to: type))
-                } catch var error {
-                    error.position = position
-                    throw error
-                }
-            }
-        }
-        let columns = (0..<width).map { i in
-            let literal = literalsOnly[i] && bound.contains { $0[i].isUntypedText }
-            return ScopeColumn(table: nil, name: "column\(i + 1)", type: types[i] ?? .text,
-                               unknownType: types[i] == nil && !literal, untypedLiteral: literal)
+        // Each column resolves as PostgreSQL resolves a VALUES column (TypeResolution.swift).
+        var columns: [ScopeColumn] = []
+        for i in 0..<width {
+            let resolved = try TypeResolution.resolve(bound.map { $0[i] }, types.map { $0[i] }, context: "VALUES", position: position)
+            for r in bound.indices { bound[r][i] = resolved.expressions[r] }
+            // Only untyped literals (and NULLs): the column adapts in a set operation.
+            let literal = bound.contains { $0[i].isUntypedText }
+                && zip(bound, types).allSatisfy { row, rowTypes in row[i].isUntypedText || rowTypes[i] == nil }
+            columns.append(ScopeColumn(table: nil, name: "column\(i + 1)", type: resolved.type ?? .text,
+                                       unknownType: resolved.type == nil, untypedLiteral: literal))
         }
         return Planned(plan: .values(bound), columns: columns)
     }

@@ -186,30 +186,6 @@ enum VectorFunctions {
         return (.scalar(function, bound), type)
     }
 
-    /// COALESCE, GREATEST, LEAST, NULLIF and CASE results: beside a vector,
-    /// untyped text literals are vectors (PostgreSQL resolves unknown
-    /// literals to the other arguments' type). Nil when no argument is a
-    /// vector or another known type is present (the usual rules apply).
-    static func resolvingUnknowns(_ expressions: [BoundExpression], _ types: [DataType?],
-                                  position: Int) throws(SQLError) -> (expressions: [BoundExpression], type: DataType)? {
-        let known = zip(expressions, types).filter { !$0.0.isUntypedText }.compactMap(\.1)
-        guard let first = known.first(where: \.isVector), known.allSatisfy(\.isVector) else { return nil }
-        let type = known.allSatisfy({ $0 == first }) ? first : .vector(dimensions: 0)
-        var resolved: [BoundExpression] = []
-        for e in expressions {
-            guard e.isUntypedText, case .text(let text)? = e.constantValue else { resolved.append(e); continue }
-            do {
-                let v = try parse(text)
-                if case .vector(let n) = type { try check(v, dimensions: n) }
-                resolved.append(.constant(.vector(v)))
-            } catch var error {
-                error.position = position
-                throw error
-            }
-        }
-        return (resolved, type)
-    }
-
     private static func mismatch(_ function: ScalarFunction, _ types: [DataType?], symbol: String?,
                                  position: Int) -> SQLError {
         let names = types.map { $0.map { $0.isVector ? "vector" : $0.description.lowercased() } ?? "unknown" }
