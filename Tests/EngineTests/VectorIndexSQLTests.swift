@@ -394,6 +394,11 @@ final class VectorIndexSQLTests: XCTestCase {
         fails("CREATE INDEX bad ON t USING hnsw (e) WITH (m = 16, m = 8)", "42710", "specified more than once")
         XCTAssertTrue(try run("SELECT indexname FROM pg_indexes WHERE indexname = 'bad'").isEmpty)
         try run("CREATE INDEX ok ON t USING btree (id)")
+        // Unnamed indexes on one column are numbered, as in PostgreSQL.
+        try run("CREATE INDEX ON t USING hnsw (e vector_l2_ops)")
+        try run("CREATE INDEX ON t USING hnsw (e vector_cosine_ops)")
+        XCTAssertEqual(try run("SELECT indexname FROM pg_indexes WHERE tablename = 't' AND indexname LIKE 't_e_idx%' ORDER BY 1"),
+                       [[.text("t_e_idx")], [.text("t_e_idx1")]])
         fails("SET hnsw.bogus = 5", "42704", "unrecognized configuration parameter")
         try run("SET hnsw.iterative_scan = relaxed_order")  // pgvector 0.8's: checked, nothing to change
         try run("SET application_name = 'x'")

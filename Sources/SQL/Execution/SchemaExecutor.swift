@@ -186,10 +186,17 @@ extension SchemaExecutor {
         for option in index.options where !seenOptions.insert(option.name.lowercased()).inserted {
             throw SQLError("42710", "parameter \"\(option.name)\" specified more than once", position: index.position)
         }
-        let name = index.name ?? "\(table.name)_\(index.columns.map(\.name).joined(separator: "_"))_idx"
+        let generated = "\(table.name)_\(index.columns.map(\.name).joined(separator: "_"))_idx"
+        var name = index.name ?? generated
         if indexOwner(name) != nil {
             if index.ifNotExists { return result }
-            throw SQLError(SQLState.duplicateTable, "relation \"\(name)\" already exists", position: index.position)
+            guard index.name == nil else {
+                throw SQLError(SQLState.duplicateTable, "relation \"\(name)\" already exists", position: index.position)
+            }
+            // An unnamed index takes the first free name, as PostgreSQL numbers them (t_v_idx, t_v_idx1, …).
+            var n = 1
+            while indexOwner("\(generated)\(n)") != nil { n += 1 }
+            name = "\(generated)\(n)"
         }
         var options: [String: String] = [:]
         for option in index.options { options[option.name] = Self.optionText(option.value) }
