@@ -90,8 +90,13 @@ final class Session {
             return StatementResult(statementType: "SET")
         case let .showSetting(name, position):
             return try showSetting(name, position: position)
-        case let .resetSetting(name, _):
-            if let name { reset(name.lowercased()) } else { efSearch = nil; settings = [:] }
+        case let .resetSetting(name, position):
+            if let name {
+                try Self.checkReservedPrefix(name.lowercased(), name, position: position)
+                reset(name.lowercased())
+            } else {
+                efSearch = nil; settings = [:]
+            }
             return StatementResult(statementType: "RESET")
         case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
             return try runBranchStatement(statement, context: context)
@@ -127,9 +132,7 @@ final class Session {
     private func applySetting(_ name: String, _ value: Expression, position: Int,
                               context: ExecutionContext) throws(EngineError) {
         let lowered = name.lowercased()
-        if lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", Self.ignoredHNSWSettings[lowered] == nil {
-            throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
-        }
+        try Self.checkReservedPrefix(lowered, name, position: position)
         if case .defaultValue = value { return reset(lowered) }  // SET name = DEFAULT (or TO DEFAULT)
         if Self.ignoredHNSWSettings[lowered] != nil {
             settings[lowered] = try Self.checkedHNSWSetting(lowered, value, position: position)
@@ -149,8 +152,9 @@ final class Session {
         var number: Int?
         switch evaluated {
         case .integer(let n): number = Int(n)
-        case .text(let t): number = Int(t.trimmingCharacters(in: .whitespaces))
-        case .double(let d): number = Int(exactly: d)
+        // A fraction rounds, as PostgreSQL reads an integer setting.
+        case .text(let t): number = Double(t.trimmingCharacters(in: .whitespaces)).flatMap { Int(exactly: $0.rounded(.toNearestOrEven)) }
+        case .double(let d): number = Int(exactly: d.rounded(.toNearestOrEven))
         default: number = nil
         }
         guard let number, (1...10_000).contains(number) else {
@@ -158,6 +162,14 @@ final class Session {
                               position: position)
         }
         efSearch = number
+    }
+
+    /// pgvector reserves the `hnsw.` prefix: a name under it it does not
+    /// define is refused by SET and RESET (42602), as PostgreSQL does.
+    private static func checkReservedPrefix(_ lowered: String, _ name: String, position: Int) throws(EngineError) {
+        guard lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", ignoredHNSWSettings[lowered] == nil else { return }
+        throw EngineError("42602", "invalid configuration parameter name \"\(name)\" (\"hnsw\" is a reserved prefix)",
+                          position: position)
     }
 
     /// Back to the default (RESET, SET … = DEFAULT); `name` lower-cased.

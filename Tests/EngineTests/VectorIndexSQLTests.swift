@@ -399,7 +399,10 @@ final class VectorIndexSQLTests: XCTestCase {
         try run("CREATE INDEX ON t USING hnsw (e vector_cosine_ops)")
         XCTAssertEqual(try run("SELECT indexname FROM pg_indexes WHERE tablename = 't' AND indexname LIKE 't_e_idx%' ORDER BY 1"),
                        [[.text("t_e_idx")], [.text("t_e_idx1")]])
-        fails("SET hnsw.bogus = 5", "42704", "unrecognized configuration parameter")
+        // pgvector reserves the prefix: SET and RESET of a name it does not define are 42602.
+        fails("SET hnsw.bogus = 5", "42602", "invalid configuration parameter name \"hnsw.bogus\"")
+        fails("RESET hnsw.bogus", "42602", "reserved prefix")
+        XCTAssertEqual(try run("SET hnsw.ef_search = 10.5; SHOW hnsw.ef_search"), [[.text("10")]], "rounded as PostgreSQL rounds")
         try run("SET hnsw.iterative_scan = relaxed_order")  // pgvector 0.8's: checked, nothing to change
         try run("SET application_name = 'x'")
         // pgvector's other settings are checked as pgvector checks them, and SHOW gives their defaults.
