@@ -168,6 +168,26 @@ final class HeliosServiceTests: XCTestCase {
     }
 }
 
+/// The container build copies what the manifest needs: a target whose
+/// custom path is missing from the image makes `swift build` refuse the
+/// whole package (the image did not build once the benchmark target came).
+final class ContainerBuildTests: XCTestCase {
+    func testDockerfileCopiesEveryTargetPath() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let dockerfile = try String(contentsOf: root.appendingPathComponent("Docker/Dockerfile"), encoding: .utf8)
+        let copied = dockerfile.split(separator: "\n").filter { $0.hasPrefix("COPY ") && !$0.contains("--from") }
+            .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+        XCTAssertTrue(copied.contains("Sources") && copied.contains("Package.*"), "\(copied)")
+        var paths = ["Sources"]
+        for match in manifest.matches(of: /path: "([^"]+)"/) { paths.append(String(match.1)) }
+        XCTAssertGreaterThan(paths.count, 1, "the manifest names custom target paths")
+        for path in paths {
+            XCTAssertTrue(copied.contains { path == $0 || path.hasPrefix($0 + "/") }, "Docker/Dockerfile does not copy \(path)")
+        }
+    }
+}
+
 final class TransactionEndpointTests: XCTestCase {
     func testBeginUseCommitOverHTTPShapes() throws {
         let s = HeliosService(configuration: .init(accessLog: false, maxOpenTransactions: 1), openAPISpec: nil)
