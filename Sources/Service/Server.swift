@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Storage
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,10 +32,18 @@ public enum ServiceRunner {
 
         let counter = ServerBox()
         let store: MemoryStore
+        var checkpointAfterRecovery = false
         if let directory = options.dataDirectory {
             do {
+                // A stop asked for while the log replays ends the process at
+                // once (as it would unblocked): the log is intact, and a
+                // container's stop timeout must not run out meanwhile.
+                let watcher = RecoverySignalWatcher(signals: signals, log: log)
+                defer { watcher.stop() }
                 let (opened, report) = try MemoryStore.open(directory: directory, sync: options.sync)
                 store = opened
+                // A replay that took a while is not repeated by the next crash.
+                checkpointAfterRecovery = report.records > 0 && report.milliseconds > 1_000
                 log("recovered \(directory): \(report.records) log record(s) replayed up to SCN \(report.lastSCN) in \(Int(report.milliseconds)) ms (sync \(options.sync.rawValue))")
                 if report.truncatedBytes > 0 {
                     log("write-ahead log: cut a torn or corrupt tail of \(report.truncatedBytes) byte(s) at offset \(report.validLength) (the last good record); the bytes are kept in \(report.preservedTail ?? "-")")
@@ -61,6 +70,7 @@ public enum ServiceRunner {
                                 tooLarge: { service.payloadTooLarge($0, limit: limit) })
         counter.server = server
         try server.start()
+        let replayedAtLength = checkpointAfterRecovery
         let reaper = Thread {
             // Idle transactions every second; history past the retention
             // window every tenth of the window (at least every second, at
@@ -68,6 +78,7 @@ public enum ServiceRunner {
             let collectEvery = max(1, min(60, Int(options.service.retentionSeconds / 10)))
             var tick = 0
             var lastCheckpointTick = 0
+            var checkpointDue = replayedAtLength
             var fraction = 0
             while true {
                 usleep(100_000)
@@ -80,9 +91,10 @@ public enum ServiceRunner {
                 // vector index nodes (each costs a graph insertion to replay),
                 // or every 10 minutes when anything was logged, bounds recovery time.
                 let logged = store.logBytes
-                if logged > 64 << 20 || store.vectorNodesSinceCheckpoint > 50_000
+                if checkpointDue || logged > 64 << 20 || store.vectorNodesSinceCheckpoint > 50_000
                     || (logged > 0 && tick - lastCheckpointTick >= 600) {
                     lastCheckpointTick = tick
+                    checkpointDue = false
                     do throws(StorageError) {
                         if let report = try store.checkpoint() {
                             log("checkpoint \(report.generation): \(report.segments) segment(s), \(report.bytes) bytes at SCN \(report.scn) in \(Int(report.milliseconds)) ms")
@@ -127,4 +139,35 @@ public enum ServiceRunner {
 
 final class ServerBox: @unchecked Sendable {
     var server: HTTPServer?
+}
+
+/// Waits for SIGINT/SIGTERM (blocked, as the server needs them) while the
+/// store opens, and exits the process if one comes: recovery writes
+/// nothing a crash would not leave, so stopping mid-replay is safe.
+final class RecoverySignalWatcher: @unchecked Sendable {
+    private final class Flag: Sendable { let running = Mutex(true) }
+    private let flag = Flag()
+    private let thread: Thread
+
+    init(signals: sigset_t, log: @escaping @Sendable (String) -> Void) {
+        let flag = self.flag
+        thread = Thread {
+            var set = signals
+            var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+            while flag.running.withLock({ $0 }) {
+                let received = sigtimedwait(&set, nil, &wait)
+                if received > 0 {
+                    log("received signal \(received) during recovery; stopping (the log is replayed again on the next start)")
+                    exit(128 + received)
+                }
+            }
+        }
+        thread.start()
+    }
+
+    /// Stops watching; a signal arriving from now on waits for the server's own sigwait.
+    func stop() {
+        flag.running.withLock { $0 = false }
+        while !thread.isFinished { usleep(10_000) }
+    }
 }
