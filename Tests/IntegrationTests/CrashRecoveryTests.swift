@@ -88,6 +88,50 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertEqual(try values("SELECT v FROM ck ORDER BY id", branch: "ck_b"), ["changed"])
     }
 
+    /// A stop asked for while the log replays ends the process at once (a
+    /// container's stop timeout must not run out), the next start replays
+    /// the same log, and a replay that took a while is checkpointed so a
+    /// later crash does not repeat it.
+    func testStopDuringReplayAndCheckpointAfterIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-replay-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var server = try HeliosProcess(arguments: ["--no-access-log"], dataDirectory: directory)
+        XCTAssertEqual(try server.client().sql("CREATE TABLE rv (id INT PRIMARY KEY, v VECTOR(16)); CREATE INDEX rv_i ON rv USING hnsw (v)").status, 200)
+        let rows = 12_000
+        for start in stride(from: 0, to: rows, by: 1_000) {
+            let values = (start..<(start + 1_000)).map { i in
+                "(\(i), '[\((0..<16).map { String((i * 31 + $0 * 17) % 101) }.joined(separator: ","))]')"
+            }
+            XCTAssertEqual(try server.client().sql("INSERT INTO rv VALUES " + values.joined(separator: ",")).status, 200)
+        }
+        XCTAssertEqual(server.stop(signal: SIGKILL, keepData: true), SIGKILL)
+
+        let replaying = Process()
+        replaying.executableURL = URL(fileURLWithPath: HeliosProcess.binaryPath())
+        replaying.arguments = ["serve", "--port", "0", "--no-access-log", "--data-dir", directory]
+        let pipe = Pipe()
+        replaying.standardError = pipe
+        replaying.standardOutput = pipe
+        try replaying.run()
+        usleep(300_000)
+        let asked = Date()
+        kill(replaying.processIdentifier, SIGTERM)
+        replaying.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(output.contains("during recovery"), output)
+        XCTAssertLessThan(Date().timeIntervalSince(asked), 2, "stopped mid-replay, not after it")
+        XCTAssertEqual(replaying.terminationStatus, 128 + SIGTERM)
+
+        server = try HeliosProcess(arguments: ["--no-access-log"], dataDirectory: directory)
+        defer { server.stop() }
+        XCTAssertTrue(server.log.contains("13 log record(s) replayed"), server.log)
+        let count = try server.client().sql("SELECT count(*) AS n FROM rv")
+        XCTAssertEqual(((count.object["results"] as? [[String: Any]])?.first?["rows"] as? [[String: Any]])?.first?["n"] as? Int, rows)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !server.log.contains("checkpoint 1:") { usleep(100_000) }
+        XCTAssertTrue(server.log.contains("checkpoint 1:"), "a long replay is checkpointed: \(server.log)")
+    }
+
     /// Sequences continue above every value handed out before the restart,
     /// and a transaction still open at shutdown leaves nothing behind.
     func testSequencesAndOpenTransactionsAcrossRestart() throws {
