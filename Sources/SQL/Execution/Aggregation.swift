@@ -7,8 +7,8 @@ struct Accumulator {
     private var integerSum: Int64 = 0
     private var doubleSum: Double = 0
     private var sawDouble = false
-    /// sum/avg over vectors: the element-wise sum (in double precision, as pgvector's avg).
-    /// avg(vector) accumulates in double, sum(vector) in float4 (as pgvector's vector_accum and vector_add do).
+    /// The element-wise sums of vectors: avg(vector) accumulates in double,
+    /// sum(vector) in float4 (as pgvector's vector_accum and vector_add do).
     private var vectorSum: [Double] = []
     private var vectorFloatSum: [Float] = []
     private var extreme: Value = .null

@@ -28,7 +28,7 @@ enum TypeResolution {
         }
         if let other = known.first(where: { $0 != first }) {
             throw SQLError(SQLState.datatypeMismatch,
-                           "\(context) types \(name(first)) and \(name(other)) cannot be matched", position: position)
+                           "\(context) types \(first.errorName) and \(other.errorName) cannot be matched", position: position)
         }
         return first
     }
@@ -58,7 +58,9 @@ enum TypeResolution {
         return (try convertingLiterals(expressions, to: type, position: position), type ?? (types.contains { $0 != nil } ? .text : nil))
     }
 
-    private static func name(_ type: DataType) -> String {
-        type.isVector ? "vector" : type.description.lowercased()
-    }
+}
+
+extension DataType {
+    /// The type as PostgreSQL names it in errors (`vector` without its dimension).
+    var errorName: String { isVector ? "vector" : description.lowercased() }
 }

@@ -60,17 +60,16 @@ extension VectorFunctions {
     static func integerArgument(_ argument: BoundExpression, _ type: DataType?, function: ScalarFunction,
                                 types: [DataType?], position: Int) throws(SQLError) -> BoundExpression {
         if case .text(let text)? = argument.constantValue, argument.isUntypedText {
-            guard let n = Int64(String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())) else {
-                throw SQLError(SQLState.invalidTextRepresentation,
-                               "invalid input syntax for type integer: \"\(text)\"", position: position)
+            guard let n = Int64(text.trimmingSpaces()) else {
+                var error = Casts.invalidInput(.integer, text)
+                error.position = position
+                throw error
             }
             return .constant(.integer(n))
         }
         guard let type else { return argument }
         guard type == .integer || type == .smallint || type == .bigint else {
-            let names = types.map { $0.map { $0.isVector ? "vector" : $0.description.lowercased() } ?? "unknown" }
-            throw SQLError(SQLState.undefinedFunction,
-                           "function subvector(\(names.joined(separator: ", "))) does not exist", position: position)
+            throw mismatch(function, types, symbol: nil, position: position)
         }
         return argument
     }

@@ -186,9 +186,9 @@ enum VectorFunctions {
         return (.scalar(function, bound), type)
     }
 
-    private static func mismatch(_ function: ScalarFunction, _ types: [DataType?], symbol: String?,
-                                 position: Int) -> SQLError {
-        let names = types.map { $0.map { $0.isVector ? "vector" : $0.description.lowercased() } ?? "unknown" }
+    static func mismatch(_ function: ScalarFunction, _ types: [DataType?], symbol: String?,
+                         position: Int) -> SQLError {
+        let names = types.map { $0?.errorName ?? "unknown" }
         if let symbol {
             return SQLError(SQLState.undefinedFunction, "operator does not exist: \(names[0]) \(symbol) \(names[1])",
                             position: position)

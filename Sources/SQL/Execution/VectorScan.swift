@@ -73,13 +73,13 @@ extension PlanRunner {
     /// Runs a vector scan: the nearest rows storage finds, filter applied.
     func runVectorScan(_ table: TableSchema, _ spec: VectorScanSpec, _ env: Environment) throws(SQLError) -> [Row] {
         let queryValue = try spec.query.evaluate([], env)
+        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
         guard case .vector(let query) = queryValue else {
             // A NULL query makes every distance NULL: the rows are those of
             // the exact plan (the top-N above keeps k of them, as it would).
-            if queryValue.isNull { return try run(spec.filter.map { .filter(.scan(table), $0) } ?? .scan(table), env) }
+            if queryValue.isNull { return try run(exact, env) }
             throw SQLError("22000", "a vector search needs a vector, not \(Casts.typeName(queryValue))")
         }
-        let exact = spec.filter.map { Plan.filter(.scan(table), $0) } ?? .scan(table)
         if spec.dimensions > 0 && query.count != spec.dimensions {
             // As the exact plan: the error comes with the first distance
             // computed, so none without a row holding a vector.

@@ -40,6 +40,8 @@ struct WriteExecutor {
         let planner = planner()
         let binder = Binder(columns: [], parameters: context.parameters, planner: planner)
         var incoming: [[Value?]] = []
+        // Without a column list, trailing columns may be left out: they take their defaults.
+        func fillsTargets(_ count: Int) -> Bool { count == targets.count || (insert.columns == nil && count < targets.count) }
         switch insert.source {
         case .defaultValues:
             incoming = [[]]
@@ -49,9 +51,7 @@ struct WriteExecutor {
                                position: other.first?.position ?? insert.position)
             }
             for tuple in tuples {
-                // Without a column list, trailing columns may be left out: they take their defaults.
-                let fills = tuple.count == targets.count || (insert.columns == nil && tuple.count < targets.count)
-                guard fills else {
+                guard fillsTargets(tuple.count) else {
                     let message = tuple.count > targets.count ? "INSERT has more expressions than target columns"
                                                               : "INSERT has more target columns than expressions"
                     throw SQLError(SQLState.syntaxError, message, position: tuple.first?.position ?? insert.position)
@@ -65,7 +65,7 @@ struct WriteExecutor {
             }
         case .query(let query):
             let planned = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag())
-            guard planned.columns.count == targets.count || (insert.columns == nil && planned.columns.count < targets.count) else {
+            guard fillsTargets(planned.columns.count) else {
                 throw SQLError(SQLState.syntaxError, planned.columns.count > targets.count
                                ? "INSERT has more expressions than target columns" : "INSERT has more target columns than expressions",
                                position: insert.position)
