@@ -18,6 +18,7 @@ public enum SQLState {
     public static let undefinedTable = "42P01"
     public static let undefinedColumn = "42703"
     public static let undefinedFunction = "42883"
+    public static let undefinedObject = "42704"
     public static let ambiguousColumn = "42702"
     public static let duplicateTable = "42P07"
     public static let duplicateColumn = "42701"

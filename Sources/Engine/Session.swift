@@ -13,7 +13,12 @@ final class TransactionState {
     /// Set by an error inside an explicit transaction: PostgreSQL refuses
     /// further statements until ROLLBACK.
     var failed = false
-    var savepoints: [(name: String, mark: StorageMark)] = []
+    /// Each savepoint's storage mark and the settings as they stood.
+    var savepoints: [(name: String, mark: StorageMark, settings: SessionSettings)] = []
+    /// SET's values: they last for the request (or, for a transaction
+    /// that spans requests, for the transaction), and follow PostgreSQL's
+    /// transaction rules (see `SessionSettings`).
+    var settings = SessionSettings()
     /// A transaction opened through /v1/transactions ends only by its
     /// commit/rollback endpoint (or COMMIT/ROLLBACK statements).
     let spansRequests: Bool
@@ -32,11 +37,6 @@ final class Session {
     /// state and writes are refused.
     let readSCN: SCN?
     let state: TransactionState
-    /// `SET hnsw.ef_search = n` for the rest of the request.
-    var efSearch: Int?
-    /// The text of every other setting SET in this request (lower-cased
-    /// names), for SHOW.
-    var settings: [String: String] = [:]
 
     init(database: Database, branch: BranchID, readSCN: SCN? = nil, state: TransactionState = TransactionState()) {
         self.database = database; self.branch = branch; self.readSCN = readSCN; self.state = state
@@ -63,19 +63,21 @@ final class Session {
         case .commit:
             try commitCurrent()
             state.explicit = false
+            state.settings.commit()
             return StatementResult(statementType: "COMMIT")
         case .rollback:
             abort()
             return StatementResult(statementType: "ROLLBACK")
         case .savepoint(let name):
             let open = try current()
-            state.savepoints.append((name, open.transaction.mark()))
+            state.savepoints.append((name, open.transaction.mark(), state.settings))
             return StatementResult(statementType: "SAVEPOINT")
         case .rollbackToSavepoint(let name):
             guard let i = state.savepoints.lastIndex(where: { $0.name == name }), let open = state.transaction else {
                 throw EngineError("3B001", "savepoint \"\(name)\" does not exist")
             }
             open.rollback(to: state.savepoints[i].mark)
+            state.settings.rollBack(to: state.savepoints[i].settings)
             state.savepoints.removeSubrange((i + 1)...)
             state.failed = false
             return StatementResult(statementType: "ROLLBACK")
@@ -85,17 +87,17 @@ final class Session {
             }
             state.savepoints.removeSubrange(i...)
             return StatementResult(statementType: "RELEASE")
-        case let .set(name, value, position):
-            try applySetting(name, value, position: position, context: context)
+        case let .set(name, value, local, position):
+            try applySetting(name, value, local: local, position: position, context: context)
             return StatementResult(statementType: "SET")
         case let .showSetting(name, position):
             return try showSetting(name, position: position)
         case let .resetSetting(name, position):
             if let name {
                 try Self.checkReservedPrefix(name.lowercased(), name, position: position)
-                reset(name.lowercased())
+                state.settings.change(local: false) { $0.reset(name.lowercased()) }
             } else {
-                efSearch = nil; settings = [:]
+                state.settings.change(local: false) { $0 = SettingValues() }
             }
             return StatementResult(statementType: "RESET")
         case .createBranch, .dropBranch, .mergeBranch, .useBranch, .showBranches, .vacuum:
@@ -115,7 +117,8 @@ final class Session {
         default:
             let access = try current()
             var context = context
-            if let efSearch { context.efSearch = efSearch }
+            if let efSearch = state.settings.current.efSearch { context.efSearch = efSearch }
+            context.settings = state.settings.current.shown
             do {
                 return try Executor.execute(statement, on: access, context: context)
             } catch {
@@ -129,17 +132,21 @@ final class Session {
     /// widen as needed); an unknown `hnsw.` name is an error, as in
     /// PostgreSQL, where the prefix is reserved. Other settings are
     /// accepted and ignored, as clients send many on connect.
-    private func applySetting(_ name: String, _ value: Expression, position: Int,
+    private func applySetting(_ name: String, _ value: Expression, local: Bool, position: Int,
                               context: ExecutionContext) throws(EngineError) {
         let lowered = name.lowercased()
         try Self.checkReservedPrefix(lowered, name, position: position)
-        if case .defaultValue = value { return reset(lowered) }  // SET name = DEFAULT (or TO DEFAULT)
-        if Self.ignoredHNSWSettings[lowered] != nil {
-            settings[lowered] = try Self.checkedHNSWSetting(lowered, value, position: position)
-            return
+        if case .defaultValue = value {  // SET name = DEFAULT (or TO DEFAULT)
+            return state.settings.change(local: local) { $0.reset(lowered) }
+        }
+        if Self.ignoredHNSWSettings.contains(lowered) {
+            let text = try Self.checkedHNSWSetting(lowered, value, position: position)
+            return state.settings.change(local: local) { $0.texts[lowered] = text }
         }
         guard lowered == "hnsw.ef_search" else {
-            if case .literal(let literal, _) = value { settings[lowered] = Self.settingText(literal) }
+            if case .literal(let literal, _) = value {
+                state.settings.change(local: local) { $0.texts[lowered] = Self.settingText(literal) }
+            }
             return
         }
         let access = try current()
@@ -161,36 +168,27 @@ final class Session {
             throw EngineError("22023", "invalid value for parameter \"hnsw.ef_search\": \"\(evaluated)\" (expected an integer in 1…10000)",
                               position: position)
         }
-        efSearch = number
+        state.settings.change(local: local) { $0.efSearch = number }
     }
 
     /// pgvector reserves the `hnsw.` prefix: a name under it it does not
     /// define is refused by SET and RESET (42602), as PostgreSQL does.
     private static func checkReservedPrefix(_ lowered: String, _ name: String, position: Int) throws(EngineError) {
-        guard lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", ignoredHNSWSettings[lowered] == nil else { return }
+        guard lowered.hasPrefix("hnsw."), lowered != "hnsw.ef_search", !ignoredHNSWSettings.contains(lowered) else { return }
         throw EngineError("42602", "invalid configuration parameter name \"\(name)\" (\"hnsw\" is a reserved prefix)",
                           position: position)
     }
 
-    /// Back to the default (RESET, SET … = DEFAULT); `name` lower-cased.
-    private func reset(_ name: String) {
-        if name == "hnsw.ef_search" { efSearch = nil }
-        settings[name] = nil
-    }
-
-    /// SHOW: `hnsw.ef_search` (pgvector's default, 40, until SET), or a
-    /// setting SET earlier in the request; anything else is unknown here.
+    /// SHOW: a setting SET earlier in the request, else its default
+    /// (`SettingDefaults`: pgvector's `hnsw.ef_search` is 40); anything
+    /// else is unknown here.
     private func showSetting(_ name: String, position: Int) throws(EngineError) -> StatementResult {
         let lowered = name.lowercased()
         let text: String
-        if lowered == "hnsw.ef_search" {
-            text = String(efSearch ?? 40)
-        } else if let set = settings[lowered] {
+        if let set = state.settings.current.shown[lowered] ?? SettingDefaults.values[lowered] {
             text = set
-        } else if let standard = Self.ignoredHNSWSettings[lowered] {
-            text = standard
         } else {
-            throw EngineError("42704", "unrecognized configuration parameter \"\(name)\"", position: position)
+            throw EngineError(SQLState.undefinedObject, "unrecognized configuration parameter \"\(name)\"", position: position)
         }
         return StatementResult(statementType: "SHOW", columns: [lowered], columnTypes: [.text], rows: [[.text(text)]])
     }
@@ -205,12 +203,10 @@ final class Session {
         }
     }
 
-    /// pgvector 0.8's other `hnsw.` settings, with their defaults (SHOW
-    /// prints them until SET): checked as pgvector checks them, then
-    /// ignored (filtered searches here always widen as needed).
-    private static let ignoredHNSWSettings: [String: String] = [
-        "hnsw.iterative_scan": "off", "hnsw.max_scan_tuples": "20000", "hnsw.scan_mem_multiplier": "1",
-    ]
+    /// pgvector 0.8's other `hnsw.` settings (their defaults are in
+    /// `SettingDefaults`): checked as pgvector checks them, then ignored
+    /// (filtered searches here always widen as needed).
+    private static let ignoredHNSWSettings: Set<String> = ["hnsw.iterative_scan", "hnsw.max_scan_tuples", "hnsw.scan_mem_multiplier"]
 
     /// The text of a valid value for one of `ignoredHNSWSettings`.
     private static func checkedHNSWSetting(_ name: String, _ value: Expression, position: Int) throws(EngineError) -> String {
@@ -265,6 +261,7 @@ final class Session {
     }
 
     func abort() {
+        state.settings.rollBack()
         state.transaction?.rollback()
         state.transaction = nil
         state.explicit = false

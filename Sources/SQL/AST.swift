@@ -28,8 +28,9 @@ public indirect enum Statement: Sendable, Equatable {
     case savepoint(String)
     case releaseSavepoint(String)
     case rollbackToSavepoint(String)
-    /// `SET name = value` / `SET name TO value` (value as written: literal or identifier).
-    case set(name: String, value: Expression, position: Int)
+    /// `SET [LOCAL] name = value` / `SET name TO value` (value as written:
+    /// literal or identifier); `local`: only until the transaction ends.
+    case set(name: String, value: Expression, local: Bool = false, position: Int)
     /// `CREATE [DATABASE] BRANCH …`.
     case createBranch(CreateBranch)
     /// `DROP [DATABASE] BRANCH [IF EXISTS] name`.

@@ -77,6 +77,9 @@ public struct ExecutionContext: Sendable {
     public var efSearch: Int?
     /// Receives what each vector search did (EXPLAIN ANALYZE), when set.
     public var vectorSearchLog: VectorSearchLog?
+    /// The settings SET in the session (lower-cased names, as SHOW prints
+    /// them), for current_setting(); names not here read `SettingDefaults`.
+    public var settings: [String: String] = [:]
 
     public init(parameters: [Value] = [], deadline: UInt64? = nil, efSearch: Int? = nil) {
         self.parameters = parameters; self.deadline = deadline; self.efSearch = efSearch
@@ -90,6 +93,16 @@ public struct ExecutionContext: Sendable {
             throw SQLError(SQLState.queryCanceled, "canceling statement due to statement timeout")
         }
     }
+}
+
+/// The settings SHOW and current_setting() know before any SET: pgvector's
+/// `hnsw.` ones and a few that clients commonly read.
+public enum SettingDefaults {
+    public static let values: [String: String] = [
+        "hnsw.ef_search": "40", "hnsw.iterative_scan": "off", "hnsw.max_scan_tuples": "20000",
+        "hnsw.scan_mem_multiplier": "1", "timezone": "UTC", "client_encoding": "UTF8", "server_encoding": "UTF8",
+        "standard_conforming_strings": "on", "datestyle": "ISO, MDY", "search_path": "\"$user\", public",
+    ]
 }
 
 /// The result of one statement.

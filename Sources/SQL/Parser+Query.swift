@@ -97,8 +97,13 @@ extension SQLParser {
         let name = try parseIdentifier()
         let columns = check(.leftParen) ? try parseIdentifierList() : nil
         try expect(.as)
-        if check(.not) || (check(.word) && tokens[index].text == "materialized") {
-            throw unsupported("MATERIALIZED", at: tokens[index].position)
+        // `[NOT] MATERIALIZED`: a planning hint in PostgreSQL; the query's
+        // answer is the same either way, so it is read and dropped.
+        let hinted = accept(.not)
+        if check(.word) && tokens[index].text == "materialized" {
+            advance()
+        } else if hinted {
+            throw unexpected()
         }
         try expect(.leftParen)
         try enterNesting()

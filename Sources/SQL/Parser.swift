@@ -328,7 +328,7 @@ package struct SQLParser {
     /// are joined into one text, comma-separated, as PostgreSQL does.
     mutating func parseSet() throws(SQLError) -> Statement {
         let setToken = next()
-        if !accept(.session) { _ = accept(.local) }
+        let local = !accept(.session) && accept(.local)
         var name: String
         if check(.time) && check(.zone, at: 1) {
             advance(); advance()
@@ -342,13 +342,13 @@ package struct SQLParser {
         repeat {
             values.append(try parseSetValue())
         } while accept(.comma)
-        if values.count == 1 { return .set(name: name, value: values[0].0, position: setToken.position) }
+        if values.count == 1 { return .set(name: name, value: values[0].0, local: local, position: setToken.position) }
         if values.contains(where: { if case .defaultValue = $0.0 { true } else { false } }) {
             throw syntaxError(at: tokens[index - 1])
         }
         let text = values.map(\.1).joined(separator: ", ")
         return .set(name: name, value: .literal(.text(text), position: values[0].0.position),
-                    position: setToken.position)
+                    local: local, position: setToken.position)
     }
 
     /// One SET value and its text for a list.

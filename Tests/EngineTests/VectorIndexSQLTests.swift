@@ -432,7 +432,8 @@ final class VectorIndexSQLTests: XCTestCase {
                        [.text("etl"), .text("7")])
         fails("SHOW application_name", "42704", "unrecognized configuration parameter")
         fails("SHOW hnsw.bogus", "42704", "unrecognized configuration parameter")
-        fails("SHOW search_path", "42704", "unrecognized configuration parameter")
+        fails("SHOW no_such_setting", "42704", "unrecognized configuration parameter")
+        XCTAssertEqual(try shown("SHOW search_path; SHOW TimeZone"), [.text("\"$user\", public"), .text("UTC")])
         XCTAssertFalse(try run("SHOW BRANCHES").isEmpty)
         XCTAssertFalse(try run("SHOW DATABASE BRANCHES").isEmpty)
     }

@@ -101,7 +101,13 @@ final class QueryTests: ParserTestCase {
         assertSyntaxError("WITH x AS (INSERT INTO t VALUES (1)) SELECT 1", near: "INSERT", at: 12)
         assertSyntaxError("WITH select AS (SELECT 1) SELECT 1", near: "select", at: 6)
         assertSyntaxError("WITH x() AS (SELECT 1) SELECT 1", near: ")", at: 8)
-        assertError("WITH x AS MATERIALIZED (SELECT 1) SELECT 1", "42601", "MATERIALIZED is not supported", at: 11)
+        // [NOT] MATERIALIZED is a planning hint: read, and the same query results.
+        XCTAssertEqual(query("WITH x AS MATERIALIZED (SELECT 1) SELECT 1")?.with.count, 1)
+        XCTAssertEqual(query("WITH x AS MATERIALIZED (SELECT 1) SELECT 1")?.with,
+                       query("WITH x AS              (SELECT 1) SELECT 1")?.with)
+        XCTAssertEqual(query("WITH x AS NOT MATERIALIZED (SELECT 1) SELECT 1")?.with.count, 1)
+        assertSyntaxError("WITH x AS NOT (SELECT 1) SELECT 1", near: "(", at: 15)
+        assertSyntaxError("WITH x AS MATERIALIZED SELECT 1", near: "SELECT", at: 24)
         assertSyntaxError("SELECT 1 WITH x AS (SELECT 1)", near: "WITH", at: 10)
     }
 

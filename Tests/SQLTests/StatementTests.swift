@@ -96,7 +96,6 @@ final class StatementTests: ParserTestCase {
         let cases: [(String, String, Expression)] = [
             ("SET hnsw.ef_search = 100", "hnsw.ef_search", .literal(.integer(100), position: 22)),
             ("SET statement_timeout TO '5s'", "statement_timeout", .literal(.text("5s"), position: 26)),
-            ("SET LOCAL x = on", "x", .literal(.text("on"), position: 15)),
             ("SET SESSION DateStyle TO ISO", "datestyle", .literal(.text("iso"), position: 26)),
             ("SET x = -1.5", "x", .literal(.double(-1.5), position: 9)),
             ("SET x = -3", "x", .literal(.integer(-3), position: 9)),
@@ -105,11 +104,14 @@ final class StatementTests: ParserTestCase {
             ("SET x = \"Quoted\"", "x", .literal(.text("Quoted"), position: 9)),
             ("SET search_path TO public, pg_catalog", "search_path", .literal(.text("public, pg_catalog"), position: 20)),
             ("SET TIME ZONE 'UTC'", "timezone", .literal(.text("UTC"), position: 15)),
-            ("SET LOCAL TIME ZONE LOCAL", "timezone", .literal(.text("local"), position: 21)),
         ]
         for (sql, name, value) in cases {
             XCTAssertEqual(one(sql), .set(name: name, value: value, position: 1), sql)
         }
+        XCTAssertEqual(one("SET LOCAL x = on"), .set(name: "x", value: .literal(.text("on"), position: 15), local: true, position: 1))
+        XCTAssertEqual(one("SET LOCAL TIME ZONE LOCAL"),
+                       .set(name: "timezone", value: .literal(.text("local"), position: 21), local: true, position: 1))
+        XCTAssertEqual(one("SET SESSION x = 1"), .set(name: "x", value: .literal(.integer(1), position: 17), position: 1))
         XCTAssertEqual(Statement.set(name: "a", value: .defaultValue(position: 1), position: 1).tag, "SET")
         assertSyntaxError("SET", near: nil, at: 4)
         assertSyntaxError("SET x", near: nil, at: 6)

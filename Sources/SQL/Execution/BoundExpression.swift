@@ -61,7 +61,7 @@ enum ScalarFunction: String {
     case concat, substr, trim, replace, mod, sqrt, power
     case now, dateTrunc = "date_trunc", datePart = "date_part", extract, genRandomUUID = "gen_random_uuid"
     case ltrim, rtrim, position, left, right, repeatText = "repeat", reverse, sign, exp, ln, trunc, random
-    case currentSCN = "current_scn"
+    case currentSCN = "current_scn", currentSetting = "current_setting"
     // JSON functions (JSONFunctions.swift).
     case jsonbBuildObject = "jsonb_build_object", jsonBuildObject = "json_build_object"
     case jsonbBuildArray = "jsonb_build_array", jsonBuildArray = "json_build_array"

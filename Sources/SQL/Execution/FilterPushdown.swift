@@ -91,7 +91,7 @@ extension BoundExpression {
         case let .caseWhen(branches, e):
             return branches.allSatisfy { $0.condition.isMovable && $0.result.isMovable } && (e?.isMovable ?? true)
         case let .scalar(function, args):
-            return ![.now, .random, .genRandomUUID, .currentSCN].contains(function) && args.allSatisfy(\.isMovable)
+            return ![.now, .random, .genRandomUUID, .currentSCN, .currentSetting].contains(function) && args.allSatisfy(\.isMovable)
         case let .rowCompare(_, l, r): return l.allSatisfy(\.isMovable) && r.allSatisfy(\.isMovable)
         }
     }

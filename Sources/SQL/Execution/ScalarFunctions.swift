@@ -69,6 +69,8 @@ enum ScalarFunctions {
             try arity(0...0); return .double
         case .currentSCN:
             try arity(0...0); return .bigint
+        case .currentSetting:
+            try arity(1...2); return .text
         default:
             return nil
         }
@@ -115,6 +117,8 @@ enum ScalarFunctions {
             return .timestamp(nowMicros(), zoned: true)
         case .currentSCN:
             return .integer(Int64(env.runner.data.currentSCN.rawValue))
+        case .currentSetting:
+            return try currentSetting(arguments, row, env)
         case .random:
             return .double(Double.random(in: 0..<1))
         case .genRandomUUID:
@@ -132,6 +136,22 @@ enum ScalarFunctions {
             if values.contains(where: \.isNull) { return .null }
             return try strict(function, values)
         }
+    }
+
+    /// `current_setting(name [, missing_ok])`: the session's value (SET in
+    /// the request), else the default; an unknown name is 42704, or NULL
+    /// when missing_ok is true.
+    private static func currentSetting(_ arguments: [BoundExpression], _ row: Row, _ env: Environment) throws(SQLError) -> Value {
+        let name = try arguments[0].evaluate(row, env)
+        let missingOK = arguments.count > 1 ? try arguments[1].evaluate(row, env) : .boolean(false)
+        if name.isNull || missingOK.isNull { return .null }
+        guard case .boolean(let tolerant) = missingOK else {
+            throw SQLError(SQLState.datatypeMismatch, "current_setting's second argument must be boolean")
+        }
+        let key = name.description.lowercased()
+        if let value = env.runner.context.settings[key] ?? SettingDefaults.values[key] { return .text(value) }
+        if tolerant { return .null }
+        throw SQLError(SQLState.undefinedObject, "unrecognized configuration parameter \"\(name.description)\"")
     }
 
     /// Functions that return NULL for any NULL argument.
