@@ -345,6 +345,9 @@ final class TransactionAccess: SQLDataAccess {
     func vectorSearch(_ table: TableSchema, _ request: VectorSearchRequest) -> VectorSearchResult {
         transaction.vectorSearch(table, request)
     }
+    func vectorIndexUntrainedUntil(_ table: TableSchema, index: String) -> Int? {
+        transaction.vectorIndexStatistics(table, index: index)?.untrainedUntil
+    }
 
     func table(named name: String) -> TableSchema? { transaction.table(named: name) }
     func tableNames() -> [String] { transaction.tableNames() }

@@ -488,12 +488,26 @@ public indirect enum FromItem: Sendable, Equatable {
     /// `name(args) [AS] alias` — set-returning or system functions (`generate_series`, `pg_snapshots()`).
     case function(name: String, arguments: [Expression], alias: String?, position: Int)
     case join(FromItem, FromItem, kind: JoinKind, condition: JoinCondition, position: Int)
+    /// `LATERAL (query) alias` or `LATERAL name(args)`: may read the
+    /// columns of the FROM items before it (evaluated once per their row).
+    case lateral(FromItem, position: Int)
 }
 
 public enum SelectItem: Sendable, Equatable {
     /// `*` or `t.*`.
     case wildcard(table: String?, position: Int)
     case expression(Expression, alias: String?)
+}
+
+/// What an aggregate call may add to its arguments: `ORDER BY` inside the
+/// parentheses (the order its rows are fed in) and `FILTER (WHERE …)` after
+/// them (which rows it sees).
+public struct AggregateClauses: Sendable, Equatable {
+    public var orderBy: [OrderItem]
+    public var filter: Expression?
+    public init(orderBy: [OrderItem] = [], filter: Expression? = nil) {
+        self.orderBy = orderBy; self.filter = filter
+    }
 }
 
 public struct OrderItem: Sendable, Equatable {
@@ -626,8 +640,9 @@ public indirect enum Expression: Sendable, Equatable {
     /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
     case caseWhen(operand: Expression?, branches: [WhenClause], elseResult: Expression?, position: Int)
     /// A function call; `name` is lower-cased. `count(*)` has `star: true` and no arguments.
-    /// `filter` is `FILTER (WHERE …)` on aggregates; `orderBy` is `string_agg(x, ',' ORDER BY y)`.
-    case function(name: String, arguments: [Expression], distinct: Bool, star: Bool, position: Int)
+    /// `clauses`: an aggregate's `ORDER BY` (`string_agg(x, ',' ORDER BY y)`) and `FILTER (WHERE …)`.
+    case function(name: String, arguments: [Expression], distinct: Bool, star: Bool, clauses: AggregateClauses? = nil,
+                  position: Int)
     /// `name(args) OVER (…)` — window function or aggregate used as one.
     case window(name: String, arguments: [Expression], star: Bool, over: WindowSpecification, position: Int)
     /// `(a, b, …)` row constructor (also `ROW(a, b)`), compared element-wise.
@@ -646,7 +661,7 @@ public indirect enum Expression: Sendable, Equatable {
              .binary(_, _, _, let p), .isNull(_, _, let p), .isTruth(_, _, _, let p), .isDistinctFrom(_, _, _, let p),
              .like(_, _, _, _, let p), .inList(_, _, _, let p), .inSubquery(_, _, _, let p), .exists(_, let p),
              .subquery(_, let p), .quantified(_, _, _, _, let p), .between(_, _, _, _, let p), .cast(_, _, let p),
-             .caseWhen(_, _, _, let p), .function(_, _, _, _, let p), .window(_, _, _, _, let p),
+             .caseWhen(_, _, _, let p), .function(_, _, _, _, _, let p), .window(_, _, _, _, let p),
              .row(_, let p), .array(_, let p), .defaultValue(let p), .special(_, let p):
             return p
         }
@@ -662,7 +677,7 @@ extension FromItem {
     public var position: Int {
         switch self {
         case .table(let t): t.position
-        case .subquery(_, _, _, let p), .function(_, _, _, let p), .join(_, _, _, _, let p): p
+        case .subquery(_, _, _, let p), .function(_, _, _, let p), .join(_, _, _, _, let p), .lateral(_, let p): p
         }
     }
 }

@@ -54,6 +54,10 @@ public protocol SQLDataAccess: AnyObject {
 
     /// The k nearest visible rows to a query vector (HNSW index or exact).
     func vectorSearch(_ table: TableSchema, _ request: VectorSearchRequest) -> VectorSearchResult
+    /// Vectors a quantized HNSW index needs before its quantizer trains
+    /// (searches scan exactly until then); nil once trained, or for an
+    /// index without quantization.
+    func vectorIndexUntrainedUntil(_ table: TableSchema, index: String) -> Int?
 }
 
 /// The columns of a system view computed outside the SQL layer, and its

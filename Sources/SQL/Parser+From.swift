@@ -11,7 +11,8 @@ import Core
 // but PostgreSQL's alias on it is not supported (the AST has no place for
 // it), nor is a parenthesized single table `(t)` (a syntax error there too).
 // A table may carry `AS OF …` / `VERSIONS BETWEEN …` before its alias (see
-// Parser+Branches.swift).
+// Parser+Branches.swift). `LATERAL` may precede a derived table or a
+// function.
 
 extension SQLParser {
     mutating func parseFromList() throws(SQLError) -> [FromItem] {
@@ -42,6 +43,7 @@ extension SQLParser {
         case .table(let t): t.position
         case .subquery(_, _, _, let p), .function(_, _, _, let p): p
         case .join(let left, _, _, _, _): position(of: left)
+        case .lateral(_, let p): p
         }
     }
 
@@ -98,6 +100,15 @@ extension SQLParser {
     /// A table, function, derived table or parenthesized join, and its depth.
     mutating func parseFromOperand() throws(SQLError) -> (FromItem, Int) {
         let token = tokens[index]
+        if accept(.lateral) {
+            // LATERAL applies to a derived table or a function, not to a table or a join.
+            let operand = tokens[index]
+            let (item, depth) = try parseFromOperand()
+            switch item {
+            case .subquery, .function: return (.lateral(item, position: token.position), depth)
+            default: throw syntaxError(at: operand)
+            }
+        }
         if token.kind == .leftParen { return try parseParenthesizedFromOperand() }
         if peek(1).kind == .leftParen,
            isIdentifier(token) || (token.kind == .word && token.keyword?.reservation == .typeOrFunction) {

@@ -172,6 +172,7 @@ extension SQLParser {
         advance()
         var star = false, distinct = false
         var arguments: [Expression] = []
+        var clauses = AggregateClauses()
         if accept(.star) {
             star = true
             expressionDepth = 0
@@ -183,19 +184,29 @@ extension SQLParser {
             } else {
                 expressionDepth = 0
             }
-            if check(.order) { throw unsupported("ORDER BY in a function's arguments", at: tokens[index].position) }
+            if accept(.order) {
+                try expect(.by)
+                clauses.orderBy = try parseOrderBy()
+            }
         }
         guard accept(.rightParen) else { throw unexpected() }
         var depth = expressionDepth
         if check(.filter), peek(1).kind == .leftParen {
-            throw unsupported("FILTER (WHERE …) on an aggregate", at: tokens[index].position)
+            advance(); advance()
+            try expect(.where)
+            clauses.filter = try parseExpression()
+            try expect(.rightParen)
+            depth = max(depth, expressionDepth)
         }
         if check(.word), tokens[index].text == "within", check(.group, at: 1) {
             throw unsupported("WITHIN GROUP", at: tokens[index].position)
         }
         guard accept(.over) else {
             return try node(.function(name: name, arguments: arguments, distinct: distinct, star: star,
-                                      position: position), childDepth: depth)
+                                      clauses: clauses == AggregateClauses() ? nil : clauses, position: position), childDepth: depth)
+        }
+        if clauses.filter != nil || !clauses.orderBy.isEmpty {
+            throw unsupported("\(clauses.filter != nil ? "FILTER" : "ORDER BY") on a window function", at: position)
         }
         if distinct {
             throw SQLError(SQLState.featureNotSupported, "DISTINCT is not implemented for window functions",

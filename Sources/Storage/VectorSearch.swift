@@ -188,6 +188,10 @@ public struct VectorIndexStatistics: Sendable, Equatable {
     /// recall@10 of the graph against exact search on a sample of the
     /// index's own vectors as queries (when asked for).
     public var recallAt10: Double?
+    /// For a quantized index whose quantizer has not trained yet (on the
+    /// reader's branch), the vector count at which it trains; until then
+    /// searches scan exactly.
+    public var untrainedUntil: Int?
 }
 
 extension MemoryTransaction {
@@ -210,6 +214,11 @@ extension MemoryTransaction {
                 guard let own = layer.branch.tables[table.id],
                       let index = own.vectorIndexes.first(where: { $0.schema.name == name }) else { continue }
                 stats.quantization = index.options.quantization.rawValue
+                if depth == 0, index.options.quantization != .none, index.graph?.codebook == nil {
+                    stats.untrainedUntil = index.graph?.compression.trainingThreshold
+                        ?? VectorCompression(quantization: index.options.quantization,
+                                             centroids: index.options.pqCentroids).trainingThreshold
+                }
                 stats.memoryBytes += index.memoryBytes
                 stats.nodes += index.count
                 if stats.dimensions == 0, let graph = index.graph { stats.dimensions = graph.dimensions }

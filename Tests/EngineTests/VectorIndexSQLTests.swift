@@ -476,6 +476,24 @@ final class VectorIndexSQLTests: XCTestCase {
         XCTAssertTrue(analyzed.contains("strategy=index") && analyzed.contains("reranked=true"), analyzed)
     }
 
+    /// Plain EXPLAIN says when a quantized index will scan exactly (its
+    /// quantizer not yet trained), as EXPLAIN ANALYZE and the REST answer do.
+    func testExplainTellsWhenAQuantizedIndexScansExactly() throws {
+        try run("CREATE TABLE pq (id INT PRIMARY KEY, e VECTOR(4))")
+        try run("CREATE INDEX pqi ON pq USING hnsw (e) WITH (quantization = 'product', pq_subquantizers = 2, pq_centroids = 16)")
+        let query = "SELECT id FROM pq ORDER BY e <-> '[1,1,1,1]' LIMIT 3"
+        let plan = try explain(query)
+        XCTAssertTrue(plan.contains("exact scan (the quantizer trains at 256 vectors)"), plan)
+        try run("INSERT INTO pq SELECT i, '[' || (i % 17) || ',' || (i % 5) || ',2,' || (i % 3) || ']' FROM generate_series(1, 100) i")
+        XCTAssertTrue(try explain(query).contains("exact scan"))
+        XCTAssertTrue(try run("EXPLAIN ANALYZE " + query).contains([.text("Vector Search: strategy=exact ef_search=0 candidates_examined=100 reranked=false filter_exhausted=false")]))
+        try run("INSERT INTO pq SELECT i, '[' || (i % 17) || ',' || (i % 5) || ',2,' || (i % 3) || ']' FROM generate_series(101, 300) i")
+        XCTAssertFalse(try explain(query).contains("exact scan"), "trained at 256")
+        XCTAssertTrue(try run("EXPLAIN ANALYZE " + query).map { "\($0[0])" }.joined().contains("strategy=index"))
+        try run("CREATE TABLE plain (id INT PRIMARY KEY, e VECTOR(2)); CREATE INDEX ON plain USING hnsw (e)")
+        XCTAssertFalse(try explain("SELECT id FROM plain ORDER BY e <-> '[1,1]' LIMIT 3").contains("exact scan"))
+    }
+
     func testSixteenThousandDimensions() throws {
         try run("CREATE TABLE wide (id INT PRIMARY KEY, e VECTOR(16000))")
         try run("CREATE INDEX wide_hnsw ON wide USING hnsw (e vector_cosine_ops)")

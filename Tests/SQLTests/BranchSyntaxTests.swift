@@ -30,6 +30,7 @@ final class BranchSyntaxTests: ParserTestCase {
         case .subquery(let q, _, _, _): tables(q)
         case .function: []
         case .join(let l, let r, _, _, _): tables(l) + tables(r)
+        case .lateral(let inner, _): tables(inner)
         }
     }
 

@@ -140,10 +140,15 @@ final class ExpressionFormTests: ParserTestCase {
         assertError("SELECT sum(a) OVER (ROWS BETWEEN CURRENT ROW AND CURRENT ROW EXCLUDE TIES)", "42601",
                     "EXCLUDE is not supported", at: 62)
         assertError("SELECT count(DISTINCT a) OVER ()", "0A000", "DISTINCT is not implemented for window functions", at: 8)
-        assertError("SELECT count(*) FILTER (WHERE a > 1) FROM t", "42601",
-                    "FILTER (WHERE …) on an aggregate is not supported", at: 17)
-        assertError("SELECT string_agg(a, ',' ORDER BY a) FROM t", "42601",
-                    "ORDER BY in a function's arguments is not supported", at: 26)
+        XCTAssertEqual(expr("count(*) FILTER (WHERE a > 1)").map(render), "count(*) FILTER (WHERE (> a 1))")
+        XCTAssertEqual(expr("string_agg(a, ',' ORDER BY a DESC, b) FILTER (WHERE b)").map(render),
+                       "string_agg(a, ',' ORDER BY a DESC, b) FILTER (WHERE b)")
+        XCTAssertEqual(expr("count(x)"), expr("count(x)"))
+        guard case .function(_, _, _, _, nil, _)? = expr("count(x)") else { return XCTFail("a plain call has no clauses") }
+        assertError("SELECT count(*) FILTER (WHERE a > 1) OVER () FROM t", "42601", "FILTER on a window function is not supported", at: 8)
+        assertError("SELECT string_agg(a, ',' ORDER BY a) OVER () FROM t", "42601", "ORDER BY on a window function is not supported", at: 8)
+        assertSyntaxError("SELECT count(*) FILTER (a > 1) FROM t", near: "a", at: 25)
+        assertSyntaxError("SELECT string_agg(a, ',' ORDER a) FROM t", near: "a", at: 32)
         assertError("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a) FROM t", "42601",
                     "WITHIN GROUP is not supported", at: 29)
     }
@@ -188,7 +193,7 @@ final class ExpressionFormTests: ParserTestCase {
         for (sql, expected) in cases {
             XCTAssertEqual(shape(sql), expected, sql)
         }
-        guard case .function(_, let args, _, _, _)? = expr("substring(s FOR 3)") else { return XCTFail() }
+        guard case .function(_, let args, _, _, _, _)? = expr("substring(s FOR 3)") else { return XCTFail() }
         XCTAssertEqual(args[1], .literal(.integer(1), position: 20))
         assertSyntaxError("SELECT EXTRACT(YEAR d)", near: "d", at: 21)
         assertSyntaxError("SELECT EXTRACT(FROM d)", near: "d", at: 21)

@@ -28,6 +28,19 @@ final class FromTests: ParserTestCase {
         XCTAssertEqual(fromShape("a AS x JOIN b y ON x.k = y.k"), "{a AS x INNER b AS y ON (= x.k y.k)}")
     }
 
+    func testLateral() {
+        XCTAssertEqual(fromShape("a, LATERAL (SELECT 1) s"), "a, LATERAL (SELECT 1) AS s")
+        XCTAssertEqual(fromShape("a CROSS JOIN LATERAL f(a.x) g"), "{a CROSS LATERAL f(a.x) AS g}")
+        XCTAssertEqual(fromShape("a LEFT JOIN LATERAL (SELECT 1) s ON true"), "{a LEFT LATERAL (SELECT 1) AS s ON TRUE}")
+        guard case .lateral(_, let position)? = select("SELECT * FROM a, LATERAL (SELECT 1) s")?.from.last else {
+            return XCTFail("no lateral item")
+        }
+        XCTAssertEqual(position, 18)
+        assertSyntaxError("SELECT * FROM LATERAL t", near: "t", at: 23)
+        assertSyntaxError("SELECT * FROM a, LATERAL (b JOIN c ON true)", near: "(", at: 26)
+        assertSyntaxError("SELECT * FROM a, LATERAL", near: nil, at: 25)
+    }
+
     func testJoinPositionsAndShape() {
         let expected = FromItem.join(
             .table(TableReference(name: "a", alias: nil, position: 15)),
@@ -161,7 +174,7 @@ final class FromTests: ParserTestCase {
                     at: 31)
         assertError("SELECT * FROM ((a JOIN b ON x) j JOIN c ON y)", "42601",
                     "an alias on a parenthesized join is not supported", at: 32)
-        assertSyntaxError("SELECT * FROM LATERAL (SELECT 1) s", near: "LATERAL", at: 15)
+        assertSyntaxError("SELECT * FROM (SELECT 1) LATERAL", near: "LATERAL", at: 26)
     }
 
     func testUpdateAndDeleteTargets() {

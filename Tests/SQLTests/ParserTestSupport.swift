@@ -52,9 +52,11 @@ func render(_ e: Expression) -> String {
         for b in branches { parts.append("(WHEN \(render(b.condition)) \(render(b.result)))") }
         if let elseResult { parts.append("(ELSE \(render(elseResult)))") }
         return "(\(parts.joined(separator: " ")))"
-    case .function(let name, let args, let distinct, let star, _):
-        if star { return "\(name)(*)" }
-        return "\(name)(\(distinct ? "DISTINCT " : "")\(args.map(render).joined(separator: ", ")))"
+    case .function(let name, let args, let distinct, let star, let clauses, _):
+        let filter = clauses?.filter.map { " FILTER (WHERE \(render($0)))" } ?? ""
+        if star { return "\(name)(*)" + filter }
+        let order = clauses.map { $0.orderBy.isEmpty ? "" : " ORDER BY " + $0.orderBy.map(render).joined(separator: ", ") } ?? ""
+        return "\(name)(\(distinct ? "DISTINCT " : "")\(args.map(render).joined(separator: ", "))\(order))" + filter
     case .window(let name, let args, let star, let over, _):
         let call = star ? "\(name)(*)" : "\(name)(\(args.map(render).joined(separator: ", ")))"
         return "\(call) OVER \(render(over))"
@@ -120,6 +122,7 @@ func render(_ item: FromItem) -> String {
         case .natural: suffix = " NATURAL"
         }
         return "{\(render(l)) \(kind.rawValue) \(render(r))\(suffix)}"
+    case .lateral(let inner, _): return "LATERAL " + render(inner)
     }
 }
 

@@ -19,6 +19,8 @@ struct Accumulator {
     private var flag: Bool?
     private var documents: [JSONDocument] = []
     private var members: [JSONDocument.Member] = []
+    /// The input rows of a call with ORDER BY, fed in order by `finish`.
+    private var ordered: [Row] = []
 
     init(_ call: AggregateCall) {
         self.call = call
@@ -37,6 +39,7 @@ struct Accumulator {
 
     /// Adds a row whose argument value is already computed (nil for `count(*)`).
     mutating func add(_ row: Row, _ env: Environment, argument: Value?) throws(SQLError) {
+        if !call.orderBy.isEmpty { ordered.append(row); return }
         guard let v = argument else { count += 1; return }
         if v.isNull && call.function != .arrayAgg && call.function != .jsonbAgg && call.function != .jsonbObjectAgg { return }
         if seen != nil, !seen!.number(v).isNew { return }
@@ -87,6 +90,19 @@ struct Accumulator {
         }
     }
 
+    /// The result once every row is in: a call with ORDER BY first feeds
+    /// its rows in that order (stable, so ties keep their input order).
+    func finish(_ env: Environment) throws(SQLError) -> Value {
+        guard !call.orderBy.isEmpty else { return result }
+        var unordered = call
+        unordered.orderBy = []
+        var replay = Accumulator(unordered)
+        for row in try Sorting.sort(ordered, call.orderBy, env) {
+            try replay.add(row, env, argument: try call.argument?.evaluate(row, env))
+        }
+        return replay.result
+    }
+
     var result: Value {
         switch call.function {
         case .count: return .integer(count)
@@ -128,23 +144,30 @@ enum Aggregation {
     static func run(keys: [BoundExpression], calls: [AggregateCall], env: Environment, context: ExecutionContext,
                     input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void) throws(SQLError) -> [Row] {
         let arguments = calls.map { $0.argument?.compiled() }
+        // FILTER (WHERE …): a row the filter drops is not evaluated for the call at all.
+        let filters = calls.map { $0.filter?.compiledPredicate() }
         if keys.isEmpty {
             var accumulators = calls.map(Accumulator.init)
             var n = 0
             try input { (row) throws(SQLError) in
                 n += 1
                 if n & 4095 == 0 { try context.checkDeadline() }
-                for i in accumulators.indices { try accumulators[i].add(row, env, argument: arguments[i]?(row, env)) }
+                for i in accumulators.indices {
+                    if let filter = filters[i], try !filter(row, env) { continue }
+                    try accumulators[i].add(row, env, argument: arguments[i]?(row, env))
+                }
             }
-            return [accumulators.map(\.result)]
+            var results: Row = []
+            for accumulator in accumulators { results.append(try accumulator.finish(env)) }
+            return [results]
         }
         let compiledKeys = keys.map { $0.compiled() }
         if keys.count == 1 {
             let key = compiledKeys[0]
-            return try group(input, calls, arguments, env, context, numbering: ValueNumbering.self,
+            return try group(input, calls, arguments, filters, env, context, numbering: ValueNumbering.self,
                              key: { (row) throws(SQLError) in try key(row, env) }, keyValues: { [$0] })
         }
-        return try group(input, calls, arguments, env, context, numbering: CompositeNumbering.self,
+        return try group(input, calls, arguments, filters, env, context, numbering: CompositeNumbering.self,
                          key: { (row) throws(SQLError) -> [Value] in
             var key: [Value] = []
             key.reserveCapacity(compiledKeys.count)
@@ -158,7 +181,8 @@ enum Aggregation {
     /// `calls.count` entries from `g * calls.count` of one flat array.
     private static func group<Numbering: KeyNumbering>(
         _ input: (_ sink: (Row) throws(SQLError) -> Void) throws(SQLError) -> Void,
-        _ calls: [AggregateCall], _ arguments: [CompiledExpression?], _ env: Environment, _ context: ExecutionContext,
+        _ calls: [AggregateCall], _ arguments: [CompiledExpression?], _ filters: [CompiledPredicate?],
+        _ env: Environment, _ context: ExecutionContext,
         numbering: Numbering.Type,
         key: @escaping (Row) throws(SQLError) -> Numbering.Key,
         keyValues: (Numbering.Key) -> [Value]) throws(SQLError) -> [Row] {
@@ -178,12 +202,17 @@ enum Aggregation {
                 states.append(contentsOf: fresh)
             }
             let base = index * width
-            for i in 0..<width { try states[base + i].add(row, env, argument: arguments[i]?(row, env)) }
+            for i in 0..<width {
+                if let filter = filters[i], try !filter(row, env) { continue }
+                try states[base + i].add(row, env, argument: arguments[i]?(row, env))
+            }
         }
         var out: [Row] = []
         out.reserveCapacity(keysInOrder.count)
         for (g, k) in keysInOrder.enumerated() {
-            out.append(keyValues(k) + states[g * width..<(g + 1) * width].map(\.result))
+            var row = keyValues(k)
+            for state in states[g * width..<(g + 1) * width] { row.append(try state.finish(env)) }
+            out.append(row)
         }
         return out
     }

@@ -49,9 +49,13 @@ extension Binder {
             return (.cast(b, type), type)
         case let .caseWhen(operand, branches, elseResult, position):
             return try bindCase(operand, branches, elseResult, position)
-        case let .function(name, arguments, _, _, position):
+        case let .function(name, arguments, _, _, clauses, position):
             guard let function = ScalarFunction.named(name) else {
                 throw SQLError(SQLState.undefinedFunction, "function \(name) does not exist", position: position)
+            }
+            if let clauses {
+                throw SQLError("42809", "\(clauses.filter != nil ? "FILTER" : "ORDER BY") specified, but \(name) is not an aggregate function",
+                               position: position)
             }
             var bound: [BoundExpression] = [], types: [DataType?] = []
             for a in arguments {
@@ -167,7 +171,7 @@ extension Binder {
             guard Self.isAggregateName(name) else {
                 throw SQLError(SQLState.undefinedFunction, "function \(name) is not a window function", position: position)
             }
-            let call = try aggregateCall(name, arguments, false, star, position, binder: self)
+            let call = try aggregateCall(name, arguments, false, star, nil, position, binder: self)
             function = .aggregate(call)
             type = call.resultType
         }
@@ -220,8 +224,10 @@ extension Expression {
             operand?.visit(body)
             for b in branches { b.condition.visit(body); b.result.visit(body) }
             elseResult?.visit(body)
-        case let .function(_, arguments, _, _, _):
+        case let .function(_, arguments, _, _, clauses, _):
             arguments.forEach { $0.visit(body) }
+            clauses?.orderBy.forEach { $0.expression.visit(body) }
+            clauses?.filter?.visit(body)
         case let .row(items, _), let .array(items, _):
             items.forEach { $0.visit(body) }
         }

@@ -71,7 +71,7 @@ final class Binder {
     static func containsAggregate(_ e: Expression) -> Bool {
         var found = false
         e.visit { node in
-            if case let .function(name, _, _, _, _) = node, isAggregateName(name) { found = true }
+            if case let .function(name, _, _, _, _, _) = node, isAggregateName(name) { found = true }
         }
         return found
     }
@@ -81,7 +81,7 @@ final class Binder {
     func registerAggregates(in e: Expression) throws(SQLError) {
         var calls: [Expression] = []
         e.visit { node in
-            if case let .function(name, _, _, _, _) = node, Self.isAggregateName(name) { calls.append(node) }
+            if case let .function(name, _, _, _, _, _) = node, Self.isAggregateName(name) { calls.append(node) }
         }
         for call in calls { _ = try bind(call) }
     }
@@ -90,8 +90,8 @@ final class Binder {
 
     func bind(_ e: Expression) throws(SQLError) -> (BoundExpression, DataType?) {
         if let groupKeys {
-            if case let .function(name, arguments, distinct, star, position) = e, Self.isAggregateName(name) {
-                return try bindAggregate(name, arguments, distinct, star, position)
+            if case let .function(name, arguments, distinct, star, clauses, position) = e, Self.isAggregateName(name) {
+                return try bindAggregate(name, arguments, distinct, star, clauses, position)
             }
             if !Self.containsAggregate(e), !e.containsWindow, let input = inputBinder,
                let (b, t) = try? input.bind(e), let i = groupKeys.firstIndex(of: b.fingerprint) {
@@ -105,15 +105,15 @@ final class Binder {
                                    position: position)
                 }
             }
-        } else if case let .function(name, _, _, _, position) = e, Self.isAggregateName(name) {
+        } else if case let .function(name, _, _, _, _, position) = e, Self.isAggregateName(name) {
             throw SQLError(SQLState.groupingError, "aggregate functions are not allowed here", position: position)
         }
         return try bindStructure(e)
     }
 
     private func bindAggregate(_ name: String, _ arguments: [Expression], _ distinct: Bool, _ star: Bool,
-                               _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
-        let call = try aggregateCall(name, arguments, distinct, star, position, binder: inputBinder!)
+                               _ clauses: AggregateClauses?, _ position: Int) throws(SQLError) -> (BoundExpression, DataType?) {
+        let call = try aggregateCall(name, arguments, distinct, star, clauses, position, binder: inputBinder!)
         let key = call.fingerprint
         let slotBase = groupKeys!.count
         if let existing = aggregateKeys.firstIndex(of: key) {
@@ -126,7 +126,7 @@ final class Binder {
 
     /// An aggregate call with its argument bound by `binder` (the input scope).
     func aggregateCall(_ name: String, _ arguments: [Expression], _ distinct: Bool, _ star: Bool,
-                       _ position: Int, binder: Binder) throws(SQLError) -> AggregateCall {
+                       _ clauses: AggregateClauses?, _ position: Int, binder: Binder) throws(SQLError) -> AggregateCall {
         let function = AggregateFunction.named(name)!
         var argument: BoundExpression?
         var argumentType: DataType?
@@ -148,7 +148,39 @@ final class Binder {
             if function == .stringAgg || function == .jsonbObjectAgg { extra = try binder.bind(arguments[1]).0 }
         }
         let resultType = try function.resultType(argumentType, name: name, position: position)
-        return AggregateCall(function: function, argument: argument, distinct: distinct, resultType: resultType, extra: extra)
+        var call = AggregateCall(function: function, argument: argument, distinct: distinct, resultType: resultType, extra: extra)
+        if let clauses { try bindClauses(clauses, of: &call, arguments: arguments, binder: binder) }
+        return call
+    }
+
+    /// An aggregate's ORDER BY and FILTER, over its input rows (checked as
+    /// PostgreSQL checks them).
+    private func bindClauses(_ clauses: AggregateClauses, of call: inout AggregateCall, arguments: [Expression],
+                             binder: Binder) throws(SQLError) {
+        var argumentShapes: Set<String> = []
+        for argument in arguments { argumentShapes.insert(try binder.bind(argument).0.fingerprint) }
+        for item in clauses.orderBy {
+            if Self.containsAggregate(item.expression) {
+                throw SQLError(SQLState.groupingError, "aggregate function calls cannot be nested", position: item.expression.position)
+            }
+            let key = try binder.bind(item.expression).0
+            // With DISTINCT the rows are the distinct arguments: only they can order them.
+            if call.distinct, !argumentShapes.contains(key.fingerprint) {
+                throw SQLError("42P10", "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+                               position: item.expression.position)
+            }
+            call.orderBy.append(PlanSortKey(expression: key, descending: item.descending, nullsFirst: item.nullsFirst))
+        }
+        if let filter = clauses.filter {
+            if Self.containsAggregate(filter) {
+                throw SQLError(SQLState.groupingError, "aggregate functions are not allowed in FILTER", position: filter.position)
+            }
+            if filter.containsWindow {
+                throw SQLError("42P20", "window functions are not allowed in FILTER", position: filter.position)
+            }
+            let (bound, type) = try binder.bind(filter)
+            call.filter = try binder.expectBoolean(bound, type, filter.position)
+        }
     }
 
     private func bindStructure(_ e: Expression) throws(SQLError) -> (BoundExpression, DataType?) {

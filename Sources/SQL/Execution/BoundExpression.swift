@@ -165,9 +165,15 @@ struct AggregateCall {
     var resultType: DataType
     /// The separator of string_agg.
     var extra: BoundExpression?
+    /// `ORDER BY` inside the call: the order rows are fed in.
+    var orderBy: [PlanSortKey] = []
+    /// `FILTER (WHERE …)`: the rows fed in.
+    var filter: BoundExpression?
 
     var fingerprint: String {
-        "\(function.rawValue)(\(distinct ? "distinct " : "")\(argument?.fingerprint ?? "*")\(extra.map { "," + $0.fingerprint } ?? ""))"
+        let order = orderBy.map { "\($0.expression.fingerprint)\($0.descending ? " desc" : "")\($0.nullsFirst.map { $0 ? " nf" : " nl" } ?? "")" }
+        return "\(function.rawValue)(\(distinct ? "distinct " : "")\(argument?.fingerprint ?? "*")\(extra.map { "," + $0.fingerprint } ?? "")"
+            + (order.isEmpty ? "" : " order " + order.joined(separator: ",")) + ")" + (filter.map { " filter(\($0.fingerprint))" } ?? "")
     }
 }
 

@@ -53,7 +53,13 @@ public enum Executor {
         switch statement {
         case .select(let query):
             let planner = Planner(data: data, parameters: context.parameters)
-            lines = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag()).plan.explain()
+            // A quantized index cannot search on its codes before its
+            // quantizer trains: the scan is exact until then, and EXPLAIN says so.
+            lines = try planner.planQuery(query, outer: nil, correlation: CorrelationFlag()).plan.explain { table, index in
+                data.vectorIndexUntrainedUntil(table, index: index).map {
+                    "Strategy: exact scan (the quantizer trains at \($0) vectors)"
+                }
+            }
         default:
             lines = ["\(statement.tag) on the rows its WHERE clause selects"]
         }

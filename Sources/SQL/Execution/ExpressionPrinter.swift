@@ -28,7 +28,7 @@ enum ExpressionPrinter {
             for b in branches { text += " WHEN \(try sql(b.condition)) THEN \(try sql(b.result))" }
             if let elseResult { text += " ELSE \(try sql(elseResult))" }
             return text + " END"
-        case let .function(name, arguments, distinct, star, _):
+        case let .function(name, arguments, distinct, star, nil, _):
             return "\(name)(\(star ? "*" : (distinct ? "DISTINCT " : "") + (try list(arguments))))"
         case let .row(items, _): return "ROW(\(try list(items)))"
         case let .special(name, _): return name.uppercased()

@@ -93,6 +93,28 @@ extension PlanRunner {
                              { (row) throws(SQLError) in try Joins.joinKey(row, rightKeys, env) }, residual,
                              leftWidth, rightWidth, env, sink, index: CompositeKeyIndex.self)
             }
+        case let .lateralJoin(left, right, kind, condition, _, rightWidth):
+            let test = condition?.compiledPredicate()
+            let rightNulls = Row(repeating: .null, count: rightWidth)
+            var count = 0
+            try stream(left, env) { (l) throws(SQLError) in
+                count += 1
+                if count & 255 == 0 { try context.checkDeadline() }
+                // The right side reads this left row as its enclosing row.
+                env.outer.append(l)
+                let rights: [Row]
+                do throws(SQLError) { rights = try run(right, env) } catch { env.outer.removeLast(); throw error }
+                env.outer.removeLast()
+                var matched = false
+                for r in rights {
+                    let combined = l + r
+                    if try test?(combined, env) ?? true {
+                        matched = true
+                        try sink(combined)
+                    }
+                }
+                if !matched && kind == .left { try sink(l + rightNulls) }
+            }
         default:
             for row in try run(plan, env) { try sink(row) }
         }
@@ -194,7 +216,7 @@ extension PlanRunner {
         case let .aggregate(input, keys, _): return keys.isEmpty ? 1 : max(1, estimatedRows(input) / 10)
         case let .hashJoin(left, right, _, _, _, _, _, _), let .setOperation(_, _, left, right):
             return max(estimatedRows(left), estimatedRows(right))
-        case let .nestedLoopJoin(left, right, _, _, _, _):
+        case let .nestedLoopJoin(left, right, _, _, _, _), let .lateralJoin(left, right, _, _, _, _):
             let (product, overflow) = estimatedRows(left).multipliedReportingOverflow(by: estimatedRows(right))
             return overflow ? Int.max : product
         case let .limit(input, count, _):

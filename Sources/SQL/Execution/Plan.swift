@@ -41,6 +41,9 @@ indirect enum Plan {
     case generated(name: String, produce: (Environment) throws(SQLError) -> [Row])
     /// The nearest rows by an HNSW index (see VectorScan.swift).
     case vectorScan(TableSchema, VectorScanSpec)
+    /// `left JOIN LATERAL right`: the right plan runs once per left row,
+    /// which it reads as its enclosing row (inner or left join).
+    case lateralJoin(Plan, Plan, JoinKind, condition: BoundExpression?, leftWidth: Int, rightWidth: Int)
 }
 
 struct PlanSortKey {
@@ -63,10 +66,11 @@ extension JoinKind {
 }
 
 extension Plan {
-    /// The plan tree as EXPLAIN prints it, one operator per line.
-    func explain(indent: Int = 0) -> [String] {
+    /// The plan tree as EXPLAIN prints it, one operator per line;
+    /// `vectorNote` may add a line under an HNSW scan (table, index name).
+    func explain(indent: Int = 0, vectorNote: ((TableSchema, String) -> String?)? = nil) -> [String] {
         let pad = String(repeating: "  ", count: indent) + (indent > 0 ? "-> " : "")
-        func child(_ p: Plan) -> [String] { p.explain(indent: indent + 1) }
+        func child(_ p: Plan) -> [String] { p.explain(indent: indent + 1, vectorNote: vectorNote) }
         switch self {
         case .values(let rows): return [pad + "Values (\(rows.count) row\(rows.count == 1 ? "" : "s"))"]
         case .scan(let t): return [pad + "Seq Scan on \(t.name)"]
@@ -79,6 +83,8 @@ extension Plan {
         case let .project(p, e): return [pad + "Project (\(e.count) column\(e.count == 1 ? "" : "s"))"] + child(p)
         case let .nestedLoopJoin(l, r, kind, condition, _, _):
             return [pad + "Nested Loop \(kind.title) Join\(condition == nil ? "" : " (condition)")"] + child(l) + child(r)
+        case let .lateralJoin(l, r, kind, condition, _, _):
+            return [pad + "Nested Loop \(kind.title) Lateral Join\(condition == nil ? "" : " (condition)")"] + child(l) + child(r)
         case let .hashJoin(l, r, kind, keys, _, residual, _, _):
             return [pad + "Hash \(kind.title) Join (\(keys.count) key\(keys.count == 1 ? "" : "s")\(residual == nil ? "" : ", residual filter"))"] + child(l) + child(r)
         case let .semiJoin(l, r, _, _, anti): return [pad + (anti ? "Hash Anti Join" : "Hash Semi Join")] + child(l) + child(r)
@@ -91,11 +97,12 @@ extension Plan {
         case let .limit(p, _, _): return [pad + "Limit"] + child(p)
         case let .setOperation(op, all, l, r): return [pad + op.rawValue.prefix(1) + op.rawValue.dropFirst().lowercased() + (all ? " All" : "")] + child(l) + child(r)
         case let .recursiveUnion(a, r, _, c): return [pad + "Recursive Union (\(c.name))"] + child(a) + child(r)
-        case let .truncate(p, _): return p.explain(indent: indent)
+        case let .truncate(p, _): return p.explain(indent: indent, vectorNote: vectorNote)
         case .generated(let name, _): return [pad + "Function Scan on \(name)"]
         case let .vectorScan(t, spec):
+            let note = vectorNote?(t, spec.indexName).map { String(repeating: "  ", count: indent + 2) + $0 }
             return [pad + "HNSW Index Scan using \(spec.indexName) on \(t.name) (\(t.columns[spec.column].name) \(spec.metric.sqlOperator) query"
-                    + (spec.filter == nil ? ")" : ", filter applied during the graph search)")]
+                    + (spec.filter == nil ? ")" : ", filter applied during the graph search)")] + (note.map { [$0] } ?? [])
         }
     }
 }

@@ -60,6 +60,8 @@ final class PlanRunner {
                                         leftWidth, rightWidth, env, context)
         case let .hashJoin(_, _, kind, _, _, _, _, _) where kind == .inner || kind == .left:
             return try collect(plan, env)
+        case .lateralJoin:
+            return try collect(plan, env)
         case let .hashJoin(left, right, kind, leftKeys, rightKeys, residual, leftWidth, rightWidth):
             return try Joins.hash(try run(left, env), try run(right, env), kind, leftKeys, rightKeys, residual,
                                   leftWidth, rightWidth, env, context)

@@ -29,8 +29,26 @@ extension Planner {
             return Relation(plan: plan, columns: Self.rename(columns, renamed, table: label), label: label)
         case let .join(left, right, kind, condition, position):
             let l = try planFromItem(left, outer: outer, correlation: correlation)
+            if case let .lateral(inner, lateralPosition) = right {
+                // The item reads the left side's columns as an enclosing
+                // query's: one level out, its row pushed by the lateral join.
+                let scope = Binder(columns: l.columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
+                let readsOut = CorrelationFlag()
+                let r = try planFromItem(inner, outer: scope, correlation: readsOut)
+                // A RIGHT or FULL join has no left row for it to read (PostgreSQL's error).
+                if readsOut.isCorrelated && (kind == .right || kind == .full) {
+                    throw SQLError("42P10", "invalid reference to FROM-clause entry: the combining JOIN type must be INNER or LEFT for a LATERAL reference",
+                                   position: lateralPosition)
+                }
+                // One that reads nothing outside itself is an ordinary join.
+                return try join(l, r, kind, condition, position: position, outer: outer, correlation: correlation,
+                                lateral: readsOut.isCorrelated)
+            }
             let r = try planFromItem(right, outer: outer, correlation: correlation)
             return try join(l, r, kind, condition, position: position, outer: outer, correlation: correlation)
+        case .lateral(let inner, _):
+            // First in its FROM list, there is nothing to its left to read.
+            return try planFromItem(inner, outer: outer, correlation: correlation)
         }
     }
 
@@ -90,9 +108,11 @@ extension Planner {
 
     /// Plans `left JOIN right`: USING/NATURAL become equalities; equalities
     /// between the two sides become hash-join keys; the rest of ON is a
-    /// residual condition evaluated on matching pairs.
+    /// residual condition evaluated on matching pairs. A `lateral` right
+    /// side is run once per left row, and the whole condition checked on
+    /// each pair.
     func join(_ l: Relation, _ r: Relation, _ kind: JoinKind, _ condition: JoinCondition, position: Int,
-              outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Relation {
+              outer: Binder?, correlation: CorrelationFlag, lateral: Bool = false) throws(SQLError) -> Relation {
         if let a = l.label, a == r.label {
             throw SQLError("42712", "table name \"\(a)\" specified more than once", position: position)
         }
@@ -118,8 +138,16 @@ extension Planner {
             leftKeys.append(.slot(li)); rightKeys.append(.slot(ri))
         }
         var residual: [BoundExpression] = []
+        if lateral {
+            // No hash join: the USING equalities are checked on each pair.
+            for (lk, rk) in zip(leftKeys, rightKeys) {
+                guard case .slot(let ri) = rk else { continue }
+                residual.append(.compare(.equal, lk, .slot(l.columns.count + ri)))
+            }
+            leftKeys = []; rightKeys = []
+        }
         for conjunct in conjuncts {
-            if let (lk, rk) = try equiJoinKeys(conjunct, leftWidth: l.columns.count, binder: binder,
+            if !lateral, let (lk, rk) = try equiJoinKeys(conjunct, leftWidth: l.columns.count, binder: binder,
                                                rightColumns: r.columns, outer: outer, correlation: correlation) {
                 leftKeys.append(lk); rightKeys.append(rk)
             } else {
@@ -139,7 +167,10 @@ extension Planner {
         }
         joined.columns = resultColumns
         let residualExpression = residual.isEmpty ? nil : residual.dropFirst().reduce(residual[0]) { .and($0, $1) }
-        if leftKeys.isEmpty {
+        if lateral {
+            joined.plan = .lateralJoin(l.plan, r.plan, kind == .left ? .left : .inner, condition: residualExpression,
+                                       leftWidth: l.columns.count, rightWidth: r.columns.count)
+        } else if leftKeys.isEmpty {
             joined.plan = .nestedLoopJoin(l.plan, r.plan, kind == .cross ? .inner : kind, condition: residualExpression,
                                           leftWidth: l.columns.count, rightWidth: r.columns.count)
         } else {
@@ -189,6 +220,12 @@ extension Planner {
     /// are returned for a filter above the joins.
     func planFromList(_ items: [FromItem], where clause: Expression?, outer: Binder?,
                       correlation: CorrelationFlag) throws(SQLError) -> (Relation, remaining: [Expression]) {
+        if items.count > 1, items.dropFirst().contains(where: { if case .lateral = $0 { true } else { false } }) {
+            // A LATERAL item reads the items before it: the list becomes
+            // left-deep cross joins, planned as one item.
+            let chained = items.dropFirst().reduce(items[0]) { .join($0, $1, kind: .cross, condition: .none, position: $1.position) }
+            return try planFromList([chained], where: clause, outer: outer, correlation: correlation)
+        }
         var relations: [Relation] = []
         for item in items { relations.append(try planFromItem(item, outer: outer, correlation: correlation)) }
         if relations.isEmpty { relations = [Relation(plan: .values([[]]), columns: [])] }

@@ -191,7 +191,7 @@ extension Planner {
     static func derivedName(_ e: Expression) -> String {
         switch e {
         case .column(_, let name, _): return name
-        case .function(let name, _, _, _, _), .window(let name, _, _, _, _): return name
+        case .function(let name, _, _, _, _, _), .window(let name, _, _, _, _): return name
         case .cast(let inner, let type, _):
             if case .column = inner { return derivedName(inner) }
             if case .function = inner { return derivedName(inner) }

@@ -226,6 +226,7 @@ final class Planner {
         case .subquery(let q, _, _, _): return references(q.body, name)
         case .function: return false
         case let .join(l, r, _, _, _): return references(l, name) || references(r, name)
+        case .lateral(let inner, _): return references(inner, name)
         }
     }
 

@@ -21,7 +21,8 @@ struct VectorScanSpec {
     var column: Int
     var metric: VectorMetric
     var dimensions: Int
-    /// The query vector (a constant or parameter).
+    /// The query vector (a constant or parameter, or an enclosing row's
+    /// column: a LATERAL item's or a correlated subquery's).
     var query: BoundExpression
     var count: BoundExpression
     var offset: BoundExpression?
@@ -48,8 +49,8 @@ enum VectorScanPlanner {
               let metric = function.vectorMetric, arguments.count == 2 else { return plan }
         let (column, query): (Int, BoundExpression)
         switch (arguments[0], arguments[1]) {
-        case (.slot(let c), let q) where q.isConstant: (column, query) = (c, q)
-        case (let q, .slot(let c)) where q.isConstant: (column, query) = (c, q)
+        case (.slot(let c), let q) where q.isFixedQuery: (column, query) = (c, q)
+        case (let q, .slot(let c)) where q.isFixedQuery: (column, query) = (c, q)
         default: return plan
         }
         let table: TableSchema, filter: BoundExpression?
@@ -117,5 +118,17 @@ extension PlanRunner {
         // last), which the graph does not hold. The top-N above orders them.
         let withoutVector = try run(exact, env).lazy.filter { $0[spec.column].isNull }.prefix(k - result.rows.count)
         return result.rows + withoutVector
+    }
+}
+
+extension BoundExpression {
+    /// Whether the value is fixed for one run of the plan: a constant, or
+    /// a column of an enclosing row (possibly cast).
+    fileprivate var isFixedQuery: Bool {
+        switch self {
+        case .constant, .untypedConstant, .outerSlot: true
+        case .cast(let inner, _): inner.isFixedQuery
+        default: false
+        }
     }
 }

@@ -136,6 +136,9 @@ public struct MaintenancePlan: @unchecked Sendable {
         if let unsupported = calls.first(where: { ![.count, .sum, .avg, .min, .max].contains($0.function) || $0.extra != nil }) {
             return .failure(Refusal("no delta rule for the aggregate \(unsupported.function.rawValue)"))
         }
+        if let clause = calls.first(where: { $0.filter != nil || !$0.orderBy.isEmpty }) {
+            return .failure(Refusal("no delta rule for an aggregate with \(clause.filter != nil ? "FILTER" : "ORDER BY")"))
+        }
         var stored = planned.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
         let visible = stored.count
         if grouped {
@@ -359,7 +362,7 @@ extension Plan {
     /// Why no delta rule covers this plan operator.
     var refusalReason: String {
         switch self {
-        case .nestedLoopJoin, .hashJoin: "joins have no delta rule yet"
+        case .nestedLoopJoin, .hashJoin, .lateralJoin: "joins have no delta rule yet"
         case .semiJoin: "it uses a subquery (IN / EXISTS)"
         case .window: "it uses window functions"
         case .distinct: "DISTINCT ON has no delta rule yet"
