@@ -296,19 +296,33 @@ public final class HNSWGraph: @unchecked Sendable {
     /// Malkov & Yashunin's algorithm 4 (as hnswlib's getNeighborsByHeuristic2):
     /// keep a candidate only if it is closer to the base than to every
     /// neighbour kept so far, so links spread in all directions. Exact
-    /// copies of the base (distance 0 under L2 and cosine; under inner
-    /// product 0 means orthogonal, not a copy) pass that test however many
-    /// there are, and a few hundred copies of one vector would fill each
-    /// other's lists and drop every link out of the cluster (whatever was
-    /// inserted after them becomes unreachable): at most `maximumCopyLinks`
-    /// are kept.
-    private func selectNeighbors(_ candidates: [Neighbor], limit: Int) -> [Neighbor] {
+    /// copies of the base pass that test however many there are, and a few
+    /// hundred copies of one vector would fill each other's lists and drop
+    /// every link out of the cluster (whatever was inserted after them
+    /// becomes unreachable, and searches that enter the cluster stay in
+    /// it): at most `maximumCopyLinks` are kept. A copy is at distance 0
+    /// under L2 and cosine; under inner product (where 0 means orthogonal)
+    /// it is at the base's own distance, -|base|², and equal to it.
+    ///
+    /// Under inner product the test favours long vectors (close, by that
+    /// measure, to everything), so short ones lost their in-links: on small
+    /// integers 38% of the nodes were unreachable and recall@10 stayed
+    /// below 0.9 at any ef; through SQL, 5,000 uniform vectors gave 0.80 at
+    /// ef 40 where pgvector gives 0.998. There the list is filled up with
+    /// the pruned candidates, nearest first (the paper's
+    /// keepPrunedConnections, as pgvector does): 0.996 on those vectors,
+    /// 0.987 against 0.981 on the minilm embeddings. L2 and cosine keep
+    /// hnswlib's sparser lists, which search faster at the same recall.
+    private func selectNeighbors(_ candidates: [Neighbor], of base: UInt32, limit: Int) -> [Neighbor] {
         if candidates.count <= limit { return candidates }
         var kept: [Neighbor] = []
         kept.reserveCapacity(limit)
+        var pruned: [Neighbor] = []
+        let keepPruned = metric == .innerProduct
         var copies = 0
+        let copyDistance = metric == .innerProduct ? pairDistance(base, base) : 0
         for candidate in candidates {
-            if candidate.distance == 0 && metric != .innerProduct {
+            if candidate.distance == copyDistance && (metric != .innerProduct || sameVector(base, candidate.node)) {
                 guard copies < Self.maximumCopyLinks else { continue }
                 copies += 1
             }
@@ -320,18 +334,28 @@ public final class HNSWGraph: @unchecked Sendable {
             if good {
                 kept.append(candidate)
                 if kept.count >= limit { break }
+            } else if keepPruned {
+                pruned.append(candidate)
             }
         }
+        if keepPruned { kept += pruned.prefix(limit - kept.count) }
         return kept
     }
 
     /// How many exact copies of a node its link list keeps (see `selectNeighbors`).
     static let maximumCopyLinks = 3
 
+    /// Whether two nodes hold the same vector, element for element.
+    private func sameVector(_ a: UInt32, _ b: UInt32) -> Bool {
+        if arena != nil { return memcmp(vector(a), vector(b), dimensions * MemoryLayout<Float>.stride) == 0 }
+        guard let va = storedVector(a), let vb = storedVector(b) else { return false }
+        return va == vb
+    }
+
     /// Links `node` to its selected neighbours on `level` and back.
     /// Returns the closest selected neighbour (the next level's entry).
     private func connect(_ node: UInt32, to found: NeighborHeap, level: Int, locking: Bool) -> Neighbor {
-        let selected = selectNeighbors(found.sorted(), limit: parameters.m)
+        let selected = selectNeighbors(found.sorted(), of: node, limit: parameters.m)
         let limit = level == 0 ? maxM0 : parameters.m
         do {
             if locking, let nodeLocks { helios_spin_lock(nodeLocks + Int(node)) }
@@ -352,7 +376,7 @@ public final class HNSWGraph: @unchecked Sendable {
                 var candidates = [Neighbor(distance: neighbor.distance, node: node)]
                 for i in 0..<n { candidates.append(Neighbor(distance: pairDistance(neighbor.node, list[1 + i]), node: list[1 + i])) }
                 candidates.sort { $0.distance < $1.distance }
-                let kept = selectNeighbors(candidates, limit: limit)
+                let kept = selectNeighbors(candidates, of: neighbor.node, limit: limit)
                 list[0] = UInt32(kept.count)
                 for (i, k) in kept.enumerated() { list[1 + i] = k.node }
             }
