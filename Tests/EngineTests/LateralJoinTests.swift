@@ -62,6 +62,36 @@ final class LateralJoinTests: XCTestCase {
                        [[1, 14], [2, 24], [3, 34], [4, 44]])
     }
 
+    /// Inside EXISTS a LATERAL item (or a derived table) may read the
+    /// enclosing query: the subquery then runs correlated, not as a semi-join.
+    func testLateralInsideExists() throws {
+        try run("CREATE TABLE q (qid INT PRIMARY KEY, embedding VECTOR(3)); INSERT INTO q VALUES (1,'[1,2,3]'),(2,'[9,9,9]'),(3,'[1,1,1]'),(5,'[0,0,1]')")
+        XCTAssertEqual(try pairs("SELECT q.qid FROM q WHERE EXISTS (SELECT 1 FROM items i CROSS JOIN LATERAL (SELECT q.qid AS d) s WHERE s.d = i.id) ORDER BY 1"),
+                       [[1], [2], [3]])
+        XCTAssertEqual(try pairs("SELECT q.qid FROM q WHERE EXISTS (SELECT 1 FROM items i, LATERAL (SELECT i.embedding <-> q.embedding AS d) s WHERE s.d = 0) ORDER BY 1"),
+                       [[1], [3], [5]])
+        XCTAssertEqual(try pairs("SELECT q.qid FROM q WHERE NOT EXISTS (SELECT 1 FROM (SELECT q.qid AS d) s WHERE s.d > 2) ORDER BY 1"),
+                       [[1], [2]])
+    }
+
+    /// DISTINCT ON keeps the first row of each group in ORDER BY's order,
+    /// which may use expressions outside the select list (the nearest row
+    /// per category).
+    func testDistinctOnOrderedByDistance() throws {
+        XCTAssertEqual(try pairs("SELECT DISTINCT ON (category) category, id FROM items ORDER BY category, embedding <-> '[1,1,1]', id"),
+                       [[1, 3], [2, 4]])
+        XCTAssertEqual(try pairs("SELECT DISTINCT ON (category) category FROM items ORDER BY category, id DESC"), [[1], [2]])
+        try run("CREATE TABLE dd (g INT, x INT, y INT); INSERT INTO dd VALUES (1, 5, 2), (2, 5, 1), (1, 7, 1)")
+        // Equal visible rows from different groups both stay.
+        XCTAssertEqual(try pairs("SELECT DISTINCT ON (g) x FROM dd ORDER BY g, y"), [[7], [5]])
+        assertEngineError("42P10", "must appear in select list", "plain DISTINCT", file: #filePath, line: #line) {
+            try run("SELECT DISTINCT category FROM items ORDER BY id")
+        }
+        assertEngineError("42P10", "must match initial ORDER BY", "DISTINCT ON", file: #filePath, line: #line) {
+            try run("SELECT DISTINCT ON (category) id FROM items ORDER BY id")
+        }
+    }
+
     func testErrors() throws {
         assertEngineError("42P10", "LATERAL", "RIGHT JOIN LATERAL", file: #filePath, line: #line) {
             try run("SELECT * FROM items i RIGHT JOIN LATERAL (SELECT i.id) s ON true")

@@ -15,7 +15,10 @@ extension Planner {
               case .select(let select) = query.body, select.groupBy.isEmpty, select.having == nil, !select.from.isEmpty,
               !select.items.contains(where: { if case .expression(let e, _) = $0 { Binder.containsAggregate(e) } else { false } })
         else { return nil }
-        let innerRelations = try planFromListShape(select.from)
+        // FROM items that read the enclosing query (a LATERAL item or a
+        // derived table referring to it) cannot be planned on their own:
+        // the subquery then runs correlated, which reads them fine.
+        guard let innerRelations = try? planFromListShape(select.from) else { return nil }
         let innerBinder = Binder(columns: innerRelations, parameters: parameters, planner: self)
         let outerBinder = Binder(columns: columns, parameters: parameters, outer: outer, planner: self, correlation: correlation)
         var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
@@ -37,7 +40,9 @@ extension Planner {
         let innerWhere = innerConjuncts.dropFirst().reduce(innerConjuncts.first) { partial, next in
             partial.map { .binary(.and, $0, next, position: next.position) } ?? next
         }
-        let (relation, remaining) = try planFromList(select.from, where: innerWhere, outer: nil, correlation: CorrelationFlag())
+        guard let (relation, remaining) = try? planFromList(select.from, where: innerWhere, outer: nil, correlation: CorrelationFlag()) else {
+            return nil
+        }
         var innerPlan = relation.plan
         if !remaining.isEmpty {
             let binder = Binder(columns: relation.columns, parameters: parameters, planner: self)

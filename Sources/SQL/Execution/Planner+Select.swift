@@ -49,7 +49,8 @@ extension Planner {
         let visible = projection.expressions.count
         var sortKeys: [PlanSortKey] = []
         for item in orderBy {
-            let slot = try projection.slot(for: item.expression, binder: binder, distinct: select.distinct)
+            // (DISTINCT ON may order by anything: the first row of each group is kept.)
+            let slot = try projection.slot(for: item.expression, binder: binder, distinct: select.distinct && select.distinctOn.isEmpty)
             if slot < projection.columns.count, projection.columns[slot].type == .json {
                 throw SQLError(SQLState.undefinedFunction, "could not identify an ordering operator for type json",
                                position: item.expression.position)
@@ -73,7 +74,7 @@ extension Planner {
         if select.distinct, projection.columns.prefix(visible).contains(where: { $0.type == .json }) {
             throw SQLError(SQLState.undefinedFunction, "could not identify an equality operator for type json")
         }
-        if select.distinct { plan = .distinct(plan, on: (0..<visible).map { .slot($0) }) }
+        if select.distinct && select.distinctOn.isEmpty { plan = .distinct(plan, on: (0..<visible).map { .slot($0) }) }
         if let distinctOn {
             let leading = sortKeys.prefix(distinctOn.count).map(\.expression.fingerprint)
             if !sortKeys.isEmpty && (leading.count < distinctOn.count || Set(leading) != Set(distinctOn.map(\.fingerprint))) {
