@@ -190,6 +190,12 @@ final class VectorStoreRouteTests: XCTestCase {
         r = call(s, "POST", "/v1/vectors/stores/b/upsert?branch=dev", #"{"branch":"dev","vectors":[{"id":"x","values":[1,2]}]}"#)
         XCTAssertEqual(r.status, 200, r.json.jsonText)
         XCTAssertEqual(count(s, "b", query: "?branch=dev"), 1)
+        // The same for as_of: two different points are refused, the same one written twice is fine.
+        r = call(s, "POST", "/v1/vectors/stores/b/search?branch=dev&as_of=1", #"{"vector":[1,2],"as_of":"now"}"#)
+        XCTAssertEqual(r.status, 400, r.json.jsonText)
+        XCTAssertTrue(r.json["message"]?.stringValue?.contains("as_of") ?? false, r.json.jsonText)
+        r = call(s, "POST", "/v1/vectors/stores/b/search?branch=dev&as_of=now", #"{"vector":[1,2],"as_of":"now"}"#)
+        XCTAssertEqual(r.status, 200, r.json.jsonText)
     }
 
     /// Cosine distances of vectors whose float4 sums overflow or underflow

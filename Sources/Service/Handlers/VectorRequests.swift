@@ -31,6 +31,10 @@ enum VectorRequests {
         }
         if let a = body?["as_of"], !a.isNull {
             target.asOf = try historyPoint(a)
+            // As with branch: two different points of history named is a question, not a choice.
+            if let text = request.query["as_of"], try historyPoint(text, field: "query parameter \"as_of\"") != target.asOf {
+                throw ServiceError.badRequest("the body's as_of \(a.jsonText) and the query string's as_of \"\(text)\" name different points")
+            }
         } else if let text = request.query["as_of"] {
             target.asOf = try historyPoint(text, field: "query parameter \"as_of\"")
         }
