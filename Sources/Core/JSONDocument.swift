@@ -66,9 +66,11 @@ public enum JSONDocument: Hashable, Sendable, CustomStringConvertible, JSONNavig
         case .number(let text): return .number(JSONDocument.normalizeNumber(text) ?? text)
         case .array(let items): return .array(items.map { $0.normalized() })
         case .object(let members):
-            var latest: [String: Int] = [:]
-            for (i, m) in members.enumerated() { latest[m.key] = i }
-            let kept = members.enumerated().filter { latest[$0.element.key] == $0.offset }
+            // Keys are told apart by their bytes, as jsonb does (Swift's
+            // String equality would merge "é" with "e\u{301}").
+            var latest: [[UInt8]: Int] = [:]
+            for (i, m) in members.enumerated() { latest[Array(m.key.utf8)] = i }
+            let kept = members.enumerated().filter { latest[Array($0.element.key.utf8)] == $0.offset }
                 .map { Member($0.element.key, $0.element.value.normalized()) }
             return .object(kept.sorted { JSONDocument.compareKeys($0.key, $1.key) < 0 })
         }

@@ -187,14 +187,16 @@ extension Database {
                 throw Self.zeroVector("vector \"\(record.id)\"", store: store)
             }
         }
-        var last: [String: Int] = [:]
+        // The last record of each id wins; ids are told apart by their
+        // bytes, as the text primary key does ("é" is not "e\u{301}").
+        var last: [[UInt8]: Int] = [:]
         last.reserveCapacity(records.count)
-        for (i, record) in records.enumerated() { last[record.id] = i }
+        for (i, record) in records.enumerated() { last[Array(record.id.utf8)] = i }
         var parameters: [Value] = []
         parameters.reserveCapacity(last.count * 3)
         var rows: [String] = []
         rows.reserveCapacity(last.count)
-        for (i, record) in records.enumerated() where last[record.id] == i {
+        for (i, record) in records.enumerated() where last[Array(record.id.utf8)] == i {
             let n = parameters.count
             parameters.append(.text(record.id))
             parameters.append(.vector(record.values))

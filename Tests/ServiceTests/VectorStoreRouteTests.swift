@@ -179,6 +179,24 @@ final class VectorStoreRouteTests: XCTestCase {
         XCTAssertEqual(ids(r.json).first, "v3")
     }
 
+    /// Ids and metadata keys are told apart by their bytes, as PostgreSQL's
+    /// text and jsonb do: "é" (U+00E9) and "e" + U+0301 are two ids, two keys.
+    func testCanonicallyEquivalentIdsAndKeysStayDistinct() {
+        let s = service()
+        call(s, "POST", "/v1/vectors/stores", #"{"name":"u","dimensions":2,"metric":"l2"}"#)
+        var r = call(s, "POST", "/v1/vectors/stores/u/upsert",
+                     #"{"vectors":[{"id":"\u00e9","values":[1,0],"metadata":{"\u00e9":1,"e\u0301":2}},{"id":"e\u0301","values":[0,1]}]}"#)
+        XCTAssertEqual(r.json["upserted"], .integer(2), r.json.jsonText)
+        XCTAssertEqual(count(s, "u"), 2)
+        r = call(s, "GET", "/v1/vectors/stores/u/vectors/%C3%A9")
+        XCTAssertEqual(r.status, 200, r.json.jsonText)
+        XCTAssertEqual(r.json["values"], .array([.integer(1), .integer(0)]))
+        guard case .object(let members)? = r.json["metadata"] else { return XCTFail(r.json.jsonText) }
+        XCTAssertEqual(members.count, 2, r.json.jsonText)
+        r = call(s, "GET", "/v1/vectors/stores/u/vectors/e%CC%81")
+        XCTAssertEqual(r.json["values"], .array([.integer(0), .integer(1)]), r.json.jsonText)
+    }
+
     /// A branch named both in the body and in the query string must be the same one.
     func testConflictingBranchNamesAreRefused() {
         let s = service()
