@@ -188,6 +188,17 @@ private struct MergePlan {
         case (let base?, let source?, let recreated?) where recreated.id != base.id && source.id == base.id:
             // Recreated on the target only: the target's table stands.
             return
+        case (nil, let source?, let target?) where source.id != target.id && !source.isView && !target.isView
+                                                   && !Self.sameDefinition(source, target):
+            // Created on both sides since the fork, differently (columns,
+            // key or indexes: a vector store's dimensions or metric): one
+            // table's rows do not fit the other's definition, so the strategy
+            // picks a whole table (`theirs` the source's, otherwise the
+            // target's stands).
+            conflicts.append(MergeConflict(table: name, key: "schema", columns: [], base: nil,
+                                           source: [.text("table created on the source as \(Self.definition(source))")],
+                                           target: [.text("table created on the target as \(Self.definition(target))")]))
+            if strategy == .theirs { copyTable(source, named: name, from: s, at: lastSCN) }
         case (_, let source?, let target?) where source.isView == target.isView:
             if source.isView {
                 if source != target && source.viewQuery != base?.viewQuery { writes.catalog[name] = .some(source) }
@@ -198,6 +209,26 @@ private struct MergePlan {
         default:
             break
         }
+    }
+
+    /// Whether two tables created apart define the same thing: columns
+    /// (names, types), primary key, and indexes (columns, method, options).
+    static func sameDefinition(_ a: TableSchema, _ b: TableSchema) -> Bool {
+        func shape(_ t: TableSchema) -> [String] {
+            t.columns.map { "\($0.name) \($0.type)" } + ["key \(t.primaryKey)"]
+                + t.indexes.map { "\($0.method) \($0.columns) \($0.unique) \($0.options.sorted { $0.key < $1.key })" }.sorted()
+        }
+        return shape(a) == shape(b)
+    }
+
+    /// A table's columns and indexes, for a conflict report.
+    static func definition(_ t: TableSchema) -> String {
+        let columns = t.columns.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+        let indexes = t.indexes.filter { $0.method == "hnsw" }.map { index in
+            "hnsw (\(index.columns.map { t.columns[$0].name }.joined(separator: ", "))) "
+                + index.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        return "(\(columns))" + (indexes.isEmpty ? "" : " " + indexes.joined(separator: "; "))
     }
 
     /// A table new to the target: its definition and every row the source
@@ -237,12 +268,15 @@ private struct MergePlan {
             }
         }
         for i in merged.columns.indices { if let new = columnRenames[merged.columns[i].name] { merged.columns[i].name = new } }
+        // Columns both sides added with different types: the target's type stands.
+        var typeConflicts: Set<String> = []
         for column in source.columns where !baseColumns.contains(column.name) {
             if let existing = merged.columns.first(where: { $0.name == column.name }) {
                 if existing.type != column.type {
                     conflicts.append(MergeConflict(table: name, key: "schema", columns: [column.name], base: nil,
                                                    source: [.text(column.type.description)],
                                                    target: [.text(existing.type.description)]))
+                    typeConflicts.insert(column.name)
                 }
                 continue
             }
@@ -284,8 +318,12 @@ private struct MergePlan {
         for column in source.columns + merged.columns { defaults[column.name] = column.defaultValue ?? .null }
         for key in candidates {
             let b = base.flatMap { base in ancestor.row(table: base.id, key: key, at: baseSCN).map { Self.named($0, base, columnRenames) } }
-            let sRow = s.row(table: source.id, key: key, at: lastSCN).map { Self.named($0, source) }
+            var sRow = s.row(table: source.id, key: key, at: lastSCN).map { Self.named($0, source) }
             let tRow = t.row(table: target.id, key: key, at: lastSCN).map { Self.named($0, target, columnRenames) }
+            // The source's values of a column whose type lost the schema
+            // conflict would not fit it: the row keeps the target's value
+            // there (its default for a new row); its other changes merge.
+            for name in typeConflicts where sRow != nil { sRow![name] = tRow?[name] }
             if Self.same(sRow, b, defaults) || Self.same(sRow, tRow, defaults) { continue }
             if !Self.same(tRow, b, defaults) {
                 conflicts.append(MergeConflict(table: merged.name, key: key.description, columns: merged.columns.map(\.name),

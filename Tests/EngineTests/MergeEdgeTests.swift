@@ -92,4 +92,60 @@ final class MergeEdgeTests: XCTestCase {
         try run("REFRESH MATERIALIZED VIEW sv")
         XCTAssertEqual(try run("SELECT c FROM sv"), [[.integer(3)]])
     }
+
+    /// A table created on both sides since the fork, with different
+    /// definitions (here vector stores of 2 and 3 dimensions): `fail`
+    /// refuses, `ours` keeps the target's table, `theirs` takes the
+    /// source's; no row of one ends up in the other's columns.
+    func testTablesCreatedOnBothSidesDifferently() throws {
+        for strategy in ["fail", "ours", "theirs"] {
+            db = Database()
+            try run("CREATE BRANCH b")
+            try run("CREATE TABLE s (id TEXT PRIMARY KEY, e VECTOR(2)); INSERT INTO s VALUES ('a', '[1,0]')")
+            try run("CREATE TABLE s (id TEXT PRIMARY KEY, e VECTOR(3)); INSERT INTO s VALUES ('b', '[1,0,0]')", branch: "b")
+            let merge = "MERGE BRANCH b INTO main" + (strategy == "fail" ? "" : " WITH (strategy = '\(strategy)')")
+            if strategy == "fail" {
+                XCTAssertEqual(failure(merge), "HB001")
+            } else {
+                try run(merge)
+            }
+            let rows = try run("SELECT id, vector_dims(e) FROM s ORDER BY id")
+            XCTAssertEqual(rows, strategy == "theirs" ? [[.text("b"), .integer(3)]] : [[.text("a"), .integer(2)]], strategy)
+            XCTAssertNoThrow(try run("SELECT id FROM s ORDER BY e <-> \(strategy == "theirs" ? "'[1,0,0]'" : "'[1,0]'") LIMIT 5"), strategy)
+        }
+        // The same metric question: an index's options are part of the definition.
+        db = Database()
+        try run("CREATE BRANCH b")
+        try run("CREATE TABLE s (id INT PRIMARY KEY, e VECTOR(2)); CREATE INDEX si ON s USING hnsw (e vector_cosine_ops)")
+        try run("CREATE TABLE s (id INT PRIMARY KEY, e VECTOR(2)); CREATE INDEX si ON s USING hnsw (e vector_l2_ops); INSERT INTO s VALUES (1, '[0,0]')", branch: "b")
+        try run("MERGE BRANCH b INTO main WITH (strategy = 'ours')")
+        XCTAssertEqual(try ids("s"), [], "the zero vector stays out of the cosine table")
+    }
+
+    /// Created on both sides the same way: the rows of both are kept.
+    func testTablesCreatedOnBothSidesAlikeMergeTheirRows() throws {
+        try run("CREATE BRANCH b")
+        try run("CREATE TABLE s (id INT PRIMARY KEY, e VECTOR(2)); INSERT INTO s VALUES (1, '[1,0]')")
+        try run("CREATE TABLE s (id INT PRIMARY KEY, e VECTOR(2)); INSERT INTO s VALUES (2, '[0,1]')", branch: "b")
+        try run("MERGE BRANCH b INTO main")
+        XCTAssertEqual(try ids("s"), [1, 2])
+    }
+
+    /// A column added on both sides with different types: the target's
+    /// type stands, and the source's values of it (text here) stay out of
+    /// it, whatever the strategy; the source's other changes merge.
+    func testAColumnAddedOnBothSidesWithDifferentTypes() throws {
+        for strategy in ["ours", "theirs"] {
+            db = Database()
+            try run("CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a')")
+            try run("CREATE BRANCH b")
+            try run("ALTER TABLE t ADD COLUMN x INT; UPDATE t SET x = 5")
+            try run("ALTER TABLE t ADD COLUMN x TEXT; UPDATE t SET x = 'hello', v = 'src'; INSERT INTO t VALUES (2, 'new', 'oops')", branch: "b")
+            try run("MERGE BRANCH b INTO main WITH (strategy = '\(strategy)')")
+            // (Row 1 changed on both sides: the strategy picks its v.)
+            XCTAssertEqual(try run("SELECT id, v, x FROM t ORDER BY id"),
+                           [[.integer(1), .text(strategy == "ours" ? "a" : "src"), .integer(5)], [.integer(2), .text("new"), .null]], strategy)
+            XCTAssertEqual(try run("SELECT sum(x) FROM t"), [[.integer(5)]], "x holds integers only")
+        }
+    }
 }
