@@ -135,6 +135,8 @@ final class TransactionTests: XCTestCase {
         XCTAssertEqual(try rows(db, "SET hnsw.ef_search = 64; SET application_name = 'etl'; SELECT current_setting('HNSW.EF_SEARCH'), current_setting('application_name')"),
                        [[.text("64"), .text("etl")]])
         XCTAssertEqual(try rows(db, "SELECT current_setting('nope.x', true), current_setting(NULL)"), [[.null, .null]])
+        XCTAssertEqual(try rows(db, "SELECT current_setting('nope.x', 'yes'), current_setting('TimeZone', 'off')"), [[.null, .text("UTC")]])
+        XCTAssertThrowsError(try rows(db, "SELECT current_setting('nope', 'maybe')")) { XCTAssertEqual(self.state(of: $0), "22P02") }
         XCTAssertThrowsError(try rows(db, "SELECT current_setting('nope')")) { XCTAssertEqual(self.state(of: $0), "42704") }
         XCTAssertThrowsError(try rows(db, "SELECT current_setting()")) { XCTAssertEqual(self.state(of: $0), "42883") }
         XCTAssertThrowsError(try rows(db, "SELECT current_setting('a', 'b', 'c')")) { XCTAssertEqual(self.state(of: $0), "42883") }

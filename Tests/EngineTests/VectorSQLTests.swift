@@ -301,6 +301,9 @@ final class VectorSQLTests: XCTestCase {
         fails("SELECT sum(v) FROM (VALUES ('[1,2]'::vector), ('[1]'::vector)) x(v)", [], "22000", "different vector dimensions 2 and 1")
         fails("SELECT sum(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]'::vector)) x(v)", [], "22003", "overflow")
         XCTAssertEqual(try run("SELECT avg(v) FROM (VALUES ('[3e38]'::vector), ('[3e38]'::vector)) x(v)"), [[.vector([3e38])]])
+        // pgvector defines no min or max over vectors (they order only for ORDER BY and btree).
+        fails("SELECT min(e) FROM items", [], "42883", "function min(vector) does not exist")
+        fails("SELECT max(e) OVER () FROM items", [], "42883", "function max(vector) does not exist")
     }
 
     /// Beside a vector, untyped literals in COALESCE, GREATEST/LEAST, NULLIF

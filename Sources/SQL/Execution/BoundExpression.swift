@@ -134,8 +134,10 @@ enum AggregateFunction: String {
             }
             return self == .avg || argument == .double ? .double : .bigint
         case .min, .max:
-            if argument == .boolean {
-                throw SQLError(SQLState.undefinedFunction, "function \(name)(boolean) does not exist", position: position)
+            // (pgvector orders vectors for ORDER BY and btree, but defines no min or max.)
+            if let argument, argument == .boolean || argument.isVector {
+                throw SQLError(SQLState.undefinedFunction, "function \(name)(\(argument.isVector ? "vector" : "boolean")) does not exist",
+                               position: position)
             }
             return argument ?? .text
         case .stringAgg:

@@ -145,7 +145,8 @@ enum ScalarFunctions {
         let name = try arguments[0].evaluate(row, env)
         let missingOK = arguments.count > 1 ? try arguments[1].evaluate(row, env) : .boolean(false)
         if name.isNull || missingOK.isNull { return .null }
-        guard case .boolean(let tolerant) = missingOK else {
+        // (An untyped literal reads as boolean: 'yes', 'off', 't'…)
+        guard case .boolean(let tolerant) = try Casts.cast(missingOK, to: .boolean, explicit: true) else {
             throw SQLError(SQLState.datatypeMismatch, "current_setting's second argument must be boolean")
         }
         let key = name.description.lowercased()
