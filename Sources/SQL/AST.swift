@@ -422,6 +422,9 @@ public struct Query: Sendable, Equatable {
     public var orderBy: [OrderItem]
     public var limit: Expression?
     public var offset: Expression?
+    /// `FETCH FIRST n ROWS WITH TIES`: rows equal to the last one in the
+    /// ORDER BY keys come along.
+    public var withTies = false
     public var position: Int
     public init(with: [CommonTableExpression] = [], recursive: Bool = false, body: QueryBody,
                 orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil, position: Int) {

@@ -318,7 +318,7 @@ extension SQLParser {
                 }
                 sawLimit = true
                 if token.keyword == .fetch {
-                    query.limit = try parseFetchCount()
+                    (query.limit, query.withTies) = try parseFetchCount()
                     continue
                 }
                 if accept(.all) { query.limit = nil; continue }
@@ -340,15 +340,20 @@ extension SQLParser {
         }
     }
 
-    /// The rest of `FETCH {FIRST|NEXT} [count] {ROW|ROWS} ONLY`: the count (1 when omitted).
-    private mutating func parseFetchCount() throws(SQLError) -> Expression {
+    /// The rest of `FETCH {FIRST|NEXT} [count] {ROW|ROWS} {ONLY|WITH TIES}`:
+    /// the count (1 when omitted) and whether ties come along.
+    private mutating func parseFetchCount() throws(SQLError) -> (Expression, Bool) {
         guard accept(.first) || accept(.next) else { throw unexpected() }
         var count: Expression = .literal(.integer(1), position: tokens[index].position)
         if !check(.row) && !check(.rows) { count = try parseExpression(Precedence.additive) }
         guard accept(.row) || accept(.rows) else { throw unexpected() }
-        if check(.with) { throw unsupported("FETCH … WITH TIES", at: tokens[index].position) }
+        if accept(.with) {
+            guard check(.word), tokens[index].text == "ties" else { throw unexpected() }
+            advance()
+            return (count, true)
+        }
         try expect(.only)
-        return count
+        return (count, false)
     }
 
     mutating func parseWhere() throws(SQLError) -> Expression? {

@@ -222,6 +222,8 @@ extension PlanRunner {
         case let .limit(input, count, _):
             if case .integer(let n)? = count?.constantValue { return min(Int(clamping: n), estimatedRows(input)) }
             return estimatedRows(input)
+        case let .limitWithTies(input, _, _, _):
+            return estimatedRows(input)
         case let .topN(input, _, count, _):
             if case .integer(let n)? = count.constantValue { return min(Int(clamping: n), estimatedRows(input)) }
             return estimatedRows(input)

@@ -33,6 +33,8 @@ indirect enum Plan {
     /// ORDER BY … LIMIT n: keeps only the best n (+ offset) rows while reading.
     case topN(Plan, [PlanSortKey], count: BoundExpression, offset: BoundExpression?)
     case limit(Plan, count: BoundExpression?, offset: BoundExpression?)
+    /// LIMIT over sorted input, with the rows that tie with the last one kept.
+    case limitWithTies(Plan, [PlanSortKey], count: BoundExpression, offset: BoundExpression?)
     case setOperation(SetOperator, all: Bool, Plan, Plan)
     case recursiveUnion(anchor: Plan, recursive: Plan, all: Bool, table: CommonTableResult)
     /// Keeps the first `width` columns (drops hidden sort columns).
@@ -95,6 +97,7 @@ extension Plan {
         case let .sort(p, keys): return [pad + "Sort (\(keys.count) key\(keys.count == 1 ? "" : "s"))"] + child(p)
         case let .topN(p, keys, _, _): return [pad + "Top-N Sort (\(keys.count) key\(keys.count == 1 ? "" : "s"))"] + child(p)
         case let .limit(p, _, _): return [pad + "Limit"] + child(p)
+        case let .limitWithTies(p, _, _, _): return [pad + "Limit With Ties"] + child(p)
         case let .setOperation(op, all, l, r): return [pad + op.rawValue.prefix(1) + op.rawValue.dropFirst().lowercased() + (all ? " All" : "")] + child(l) + child(r)
         case let .recursiveUnion(a, r, _, c): return [pad + "Recursive Union (\(c.name))"] + child(a) + child(r)
         case let .truncate(p, _): return p.explain(indent: indent, vectorNote: vectorNote)

@@ -27,6 +27,22 @@ final class PlanRunner {
             return out
         case .scan, .filter, .project, .truncate, .semiJoin, .limit:
             return try collect(plan, env)
+        case let .limitWithTies(input, keys, count, offset):
+            let skip = try offset.map { (e) throws(SQLError) in try Self.count(e, env, what: "OFFSET", state: "2201X") ?? 0 } ?? 0
+            let rows = try run(input, env).dropFirst(skip)
+            // (A NULL count is no limit, as in PostgreSQL 15.)
+            guard let n = try Self.count(count, env, what: "LIMIT", state: "2201W") else { return Array(rows) }
+            guard n > 0, let last = rows.dropFirst(n - 1).first else { return n > 0 ? Array(rows) : [] }
+            // The rows after the n-th that equal it in every sort key.
+            let lastKey = try keys.map { (k) throws(SQLError) in try k.expression.evaluate(last, env) }
+            var out = Array(rows.prefix(n))
+            for row in rows.dropFirst(n) {
+                var tie = true
+                for (k, value) in zip(keys, lastKey) where Value.order(try k.expression.evaluate(row, env), value) != 0 { tie = false; break }
+                if !tie { break }
+                out.append(row)
+            }
+            return out
         case let .keyLookup(table, keys):
             var out: [Row] = []
             var seen = Set<RowKey>()

@@ -2,7 +2,7 @@ import Core
 
 extension Planner {
     /// Plans one SELECT block with the ORDER BY / LIMIT of its query.
-    func planSelect(_ select: Select, orderBy: [OrderItem], limit: Expression?, offset: Expression?,
+    func planSelect(_ select: Select, orderBy: [OrderItem], limit: Expression?, offset: Expression?, withTies: Bool = false,
                     outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
         let (relation, remaining) = try planFromList(select.from, where: select.whereClause, outer: outer, correlation: correlation)
         var plan = relation.plan
@@ -85,19 +85,24 @@ extension Planner {
             plan = .distinct(plan, on: distinctOn)
             plan = try orderAndLimit(plan, [], limit, offset, outer: outer, correlation: correlation)
         } else {
-            plan = VectorScanPlanner.rewrite(try orderAndLimit(plan, sortKeys, limit, offset, outer: outer, correlation: correlation))
+            plan = VectorScanPlanner.rewrite(try orderAndLimit(plan, sortKeys, limit, offset, withTies: withTies,
+                                                               outer: outer, correlation: correlation))
         }
         if projection.expressions.count > visible { plan = .truncate(plan, width: visible) }
         projection.columns.removeSubrange(visible...)
         return Planned(plan: plan, columns: projection.columns)
     }
 
-    /// Sort (top-N when a LIMIT follows), then LIMIT/OFFSET.
-    func orderAndLimit(_ input: Plan, _ keys: [PlanSortKey], _ limit: Expression?, _ offset: Expression?,
+    /// Sort (top-N when a LIMIT follows), then LIMIT/OFFSET (WITH TIES:
+    /// the rows equal to the last one in the sort keys too).
+    func orderAndLimit(_ input: Plan, _ keys: [PlanSortKey], _ limit: Expression?, _ offset: Expression?, withTies: Bool = false,
                        outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Plan {
         let binder = Binder(columns: [], parameters: parameters, outer: outer, planner: self, correlation: correlation)
         let count = try limit.map { (e) throws(SQLError) in try binder.bind(e).0 }
         let skip = try offset.map { (e) throws(SQLError) in try binder.bind(e).0 }
+        if withTies, !keys.isEmpty, let count {
+            return .limitWithTies(.sort(input, keys), keys, count: count, offset: skip)
+        }
         if !keys.isEmpty, let count, case .constant(.integer(let n)) = count, n <= 10_000 {
             return .topN(input, keys, count: count, offset: skip)
         }

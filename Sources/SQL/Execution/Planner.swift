@@ -64,8 +64,11 @@ final class Planner {
         }
         defer { if pushed { commonTables.removeLast() } }
         if case .select(let select) = query.body {
+            if query.withTies && query.orderBy.isEmpty {
+                throw SQLError(SQLState.syntaxError, "WITH TIES cannot be specified without ORDER BY clause", position: query.position)
+            }
             return try planSelect(select, orderBy: query.orderBy, limit: query.limit, offset: query.offset,
-                                  outer: outer, correlation: correlation)
+                                  withTies: query.withTies, outer: outer, correlation: correlation)
         }
         var planned = try planBody(query.body, outer: outer, correlation: correlation)
         if !query.orderBy.isEmpty || query.limit != nil || query.offset != nil {
@@ -83,7 +86,11 @@ final class Planner {
                 }
                 keys.append(PlanSortKey(expression: expression, descending: item.descending, nullsFirst: item.nullsFirst))
             }
-            planned.plan = try orderAndLimit(planned.plan, keys, query.limit, query.offset, outer: outer, correlation: correlation)
+            if query.withTies && keys.isEmpty {
+                throw SQLError(SQLState.syntaxError, "WITH TIES cannot be specified without ORDER BY clause", position: query.position)
+            }
+            planned.plan = try orderAndLimit(planned.plan, keys, query.limit, query.offset, withTies: query.withTies,
+                                             outer: outer, correlation: correlation)
         }
         return planned
     }

@@ -366,7 +366,7 @@ extension Plan {
         case .semiJoin: "it uses a subquery (IN / EXISTS)"
         case .window: "it uses window functions"
         case .distinct: "DISTINCT ON has no delta rule yet"
-        case .sort, .topN, .limit, .truncate: "it uses ORDER BY, LIMIT or OFFSET"
+        case .sort, .topN, .limit, .limitWithTies, .truncate: "it uses ORDER BY, LIMIT or OFFSET"
         case .setOperation, .recursiveUnion: "it uses UNION, INTERSECT or EXCEPT"
         case .keyLookup, .indexRange: "its WHERE clause is answered by an index lookup"
         case .commonTable, .recursiveWorkingSet: "it uses a WITH query"
