@@ -55,6 +55,24 @@ final class VectorServiceTests: XCTestCase {
         XCTAssertEqual(conflict?["base"]?["meta"], .object([("v", .integer(1))]))
     }
 
+    /// A store created on both sides with different dimensions: the conflict
+    /// says what each side defined, and `fail` leaves main as it was.
+    func testMergeConflictOfTablesCreatedOnBothSides() {
+        let s = service()
+        XCTAssertEqual(post(s, "/v1/branches", #"{"name":"dev"}"#).0, 201)
+        XCTAssertEqual(post(s, "/v1/vectors/stores", #"{"name":"st","dimensions":2,"metric":"l2"}"#).0, 201)
+        XCTAssertEqual(post(s, "/v1/vectors/stores", #"{"name":"st","dimensions":3,"metric":"l2","branch":"dev"}"#).0, 201)
+        XCTAssertEqual(post(s, "/v1/vectors/stores/st/upsert", #"{"branch":"dev","vectors":[{"id":"b","values":[1,0,0]}]}"#).0, 200)
+        let (status, json) = post(s, "/v1/branches/dev/merge", #"{"target":"main"}"#)
+        XCTAssertEqual(status, 409, json.jsonText)
+        let conflict = json["conflicts"]?.arrayValue?.first
+        XCTAssertEqual(conflict?["key"], .string("schema"))
+        XCTAssertTrue(conflict?["source"]?.stringValue?.contains("VECTOR(3)") ?? false, json.jsonText)
+        XCTAssertTrue(conflict?["target"]?.stringValue?.contains("VECTOR(2)") ?? false, json.jsonText)
+        let (_, after) = post(s, "/v1/vectors/stores/st/search", #"{"vector":[1,0]}"#)
+        XCTAssertEqual(after["results"]?.arrayValue?.count, 0, after.jsonText)
+    }
+
     /// Euclidean distance summed in float4 as the kernel does for short vectors.
     private func l2(_ a: [Float], _ b: [Float]) -> Double {
         var sum: Float = 0

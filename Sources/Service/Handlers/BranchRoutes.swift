@@ -125,6 +125,8 @@ extension HeliosService {
     static func conflictJSON(_ conflict: MergeConflict) -> JSONValue {
         func row(_ values: Row?) -> JSONValue {
             guard let values else { return .null }
+            // A table-level schema conflict names no columns: each side is a sentence.
+            if conflict.columns.isEmpty, values.count == 1, case .text(let what) = values[0] { return .string(what) }
             return .object(zip(conflict.columns, values).map { ($0, Self.jsonValue($1)) })
         }
         return .object([("table", .string(conflict.table)), ("key", .string(conflict.key)),
