@@ -214,11 +214,10 @@ private struct MergePlan {
     /// Whether two tables created apart define the same thing: columns
     /// (names, types), primary key, and indexes (columns, method, options).
     static func sameDefinition(_ a: TableSchema, _ b: TableSchema) -> Bool {
-        func shape(_ t: TableSchema) -> [String] {
-            t.columns.map { "\($0.name) \($0.type)" } + ["key \(t.primaryKey)"]
-                + t.indexes.map { "\($0.method) \($0.columns) \($0.unique) \($0.options.sorted { $0.key < $1.key })" }.sorted()
-        }
-        return shape(a) == shape(b)
+        // (Index names are each side's own choice.)
+        func unnamed(_ indexes: [IndexSchema]) -> Set<IndexSchema> { Set(indexes.map { var i = $0; i.name = ""; return i }) }
+        return a.columns.map(\.name) == b.columns.map(\.name) && a.columns.map(\.type) == b.columns.map(\.type)
+            && a.primaryKey == b.primaryKey && unnamed(a.indexes) == unnamed(b.indexes)
     }
 
     /// A table's columns and indexes, for a conflict report.

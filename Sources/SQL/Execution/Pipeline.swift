@@ -93,9 +93,7 @@ extension PlanRunner {
                              { (row) throws(SQLError) in try Joins.joinKey(row, rightKeys, env) }, residual,
                              leftWidth, rightWidth, env, sink, index: CompositeKeyIndex.self)
             }
-        case let .lateralJoin(left, right, kind, condition, _, rightWidth):
-            let test = condition?.compiledPredicate()
-            let rightNulls = Row(repeating: .null, count: rightWidth)
+        case let .lateralJoin(left, right, kind, condition, leftWidth, rightWidth):
             var count = 0
             try stream(left, env) { (l) throws(SQLError) in
                 count += 1
@@ -105,15 +103,7 @@ extension PlanRunner {
                 let rights: [Row]
                 do throws(SQLError) { rights = try run(right, env) } catch { env.outer.removeLast(); throw error }
                 env.outer.removeLast()
-                var matched = false
-                for r in rights {
-                    let combined = l + r
-                    if try test?(combined, env) ?? true {
-                        matched = true
-                        try sink(combined)
-                    }
-                }
-                if !matched && kind == .left { try sink(l + rightNulls) }
+                for row in try Joins.nestedLoop([l], rights, kind, condition, leftWidth, rightWidth, env, context) { try sink(row) }
             }
         default:
             for row in try run(plan, env) { try sink(row) }

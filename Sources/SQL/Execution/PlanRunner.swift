@@ -35,11 +35,13 @@ final class PlanRunner {
             guard n > 0, let last = rows.dropFirst(n - 1).first else { return n > 0 ? Array(rows) : [] }
             // The rows after the n-th that equal it in every sort key.
             let lastKey = try keys.map { (k) throws(SQLError) in try k.expression.evaluate(last, env) }
+            func ties(_ row: Row) throws(SQLError) -> Bool {
+                for (k, value) in zip(keys, lastKey) where Value.order(try k.expression.evaluate(row, env), value) != 0 { return false }
+                return true
+            }
             var out = Array(rows.prefix(n))
             for row in rows.dropFirst(n) {
-                var tie = true
-                for (k, value) in zip(keys, lastKey) where Value.order(try k.expression.evaluate(row, env), value) != 0 { tie = false; break }
-                if !tie { break }
+                guard try ties(row) else { break }
                 out.append(row)
             }
             return out

@@ -57,6 +57,9 @@ final class Planner {
     }
 
     func planQuery(_ query: Query, outer: Binder?, correlation: CorrelationFlag) throws(SQLError) -> Planned {
+        if query.withTies && query.orderBy.isEmpty {
+            throw SQLError(SQLState.syntaxError, "WITH TIES cannot be specified without ORDER BY clause", position: query.position)
+        }
         let pushed = !query.with.isEmpty
         if pushed {
             commonTables.append([:])
@@ -64,9 +67,6 @@ final class Planner {
         }
         defer { if pushed { commonTables.removeLast() } }
         if case .select(let select) = query.body {
-            if query.withTies && query.orderBy.isEmpty {
-                throw SQLError(SQLState.syntaxError, "WITH TIES cannot be specified without ORDER BY clause", position: query.position)
-            }
             return try planSelect(select, orderBy: query.orderBy, limit: query.limit, offset: query.offset,
                                   withTies: query.withTies, outer: outer, correlation: correlation)
         }
@@ -85,9 +85,6 @@ final class Planner {
                     expression = try binder.bind(item.expression).0
                 }
                 keys.append(PlanSortKey(expression: expression, descending: item.descending, nullsFirst: item.nullsFirst))
-            }
-            if query.withTies && keys.isEmpty {
-                throw SQLError(SQLState.syntaxError, "WITH TIES cannot be specified without ORDER BY clause", position: query.position)
             }
             planned.plan = try orderAndLimit(planned.plan, keys, query.limit, query.offset, withTies: query.withTies,
                                              outer: outer, correlation: correlation)

@@ -133,26 +133,11 @@ extension HeliosService {
                         ("base", row(conflict.base)), ("source", row(conflict.source)), ("target", row(conflict.target))])
     }
 
-    /// A vector element by its shortest float4 digits (0.1 stays 0.1), as
-    /// the /v1/sql rows print it.
-    private static func vectorElement(_ x: Float) -> JSONValue {
-        let d = Double(Value.formatFloat4(x)) ?? Double(x)
-        if let i = Int64(exactly: d), abs(d) < 1e15 { return .integer(i) }
-        return .double(d)
-    }
-
+    /// A value as /v1/sql rows show it (vectors as arrays of their shortest
+    /// float4 digits, JSON embedded), as a tree for the merge answer.
     static func jsonValue(_ value: Value) -> JSONValue {
-        switch value {
-        case .null: .null
-        case .boolean(let b): .bool(b)
-        case .integer(let i): .integer(i)
-        case .double(let d): .double(d)
-        case .text(let s): .string(s)
-        case .vector(let v): .array(v.map(vectorElement))
-        // JSON and JSONB are embedded as JSON, as in /v1/sql rows.
-        case .json(let document): (try? JSONValue.parse(Array(document.description.utf8))) ?? .string(document.description)
-        case .jsonText(let text): (try? JSONValue.parse(Array(text.utf8))) ?? .string(text)
-        default: .string(value.description)
-        }
+        var writer = JSONWriter(capacity: 64)
+        ResultEncoding.value(value, into: &writer)
+        return (try? JSONValue.parse(writer.bytes)) ?? .string(value.description)
     }
 }
