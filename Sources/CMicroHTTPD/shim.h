@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 /// Leaves %XX escapes in the path and the query arguments as sent: the
@@ -20,35 +22,46 @@ static inline size_t helios_mhd_keep_escapes(void *cls, struct MHD_Connection *c
     return strlen(s);
 }
 
-/// Starts a daemon bound to `address` with a worker pool of `pool_size`
-/// threads (0 or 1 = one internal polling thread).
-static inline struct MHD_Daemon *helios_mhd_start(
-    unsigned int flags, uint16_t port, const struct sockaddr *address,
-    MHD_AccessHandlerCallback handler, void *handler_context,
+/// Starts one worker: a daemon with its own epoll thread and no listening
+/// socket (the server accepts and hands each connection to the worker
+/// serving the fewest, see HTTPServer). `notify_context` identifies the
+/// worker to the connection callback.
+static inline struct MHD_Daemon *helios_mhd_start_worker(
+    unsigned int flags, MHD_AccessHandlerCallback handler, void *handler_context,
     MHD_RequestCompletedCallback completed, void *completed_context,
-    MHD_NotifyConnectionCallback connection_notify,
-    unsigned int pool_size, unsigned int timeout_seconds, size_t memory_limit) {
-    if (pool_size > 1) {
-        return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
-            MHD_OPTION_SOCK_ADDR, address,
-            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-            MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
-            MHD_OPTION_THREAD_POOL_SIZE, pool_size,
-            MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
-            MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-            MHD_OPTION_UNESCAPE_CALLBACK, helios_mhd_keep_escapes, NULL,
-            MHD_OPTION_END);
-    }
-    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
-        MHD_OPTION_SOCK_ADDR, address,
+    MHD_NotifyConnectionCallback connection_notify, void *notify_context,
+    unsigned int timeout_seconds, size_t memory_limit) {
+    return MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handler, handler_context,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, notify_context,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_UNESCAPE_CALLBACK, helios_mhd_keep_escapes, NULL,
         MHD_OPTION_END);
+}
+
+/// accept4 without needing _GNU_SOURCE here: a non-blocking, close-on-exec
+/// connection socket (libmicrohttpd's workers expect non-blocking sockets).
+int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+static inline int helios_accept(int fd, struct sockaddr *address, socklen_t *length) {
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/// A listening TCP socket on `address` (IPv6 sockets take IPv6 only, as
+/// libmicrohttpd's own did); -1 with errno set on failure.
+static inline int helios_listen(const struct sockaddr *address, socklen_t length, int backlog) {
+    int fd = socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (address->sa_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, address, length) != 0 || listen(fd, backlog) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }
 
 /// The socket of a connection, for setting TCP_NODELAY when it opens.
@@ -64,11 +77,13 @@ static inline void helios_set_nodelay(int fd) {
 }
 
 /// Thread pool + epoll, inter-thread channel (needed to quiesce the daemon
-/// for a graceful stop), errors logged to stderr; IPv6 when asked. Turbo:
+/// for a graceful stop), errors logged to stderr; IPv6 when asked; parked
+/// connections (suspend/resume, for answers that come later). Turbo:
 /// optimistic reads without waiting for epoll first, and no shutdown()
 /// before close (fewer system calls per keep-alive request).
 static inline unsigned int helios_mhd_flags(int ipv6) {
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO
+                       | MHD_ALLOW_SUSPEND_RESUME;
     if (ipv6) flags |= MHD_USE_IPv6;
     return flags;
 }

@@ -66,7 +66,7 @@ public enum ServiceRunner {
         let limit = options.http.maxBodyBytes
         var http = options.http
         http.clientAddresses = options.service.accessLog
-        let server = HTTPServer(configuration: http, handler: { service.handle($0) },
+        let server = HTTPServer(configuration: http, handler: { service.answer($0) },
                                 tooLarge: { service.payloadTooLarge($0, limit: limit) })
         counter.server = server
         try server.start()
@@ -82,6 +82,7 @@ public enum ServiceRunner {
             var fraction = 0
             while true {
                 usleep(100_000)
+                AccessLog.flush()
                 if options.sync == .normal { store.flush() }
                 fraction += 1
                 if fraction < 10 { continue }
@@ -123,6 +124,7 @@ public enum ServiceRunner {
         log("received signal \(received); finishing in-flight requests and stopping")
         coordinator.stop()
         server.stop()
+        AccessLog.flush()
         store.flush()
         if options.dataDirectory != nil {
             do throws(StorageError) {

@@ -219,8 +219,14 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
 
     /// Waits until a logged change is durable (outside the store's lock, so
     /// concurrent commits share an fsync).
+    /// Inside `DurabilityDeferral.run` (a `full` log), the wait is left to its caller.
     func awaitDurable(_ position: LogPosition?) throws(StorageError) {
-        if let position { try position.log.waitDurable(position.offset) }
+        guard let position else { return }
+        if position.log.mode == .full, let scope = DurabilityDeferral.current {
+            scope.record(position)
+            return
+        }
+        try position.log.waitDurable(position.offset)
     }
 
     /// Flushes the log (clean shutdown).

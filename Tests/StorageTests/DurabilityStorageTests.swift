@@ -1,6 +1,7 @@
 import Core
 import Foundation
 @testable import Storage
+import Synchronization
 import XCTest
 
 /// The write-ahead log: every change survives reopening; a torn or corrupt
@@ -330,5 +331,84 @@ final class DurabilityStorageTests: XCTestCase {
             XCTAssertNil(rows[78], "\(fault)")
             XCTAssertEqual(rows[2], "v2", "acknowledged commits survive (\(fault))")
         }
+    }
+
+    // MARK: Deferred durability (the HTTP server parks connections, not threads)
+
+    /// Inside `DurabilityDeferral.run` a commit returns before its fsync and
+    /// leaves what to wait for; reads and `normal` logs leave nothing.
+    func testDeferredCommitsLeaveTheirRecordsToWaitFor() throws {
+        let (store, _) = try open()
+        let (_, pending) = try DurabilityDeferral.run { () throws -> Void in try populate(store) }
+        let waiting = try XCTUnwrap(pending, "a commit under --sync full leaves its fsync to the caller")
+        XCTAssertEqual(waiting.offset, store.log?.length, "the furthest record covers the earlier ones")
+        try waiting.wait()
+        guard case .durable = waiting.log.durabilityState(of: waiting.offset) else { return XCTFail("synced after wait()") }
+        let (read, nothing) = try DurabilityDeferral.run { try contents(store) }
+        XCTAssertEqual(read[2], "v2")
+        XCTAssertNil(nothing, "a read commits nothing")
+        XCTAssertNil(DurabilityDeferral.current, "the scope ends with run")
+
+        let normal = try MemoryStore.open(directory: directory + "-normal", sync: .normal).0
+        defer { try? FileManager.default.removeItem(atPath: directory + "-normal") }
+        let (_, none) = try DurabilityDeferral.run { () throws -> Void in try populate(normal) }
+        XCTAssertNil(none, "a normal log acknowledges after write(2): nothing to wait for")
+    }
+
+    /// `notify` answers every waiter once its records are synced, from the
+    /// syncer thread; the changes survive a reopen.
+    func testNotifyAnswersEveryWaiterOnceSynced() throws {
+        do {
+            let (store, _) = try open()
+            let (_, first) = try DurabilityDeferral.run { () throws -> Void in try populate(store) }
+            var waits = [try XCTUnwrap(first)]
+            for k in 10..<30 {
+                let (_, pending) = try DurabilityDeferral.run { () throws -> Void in
+                    let t = try store.begin(branch: .main)
+                    try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(Int64(k), "k\(k)"))
+                    _ = try t.commit()
+                }
+                waits.append(try XCTUnwrap(pending))
+            }
+            let answered = expectation(description: "every waiter answered")
+            answered.expectedFulfillmentCount = waits.count
+            let failures = Mutex(0)
+            for pending in waits {
+                pending.notify { error in
+                    if error != nil { failures.withLock { $0 += 1 } }
+                    answered.fulfill()
+                }
+            }
+            wait(for: [answered], timeout: 30)
+            XCTAssertEqual(failures.withLock { $0 }, 0)
+            // Already synced: answered at once, on this thread.
+            let immediate = Mutex(false)
+            waits[0].notify { _ in immediate.withLock { $0 = true } }
+            XCTAssertTrue(immediate.withLock { $0 })
+        }
+        let rows = try contents(try open().0)
+        XCTAssertEqual(rows[29], "k29")
+        XCTAssertEqual(rows.count, 3 - 1 + 20)
+    }
+
+    /// A failed fsync reaches every deferred waiter as the commit's error
+    /// (58030), as it reached a commit that waited itself.
+    func testNotifyReportsAFailedSync() throws {
+        let (store, _) = try open()
+        try populate(store)
+        WriteAheadLog.injectedFaults.withLock { $0[.sync] = EIO }
+        defer { WriteAheadLog.injectedFaults.withLock { $0 = [:] } }
+        let (_, pending) = try DurabilityDeferral.run { () throws -> Void in
+            let t = try store.begin(branch: .main)
+            try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(77, "never acknowledged"))
+            _ = try t.commit()
+        }
+        let waiting = try XCTUnwrap(pending)
+        let answered = expectation(description: "answered")
+        let code = Mutex<String?>(nil)
+        waiting.notify { error in code.withLock { $0 = error?.sqlState }; answered.fulfill() }
+        wait(for: [answered], timeout: 30)
+        XCTAssertEqual(code.withLock { $0 }, "58030")
+        XCTAssertThrowsError(try waiting.wait()) { XCTAssertEqual(($0 as? StorageError)?.sqlState, "58030") }
     }
 }

@@ -91,7 +91,7 @@ public final class HeliosProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logURL)
     }
 
-    static func freePort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

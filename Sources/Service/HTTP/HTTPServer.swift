@@ -2,9 +2,10 @@ import CMicroHTTPD
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
-/// libmicrohttpd behind a Swift interface: a pool of worker threads on
-/// epoll, keep-alive, a body limit enforced while the body arrives (also for
+/// libmicrohttpd behind a Swift interface: worker threads on epoll (one
+/// daemon each, fed by one accepting thread that balances connections), keep-alive, a body limit enforced while the body arrives (also for
 /// chunked bodies), and a graceful stop that lets in-flight requests finish.
 ///
 /// libmicrohttpd calls the access handler several times per request: first
@@ -31,7 +32,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPAnswer
 
     /// libmicrohttpd's per-connection buffer (request line, headers, body
     /// chunks in flight). It zeroes the whole pool after every request
@@ -44,8 +45,13 @@ public final class HTTPServer: @unchecked Sendable {
     let handler: Handler
     /// Called with the 413 answer for bodies over the limit, so it is logged and counted.
     let tooLarge: @Sendable (HTTPRequest) -> HTTPResponse
-    private var daemon: OpaquePointer?
+    private var workers: [Worker] = []
+    private var listener: Int32 = -1
+    private var acceptor: pthread_t?
+    private let stopping = Atomic<Bool>(false)
     private let inFlight = InFlightCounter()
+    /// Connections parked until their answer is delivered (see `HTTPAnswer.later`).
+    private let parked = InFlightCounter()
 
     public init(configuration: Configuration, handler: @escaping Handler,
                 tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
@@ -54,33 +60,103 @@ public final class HTTPServer: @unchecked Sendable {
 
     public var requestsInFlight: Int { inFlight.value }
 
+    /// Open connections per worker thread.
+    var connectionsPerWorker: [Int] { workers.map { $0.connections.load(ordering: .relaxed) } }
+
     /// Binds and starts serving; throws a message when the address is unusable.
     public func start() throws(HTTPServerError) {
         var storage = sockaddr_storage()
         let ipv6 = try Self.fillAddress(&storage, host: configuration.host, port: configuration.port)
+        let length = socklen_t(ipv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+        listener = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { helios_listen($0, length, 1024) }
+        }
+        if listener < 0 {
+            throw HTTPServerError(message: "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))")
+        }
         let context = Unmanaged.passUnretained(self).toOpaque()
-        daemon = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                helios_mhd_start(helios_mhd_flags(ipv6 ? 1 : 0), configuration.port, address,
-                                 accessHandler, context, requestCompleted, context, connectionNotify,
-                                 UInt32(max(1, configuration.threads)), UInt32(configuration.connectionTimeoutSeconds),
-                                 Self.connectionMemory)
+        for _ in 0..<max(1, configuration.threads) {
+            let worker = Worker()
+            worker.daemon = helios_mhd_start_worker(helios_mhd_flags(ipv6 ? 1 : 0), accessHandler, context, requestCompleted, context,
+                                                    connectionNotify, Unmanaged.passUnretained(worker).toOpaque(),
+                                                    UInt32(configuration.connectionTimeoutSeconds), Self.connectionMemory)
+            guard worker.daemon != nil else {
+                stopWorkers()
+                close(listener)
+                throw HTTPServerError(message: "cannot start the HTTP worker threads")
             }
+            workers.append(worker)
         }
-        if daemon == nil {
-            throw HTTPServerError(message: "cannot listen on \(configuration.host):\(configuration.port) (address in use or not permitted)")
-        }
+        acceptor = Self.startThread { [self] in acceptConnections() }
     }
 
     /// Stops accepting connections, waits up to `grace` seconds for
-    /// in-flight requests to finish, then shuts the daemon down.
+    /// in-flight requests to finish, then shuts the workers down. Parked
+    /// connections are always waited for: their answers (commits waiting
+    /// for an fsync) always come, and libmicrohttpd must not stop with a
+    /// connection suspended.
     public func stop(grace: Double = 10) {
-        guard let daemon else { return }
-        _ = MHD_quiesce_daemon(daemon)
+        guard let acceptor else { return }
+        stopping.store(true, ordering: .releasing)
+        shutdown(listener, Int32(SHUT_RDWR))   // wakes the blocked accept()
+        pthread_join(acceptor, nil)
+        self.acceptor = nil
+        close(listener)
         let deadline = Self.now() + grace
         while inFlight.value > 0 && Self.now() < deadline { usleep(10_000) }
-        MHD_stop_daemon(daemon)
-        self.daemon = nil
+        while parked.value > 0 { usleep(10_000) }
+        stopWorkers()
+    }
+
+    private func stopWorkers() {
+        for worker in workers { worker.daemon.map(MHD_stop_daemon) }
+        workers = []
+    }
+
+    /// Accepts connections and hands each to the worker serving the fewest.
+    /// (libmicrohttpd's own thread pool lets whichever worker wakes first
+    /// accept, often several at once: 4 clients on 2 workers all landed on
+    /// one worker in about one run of eight, halving throughput.)
+    private func acceptConnections() {
+        while true {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    helios_accept(listener, $0, &length)
+                }
+            }
+            if stopping.load(ordering: .acquiring) {
+                if client >= 0 { close(client) }
+                return
+            }
+            guard client >= 0 else {
+                // Out of descriptors or memory: back off instead of spinning.
+                if errno != EINTR && errno != ECONNABORTED && errno != EPROTO { usleep(10_000) }
+                continue
+            }
+            helios_set_nodelay(client)
+            let worker = workers.min { $0.connections.load(ordering: .relaxed) < $1.connections.load(ordering: .relaxed) }!
+            worker.connections.wrappingAdd(1, ordering: .relaxed)
+            let added: MHD_Result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(worker.daemon, client, $0, length) }
+            }
+            // On failure libmicrohttpd has closed the socket.
+            if added != .YES { worker.connections.wrappingSubtract(1, ordering: .relaxed) }
+        }
+    }
+
+    /// A joinable thread running `body`.
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box)
+        if started != 0 { Unmanaged<Box>.fromOpaque(box).release(); return nil }
+        return thread
     }
 
     static func now() -> Double {
@@ -155,7 +231,11 @@ public final class HTTPServer: @unchecked Sendable {
             }
             return .YES
         }
-        if pending.answered { return .YES }
+        if pending.answered {
+            // Called again after a parked connection is resumed: its answer has come.
+            if let response = pending.takeDelivered() { return queue(connection, response) }
+            return .YES
+        }
         return answer(connection, pending)
     }
 
@@ -169,7 +249,23 @@ public final class HTTPServer: @unchecked Sendable {
             pending.body = []
             return queue(connection, tooLarge(request))
         }
-        return queue(connection, handler(request))
+        switch handler(request) {
+        case .now(let response):
+            return queue(connection, response)
+        case .later(let start):
+            // Counted until the request completes (its answer sent), so a stop
+            // does not close the connection between resuming and answering.
+            parked.add(1)
+            pending.parked = true
+            MHD_suspend_connection(connection)
+            let parkedConnection = ParkedConnection(connection)
+            start { response in
+                // libmicrohttpd calls the handler again once resumed (above).
+                pending.deliver(response)
+                MHD_resume_connection(parkedConnection.connection)
+            }
+            return .YES
+        }
     }
 
     private func makeRequest(_ connection: OpaquePointer, _ pending: PendingRequest) -> HTTPRequest {
@@ -233,6 +329,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func completed(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
         guard let slot, let pointer = slot.pointee else { return }
+        if Unmanaged<PendingRequest>.fromOpaque(pointer).takeUnretainedValue().parked { parked.add(-1) }
         Unmanaged<PendingRequest>.fromOpaque(pointer).release()
         slot.pointee = nil
         inFlight.add(-1)
@@ -245,14 +342,27 @@ public struct HTTPServerError: Error, CustomStringConvertible {
 }
 
 /// One request being received.
-final class PendingRequest {
+final class PendingRequest: @unchecked Sendable {
     let method: String
     let path: String
     var body: [UInt8] = []
     var received = 0
     var oversized = false
     var answered = false
+    /// Whether the answer came later (the connection was suspended meanwhile).
+    var parked = false
+    /// A parked request's answer, handed over from the thread that delivers it.
+    private let delivered = Mutex<HTTPResponse?>(nil)
     init(method: String, path: String) { self.method = method; self.path = path }
+    func deliver(_ response: HTTPResponse) { delivered.withLock { $0 = response } }
+    func takeDelivered() -> HTTPResponse? { delivered.withLock { $0.take() } }
+}
+
+/// A suspended connection, resumed from whichever thread delivers its
+/// answer (libmicrohttpd allows resuming from any thread).
+private struct ParkedConnection: @unchecked Sendable {
+    let connection: OpaquePointer
+    init(_ connection: OpaquePointer) { self.connection = connection }
 }
 
 /// Query arguments gathered by libmicrohttpd's iterator callback.
@@ -286,9 +396,16 @@ private func requestCompleted(_ context: UnsafeMutableRawPointer?, _ connection:
     Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().completed(slot)
 }
 
+/// One libmicrohttpd daemon with its epoll thread, and how many
+/// connections it serves (counted when handed over, uncounted when closed).
+final class Worker: @unchecked Sendable {
+    var daemon: OpaquePointer?
+    let connections = Atomic<Int>(0)
+}
+
 private func connectionNotify(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
                               _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                               _ code: MHD_ConnectionNotificationCode) {
-    guard let connection, code == MHD_ConnectionNotificationCode.CONNECTION_NOTIFY_STARTED else { return }
-    helios_set_nodelay(helios_mhd_connection_socket(connection))
+    guard let context, code == MHD_ConnectionNotificationCode.CONNECTION_NOTIFY_CLOSED else { return }
+    Unmanaged<Worker>.fromOpaque(context).takeUnretainedValue().connections.wrappingSubtract(1, ordering: .relaxed)
 }

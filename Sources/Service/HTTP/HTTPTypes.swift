@@ -57,3 +57,13 @@ public struct HTTPResponse: Sendable {
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
+
+/// What a handler gives the server: a response now, or later. `later`
+/// receives the function that delivers the response; the server parks the
+/// connection (its worker thread goes on serving others) until it is called,
+/// from any thread. The service answers later when a request's commits are
+/// still waiting for the log's fsync.
+public enum HTTPAnswer: Sendable {
+    case now(HTTPResponse)
+    case later(@Sendable (_ deliver: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+}

@@ -46,6 +46,8 @@ final class WriteAheadLog: @unchecked Sendable {
     private var flushed: UInt64
     private let state = Mutex<(durable: UInt64, syncing: Bool, failure: String?)>((0, false, nil))
     private let condition = Condition()
+    /// Syncs for waiters that do not block (`notifyWhenDurable`).
+    let syncer = Syncer()
 
     init(path: String, mode: SyncMode, validLength: UInt64) throws(StorageError) {
         self.path = path; self.mode = mode
@@ -187,6 +189,16 @@ final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
+    enum Durability { case durable, pending, failed(StorageError) }
+
+    /// Whether the records up to `offset` are synced, without waiting.
+    func durabilityState(of offset: UInt64) -> Durability {
+        if mode != .full { return .durable }
+        let s = state.withLock { $0 }
+        if let failure = s.failure { return .failed(StorageError("58030", "the write-ahead log could not be synced: \(failure)")) }
+        return s.durable >= offset ? .durable : .pending
+    }
+
     /// Writes and syncs everything appended (the background syncer of
     /// `normal`, and clean shutdown).
     func syncNow() {
@@ -279,5 +291,12 @@ final class Condition: @unchecked Sendable {
     }
     /// Call inside `withLock`.
     func wait() { pthread_cond_wait(&cond, &mutex) }
+    /// `wait()` for at most `seconds` (a wake-up may also be spurious).
+    func wait(seconds: Int) {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += seconds
+        pthread_cond_timedwait(&cond, &mutex, &deadline)
+    }
     func broadcast() { pthread_cond_broadcast(&cond) }
 }

@@ -1,0 +1,119 @@
+import Foundation
+@testable import Service
+import Synchronization
+import TestSupport
+import XCTest
+
+/// Answers that come later (`HTTPAnswer.later`): the server parks the
+/// connection and its worker thread goes on serving other connections.
+final class ParkedConnectionTests: XCTestCase {
+    /// The delivery function of the parked request, once the handler ran.
+    private final class Parked: @unchecked Sendable {
+        let deliver = Mutex<(@Sendable (HTTPResponse) -> Void)?>(nil)
+    }
+
+    private func startServer(threads: Int, parked: Parked) throws -> (HTTPServer, UInt16) {
+        let port = try HeliosProcess.freePort()
+        let server = HTTPServer(
+            configuration: .init(port: port, threads: threads, clientAddresses: false),
+            handler: { request in
+                guard request.path == "/park" else { return .now(HTTPResponse(status: 200, body: Array("now".utf8))) }
+                return .later { deliver in parked.deliver.withLock { $0 = deliver } }
+            },
+            tooLarge: { _ in HTTPResponse(status: 413, body: []) })
+        try server.start()
+        return (server, port)
+    }
+
+    /// With one worker thread, a parked request does not hold it: another
+    /// connection is answered meanwhile, and the parked one gets its answer
+    /// (and the status the handler chose) when it is delivered from another thread.
+    func testAParkedRequestDoesNotHoldItsThread() throws {
+        let parked = Parked()
+        let (server, port) = try startServer(threads: 1, parked: parked)
+        defer { server.stop(grace: 1) }
+        let client = HTTPTestClient(port: port)
+        let parkedAnswer = Mutex<HTTPTestClient.Response?>(nil)
+        let finished = expectation(description: "the parked request is answered")
+        Thread.detachNewThread {
+            let answer = try? client.send(method: "POST", path: "/park", body: Array("{}".utf8))
+            parkedAnswer.withLock { $0 = answer }
+            finished.fulfill()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while parked.deliver.withLock({ $0 == nil }) && Date() < deadline { usleep(1_000) }
+        let deliver = try XCTUnwrap(parked.deliver.withLock { $0 }, "the handler ran")
+
+        let other = try client.send(method: "GET", path: "/other")
+        XCTAssertEqual(other.status, 200, "served while the only thread's other connection is parked")
+        XCTAssertEqual(other.text, "now")
+        XCTAssertNil(parkedAnswer.withLock { $0 }, "not answered before delivery")
+
+        Thread.detachNewThread { deliver(HTTPResponse(status: 201, body: Array("later".utf8))) }
+        wait(for: [finished], timeout: 10)
+        let answer = try XCTUnwrap(parkedAnswer.withLock { $0 })
+        XCTAssertEqual(answer.status, 201)
+        XCTAssertEqual(answer.text, "later")
+        XCTAssertEqual(server.requestsInFlight, 0)
+    }
+
+    /// A stop waits for parked connections to be answered (libmicrohttpd
+    /// must not stop with one suspended), however short the grace period.
+    func testStopWaitsForParkedAnswers() throws {
+        let parked = Parked()
+        let (server, port) = try startServer(threads: 1, parked: parked)
+        let answered = expectation(description: "answered before the stop returned")
+        let status = Mutex<Int?>(nil)
+        Thread.detachNewThread {
+            let answer = try? HTTPTestClient(port: port).send(method: "POST", path: "/park", body: [])
+            status.withLock { $0 = answer?.status }
+            answered.fulfill()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while parked.deliver.withLock({ $0 == nil }) && Date() < deadline { usleep(1_000) }
+        let deliver = try XCTUnwrap(parked.deliver.withLock { $0 })
+        Thread.detachNewThread {
+            usleep(300_000)
+            deliver(HTTPResponse(status: 200, body: []))
+        }
+        server.stop(grace: 0)
+        wait(for: [answered], timeout: 10)
+        XCTAssertEqual(status.withLock { $0 }, 200)
+    }
+}
+
+/// One thread accepts and hands each connection to the worker serving the
+/// fewest, so connections spread evenly (libmicrohttpd's pool let one
+/// worker take several at once).
+final class ConnectionBalanceTests: XCTestCase {
+    func testConnectionsSpreadEvenlyAndAreUncountedWhenClosed() throws {
+        let port = try HeliosProcess.freePort()
+        let server = HTTPServer(configuration: .init(port: port, threads: 2, clientAddresses: false),
+                                handler: { _ in .now(HTTPResponse(status: 200, body: [])) },
+                                tooLarge: { _ in HTTPResponse(status: 413, body: []) })
+        try server.start()
+        defer { server.stop(grace: 1) }
+        var sockets: [Int32] = []
+        for _ in 0..<6 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            XCTAssertEqual(connected, 0)
+            sockets.append(fd)
+        }
+        func counts() -> [Int] { server.connectionsPerWorker }
+        var deadline = Date().addingTimeInterval(10)
+        while counts().reduce(0, +) < 6 && Date() < deadline { usleep(1_000) }
+        XCTAssertEqual(counts(), [3, 3])
+        sockets.forEach { close($0) }
+        deadline = Date().addingTimeInterval(10)
+        while counts().reduce(0, +) > 0 && Date() < deadline { usleep(1_000) }
+        XCTAssertEqual(counts(), [0, 0], "closed connections are uncounted")
+        XCTAssertEqual(try HTTPTestClient(port: port).send(method: "GET", path: "/").status, 200)
+    }
+}
