@@ -85,7 +85,7 @@ public final class HeliosService: Sendable {
     public func answer(_ request: HTTPRequest) -> HTTPAnswer {
         let started = HTTPServer.now()
         let ((route, response), pending) = DurabilityDeferral.run { respond(request) }
-        guard let pending else {
+        guard let pending, !pending.isSynced else {
             finish(request, route: route, response: response, started: started)
             return .now(response)
         }

@@ -140,6 +140,8 @@ final class TransactionTests: XCTestCase {
         XCTAssertThrowsError(try rows(db, "SELECT current_setting('nope')")) { XCTAssertEqual(self.state(of: $0), "42704") }
         XCTAssertThrowsError(try rows(db, "SELECT current_setting()")) { XCTAssertEqual(self.state(of: $0), "42883") }
         XCTAssertThrowsError(try rows(db, "SELECT current_setting('a', 'b', 'c')")) { XCTAssertEqual(self.state(of: $0), "42883") }
+        // current_setting(text) only, as PostgreSQL.
+        XCTAssertThrowsError(try rows(db, "SELECT current_setting(1)")) { XCTAssertEqual(self.state(of: $0), "42883") }
     }
 
     /// `AS [NOT] MATERIALIZED` is a hint: the answer is the query's.

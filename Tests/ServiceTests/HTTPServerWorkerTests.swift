@@ -8,11 +8,11 @@ import XCTest
 /// connection and its worker thread goes on serving other connections.
 final class ParkedConnectionTests: XCTestCase {
     /// The delivery function of the parked request, once the handler ran.
-    private final class Parked: @unchecked Sendable {
+    final class Parked: @unchecked Sendable {
         let deliver = Mutex<(@Sendable (HTTPResponse) -> Void)?>(nil)
     }
 
-    private func startServer(threads: Int, parked: Parked) throws -> (HTTPServer, UInt16) {
+    func startServer(threads: Int, parked: Parked) throws -> (HTTPServer, UInt16) {
         let port = try HeliosProcess.freePort()
         let server = HTTPServer(
             configuration: .init(port: port, threads: threads, clientAddresses: false),
@@ -79,6 +79,71 @@ final class ParkedConnectionTests: XCTestCase {
         server.stop(grace: 0)
         wait(for: [answered], timeout: 10)
         XCTAssertEqual(status.withLock { $0 }, 200)
+    }
+}
+
+extension ParkedConnectionTests {
+    /// Once a stop has begun nothing parks any more: a request on a
+    /// connection kept alive is answered by its worker waiting itself, so
+    /// steady writers cannot keep the stop waiting forever (and no worker
+    /// is stopped with a connection suspended).
+    func testNothingParksOnceAStopHasBegun() throws {
+        let parked = Parked()
+        let (server, port) = try startServer(threads: 1, parked: parked)
+        func open() -> Int32 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            XCTAssertEqual(connected, 0)
+            return fd
+        }
+        func send(_ fd: Int32) {
+            _ = Array("POST /park HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+        /// One keep-alive answer's body (read until the connection closes).
+        func receive(_ fd: Int32) -> String {
+            var data: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                data.append(contentsOf: buffer[0..<n])
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            return text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        }
+        func takeDeliver() throws -> @Sendable (HTTPResponse) -> Void {
+            let deadline = Date().addingTimeInterval(10)
+            while parked.deliver.withLock({ $0 == nil }) && Date() < deadline { usleep(1_000) }
+            return try XCTUnwrap(parked.deliver.withLock { d in defer { d = nil }; return d })
+        }
+        let a = open(), b = open()
+        defer { close(a); close(b) }
+        send(a)
+        let first = try takeDeliver()
+        XCTAssertEqual(server.parkedRequests, 1)
+        let stopped = expectation(description: "stop returned")
+        Thread.detachNewThread { server.stop(grace: 10); stopped.fulfill() }
+        let deadline = Date().addingTimeInterval(10)
+        while !server.isStopping && Date() < deadline { usleep(1_000) }
+
+        // A request arriving on a kept connection while the stop waits.
+        send(b)
+        let second = try takeDeliver()
+        XCTAssertEqual(server.parkedRequests, 1, "stopping: the worker waits for the answer instead of parking")
+        Thread.detachNewThread { usleep(50_000); second(HTTPResponse(status: 200, body: Array("two".utf8))) }
+        first(HTTPResponse(status: 200, body: Array("one".utf8)))
+        XCTAssertEqual(receive(b), "two")
+        XCTAssertEqual(receive(a), "one")
+        wait(for: [stopped], timeout: 10)
+        XCTAssertEqual(server.parkedRequests, 0)
     }
 }
 

@@ -341,9 +341,10 @@ final class DurabilityStorageTests: XCTestCase {
         let (store, _) = try open()
         let (_, pending) = try DurabilityDeferral.run { () throws -> Void in try populate(store) }
         let waiting = try XCTUnwrap(pending, "a commit under --sync full leaves its fsync to the caller")
-        XCTAssertEqual(waiting.offset, store.log?.length, "the furthest record covers the earlier ones")
+        XCTAssertEqual(waiting.positions.map(\.offset), [store.log?.length], "the furthest record covers the earlier ones")
+        XCTAssertFalse(waiting.isSynced)
         try waiting.wait()
-        guard case .durable = waiting.log.durabilityState(of: waiting.offset) else { return XCTFail("synced after wait()") }
+        XCTAssertTrue(waiting.isSynced, "synced after wait()")
         let (read, nothing) = try DurabilityDeferral.run { try contents(store) }
         XCTAssertEqual(read[2], "v2")
         XCTAssertNil(nothing, "a read commits nothing")
@@ -389,6 +390,28 @@ final class DurabilityStorageTests: XCTestCase {
         let rows = try contents(try open().0)
         XCTAssertEqual(rows[29], "k29")
         XCTAssertEqual(rows.count, 3 - 1 + 20)
+    }
+
+    /// A checkpoint between two commits of one request starts a new log:
+    /// the request then waits for both logs, not only the newer one.
+    func testARequestSpanningACheckpointWaitsForBothLogs() throws {
+        let (store, _) = try open()
+        let (_, pending) = try DurabilityDeferral.run { () throws -> Void in
+            try populate(store)
+            _ = try store.checkpoint()
+            let t = try store.begin(branch: .main)
+            try t.insert(try XCTUnwrap(t.table(named: "kv")), row: row(50, "after the checkpoint"))
+            _ = try t.commit()
+        }
+        let waiting = try XCTUnwrap(pending)
+        XCTAssertEqual(waiting.positions.count, 2, "one position per log")
+        XCTAssertEqual(waiting.positions.last.map { $0.log === store.log }, true, "the new log's record is awaited")
+        let answered = expectation(description: "answered")
+        let failed = Mutex(false)
+        waiting.notify { error in failed.withLock { $0 = error != nil }; answered.fulfill() }
+        wait(for: [answered], timeout: 30)
+        XCTAssertFalse(failed.withLock { $0 })
+        XCTAssertTrue(waiting.isSynced)
     }
 
     /// A failed fsync reaches every deferred waiter as the commit's error

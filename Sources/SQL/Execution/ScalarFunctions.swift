@@ -145,6 +145,10 @@ enum ScalarFunctions {
         let name = try arguments[0].evaluate(row, env)
         let missingOK = arguments.count > 1 ? try arguments[1].evaluate(row, env) : .boolean(false)
         if name.isNull || missingOK.isNull { return .null }
+        // PostgreSQL has current_setting(text) only: another type has no such function.
+        guard case .text = name else {
+            throw SQLError(SQLState.undefinedFunction, "function current_setting(\(Casts.typeName(name))) does not exist")
+        }
         // (An untyped literal reads as boolean: 'yes', 'off', 't'…)
         guard case .boolean(let tolerant) = try Casts.cast(missingOK, to: .boolean, explicit: true) else {
             throw SQLError(SQLState.datatypeMismatch, "current_setting's second argument must be boolean")

@@ -2,6 +2,7 @@ import CMicroHTTPD
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Synchronization
 
 /// libmicrohttpd behind a Swift interface: worker threads on epoll (one
@@ -50,8 +51,10 @@ public final class HTTPServer: @unchecked Sendable {
     private var acceptor: pthread_t?
     private let stopping = Atomic<Bool>(false)
     private let inFlight = InFlightCounter()
-    /// Connections parked until their answer is delivered (see `HTTPAnswer.later`).
-    private let parked = InFlightCounter()
+    /// Requests parked until their answer is delivered and sent (see
+    /// `HTTPAnswer.later`), resumes under way, and whether the server is
+    /// stopping (then nothing parks: the worker waits for the answer itself).
+    private let parking = Mutex<(parked: Int, resuming: Int, draining: Bool)>((0, 0, false))
 
     public init(configuration: Configuration, handler: @escaping Handler,
                 tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
@@ -59,6 +62,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     public var requestsInFlight: Int { inFlight.value }
+
+    /// Requests parked now, and whether a stop has begun (tests).
+    var parkedRequests: Int { parking.withLock { $0.parked } }
+    var isStopping: Bool { parking.withLock { $0.draining } }
 
     /// Open connections per worker thread.
     var connectionsPerWorker: [Int] { workers.map { $0.connections.load(ordering: .relaxed) } }
@@ -88,6 +95,11 @@ public final class HTTPServer: @unchecked Sendable {
             workers.append(worker)
         }
         acceptor = Self.startThread { [self] in acceptConnections() }
+        if acceptor == nil {
+            stopWorkers()
+            close(listener)
+            throw HTTPServerError(message: "cannot start the accepting thread")
+        }
     }
 
     /// Stops accepting connections, waits up to `grace` seconds for
@@ -102,9 +114,11 @@ public final class HTTPServer: @unchecked Sendable {
         pthread_join(acceptor, nil)
         self.acceptor = nil
         close(listener)
+        // From here on nothing parks, so the parked count only falls.
+        parking.withLock { $0.draining = true }
         let deadline = Self.now() + grace
         while inFlight.value > 0 && Self.now() < deadline { usleep(10_000) }
-        while parked.value > 0 { usleep(10_000) }
+        while parking.withLock({ $0.parked > 0 || $0.resuming > 0 }) { usleep(10_000) }
         stopWorkers()
     }
 
@@ -255,17 +269,39 @@ public final class HTTPServer: @unchecked Sendable {
         case .later(let start):
             // Counted until the request completes (its answer sent), so a stop
             // does not close the connection between resuming and answering.
-            parked.add(1)
+            let parks = parking.withLock { state in
+                if state.draining { return false }
+                state.parked += 1
+                return true
+            }
+            guard parks else { return queue(connection, Self.awaitAnswer(start)) }
             pending.parked = true
             MHD_suspend_connection(connection)
             let parkedConnection = ParkedConnection(connection)
-            start { response in
+            start { [self] response in
                 // libmicrohttpd calls the handler again once resumed (above).
                 pending.deliver(response)
+                parking.withLock { $0.resuming += 1 }
                 MHD_resume_connection(parkedConnection.connection)
+                parking.withLock { $0.resuming -= 1 }
             }
             return .YES
         }
+    }
+
+    /// A later answer waited for on this thread (while stopping).
+    private static func awaitAnswer(_ start: (@escaping @Sendable (HTTPResponse) -> Void) -> Void) -> HTTPResponse {
+        final class Slot: @unchecked Sendable {
+            var response: HTTPResponse?
+            let ready = DispatchSemaphore(value: 0)
+        }
+        let slot = Slot()
+        start { response in
+            slot.response = response
+            slot.ready.signal()
+        }
+        slot.ready.wait()
+        return slot.response!
     }
 
     private func makeRequest(_ connection: OpaquePointer, _ pending: PendingRequest) -> HTTPRequest {
@@ -329,7 +365,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func completed(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
         guard let slot, let pointer = slot.pointee else { return }
-        if Unmanaged<PendingRequest>.fromOpaque(pointer).takeUnretainedValue().parked { parked.add(-1) }
+        if Unmanaged<PendingRequest>.fromOpaque(pointer).takeUnretainedValue().parked { parking.withLock { $0.parked -= 1 } }
         Unmanaged<PendingRequest>.fromOpaque(pointer).release()
         slot.pointee = nil
         inFlight.add(-1)

@@ -28,8 +28,16 @@ public enum DurabilityDeferral {
         let previous = pthread_getspecific(key)
         pthread_setspecific(key, Unmanaged.passUnretained(scope).toOpaque())
         defer { pthread_setspecific(key, previous) }
-        let result = try withExtendedLifetime(scope) { try body() }
-        return (result, scope.position.map { PendingDurability(log: $0.log, offset: $0.offset) })
+        let result: T
+        do {
+            result = try withExtendedLifetime(scope) { try body() }
+        } catch {
+            // Whatever committed before the failure is still acknowledged by
+            // the caller's error answer: wait for it as the commit would have.
+            try? scope.pending?.wait()
+            throw error
+        }
+        return (result, scope.pending)
     }
 
     /// The innermost scope on this thread, if any.
@@ -43,32 +51,56 @@ public enum DurabilityDeferral {
         return key
     }()
 
-    /// What one `run` has deferred: the furthest record (a store has one log,
-    /// synced in order, so the last position covers the earlier ones).
+    /// What one `run` has deferred: the furthest record of each log. A log
+    /// syncs in order, so its last position covers the earlier ones; a
+    /// checkpoint may start a new log between two commits of one request.
     final class Scope {
-        var position: LogPosition?
+        private var positions: [LogPosition] = []
         func record(_ position: LogPosition) {
-            if let current = self.position, current.log === position.log, current.offset >= position.offset { return }
-            self.position = position
+            if let i = positions.firstIndex(where: { $0.log === position.log }) {
+                if positions[i].offset < position.offset { positions[i] = position }
+            } else {
+                positions.append(position)
+            }
         }
+        var pending: PendingDurability? { positions.isEmpty ? nil : PendingDurability(positions: positions) }
     }
 }
 
 /// Log records a request appended and has not yet seen synced.
 public struct PendingDurability: Sendable {
-    let log: WriteAheadLog
-    let offset: UInt64
+    let positions: [LogPosition]
 
-    /// Blocks until the records are synced (or the sync fails).
-    public func wait() throws(StorageError) {
-        try log.waitDurable(offset)
+    /// Whether the records are already synced (another commit's fsync may
+    /// have covered them), so there is nothing to wait for.
+    public var isSynced: Bool {
+        positions.allSatisfy { if case .durable = $0.log.durabilityState(of: $0.offset) { true } else { false } }
     }
 
-    /// Calls `done` once the records are synced, with nil, or with the
-    /// error when the sync failed: at once when that is already known,
-    /// otherwise on the log's syncer thread.
+    /// Blocks until the records are synced (or a sync fails).
+    public func wait() throws(StorageError) {
+        for position in positions { try position.log.waitDurable(position.offset) }
+    }
+
+    /// Calls `done` once every record is synced, with nil, or with the
+    /// first error when a sync failed: at once when that is already known,
+    /// otherwise on a log's syncer thread.
     public func notify(_ done: @escaping @Sendable (StorageError?) -> Void) {
-        log.notifyWhenDurable(offset, done)
+        guard positions.count > 1 else {
+            positions[0].log.notifyWhenDurable(positions[0].offset, done)
+            return
+        }
+        let remaining = Mutex<(count: Int, error: StorageError?)>((positions.count, nil))
+        for position in positions {
+            position.log.notifyWhenDurable(position.offset) { error in
+                let finished: (Bool, StorageError?) = remaining.withLock {
+                    $0.count -= 1
+                    if $0.error == nil { $0.error = error }
+                    return ($0.count == 0, $0.error)
+                }
+                if finished.0 { done(finished.1) }
+            }
+        }
     }
 }
 
@@ -92,11 +124,36 @@ extension WriteAheadLog {
                 running = true
                 return true
             }
-            if start { startThread { self.loop(log) } }
+            if start && !startThread({ self.loop(log) }) {
+                // No thread to be had: sync on this one, once.
+                condition.withLock { running = false }
+                drain(log)
+            }
         }
 
-        /// A detached thread running `body` (Storage does without Foundation).
-        private func startThread(_ body: @escaping @Sendable () -> Void) {
+        /// Takes the waiters queued so far, syncs for them and answers them;
+        /// false when there were none.
+        @discardableResult
+        private func drain(_ log: WriteAheadLog) -> Bool {
+            let batch = condition.withLock {
+                defer { waiters.removeAll(keepingCapacity: true) }
+                return waiters
+            }
+            if batch.isEmpty { return false }
+            answer(batch, log)
+            return true
+        }
+
+        private func answer(_ batch: [(offset: UInt64, done: @Sendable (StorageError?) -> Void)], _ log: WriteAheadLog) {
+            let target = batch.reduce(0) { max($0, $1.offset) }
+            var failure: StorageError?
+            do { try log.waitDurable(target) } catch { failure = error }
+            for waiter in batch { waiter.done(failure) }
+        }
+
+        /// A detached thread running `body` (Storage does without Foundation);
+        /// false when none could be created.
+        private func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
             final class Box: @unchecked Sendable {
                 let body: @Sendable () -> Void
                 init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -107,7 +164,12 @@ extension WriteAheadLog {
                 Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
                 return nil
             }, box)
-            if started == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body() }
+            if started != 0 {
+                Unmanaged<Box>.fromOpaque(box).release()
+                return false
+            }
+            pthread_detach(thread)
+            return true
         }
 
         private func loop(_ log: WriteAheadLog) {
@@ -119,10 +181,7 @@ extension WriteAheadLog {
                     return waiters
                 }
                 if batch.isEmpty { return }
-                let target = batch.reduce(0) { max($0, $1.offset) }
-                var failure: StorageError?
-                do { try log.waitDurable(target) } catch { failure = error }
-                for waiter in batch { waiter.done(failure) }
+                answer(batch, log)
             }
         }
     }
