@@ -545,21 +545,9 @@ public final class HNSWGraph: @unchecked Sendable {
 /// Runs `body(worker)` on `count` threads and waits for all of them.
 enum DispatchWorkers {
     static func run(count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        final class Box: @unchecked Sendable {
-            let body: @Sendable (Int) -> Void
-            let index: Int
-            init(_ body: @escaping @Sendable (Int) -> Void, _ index: Int) { self.body = body; self.index = index }
-        }
         var threads: [pthread_t] = []
-        for worker in 1..<count {
-            let box = Unmanaged.passRetained(Box(body, worker)).toOpaque()
-            var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { raw in
-                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-                box.body(box.index)
-                return nil
-            }, box)
-            if started == 0 { threads.append(thread) } else { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body(worker) }
+        for worker in 1..<max(1, count) {
+            if let thread = NativeThread.start({ body(worker) }) { threads.append(thread) } else { body(worker) }
         }
         body(0)
         for thread in threads { pthread_join(thread, nil) }

@@ -90,20 +90,7 @@ extension ParkedConnectionTests {
     func testNothingParksOnceAStopHasBegun() throws {
         let parked = Parked()
         let (server, port) = try startServer(threads: 1, parked: parked)
-        func open() -> Int32 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var timeout = timeval(tv_sec: 10, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            XCTAssertEqual(connected, 0)
-            return fd
-        }
+        func open() throws -> Int32 { try HTTPTestClient(port: port).connectSocket(timeoutSeconds: 10) }
         func send(_ fd: Int32) {
             _ = Array("POST /park HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         }
@@ -124,7 +111,7 @@ extension ParkedConnectionTests {
             while parked.deliver.withLock({ $0 == nil }) && Date() < deadline { usleep(1_000) }
             return try XCTUnwrap(parked.deliver.withLock { d in defer { d = nil }; return d })
         }
-        let a = open(), b = open()
+        let a = try open(), b = try open()
         defer { close(a); close(b) }
         send(a)
         let first = try takeDeliver()
@@ -159,18 +146,7 @@ final class ConnectionBalanceTests: XCTestCase {
         try server.start()
         defer { server.stop(grace: 1) }
         var sockets: [Int32] = []
-        for _ in 0..<6 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            XCTAssertEqual(connected, 0)
-            sockets.append(fd)
-        }
+        for _ in 0..<6 { sockets.append(try HTTPTestClient(port: port).connectSocket(timeoutSeconds: 10)) }
         func counts() -> [Int] { server.connectionsPerWorker }
         var deadline = Date().addingTimeInterval(10)
         while counts().reduce(0, +) < 6 && Date() < deadline { usleep(1_000) }

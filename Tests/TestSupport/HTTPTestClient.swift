@@ -55,7 +55,8 @@ public struct HTTPTestClient: Sendable {
         return try readResponse(fd)
     }
 
-    func connectSocket(timeoutSeconds: Int) throws -> Int32 {
+    /// A connected socket with a receive timeout (for tests that speak raw HTTP).
+    public func connectSocket(timeoutSeconds: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Core
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,7 +95,7 @@ public final class HTTPServer: @unchecked Sendable {
             }
             workers.append(worker)
         }
-        acceptor = Self.startThread { [self] in acceptConnections() }
+        acceptor = NativeThread.start { [self] in acceptConnections() }
         if acceptor == nil {
             stopWorkers()
             close(listener)
@@ -160,18 +161,6 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// A joinable thread running `body`.
-    private static func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
-        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box)
-        if started != 0 { Unmanaged<Box>.fromOpaque(box).release(); return nil }
-        return thread
-    }
 
     static func now() -> Double {
         var ts = timespec()

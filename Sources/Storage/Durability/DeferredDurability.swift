@@ -151,23 +151,9 @@ extension WriteAheadLog {
             for waiter in batch { waiter.done(failure) }
         }
 
-        /// A detached thread running `body` (Storage does without Foundation);
-        /// false when none could be created.
+        /// A detached thread running `body`; false when none could be created.
         private func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-            final class Box: @unchecked Sendable {
-                let body: @Sendable () -> Void
-                init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-            }
-            let box = Unmanaged.passRetained(Box(body)).toOpaque()
-            var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { raw in
-                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, box)
-            if started != 0 {
-                Unmanaged<Box>.fromOpaque(box).release()
-                return false
-            }
+            guard let thread = NativeThread.start(body) else { return false }
             pthread_detach(thread)
             return true
         }
