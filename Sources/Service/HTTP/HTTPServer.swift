@@ -431,6 +431,10 @@ final class Worker: @unchecked Sendable {
 private func connectionNotify(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
                               _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                               _ code: MHD_ConnectionNotificationCode) {
-    guard let context, code == MHD_ConnectionNotificationCode.CONNECTION_NOTIFY_CLOSED else { return }
+    guard let context, let connection else { return }
+    if code == MHD_ConnectionNotificationCode.CONNECTION_NOTIFY_STARTED {
+        helios_set_nodelay(helios_mhd_connection_socket(connection))
+        return
+    }
     Unmanaged<Worker>.fromOpaque(context).takeUnretainedValue().connections.wrappingSubtract(1, ordering: .relaxed)
 }
