@@ -11,6 +11,8 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
@@ -20,6 +22,18 @@
 static inline size_t helios_mhd_keep_escapes(void *cls, struct MHD_Connection *connection, char *s) {
     (void)cls; (void)connection;
     return strlen(s);
+}
+
+/// libmicrohttpd's messages (a client that closed mid-request, a failed
+/// connection) go to standard error as one prefixed line each, like the
+/// server's own.
+static inline void helios_mhd_log(void *cls, const char *format, va_list arguments) {
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, format, arguments);
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+    fprintf(stderr, "heliosd: http: %s\n", line);
 }
 
 /// Starts one worker: a daemon with its own epoll thread and no listening
@@ -37,6 +51,7 @@ static inline struct MHD_Daemon *helios_mhd_start_worker(
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
         MHD_OPTION_UNESCAPE_CALLBACK, helios_mhd_keep_escapes, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, helios_mhd_log, NULL,
         MHD_OPTION_END);
 }
 

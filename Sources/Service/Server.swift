@@ -118,7 +118,7 @@ public enum ServiceRunner {
         // auto_refresh materialized views, refreshed in the background.
         let coordinator = RefreshCoordinator(database: database)
         coordinator.start()
-        log("helios \(HeliosVersion.version) listening on http://\(options.http.host):\(options.http.port) (\(options.http.threads) threads, body limit \(limit) bytes, auth \(options.service.apiKey == nil ? "off" : "on"))")
+        log("helios \(HeliosVersion.version) listening on http://\(options.http.host.contains(":") ? "[\(options.http.host)]" : options.http.host):\(options.http.port) (\(options.http.threads) threads, body limit \(limit) bytes, auth \(options.service.apiKey == nil ? "off" : "on"))")
         var received: Int32 = 0
         sigwait(&signals, &received)
         log("received signal \(received); finishing in-flight requests and stopping")

@@ -83,11 +83,11 @@ final class ParkedConnectionTests: XCTestCase {
 }
 
 extension ParkedConnectionTests {
-    /// Once a stop has begun nothing parks any more: a request on a
-    /// connection kept alive is answered by its worker waiting itself, so
-    /// steady writers cannot keep the stop waiting forever (and no worker
-    /// is stopped with a connection suspended).
-    func testNothingParksOnceAStopHasBegun() throws {
+    /// Once a stop has begun, a request arriving on a kept connection is
+    /// refused with 503 before it runs and the connection closed, so steady
+    /// writers cannot keep the stop waiting, and no connection is closed
+    /// between a commit and its answer; parked requests still get theirs.
+    func testRequestsAfterAStopBeganAreRefusedAndParkedOnesAnswered() throws {
         let parked = Parked()
         let (server, port) = try startServer(threads: 1, parked: parked)
         func open() throws -> Int32 { try HTTPTestClient(port: port).connectSocket(timeoutSeconds: 10) }
@@ -95,7 +95,7 @@ extension ParkedConnectionTests {
             _ = Array("POST /park HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         }
         /// One keep-alive answer's body (read until the connection closes).
-        func receive(_ fd: Int32) -> String {
+        func receive(_ fd: Int32, whole: Bool = false) -> String {
             var data: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -104,6 +104,7 @@ extension ParkedConnectionTests {
                 data.append(contentsOf: buffer[0..<n])
             }
             let text = String(decoding: data, as: UTF8.self)
+            if whole { return text }
             return text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
         }
         func takeDeliver() throws -> @Sendable (HTTPResponse) -> Void {
@@ -121,13 +122,17 @@ extension ParkedConnectionTests {
         let deadline = Date().addingTimeInterval(10)
         while !server.isStopping && Date() < deadline { usleep(1_000) }
 
-        // A request arriving on a kept connection while the stop waits.
+        // A request arriving on a kept connection while the stop waits is
+        // refused before it runs, and its connection closed.
         send(b)
-        let second = try takeDeliver()
-        XCTAssertEqual(server.parkedRequests, 1, "stopping: the worker waits for the answer instead of parking")
-        Thread.detachNewThread { usleep(50_000); second(HTTPResponse(status: 200, body: Array("two".utf8))) }
+        let refused = receive(b, whole: true)
+        XCTAssertTrue(refused.hasPrefix("HTTP/1.1 503"), refused)
+        XCTAssertTrue(refused.lowercased().contains("connection: close"), refused)
+        XCTAssertTrue(refused.contains("57P01"), refused)
+        XCTAssertTrue(parked.deliver.withLock { $0 == nil }, "the handler did not run")
+        XCTAssertEqual(server.parkedRequests, 1)
+        // The parked request still gets its answer before the stop ends.
         first(HTTPResponse(status: 200, body: Array("one".utf8)))
-        XCTAssertEqual(receive(b), "two")
         XCTAssertEqual(receive(a), "one")
         wait(for: [stopped], timeout: 10)
         XCTAssertEqual(server.parkedRequests, 0)

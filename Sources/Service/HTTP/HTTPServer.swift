@@ -252,6 +252,10 @@ public final class HTTPServer: @unchecked Sendable {
             pending.body = []
             return queue(connection, tooLarge(request))
         }
+        // A request that arrives on a kept connection once a stop has begun
+        // is refused before it runs (the client may retry it elsewhere), so
+        // the stop never closes a connection between a commit and its answer.
+        if parking.withLock({ $0.draining }) { return queue(connection, Self.stoppingAnswer) }
         switch handler(request) {
         case .now(let response):
             return queue(connection, response)
@@ -335,6 +339,13 @@ public final class HTTPServer: @unchecked Sendable {
         return String(validatingCString: found) ?? ""
     }
 
+    /// The answer to requests that arrive while the server stops.
+    static let stoppingAnswer = ServiceError(status: 503, category: "Unavailable",
+                                       message: "the server is shutting down; retry on a new connection",
+                                       code: "57P01").response
+
+    /// Queues the answer; once a stop has begun, with `Connection: close`, so
+    /// kept-alive clients send nothing more on this connection.
     private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
         let body = response.body
         let mhdResponse = body.withUnsafeBytes { bytes in
@@ -347,6 +358,7 @@ public final class HTTPServer: @unchecked Sendable {
         for (name, value) in response.headers {
             _ = name.withCString { n in value.withCString { v in MHD_add_response_header(mhdResponse, n, v) } }
         }
+        if parking.withLock({ $0.draining }) { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result
