@@ -162,4 +162,33 @@ final class ConnectionBalanceTests: XCTestCase {
         XCTAssertEqual(counts(), [0, 0], "closed connections are uncounted")
         XCTAssertEqual(try HTTPTestClient(port: port).send(method: "GET", path: "/").status, 200)
     }
+
+    /// A worker stuck in a long request (over 100 ms) gets no new
+    /// connections while another worker is free: they are answered at once.
+    func testNewConnectionsAvoidAWorkerStuckInALongRequest() throws {
+        let port = try HeliosProcess.freePort()
+        let release = DispatchSemaphore(value: 0)
+        let server = HTTPServer(configuration: .init(port: port, threads: 2, clientAddresses: false),
+                                handler: { request in
+                                    if request.path == "/slow" { release.wait() }
+                                    return .now(HTTPResponse(status: 200, body: Array(request.path.utf8)))
+                                },
+                                tooLarge: { _ in HTTPResponse(status: 413, body: []) })
+        try server.start()
+        defer { server.stop(grace: 1) }
+        let slowAnswered = expectation(description: "the slow request answered")
+        Thread.detachNewThread {
+            _ = try? HTTPTestClient(port: port).send(method: "GET", path: "/slow")
+            slowAnswered.fulfill()
+        }
+        usleep(300_000)   // the slow request has held its worker for over 100 ms
+        let started = Date()
+        for _ in 0..<4 {
+            let quick = try HTTPTestClient(port: port).send(method: "GET", path: "/quick")
+            XCTAssertEqual(quick.text, "/quick")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2, "no quick request waited for the slow one")
+        release.signal()
+        wait(for: [slowAnswered], timeout: 10)
+    }
 }

@@ -84,8 +84,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let context = Unmanaged.passUnretained(self).toOpaque()
         for _ in 0..<max(1, configuration.threads) {
-            let worker = Worker()
-            worker.daemon = helios_mhd_start_worker(helios_mhd_flags(ipv6 ? 1 : 0), accessHandler, context, requestCompleted, context,
+            let worker = Worker(server: self)
+            let workerContext = Unmanaged.passUnretained(worker).toOpaque()
+            worker.daemon = helios_mhd_start_worker(helios_mhd_flags(ipv6 ? 1 : 0), accessHandler, workerContext, requestCompleted, context,
                                                     connectionNotify, Unmanaged.passUnretained(worker).toOpaque(),
                                                     UInt32(configuration.connectionTimeoutSeconds), Self.connectionMemory)
             guard worker.daemon != nil else {
@@ -151,7 +152,14 @@ public final class HTTPServer: @unchecked Sendable {
                 continue
             }
             helios_set_nodelay(client)
-            let worker = workers.min { $0.connections.load(ordering: .relaxed) < $1.connections.load(ordering: .relaxed) }!
+            // A worker stuck in one request for over 100 ms (a long query)
+            // gets new connections only when every worker is.
+            let now = Worker.nanoseconds()
+            func load(_ worker: Worker) -> (Int, Int) {
+                let since = worker.busySince.load(ordering: .relaxed)
+                return (since != 0 && now - since > 100_000_000 ? 1 : 0, worker.connections.load(ordering: .relaxed))
+            }
+            let worker = workers.min { load($0) < load($1) }!
             worker.connections.wrappingAdd(1, ordering: .relaxed)
             let added: MHD_Result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(worker.daemon, client, $0, length) }
@@ -192,7 +200,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// One libmicrohttpd callback: the first of a request (headers read),
     /// then one per body chunk, then one to answer. The URL and method
     /// become Strings only on the first.
-    fileprivate func handle(_ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
+    fileprivate func handle(_ worker: Worker, _ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
                             uploadData: UnsafePointer<CChar>?, uploadSize: UnsafeMutablePointer<Int>,
                             slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let existing = slot.pointee else {
@@ -204,7 +212,7 @@ public final class HTTPServer: @unchecked Sendable {
                 if length > configuration.maxBodyBytes {
                     pending.oversized = true
                     // A client waiting for 100-continue has not sent the body: refuse it now.
-                    if header(connection, "Expect")?.lowercased() == "100-continue" { return answer(connection, pending) }
+                    if header(connection, "Expect")?.lowercased() == "100-continue" { return answer(worker, connection, pending) }
                 } else if length > 0 {
                     // One allocation however the body is split; capped, so a
                     // declared length alone cannot claim much memory.
@@ -224,7 +232,7 @@ public final class HTTPServer: @unchecked Sendable {
                 // instead of a reset; past a hard cap, answer and let the connection close.
                 pending.oversized = true
                 pending.body = []
-                if pending.received > Self.discardCap(configuration.maxBodyBytes) { return answer(connection, pending) }
+                if pending.received > Self.discardCap(configuration.maxBodyBytes) { return answer(worker, connection, pending) }
                 return .YES
             }
             uploadData.map { data in
@@ -239,13 +247,13 @@ public final class HTTPServer: @unchecked Sendable {
             if let response = pending.takeDelivered() { return queue(connection, response) }
             return .YES
         }
-        return answer(connection, pending)
+        return answer(worker, connection, pending)
     }
 
     /// How much of an oversized body is read and dropped before giving up on the connection.
     static func discardCap(_ limit: Int) -> Int { max(limit, 1 << 20) * 8 }
 
-    private func answer(_ connection: OpaquePointer, _ pending: PendingRequest) -> MHD_Result {
+    private func answer(_ worker: Worker, _ connection: OpaquePointer, _ pending: PendingRequest) -> MHD_Result {
         pending.answered = true
         let request = makeRequest(connection, pending)
         if pending.oversized {
@@ -256,7 +264,10 @@ public final class HTTPServer: @unchecked Sendable {
         // is refused before it runs (the client may retry it elsewhere), so
         // the stop never closes a connection between a commit and its answer.
         if parking.withLock({ $0.draining }) { return queue(connection, Self.stoppingAnswer) }
-        switch handler(request) {
+        worker.busySince.store(Worker.nanoseconds(), ordering: .relaxed)
+        let answer = handler(request)
+        worker.busySince.store(0, ordering: .relaxed)
+        switch answer {
         case .now(let response):
             return queue(connection, response)
         case .later(let start):
@@ -422,8 +433,8 @@ private func accessHandler(_ context: UnsafeMutableRawPointer?, _ connection: Op
                            _ uploadSize: UnsafeMutablePointer<Int>?,
                            _ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> MHD_Result {
     guard let context, let connection, let uploadSize, let slot else { return .NO }
-    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
-    return server.handle(connection, url: url, method: method, uploadData: uploadData, uploadSize: uploadSize, slot: slot)
+    let worker = Unmanaged<Worker>.fromOpaque(context).takeUnretainedValue()
+    return worker.server.handle(worker, connection, url: url, method: method, uploadData: uploadData, uploadSize: uploadSize, slot: slot)
 }
 
 private func requestCompleted(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
@@ -436,8 +447,18 @@ private func requestCompleted(_ context: UnsafeMutableRawPointer?, _ connection:
 /// One libmicrohttpd daemon with its epoll thread, and how many
 /// connections it serves (counted when handed over, uncounted when closed).
 final class Worker: @unchecked Sendable {
+    unowned let server: HTTPServer
     var daemon: OpaquePointer?
     let connections = Atomic<Int>(0)
+    /// When the request it is running began (monotonic ns), 0 when idle.
+    let busySince = Atomic<Int64>(0)
+    init(server: HTTPServer) { self.server = server }
+
+    static func nanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
 }
 
 private func connectionNotify(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
