@@ -50,7 +50,6 @@ public final class HTTPServer: @unchecked Sendable {
     private var workers: [Worker] = []
     private var listener: Int32 = -1
     private var acceptor: pthread_t?
-    private let stopping = Atomic<Bool>(false)
     private let inFlight = InFlightCounter()
     /// Requests parked until their answer is delivered and sent (see
     /// `HTTPAnswer.later`), resumes under way, and whether the server is
@@ -87,7 +86,7 @@ public final class HTTPServer: @unchecked Sendable {
             let worker = Worker(server: self)
             let workerContext = Unmanaged.passUnretained(worker).toOpaque()
             worker.daemon = helios_mhd_start_worker(helios_mhd_flags(ipv6 ? 1 : 0), accessHandler, workerContext, requestCompleted, context,
-                                                    connectionNotify, Unmanaged.passUnretained(worker).toOpaque(),
+                                                    connectionNotify, workerContext,
                                                     UInt32(configuration.connectionTimeoutSeconds), Self.connectionMemory)
             guard worker.daemon != nil else {
                 stopWorkers()
@@ -111,13 +110,12 @@ public final class HTTPServer: @unchecked Sendable {
     /// connection suspended.
     public func stop(grace: Double = 10) {
         guard let acceptor else { return }
-        stopping.store(true, ordering: .releasing)
+        // From here on nothing parks, so the parked count only falls.
+        parking.withLock { $0.draining = true }
         shutdown(listener, Int32(SHUT_RDWR))   // wakes the blocked accept()
         pthread_join(acceptor, nil)
         self.acceptor = nil
         close(listener)
-        // From here on nothing parks, so the parked count only falls.
-        parking.withLock { $0.draining = true }
         let deadline = Self.now() + grace
         while inFlight.value > 0 && Self.now() < deadline { usleep(10_000) }
         while parking.withLock({ $0.parked > 0 || $0.resuming > 0 }) { usleep(10_000) }
@@ -142,7 +140,7 @@ public final class HTTPServer: @unchecked Sendable {
                     helios_accept(listener, $0, &length)
                 }
             }
-            if stopping.load(ordering: .acquiring) {
+            if parking.withLock({ $0.draining }) {
                 if client >= 0 { close(client) }
                 return
             }
@@ -151,7 +149,6 @@ public final class HTTPServer: @unchecked Sendable {
                 if errno != EINTR && errno != ECONNABORTED && errno != EPROTO { usleep(10_000) }
                 continue
             }
-            helios_set_nodelay(client)
             // A worker stuck in one request for over 100 ms (a long query)
             // gets new connections only when every worker is.
             let now = Worker.nanoseconds()
@@ -169,12 +166,8 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    /// Monotonic seconds.
+    static func now() -> Double { Double(Worker.nanoseconds()) / 1e9 }
 
     private static func fillAddress(_ storage: inout sockaddr_storage, host: String, port: UInt16) throws(HTTPServerError) -> Bool {
         let name = host == "localhost" ? "127.0.0.1" : host
@@ -377,8 +370,9 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func completed(_ slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
         guard let slot, let pointer = slot.pointee else { return }
-        if Unmanaged<PendingRequest>.fromOpaque(pointer).takeUnretainedValue().parked { parking.withLock { $0.parked -= 1 } }
-        Unmanaged<PendingRequest>.fromOpaque(pointer).release()
+        let pending = Unmanaged<PendingRequest>.fromOpaque(pointer)
+        if pending.takeUnretainedValue().parked { parking.withLock { $0.parked -= 1 } }
+        pending.release()
         slot.pointee = nil
         inFlight.add(-1)
     }

@@ -111,8 +111,9 @@ extension WriteAheadLog {
     /// repeats; after a second with nothing to do the thread ends (the next
     /// waiter starts another), so an idle or dropped log holds no thread.
     final class Syncer: @unchecked Sendable {
+        typealias Waiter = (offset: UInt64, done: @Sendable (StorageError?) -> Void)
         private let condition = Condition()
-        private var waiters: [(offset: UInt64, done: @Sendable (StorageError?) -> Void)] = []
+        private var waiters: [Waiter] = []
         private var running = false
 
         /// Queues a waiter; starts the thread when none runs.
@@ -124,48 +125,39 @@ extension WriteAheadLog {
                 running = true
                 return true
             }
-            if start && !startThread({ self.loop(log) }) {
+            guard start else { return }
+            if let thread = NativeThread.start({ self.loop(log) }) {
+                pthread_detach(thread)
+            } else {
                 // No thread to be had: sync on this one, once.
                 condition.withLock { running = false }
-                drain(log)
+                answer(take(waiting: false), log)
             }
         }
 
-        /// Takes the waiters queued so far, syncs for them and answers them;
-        /// false when there were none.
-        @discardableResult
-        private func drain(_ log: WriteAheadLog) -> Bool {
-            let batch = condition.withLock {
+        /// The waiters queued so far (waiting up to a second for one when
+        /// asked); with none, the syncer counts as no longer running.
+        private func take(waiting: Bool) -> [Waiter] {
+            condition.withLock {
+                if waiting && waiters.isEmpty { condition.wait(seconds: 1) }
+                if waiters.isEmpty { running = false }
                 defer { waiters.removeAll(keepingCapacity: true) }
                 return waiters
             }
-            if batch.isEmpty { return false }
-            answer(batch, log)
-            return true
         }
 
-        private func answer(_ batch: [(offset: UInt64, done: @Sendable (StorageError?) -> Void)], _ log: WriteAheadLog) {
+        /// Syncs up to the furthest waiter and answers them all.
+        private func answer(_ batch: [Waiter], _ log: WriteAheadLog) {
+            guard !batch.isEmpty else { return }
             let target = batch.reduce(0) { max($0, $1.offset) }
             var failure: StorageError?
             do { try log.waitDurable(target) } catch { failure = error }
             for waiter in batch { waiter.done(failure) }
         }
 
-        /// A detached thread running `body`; false when none could be created.
-        private func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-            guard let thread = NativeThread.start(body) else { return false }
-            pthread_detach(thread)
-            return true
-        }
-
         private func loop(_ log: WriteAheadLog) {
             while true {
-                let batch: [(offset: UInt64, done: @Sendable (StorageError?) -> Void)] = condition.withLock {
-                    if waiters.isEmpty { condition.wait(seconds: 1) }
-                    if waiters.isEmpty { running = false }
-                    defer { waiters.removeAll(keepingCapacity: true) }
-                    return waiters
-                }
+                let batch = take(waiting: true)
                 if batch.isEmpty { return }
                 answer(batch, log)
             }

@@ -158,7 +158,7 @@ final class WriteAheadLog: @unchecked Sendable {
                 }
             }
             if let failure = state.withLock({ $0.failure }) {
-                throw StorageError("58030", "the write-ahead log could not be synced: \(failure)")
+                throw Self.syncFailure(failure)
             }
             if !lead { return }
             var failure: String?
@@ -185,17 +185,21 @@ final class WriteAheadLog: @unchecked Sendable {
                 }
                 condition.broadcast()
             }
-            if let failure { throw StorageError("58030", "the write-ahead log could not be synced: \(failure)") }
+            if let failure { throw Self.syncFailure(failure) }
         }
     }
 
     enum Durability { case durable, pending, failed(StorageError) }
 
+    static func syncFailure(_ failure: String) -> StorageError {
+        StorageError("58030", "the write-ahead log could not be synced: \(failure)")
+    }
+
     /// Whether the records up to `offset` are synced, without waiting.
     func durabilityState(of offset: UInt64) -> Durability {
         if mode != .full { return .durable }
         let s = state.withLock { $0 }
-        if let failure = s.failure { return .failed(StorageError("58030", "the write-ahead log could not be synced: \(failure)")) }
+        if let failure = s.failure { return .failed(Self.syncFailure(failure)) }
         return s.durable >= offset ? .durable : .pending
     }
 
