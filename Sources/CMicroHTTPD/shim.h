@@ -46,12 +46,12 @@ static inline struct MHD_Daemon *helios_mhd_start_worker(
     MHD_NotifyConnectionCallback connection_notify, void *notify_context,
     unsigned int timeout_seconds, size_t memory_limit) {
     return MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handler, handler_context,
+        MHD_OPTION_EXTERNAL_LOGGER, helios_mhd_log, NULL,   /* first, or MHD warns */
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
         MHD_OPTION_NOTIFY_CONNECTION, connection_notify, notify_context,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
         MHD_OPTION_UNESCAPE_CALLBACK, helios_mhd_keep_escapes, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, helios_mhd_log, NULL,
         MHD_OPTION_END);
 }
 

@@ -164,7 +164,7 @@ public final class Database: Sendable {
 /// Parsed statements by SQL text, so the hot path of repeated requests
 /// skips lexing and parsing. Bounded: cleared when full.
 final class StatementCache: Sendable {
-    private let entries = Mutex<[String: [Statement]]>([:])
+    private let entries = Locked<[String: [Statement]]>([:])
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }

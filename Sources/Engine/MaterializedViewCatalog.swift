@@ -1,7 +1,6 @@
 import Core
 import SQL
 import Storage
-import Synchronization
 import Views
 
 /// One finished (or failed) refresh, as `pg_mv_refresh_history` shows it.
@@ -19,7 +18,7 @@ public struct RefreshHistoryEntry: Sendable, Equatable {
 
 /// The refreshes of this process, newest last (bounded; not kept across restarts).
 final class RefreshHistory: Sendable {
-    private let entries = Mutex<[RefreshHistoryEntry]>([])
+    private let entries = Locked<[RefreshHistoryEntry]>([])
     static let capacity = 10_000
 
     func record(_ entry: RefreshHistoryEntry) {

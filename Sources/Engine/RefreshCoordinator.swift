@@ -39,14 +39,14 @@ public final class RefreshCoordinator: Sendable {
 
     let database: Database
     let maxConcurrent: Int
-    private let backoff = Mutex<[String: Backoff]>([:])
-    private let accounting: Mutex<Accounting>
+    private let backoff = Locked<[String: Backoff]>([:])
+    private let accounting: Locked<Accounting>
     private let stopping = Atomic<Bool>(false)
 
     public init(database: Database, maxConcurrent: Int = 2) {
         self.database = database
         self.maxConcurrent = max(1, maxConcurrent)
-        accounting = Mutex(Accounting(windowStart: TransactionRegistry.now()))
+        accounting = Locked(Accounting(windowStart: TransactionRegistry.now()))
     }
 
     /// CPU seconds spent in refreshes and seconds slept for the cap, since the window started.
@@ -82,8 +82,8 @@ public final class RefreshCoordinator: Sendable {
     public func runOnce() -> [Outcome] {
         let due = dueViews(now: TransactionRegistry.now())
         if due.isEmpty { return [] }
-        let queue = Mutex(due[...])
-        let outcomes = Mutex<[Outcome]>([])
+        let queue = Locked(due[...])
+        let outcomes = Locked<[Outcome]>([])
         // Each worker takes the next due view until none is left.
         DispatchQueue.concurrentPerform(iterations: min(maxConcurrent, due.count)) { _ in
             while !stopping.load(ordering: .relaxed), let next = queue.withLock({ $0.popFirst() }) {

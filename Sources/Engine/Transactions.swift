@@ -1,7 +1,6 @@
 import Core
 import Foundation
 import Storage
-import Synchronization
 
 /// Transactions that span requests (`POST /v1/transactions`): each is a
 /// `TransactionState` with an id, used by one request at a time, rolled
@@ -17,7 +16,7 @@ public final class TransactionRegistry: Sendable {
         init(id: String, branch: String, now: Double) { self.id = id; self.branch = branch; self.lastUsed = now }
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
     let idleTimeout: Double
     let maxOpen: Int
 

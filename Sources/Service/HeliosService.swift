@@ -191,7 +191,7 @@ extension String {
 /// `access_log … buffer= flush=`): a write(2) per request cost about 5 µs
 /// of system time, a tenth of a vector search's whole request.
 enum AccessLog {
-    private static let pending = Mutex<[UInt8]>([])
+    private static let pending = Locked<[UInt8]>([])
     private static let flushAt = 64 << 10
 
     /// `2026-11-28T21:50:17.123Z 127.0.0.1 "POST /v1/…" 200 1234B 0.512ms`,

@@ -1,8 +1,11 @@
-import Synchronization
+import Core
 
 /// Request counters and latency histograms by route, rendered in the
 /// Prometheus text format. Routes are patterns (`/v1/branches/{branch}/query`),
 /// never raw paths, so random URLs cannot grow the label set.
+///
+/// Each thread counts into its own shard (by `ThreadSlot`), so the HTTP
+/// workers never wait on one another here; `render` adds the shards up.
 public final class Metrics: Sendable {
     static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -20,7 +23,8 @@ public final class Metrics: Sendable {
         var latency: [String: Histogram] = [:]
     }
 
-    private let state = Mutex(State())
+    private static let shardCount = 16
+    private let shards = (0..<Metrics.shardCount).map { _ in Locked(State()) }
 
     public init() {}
 
@@ -32,7 +36,7 @@ public final class Metrics: Sendable {
             histogram.sum += seconds
             histogram.total += 1
         }
-        state.withLock { state in
+        shards[ThreadSlot.current % Self.shardCount].withLock { state in
             state.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
             count(&state.latency[route, default: Histogram()])  // one lookup, updated in place
         }
@@ -48,7 +52,14 @@ public final class Metrics: Sendable {
 
     /// The exposition text; `gauges` are extra name → value lines.
     public func render(inFlight: Int, gauges: [(name: String, help: String, type: String, value: String)]) -> String {
-        let snapshot = state.withLock { $0 }
+        var snapshot = State()
+        for shard in shards {
+            let part = shard.withLock { $0 }
+            snapshot.requests.merge(part.requests, uniquingKeysWith: +)
+            snapshot.latency.merge(part.latency) { a, b in
+                Histogram(counts: zip(a.counts, b.counts).map { $0 + $1 }, sum: a.sum + b.sum, total: a.total + b.total)
+            }
+        }
         var out = "# HELP helios_http_requests_total HTTP requests by route, method and status.\n"
         out += "# TYPE helios_http_requests_total counter\n"
         for (key, count) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {

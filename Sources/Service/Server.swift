@@ -1,7 +1,7 @@
+import Core
 import Engine
 import Foundation
 import Storage
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -147,7 +147,7 @@ final class ServerBox: @unchecked Sendable {
 /// store opens, and exits the process if one comes: recovery writes
 /// nothing a crash would not leave, so stopping mid-replay is safe.
 final class RecoverySignalWatcher: @unchecked Sendable {
-    private final class Flag: Sendable { let running = Mutex(true) }
+    private final class Flag: Sendable { let running = Locked(true) }
     private let flag = Flag()
     private let thread: Thread
 

@@ -146,15 +146,15 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     var vectorNodesAtCheckpoint = 0
     /// True while the log is replayed: vector index nodes are linked in bulk at its end.
     var replaying = false
-    let checkpointMutex = Mutex<Void>(())
+    let checkpointMutex = Locked<Void>(())
     var lastSCN: SCN = .zero
     private let nextTransactionID = Atomic<UInt64>(1)
     private let nextTableID = Atomic<UInt64>(1)
     private let nextRowID = Atomic<Int64>(1)
 
-    private let sequences = Mutex<[String: Int64]>([:])
+    private let sequences = Locked<[String: Int64]>([:])
     /// Serializes building and sorting column indexes among readers.
-    private let indexMaintenance = Mutex<Void>(())
+    private let indexMaintenance = Locked<Void>(())
 
     public init() {
         branches = [.main: BranchData(id: .main, name: "main", parent: nil, forkSCN: .zero,

@@ -1,4 +1,4 @@
-import Synchronization
+import Core
 
 // The search half of HNSW: candidate heaps, per-search visited marks and
 // the layer search of Malkov & Yashunin (algorithm 2), extended the way
@@ -124,7 +124,7 @@ final class VisitedMarks: @unchecked Sendable {
 }
 
 final class VisitedPool: Sendable {
-    private let free = Mutex<[VisitedMarks]>([])
+    private let free = Locked<[VisitedMarks]>([])
 
     func take(count: Int) -> VisitedMarks {
         let marks = free.withLock { $0.popLast() } ?? VisitedMarks(capacity: count)

@@ -25,7 +25,7 @@ struct Serve: ParsableCommand {
     @Option(help: "TCP port to listen on.")
     var port: UInt16 = 8080
 
-    @Option(help: "HTTP worker threads (default: one per CPU core, at least 2; a commit waiting for the log's fsync parks its connection, not a thread). Raise it when clients run long queries: a running query holds its thread's other connections.")
+    @Option(help: "HTTP worker threads (default: two per CPU core, at least 4; a commit waiting for the log's fsync parks its connection, not a thread). Raise it when clients run long queries: a running query holds its thread's other connections.")
     var threads: Int?
 
     @Option(name: .customLong("api-key"),
@@ -98,7 +98,7 @@ struct Serve: ParsableCommand {
         let key = apiKey ?? getenv("HELIOS_API_KEY").map { String(cString: $0) }
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let options = ServiceRunner.Options(
-            http: .init(host: host, port: port, threads: threads ?? max(2, cores),
+            http: .init(host: host, port: port, threads: threads ?? max(4, 2 * cores),
                         maxBodyBytes: parsedMaxBody!, connectionTimeoutSeconds: connectionTimeout),
             service: .init(apiKey: key, accessLog: accessLog, transactionIdleTimeout: transactionIdleTimeout,
                            maxOpenTransactions: maxOpenTransactions, retentionSeconds: parsedRetention!),

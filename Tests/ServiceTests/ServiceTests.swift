@@ -154,6 +154,18 @@ final class HeliosServiceTests: XCTestCase {
         XCTAssertTrue(text.contains("helios_current_scn"))
     }
 
+    /// Each thread counts into its own shard; the exposition adds them up.
+    func testMetricsFromManyThreadsAddUp() {
+        let s = service()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<50 { _ = s.handle(HTTPRequest(method: "GET", path: "/health")) }
+        }
+        let text = s.handle(HTTPRequest(method: "GET", path: "/metrics")).bodyText
+        XCTAssertTrue(text.contains(#"helios_http_requests_total{route="/health",method="GET",status="200"} 200"#), text)
+        XCTAssertTrue(text.contains(#"helios_http_request_duration_seconds_count{route="/health"} 200"#), text)
+        XCTAssertTrue(text.contains(#"helios_http_request_duration_seconds_bucket{route="/health",le="+Inf"} 200"#), text)
+    }
+
     func testOpenAPIServedAndEveryRouteDocumented() throws {
         let s = service()
         XCTAssertEqual(s.handle(HTTPRequest(method: "GET", path: "/openapi.yaml")).status, 200)

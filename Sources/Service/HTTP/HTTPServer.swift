@@ -54,7 +54,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Requests parked until their answer is delivered and sent (see
     /// `HTTPAnswer.later`), resumes under way, and whether the server is
     /// stopping (then nothing parks: the worker waits for the answer itself).
-    private let parking = Mutex<(parked: Int, resuming: Int, draining: Bool)>((0, 0, false))
+    private let parking = Locked<(parked: Int, resuming: Int, draining: Bool)>((0, 0, false))
 
     public init(configuration: Configuration, handler: @escaping Handler,
                 tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
@@ -394,7 +394,7 @@ final class PendingRequest: @unchecked Sendable {
     /// Whether the answer came later (the connection was suspended meanwhile).
     var parked = false
     /// A parked request's answer, handed over from the thread that delivers it.
-    private let delivered = Mutex<HTTPResponse?>(nil)
+    private let delivered = Locked<HTTPResponse?>(nil)
     init(method: String, path: String) { self.method = method; self.path = path }
     func deliver(_ response: HTTPResponse) { delivered.withLock { $0 = response } }
     func takeDelivered() -> HTTPResponse? { delivered.withLock { $0.take() } }

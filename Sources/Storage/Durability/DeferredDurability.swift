@@ -1,5 +1,4 @@
 import Core
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,7 +89,7 @@ public struct PendingDurability: Sendable {
             positions[0].log.notifyWhenDurable(positions[0].offset, done)
             return
         }
-        let remaining = Mutex<(count: Int, error: StorageError?)>((positions.count, nil))
+        let remaining = Locked<(count: Int, error: StorageError?)>((positions.count, nil))
         for position in positions {
             position.log.notifyWhenDurable(position.offset) { error in
                 let finished: (Bool, StorageError?) = remaining.withLock {

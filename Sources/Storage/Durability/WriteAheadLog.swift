@@ -1,5 +1,4 @@
 import Core
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,10 +40,10 @@ final class WriteAheadLog: @unchecked Sendable {
     private static let growth: UInt64 = 16 << 20
     /// `full` mode: frames appended but not yet written; the next group
     /// leader writes them with one call, then syncs once for all of them.
-    private let pending = Mutex<(bytes: [UInt8], end: UInt64)>(([], 0))
+    private let pending = Locked<(bytes: [UInt8], end: UInt64)>(([], 0))
     /// File offset up to which records are written (leader only).
     private var flushed: UInt64
-    private let state = Mutex<(durable: UInt64, syncing: Bool, failure: String?)>((0, false, nil))
+    private let state = Locked<(durable: UInt64, syncing: Bool, failure: String?)>((0, false, nil))
     private let condition = Condition()
     /// Syncs for waiters that do not block (`notifyWhenDurable`).
     let syncer = Syncer()
@@ -68,7 +67,7 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// Fault injection for tests: the errno each kind of file call fails
     /// with while set (empty in normal operation).
-    static let injectedFaults = Mutex<[FileFault: Int32]>([:])
+    static let injectedFaults = Locked<[FileFault: Int32]>([:])
 
     private static func fault(_ call: FileFault) -> Int32? {
         injectedFaults.withLock { $0.isEmpty ? nil : $0[call] }
