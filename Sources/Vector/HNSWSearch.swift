@@ -80,45 +80,62 @@ final class NeighborHeap {
     }
 }
 
-/// Marks of the nodes one search has visited, reset in O(1) by bumping a
-/// generation tag; pooled so concurrent searches each get their own.
+/// Marks of the nodes one search has visited: one bit per node, pooled so
+/// concurrent searches each get their own. A search sets a few thousand
+/// bits at random places, so the marks are read from memory about as often
+/// as the vectors are; as bits they take 12.5 KB for 100k nodes, against
+/// 200 KB as 16-bit generation tags, and so stay in the core's cache
+/// between searches even when the HTTP stack and other threads run on the
+/// same core in between. The words a search dirtied are listed and only
+/// they are cleared for the next search.
 final class VisitedMarks: @unchecked Sendable {
-    private(set) var tags: UnsafeMutablePointer<UInt16>
+    private(set) var bits: UnsafeMutablePointer<UInt64>
+    private var dirty: UnsafeMutablePointer<UInt32>
+    private var dirtyCount = 0
     private(set) var capacity: Int
-    private(set) var generation: UInt16 = 0
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1024)
-        tags = .allocate(capacity: self.capacity)
-        tags.initialize(repeating: 0, count: self.capacity)
+        let words = (self.capacity + 63) / 64
+        bits = .allocate(capacity: words)
+        bits.initialize(repeating: 0, count: words)
+        dirty = .allocate(capacity: words)
     }
 
-    deinit { tags.deallocate() }
+    deinit { bits.deallocate(); dirty.deallocate() }
+
+    private var words: Int { (capacity + 63) / 64 }
 
     /// Starts a new search over `count` nodes.
     func reset(count: Int) {
         if count > capacity {
-            tags.deallocate()
+            bits.deallocate(); dirty.deallocate()
             capacity = max(count, capacity * 2)
-            tags = .allocate(capacity: capacity)
-            tags.initialize(repeating: 0, count: capacity)
-            generation = 0
+            bits = .allocate(capacity: words)
+            bits.initialize(repeating: 0, count: words)
+            dirty = .allocate(capacity: words)
+            dirtyCount = 0
+            return
         }
-        generation &+= 1
-        if generation == 0 {
-            tags.update(repeating: 0, count: capacity)
-            generation = 1
+        if dirtyCount * 8 > words {
+            bits.update(repeating: 0, count: words)
+        } else {
+            for i in 0..<dirtyCount { bits[Int(dirty[i])] = 0 }
         }
+        dirtyCount = 0
     }
 
     @inline(__always)
-    func prefetch(_ node: UInt32) { Distances.prefetch(tags + Int(node)) }
+    func prefetch(_ node: UInt32) { Distances.prefetch(bits + Int(node >> 6)) }
 
     /// Marks `node`; false when it was already marked in this search.
     @inline(__always)
     func visit(_ node: UInt32) -> Bool {
-        if tags[Int(node)] == generation { return false }
-        tags[Int(node)] = generation
+        let index = Int(node >> 6), bit = UInt64(1) << UInt64(node & 63)
+        let word = bits[index]
+        if word & bit != 0 { return false }
+        if word == 0 { dirty[dirtyCount] = UInt32(index); dirtyCount += 1 }
+        bits[index] = word | bit
         return true
     }
 }
