@@ -19,6 +19,10 @@ extension MemoryTransaction {
             var stats = VectorSearchStats()
             stats.strategy = "exact"
             var indexName: String?
+            // "index" when any layer's graph answered: a branch's own few
+            // rows are scanned exactly, the rows it inherits searched in
+            // the parent's graph.
+            var searchedGraph = false
             let query = request.query
             func consider(_ row: Row, distance: Double? = nil) {
                 if let distance { found.append((distance, row)); return }
@@ -43,7 +47,7 @@ extension MemoryTransaction {
                    let (hits, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
                     indexName = index.schema.name
                     stats.add(layerStats)
-                    if depth == 0 { stats.strategy = layerStats.strategy }
+                    if layerStats.strategy == "index" { searchedGraph = true }
                     for hit in hits { consider(hit.row, distance: hit.distance) }
                 } else {
                     var examined = 0
@@ -52,9 +56,9 @@ extension MemoryTransaction {
                         if request.filter?(row) ?? true { consider(row) }
                     }
                     stats.candidatesExamined += examined
-                    if depth == 0 { stats.strategy = "exact" }
                 }
             }
+            stats.strategy = searchedGraph ? "index" : "exact"
             // NaN distances sort last, as in SQL (and must: `<` with NaN is no order).
             found.sort { !$0.distance.isNaN && ($1.distance.isNaN || $0.distance < $1.distance) }
             let best = found.prefix(request.k)

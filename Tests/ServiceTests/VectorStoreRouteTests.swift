@@ -352,14 +352,22 @@ final class VectorStoreRouteTests: XCTestCase {
         XCTAssertGreaterThan(before, 0)
 
         XCTAssertEqual(call(s, "POST", "/v1/branches", #"{"name":"dev"}"#).status, 201)
-        var r = call(s, "POST", "/v1/vectors/stores/docs/upsert",
-                     #"{"vectors":[{"id":"c","values":[0.1,0]},{"id":"a","values":[5,5]}],"branch":"dev"}"#)
+        // A branch with no writes of its own searches the parent's graph, and
+        // says so (top_k 2: with fewer rows than top_k a layer is scanned).
+        var r = call(s, "POST", "/v1/vectors/stores/docs/search", #"{"vector":[0,0],"branch":"dev","top_k":2}"#)
+        XCTAssertEqual(ids(r.json), ["a", "b"])
+        XCTAssertEqual(r.json["strategy"], .string("index"), r.json.jsonText)
+        r = call(s, "POST", "/v1/vectors/stores/docs/upsert",
+                 #"{"vectors":[{"id":"c","values":[0.1,0]},{"id":"a","values":[5,5]}],"branch":"dev"}"#)
         XCTAssertEqual(r.json["upserted"], .integer(2), r.json.jsonText)
         r = call(s, "POST", "/v1/vectors/stores/docs/search", #"{"vector":[0,0]}"#)
         XCTAssertEqual(ids(r.json), ["a", "b"], "main is unaffected")
         r = call(s, "POST", "/v1/vectors/stores/docs/search", #"{"vector":[0,0],"branch":"dev"}"#)
         XCTAssertEqual(ids(r.json), ["c", "b", "a"])
         XCTAssertEqual(number(r.json["results"]?.arrayValue?.last?["distance"]) ?? 0, 50.0.squareRoot(), accuracy: 1e-6)
+        r = call(s, "POST", "/v1/vectors/stores/docs/search", #"{"vector":[0,0],"branch":"dev","top_k":1}"#)
+        XCTAssertEqual(ids(r.json), ["c"])
+        XCTAssertEqual(r.json["strategy"], .string("index"), "own rows and inherited ones both through graphs: \(r.json.jsonText)")
         r = call(s, "POST", "/v1/vectors/stores/docs/search?branch=dev", #"{"vector":[0,0]}"#)
         XCTAssertEqual(ids(r.json), ["c", "b", "a"], "branch as a query parameter on POST too")
         XCTAssertEqual(count(s, "docs"), 2)
