@@ -17,11 +17,10 @@ extension MemoryTransaction {
             // (k may be any SQL LIMIT: reserve for a search's usual few.)
             found.reserveCapacity(min(request.k, 1024) * layers.count + min(pending?.changes.count ?? 0, 1024))
             var stats = VectorSearchStats()
-            stats.strategy = "exact"
             var indexName: String?
-            // "index" when any layer's graph answered: a branch's own few
-            // rows are scanned exactly, the rows it inherits searched in
-            // the parent's graph.
+            // The strategy is "index" when any layer's graph answered (a
+            // branch's few own rows may be scanned exactly while the rows
+            // it inherits are found in the parent's graph).
             var searchedGraph = false
             let query = request.query
             func consider(_ row: Row, distance: Double? = nil) {
