@@ -36,18 +36,24 @@ public final class Locked<Value>: @unchecked Sendable {
 /// spreading per-request state over shards so threads do not share a lock
 /// or a cache line.
 public enum ThreadSlot {
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
+    private static let slot = ThreadLocalPointer()
     private static let next = Locked(0)
 
     /// This thread's slot (assigned on its first call, never reused).
     public static var current: Int {
-        if let stored = pthread_getspecific(key) { return Int(bitPattern: stored) - 1 }
-        let slot = next.withLock { n -> Int in defer { n += 1 }; return n }
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: slot + 1))
-        return slot
+        if let stored = slot.value { return Int(bitPattern: stored) - 1 }
+        let number = next.withLock { n -> Int in defer { n += 1 }; return n }
+        slot.value = UnsafeMutableRawPointer(bitPattern: number + 1)
+        return number
+    }
+}
+
+/// One pointer per thread (a pthread key; nil until the thread sets it).
+public final class ThreadLocalPointer: @unchecked Sendable {
+    private var key = pthread_key_t()
+    public init() { pthread_key_create(&key, nil) }
+    public var value: UnsafeMutableRawPointer? {
+        get { pthread_getspecific(key) }
+        set { pthread_setspecific(key, newValue) }
     }
 }

@@ -4,7 +4,6 @@ import JSON
 import Storage
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 // Service: HTTP routing, handlers, JSON <-> results, error -> status.
@@ -68,16 +67,7 @@ public final class HeliosService: Sendable {
 
     /// Answers one request: auth, routing, handler, metrics, access log.
     /// Waits for the request's commits to be durable before returning.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let started = HTTPServer.now()
-        let ((route, response), pending) = DurabilityDeferral.run { respond(request) }
-        var answer = response
-        if let pending {
-            do { try pending.wait() } catch { answer = Self.durabilityFailure(error) }
-        }
-        finish(request, route: route, response: answer, started: started)
-        return answer
-    }
+    public func handle(_ request: HTTPRequest) -> HTTPResponse { answer(request).wait() }
 
     /// `handle` for the HTTP server: when the request's commits are not yet
     /// synced, the answer comes later, from the log's syncer, so the worker
@@ -91,17 +81,13 @@ public final class HeliosService: Sendable {
         }
         return .later { deliver in
             pending.notify { error in
-                let answer = error.map(Self.durabilityFailure) ?? response
+                // A failed sync answers as a commit that waited itself would
+                // have (58030); the log then refuses further commits.
+                let answer = error.map { ServiceError($0).response } ?? response
                 self.finish(request, route: route, response: answer, started: started)
                 deliver(answer)
             }
         }
-    }
-
-    /// The answer when the log could not be synced (as when a commit waited
-    /// itself): the log then refuses further commits.
-    static func durabilityFailure(_ error: StorageError) -> HTTPResponse {
-        ServiceError(error).response
     }
 
     /// Routes and runs one request; returns the route's pattern and the answer.

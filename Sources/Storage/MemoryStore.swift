@@ -146,7 +146,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     var vectorNodesAtCheckpoint = 0
     /// True while the log is replayed: vector index nodes are linked in bulk at its end.
     var replaying = false
-    let checkpointMutex = Locked<Void>(())
+    let checkpointLock = Locked<Void>(())
     var lastSCN: SCN = .zero
     private let nextTransactionID = Atomic<UInt64>(1)
     private let nextTableID = Atomic<UInt64>(1)

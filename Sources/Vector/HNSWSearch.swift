@@ -96,24 +96,26 @@ final class VisitedMarks: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1024)
-        let words = (self.capacity + 63) / 64
-        bits = .allocate(capacity: words)
-        bits.initialize(repeating: 0, count: words)
-        dirty = .allocate(capacity: words)
+        (bits, dirty) = Self.allocate(words: (self.capacity + 63) / 64)
     }
 
     deinit { bits.deallocate(); dirty.deallocate() }
 
     private var words: Int { (capacity + 63) / 64 }
 
+    /// Cleared bits and room for a dirty-word list, for `words` words.
+    private static func allocate(words: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt32>) {
+        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+        bits.initialize(repeating: 0, count: words)
+        return (bits, .allocate(capacity: words))
+    }
+
     /// Starts a new search over `count` nodes.
     func reset(count: Int) {
         if count > capacity {
             bits.deallocate(); dirty.deallocate()
             capacity = max(count, capacity * 2)
-            bits = .allocate(capacity: words)
-            bits.initialize(repeating: 0, count: words)
-            dirty = .allocate(capacity: words)
+            (bits, dirty) = Self.allocate(words: words)
             dirtyCount = 0
             return
         }

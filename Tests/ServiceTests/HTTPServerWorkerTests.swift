@@ -96,14 +96,7 @@ extension ParkedConnectionTests {
         }
         /// One keep-alive answer's body (read until the connection closes).
         func receive(_ fd: Int32, whole: Bool = false) -> String {
-            var data: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                data.append(contentsOf: buffer[0..<n])
-            }
-            let text = String(decoding: data, as: UTF8.self)
+            let text = String(decoding: HTTPTestClient.readUntilClosed(fd), as: UTF8.self)
             if whole { return text }
             return text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
         }

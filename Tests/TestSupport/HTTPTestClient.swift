@@ -71,7 +71,8 @@ public struct HTTPTestClient: Sendable {
         return fd
     }
 
-    func readResponse(_ fd: Int32) throws -> Response {
+    /// Everything the peer sends until it closes the connection (or the read times out).
+    public static func readUntilClosed(_ fd: Int32) -> [UInt8] {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -79,6 +80,11 @@ public struct HTTPTestClient: Sendable {
             if n <= 0 { break }
             data.append(contentsOf: buffer[0..<n])
         }
+        return data
+    }
+
+    func readResponse(_ fd: Int32) throws -> Response {
+        let data = Self.readUntilClosed(fd)
         guard let split = Self.find([13, 10, 13, 10], in: data) else {
             throw HeliosProcessError(message: "no HTTP response (\(data.count) bytes)")
         }

@@ -3,7 +3,6 @@ import Core
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import Synchronization
 
 /// libmicrohttpd behind a Swift interface: worker threads on epoll (one
@@ -50,22 +49,27 @@ public final class HTTPServer: @unchecked Sendable {
     private var workers: [Worker] = []
     private var listener: Int32 = -1
     private var acceptor: pthread_t?
-    private let inFlight = InFlightCounter()
+    /// Requests between their first callback and their completion notice.
+    private let inFlight = Locked(0)
     /// Requests parked until their answer is delivered and sent (see
-    /// `HTTPAnswer.later`), resumes under way, and whether the server is
-    /// stopping (then nothing parks: the worker waits for the answer itself).
-    private let parking = Locked<(parked: Int, resuming: Int, draining: Bool)>((0, 0, false))
+    /// `HTTPAnswer.later`), and resumes under way.
+    private let parking = Locked<(parked: Int, resuming: Int)>((0, 0))
+    /// Whether a stop has begun: then nothing parks (the worker waits for the
+    /// answer itself) and new requests are refused. Set under `parking`'s
+    /// lock, so no request parks after the stop counts the parked ones; read
+    /// without it on every request.
+    private let draining = Atomic<Bool>(false)
 
     public init(configuration: Configuration, handler: @escaping Handler,
                 tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.configuration = configuration; self.handler = handler; self.tooLarge = tooLarge
     }
 
-    public var requestsInFlight: Int { inFlight.value }
+    public var requestsInFlight: Int { inFlight.withLock { $0 } }
 
     /// Requests parked now, and whether a stop has begun (tests).
     var parkedRequests: Int { parking.withLock { $0.parked } }
-    var isStopping: Bool { parking.withLock { $0.draining } }
+    var isStopping: Bool { draining.load(ordering: .acquiring) }
 
     /// Open connections per worker thread.
     var connectionsPerWorker: [Int] { workers.map { $0.connections.load(ordering: .relaxed) } }
@@ -111,13 +115,13 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop(grace: Double = 10) {
         guard let acceptor else { return }
         // From here on nothing parks, so the parked count only falls.
-        parking.withLock { $0.draining = true }
+        parking.withLock { _ in draining.store(true, ordering: .releasing) }
         shutdown(listener, Int32(SHUT_RDWR))   // wakes the blocked accept()
         pthread_join(acceptor, nil)
         self.acceptor = nil
         close(listener)
         let deadline = Self.now() + grace
-        while inFlight.value > 0 && Self.now() < deadline { usleep(10_000) }
+        while inFlight.withLock({ $0 }) > 0 && Self.now() < deadline { usleep(10_000) }
         while parking.withLock({ $0.parked > 0 || $0.resuming > 0 }) { usleep(10_000) }
         stopWorkers()
     }
@@ -140,7 +144,7 @@ public final class HTTPServer: @unchecked Sendable {
                     helios_accept(listener, $0, &length)
                 }
             }
-            if parking.withLock({ $0.draining }) {
+            if draining.load(ordering: .acquiring) {
                 if client >= 0 { close(client) }
                 return
             }
@@ -200,7 +204,7 @@ public final class HTTPServer: @unchecked Sendable {
             let path = url.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? "/"
             let pending = PendingRequest(method: method.map { String(cString: $0) } ?? "GET", path: path)
             slot.pointee = Unmanaged.passRetained(pending).toOpaque()
-            inFlight.add(1)
+            inFlight.withLock { $0 += 1 }
             if let length = header(connection, "Content-Length").flatMap(Int.init) {
                 if length > configuration.maxBodyBytes {
                     pending.oversized = true
@@ -256,7 +260,7 @@ public final class HTTPServer: @unchecked Sendable {
         // A request that arrives on a kept connection once a stop has begun
         // is refused before it runs (the client may retry it elsewhere), so
         // the stop never closes a connection between a commit and its answer.
-        if parking.withLock({ $0.draining }) { return queue(connection, Self.stoppingAnswer) }
+        if draining.load(ordering: .acquiring) { return queue(connection, Self.stoppingAnswer) }
         worker.busySince.store(Worker.nanoseconds(), ordering: .relaxed)
         let answer = handler(request)
         worker.busySince.store(0, ordering: .relaxed)
@@ -267,11 +271,11 @@ public final class HTTPServer: @unchecked Sendable {
             // Counted until the request completes (its answer sent), so a stop
             // does not close the connection between resuming and answering.
             let parks = parking.withLock { state in
-                if state.draining { return false }
+                if draining.load(ordering: .relaxed) { return false }
                 state.parked += 1
                 return true
             }
-            guard parks else { return queue(connection, Self.awaitAnswer(start)) }
+            guard parks else { return queue(connection, answer.wait()) }
             pending.parked = true
             MHD_suspend_connection(connection)
             let parkedConnection = ParkedConnection(connection)
@@ -284,21 +288,6 @@ public final class HTTPServer: @unchecked Sendable {
             }
             return .YES
         }
-    }
-
-    /// A later answer waited for on this thread (while stopping).
-    private static func awaitAnswer(_ start: (@escaping @Sendable (HTTPResponse) -> Void) -> Void) -> HTTPResponse {
-        final class Slot: @unchecked Sendable {
-            var response: HTTPResponse?
-            let ready = DispatchSemaphore(value: 0)
-        }
-        let slot = Slot()
-        start { response in
-            slot.response = response
-            slot.ready.signal()
-        }
-        slot.ready.wait()
-        return slot.response!
     }
 
     private func makeRequest(_ connection: OpaquePointer, _ pending: PendingRequest) -> HTTPRequest {
@@ -362,7 +351,7 @@ public final class HTTPServer: @unchecked Sendable {
         for (name, value) in response.headers {
             _ = name.withCString { n in value.withCString { v in MHD_add_response_header(mhdResponse, n, v) } }
         }
-        if parking.withLock({ $0.draining }) { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
+        if draining.load(ordering: .acquiring) { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result
@@ -374,7 +363,7 @@ public final class HTTPServer: @unchecked Sendable {
         if pending.takeUnretainedValue().parked { parking.withLock { $0.parked -= 1 } }
         pending.release()
         slot.pointee = nil
-        inFlight.add(-1)
+        inFlight.withLock { $0 -= 1 }
     }
 }
 
@@ -410,15 +399,6 @@ private struct ParkedConnection: @unchecked Sendable {
 /// Query arguments gathered by libmicrohttpd's iterator callback.
 private final class QueryArguments {
     var values: [String: String] = [:]
-}
-
-/// Requests between their first callback and their completion notice.
-final class InFlightCounter: @unchecked Sendable {
-    private var count = 0
-    private var lock = pthread_mutex_t()
-    init() { pthread_mutex_init(&lock, nil) }
-    func add(_ delta: Int) { pthread_mutex_lock(&lock); count += delta; pthread_mutex_unlock(&lock) }
-    var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return count }
 }
 
 private func accessHandler(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,

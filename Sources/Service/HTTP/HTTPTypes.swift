@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A request as handlers see it: method, path, selected headers and the
 /// whole body. Built by the server from libmicrohttpd's callbacks, or
 /// directly by tests (the router needs no sockets).
@@ -66,4 +68,24 @@ public struct HTTPResponse: Sendable {
 public enum HTTPAnswer: Sendable {
     case now(HTTPResponse)
     case later(@Sendable (_ deliver: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+
+    /// The response, waited for on this thread when it comes later.
+    public func wait() -> HTTPResponse {
+        switch self {
+        case .now(let response):
+            return response
+        case .later(let start):
+            final class Slot: @unchecked Sendable {
+                var response: HTTPResponse?
+                let ready = DispatchSemaphore(value: 0)
+            }
+            let slot = Slot()
+            start { response in
+                slot.response = response
+                slot.ready.signal()
+            }
+            slot.ready.wait()
+            return slot.response!
+        }
+    }
 }

@@ -94,7 +94,7 @@ extension MemoryStore {
     @discardableResult
     public func checkpoint() throws(StorageError) -> CheckpointReport? {
         guard let directory = dataDirectory else { return nil }
-        return try checkpointMutex.withLock { _ throws(StorageError) -> CheckpointReport? in
+        return try checkpointLock.withLock { _ throws(StorageError) -> CheckpointReport? in
             let unchanged = lock.reading { checkpointedGeneration == logGeneration && (log?.length ?? 0) == 0 }
             if unchanged { return nil }
             let started = Self.nowMicros()

@@ -24,9 +24,9 @@ public enum DurabilityDeferral {
     /// nothing is (no commit, or a log that does not sync before acknowledging).
     public static func run<T>(_ body: () throws -> T) rethrows -> (T, PendingDurability?) {
         let scope = Scope()
-        let previous = pthread_getspecific(key)
-        pthread_setspecific(key, Unmanaged.passUnretained(scope).toOpaque())
-        defer { pthread_setspecific(key, previous) }
+        let previous = innermost.value
+        innermost.value = Unmanaged.passUnretained(scope).toOpaque()
+        defer { innermost.value = previous }
         let result: T
         do {
             result = try withExtendedLifetime(scope) { try body() }
@@ -41,14 +41,10 @@ public enum DurabilityDeferral {
 
     /// The innermost scope on this thread, if any.
     static var current: Scope? {
-        pthread_getspecific(key).map { Unmanaged<Scope>.fromOpaque($0).takeUnretainedValue() }
+        innermost.value.map { Unmanaged<Scope>.fromOpaque($0).takeUnretainedValue() }
     }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
+    private static let innermost = ThreadLocalPointer()
 
     /// What one `run` has deferred: the furthest record of each log. A log
     /// syncs in order, so its last position covers the earlier ones; a
