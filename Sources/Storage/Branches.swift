@@ -109,5 +109,6 @@ extension MemoryStore {
             return offset
         }
         try awaitDurable(offset)
+        pruneAncestorVectorIndexes()
     }
 }

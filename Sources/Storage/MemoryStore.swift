@@ -131,6 +131,8 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
     var commitLog: [CommitRecord] = []
     /// Commits at or below this SCN have been collected (AS OF them is "not found").
     var collectedThrough: SCN = .zero
+    /// Graphs over inherited rows for indexes created on branches.
+    let ancestorVectorIndexes = AncestorVectorIndexes()
     /// Tests: runs after indexes are built ahead of a commit, before it takes the write lock.
     var afterPrebuild: (() -> Void)?
     var collectionReport: CollectionReport?
@@ -260,6 +262,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
             return (scn, offset)
         }
         try awaitDurable(offset)
+        if !writes.catalog.isEmpty { buildAncestorVectorIndexes(for: writes, branch: branch) }
         return scn
     }
 

@@ -171,6 +171,23 @@ final class VectorIndexData {
         return Versions(vectors: vectors, meta: meta)
     }
 
+    /// The vector versions of `table` that start at or below `cap`, those
+    /// ending after it counted as open (an ancestor layer read at `cap` or
+    /// below, see `AncestorVectorIndexes`).
+    func versions(of table: TableData, through cap: SCN) -> Versions {
+        let all = versions(of: table)
+        var kept = Versions()
+        for (vector, meta) in zip(all.vectors, all.meta) where meta.start <= cap.rawValue {
+            kept.vectors.append(vector)
+            kept.meta.append((meta.slot, meta.start, meta.end > cap.rawValue ? Self.open : meta.end))
+        }
+        return kept
+    }
+
+    /// After a detached build that no commit installs (an ancestor graph):
+    /// reads full vectors from the table again.
+    func readVectorsFromTable() { if let graph { attach(graph) } }
+
     /// Adds `versions` to the graph, on `threads` threads. `detached`: the
     /// store's lock is not held (a build ahead of its commit), so a
     /// quantized graph reads full vectors from `versions`, not the table,

@@ -22,6 +22,8 @@ extension MemoryTransaction {
             // branch's few own rows may be scanned exactly while the rows
             // it inherits are found in the parent's graph).
             var searchedGraph = false
+            // Each layer's cap (the newest SCN this branch reads it at), for ancestor graphs.
+            var caps: [SCN]?
             let query = request.query
             func consider(_ row: Row, distance: Double? = nil) {
                 if let distance { found.append((distance, row)); return }
@@ -41,7 +43,11 @@ extension MemoryTransaction {
                 }
                 // The index the planner chose (several may cover the column and metric).
                 let covering = own.vectorIndexes.lazy.filter { $0.column == request.column && $0.metric == request.metric }
-                let index = covering.first { $0.schema.name == request.indexName } ?? covering.first
+                var index = covering.first { $0.schema.name == request.indexName } ?? covering.first
+                if index == nil && depth > 0 {
+                    if caps == nil { caps = data.layers(at: SCN(rawValue: .max)).map(\.scn) }
+                    index = ancestorIndex(table, own, ancestor: layer.branch.id, cap: caps![depth], request)
+                }
                 if let index, let graph = index.graph, graph.count > 0,
                    let (hits, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
                     indexName = index.schema.name
@@ -64,6 +70,22 @@ extension MemoryTransaction {
             return VectorSearchResult(rows: best.map(\.row), distances: best.map(\.distance), stats: stats,
                                       indexName: indexName)
         }
+    }
+
+    /// The reader's index for the request, over an ancestor layer that has
+    /// none of its own (see `AncestorVectorIndexes`), when its graph is
+    /// ready; otherwise its build starts and the layer is scanned meanwhile.
+    private func ancestorIndex(_ table: TableSchema, _ own: TableData, ancestor: BranchID, cap: SCN,
+                               _ request: VectorSearchRequest) -> VectorIndexData? {
+        guard own.chains.count >= AncestorVectorIndexes.minimumRows else { return nil }
+        let covering = table.indexes.filter {
+            $0.method == "hnsw" && $0.columns == [request.column] && VectorMetric(indexOptions: $0.options) == request.metric
+        }
+        guard let schema = covering.first(where: { $0.name == request.indexName }) ?? covering.first else { return nil }
+        let key = AncestorVectorIndexes.Key(ancestor: ancestor, table: table.id, index: schema, cap: cap)
+        if let ready = store.ancestorVectorIndexes.ready(key, table: own) { return ready }
+        store.ancestorVectorIndexes.buildInBackground(key, table: own, store: store)
+        return nil
     }
 
     /// The graph search of one layer; nil when an exact scan suits better
@@ -212,10 +234,25 @@ extension MemoryTransaction {
             if let column = schema.columns.first, column < table.columns.count,
                case .vector(let dimensions) = table.columns[column].type { stats.dimensions = dimensions }
             let layers = data.layers(at: scn)
+            let caps = data.layers(at: SCN(rawValue: .max)).map(\.scn)
             var counted = Set<RowKey>()
             for (depth, layer) in layers.enumerated() {
-                guard let own = layer.branch.tables[table.id],
-                      let index = own.vectorIndexes.first(where: { $0.schema.name == name }) else { continue }
+                guard let own = layer.branch.tables[table.id] else { continue }
+                let nearer = NearerLayers(layers, before: depth, table: table.id)
+                let ancestorKey = AncestorVectorIndexes.Key(ancestor: layer.branch.id, table: table.id, index: schema, cap: caps[depth])
+                guard let index = own.vectorIndexes.first(where: { $0.schema.name == name })
+                        ?? (depth > 0 ? store.ancestorVectorIndexes.ready(ancestorKey, table: own) : nil) else {
+                    // Rows this layer holds that no graph of the index covers
+                    // yet (scanned by searches): still the index's vectors.
+                    if let column = schema.columns.first {
+                        own.forEachRow(at: layer.scn, skip: { nearer.claim($0) }) { key, row in
+                            guard column < row.count, case .vector(let v) = row[column], !v.isEmpty,
+                                  let key, counted.insert(key).inserted else { return }
+                            stats.numVectors += 1
+                        }
+                    }
+                    continue
+                }
                 stats.quantization = index.options.quantization.rawValue
                 if depth == 0, index.options.quantization != .none, index.graph?.codebook == nil {
                     stats.untrainedUntil = index.graph?.compression.trainingThreshold
@@ -227,7 +264,6 @@ extension MemoryTransaction {
                 if stats.dimensions == 0, let graph = index.graph { stats.dimensions = graph.dimensions }
                 // A key a nearer layer has any version of (a deletion, an
                 // update to NULL) is that layer's, whatever this one holds.
-                let nearer = NearerLayers(layers, before: depth, table: table.id)
                 for node in 0..<UInt32(index.count) where index.isLive(node, at: layer.scn) {
                     let key = own.chains[index.slot(of: node)].key
                     if !nearer.claim(key) && counted.insert(key).inserted { stats.numVectors += 1 }

@@ -1,0 +1,164 @@
+import Core
+import Vector
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HNSW graphs over the rows a branch inherits, for the branch's indexes
+/// that its ancestors do not have.
+///
+/// A branch reads each ancestor as of a fixed SCN (its fork point, or the
+/// nearer fork up the chain), and the graph of an index lives with the
+/// rows it covers (`VectorIndexData`). An index created *on a branch* thus
+/// has a graph over the branch's own rows only; without these graphs the
+/// rows it inherits would be scanned exactly on every search.
+///
+/// An ancestor graph holds the ancestor's vector versions that start at or
+/// below the layer's cap (the newest SCN the branch can read that ancestor
+/// at); versions that ended after the cap count as open. The versions at or
+/// below a fixed SCN never change (a later commit gets a higher SCN), so the
+/// graph needs no upkeep: one built at the cap serves every reader of the
+/// layer, AS OF included, through the same SCN intervals as any graph.
+/// Branches reading one ancestor through the same fork share one graph.
+///
+/// Built when an index is created on a branch (the DDL waits for it, as for
+/// any index build), else on the first search that needs one (that search
+/// and those before the build ends scan exactly, one build at a time in the
+/// background). They are not checkpointed: after a restart they are built
+/// again on first use.
+final class AncestorVectorIndexes: @unchecked Sendable {
+    /// An ancestor's table read at `cap`, indexed as `index` says.
+    struct Key: Hashable {
+        let ancestor: BranchID
+        let table: UInt64
+        let index: IndexSchema
+        let cap: SCN
+    }
+
+    private enum Entry {
+        case building
+        /// The graph, and the table it indexes (kept alive: the index refers to it unowned).
+        case ready(VectorIndexData, TableData)
+    }
+
+    /// Ancestor layers with fewer row keys are scanned exactly (about as
+    /// cheap as a graph search there).
+    static let minimumRows = 1_000
+
+    private let entries = Locked<[Key: Entry]>([:])
+    /// Whether a background build runs (one at a time).
+    private let buildingInBackground = Locked(false)
+
+    /// Graphs held or being built.
+    var count: Int { entries.withLock { $0.count } }
+
+    /// The ready graph for `key` over `table`; nil while none is (an entry
+    /// built for a table since dropped and created again is discarded).
+    func ready(_ key: Key, table: TableData) -> VectorIndexData? {
+        entries.withLock { entries in
+            guard case .ready(let index, let indexed)? = entries[key] else { return nil }
+            if indexed !== table { entries[key] = nil; return nil }
+            return index
+        }
+    }
+
+    /// Builds the graph for `key` unless one is ready or being built.
+    /// Waits for the build; the store's lock must not be held.
+    func build(_ key: Key, table: TableData, store: MemoryStore) {
+        let claimed = entries.withLock { entries -> Bool in
+            if case .ready(_, let indexed)? = entries[key], indexed === table { return false }
+            if case .building? = entries[key] { return false }
+            entries[key] = .building
+            return true
+        }
+        guard claimed else { return }
+        guard let index = VectorIndexData(schema: key.index, table: table) else {
+            entries.withLock { $0[key] = nil }
+            return
+        }
+        let versions = store.lock.reading { index.versions(of: table, through: key.cap) }
+        index.build(from: versions, threads: 2, detached: true)
+        index.readVectorsFromTable()
+        entries.withLock { $0[key] = .ready(index, table) }
+    }
+
+    /// Starts building the graph for `key` on a thread of its own, unless
+    /// one is ready, being built, or another background build runs. May be
+    /// called with the store's read lock held.
+    func buildInBackground(_ key: Key, table: TableData, store: MemoryStore) {
+        let started = buildingInBackground.withLock { busy -> Bool in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard started else { return }
+        // The table is read under the store's lock, which `build` takes.
+        struct Job: @unchecked Sendable { let table: TableData; let store: MemoryStore }
+        let job = Job(table: table, store: store)
+        let thread = NativeThread.start { [self] in
+            build(key, table: job.table, store: job.store)
+            buildingInBackground.withLock { $0 = false }
+        }
+        if let thread { pthread_detach(thread) } else { buildingInBackground.withLock { $0 = false } }
+    }
+
+    /// Forgets the graphs no branch needs any more (a dropped branch or
+    /// index, an ancestor that has an index of its own now).
+    func prune(keeping needed: Set<Key>) {
+        entries.withLock { entries in
+            for key in entries.keys where !needed.contains(key) {
+                if case .building? = entries[key] { continue }  // its builder installs it; pruned next time
+                entries[key] = nil
+            }
+        }
+    }
+}
+
+extension MemoryStore {
+    /// The ancestor graphs that `schema`'s HNSW indexes need on `branch`:
+    /// one per ancestor layer that holds at least `minimumRows` keys of the
+    /// table and no index of its own for the column and metric. Caller
+    /// holds the lock.
+    func ancestorIndexTargets(branch: BranchID, schema: TableSchema) -> [(AncestorVectorIndexes.Key, TableData)] {
+        guard let data = branches[branch], data.hasParent else { return [] }
+        let hnsw = schema.indexes.filter { $0.method == "hnsw" && $0.columns.count == 1 }
+        if hnsw.isEmpty { return [] }
+        var targets: [(AncestorVectorIndexes.Key, TableData)] = []
+        for layer in data.layers(at: SCN(rawValue: .max)).dropFirst() {
+            guard let table = layer.branch.tables[schema.id], table.chains.count >= AncestorVectorIndexes.minimumRows else { continue }
+            for index in hnsw {
+                let metric = VectorMetric(indexOptions: index.options)
+                if table.vectorIndexes.contains(where: { $0.column == index.columns[0] && $0.metric == metric }) { continue }
+                targets.append((AncestorVectorIndexes.Key(ancestor: layer.branch.id, table: schema.id, index: index, cap: layer.scn), table))
+            }
+        }
+        return targets
+    }
+
+    /// Builds the ancestor graphs for the HNSW indexes a commit on `branch`
+    /// created or changed (waits for them; called without the lock), and
+    /// forgets those no branch needs any more.
+    func buildAncestorVectorIndexes(for writes: WriteSet, branch: BranchID) {
+        for case let (_, schema?) in writes.catalog where schema.indexes.contains(where: { $0.method == "hnsw" }) {
+            for (key, table) in lock.reading({ ancestorIndexTargets(branch: branch, schema: schema) }) {
+                ancestorVectorIndexes.build(key, table: table, store: self)
+            }
+        }
+        pruneAncestorVectorIndexes()
+    }
+
+    /// Forgets the ancestor graphs that no branch's indexes need.
+    func pruneAncestorVectorIndexes() {
+        let needed = lock.reading { () -> Set<AncestorVectorIndexes.Key> in
+            var needed = Set<AncestorVectorIndexes.Key>()
+            for data in branches.values where data.hasParent {
+                for name in data.tableNames(at: lastSCN) {
+                    guard let schema = data.schema(named: name, at: lastSCN) else { continue }
+                    for (key, _) in ancestorIndexTargets(branch: data.id, schema: schema) { needed.insert(key) }
+                }
+            }
+            return needed
+        }
+        ancestorVectorIndexes.prune(keeping: needed)
+    }
+}
