@@ -22,10 +22,10 @@ import Glibc
 /// Branches reading one ancestor through the same fork share one graph.
 ///
 /// Built when an index is created on a branch (the DDL waits for it, as for
-/// any index build), else on the first search that needs one (that search
-/// and those before the build ends scan exactly, one build at a time in the
-/// background). They are not checkpointed: after a restart they are built
-/// again on first use.
+/// any index build). They are not checkpointed: after a restart they are
+/// built again in the background, one at a time, and a search that finds
+/// one missing starts its build; until a graph is ready, searches scan
+/// those rows exactly.
 final class AncestorVectorIndexes: @unchecked Sendable {
     /// An ancestor's table read at `cap`, indexed as `index` says.
     struct Key: Hashable {
@@ -49,8 +49,9 @@ final class AncestorVectorIndexes: @unchecked Sendable {
     /// Whether a background build runs (one at a time).
     private let buildingInBackground = Locked(false)
 
-    /// Graphs held or being built.
+    /// Graphs held or being built, and those ready.
     var count: Int { entries.withLock { $0.count } }
+    var readyCount: Int { entries.withLock { $0.values.filter { if case .ready = $0 { true } else { false } }.count } }
 
     /// The ready graph for `key` over `table`; nil while none is (an entry
     /// built for a table since dropped and created again is discarded).
@@ -82,21 +83,23 @@ final class AncestorVectorIndexes: @unchecked Sendable {
         entries.withLock { $0[key] = .ready(index, table) }
     }
 
-    /// Starts building the graph for `key` on a thread of its own, unless
-    /// one is ready, being built, or another background build runs. May be
-    /// called with the store's read lock held.
-    func buildInBackground(_ key: Key, table: TableData, store: MemoryStore) {
+    /// Starts building the graphs for `targets`, one after another on a
+    /// thread of its own, unless another background build runs (those
+    /// ready or being built are skipped). May be called with the store's
+    /// read lock held.
+    func buildInBackground(_ targets: [(Key, TableData)], store: MemoryStore) {
+        guard !targets.isEmpty else { return }
         let started = buildingInBackground.withLock { busy -> Bool in
             if busy { return false }
             busy = true
             return true
         }
         guard started else { return }
-        // The table is read under the store's lock, which `build` takes.
-        struct Job: @unchecked Sendable { let table: TableData; let store: MemoryStore }
-        let job = Job(table: table, store: store)
+        // The tables are read under the store's lock, which `build` takes.
+        struct Job: @unchecked Sendable { let targets: [(Key, TableData)]; let store: MemoryStore }
+        let job = Job(targets: targets, store: store)
         let thread = NativeThread.start { [self] in
-            build(key, table: job.table, store: job.store)
+            for (key, table) in job.targets { build(key, table: table, store: job.store) }
             buildingInBackground.withLock { $0 = false }
         }
         if let thread { pthread_detach(thread) } else { buildingInBackground.withLock { $0 = false } }
@@ -147,18 +150,30 @@ extension MemoryStore {
         pruneAncestorVectorIndexes()
     }
 
-    /// Forgets the ancestor graphs that no branch's indexes need.
-    func pruneAncestorVectorIndexes() {
-        let needed = lock.reading { () -> Set<AncestorVectorIndexes.Key> in
-            var needed = Set<AncestorVectorIndexes.Key>()
-            for data in branches.values where data.hasParent {
-                for name in data.tableNames(at: lastSCN) {
-                    guard let schema = data.schema(named: name, at: lastSCN) else { continue }
-                    for (key, _) in ancestorIndexTargets(branch: data.id, schema: schema) { needed.insert(key) }
+    /// Every ancestor graph the branches' indexes need. Caller holds the lock.
+    func allAncestorIndexTargets() -> [(AncestorVectorIndexes.Key, TableData)] {
+        var targets: [(AncestorVectorIndexes.Key, TableData)] = []
+        var seen = Set<AncestorVectorIndexes.Key>()
+        for data in branches.values where data.hasParent {
+            for name in data.tableNames(at: lastSCN) {
+                guard let schema = data.schema(named: name, at: lastSCN) else { continue }
+                for target in ancestorIndexTargets(branch: data.id, schema: schema) where seen.insert(target.0).inserted {
+                    targets.append(target)
                 }
             }
-            return needed
         }
+        return targets
+    }
+
+    /// Forgets the ancestor graphs that no branch's indexes need.
+    func pruneAncestorVectorIndexes() {
+        let needed = lock.reading { Set(allAncestorIndexTargets().map(\.0)) }
         ancestorVectorIndexes.prune(keeping: needed)
+    }
+
+    /// After a restart: builds the ancestor graphs in the background (until
+    /// each is ready, searches scan those rows exactly).
+    func warmAncestorVectorIndexes() {
+        ancestorVectorIndexes.buildInBackground(lock.reading { allAncestorIndexTargets() }, store: self)
     }
 }

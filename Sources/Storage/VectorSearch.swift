@@ -84,7 +84,7 @@ extension MemoryTransaction {
         guard let schema = covering.first(where: { $0.name == request.indexName }) ?? covering.first else { return nil }
         let key = AncestorVectorIndexes.Key(ancestor: ancestor, table: table.id, index: schema, cap: cap)
         if let ready = store.ancestorVectorIndexes.ready(key, table: own) { return ready }
-        store.ancestorVectorIndexes.buildInBackground(key, table: own, store: store)
+        store.ancestorVectorIndexes.buildInBackground([(key, own)], store: store)
         return nil
     }
 
