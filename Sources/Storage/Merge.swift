@@ -111,6 +111,9 @@ extension MemoryStore {
             return (MergeOutcome(scn: mergeSCN, mergedKeys: plan.mergedKeys, conflicts: plan.conflicts, completed: true), offset)
         }
         try awaitDurable(offset)
+        // Indexes the merge brought or made redundant on the target's layers.
+        pruneAncestorVectorIndexes()
+        warmAncestorVectorIndexes()
         return outcome
     }
 
@@ -211,6 +214,43 @@ private struct MergePlan {
         }
     }
 
+    /// Indexes the source created since the fork carry over (their columns
+    /// found by name in the merged table), and those it dropped go. A
+    /// unique index stays behind: the target's rows might break it. A name
+    /// both sides gave different indexes is a conflict (`theirs` takes the
+    /// source's).
+    private mutating func mergeIndexes(_ name: String, base: TableSchema?, source: TableSchema, into merged: inout TableSchema) {
+        let baseNames = Set(base?.indexes.map(\.name) ?? [])
+        for index in source.indexes where !baseNames.contains(index.name) && !index.unique {
+            let columns = index.columns.compactMap { position -> Int? in
+                guard position < source.columns.count else { return nil }
+                return merged.columns.firstIndex { $0.name == source.columns[position].name }
+            }
+            guard columns.count == index.columns.count else { continue }
+            var carried = index
+            carried.columns = columns
+            if let existing = merged.indexes.firstIndex(where: { $0.name == index.name }) {
+                guard merged.indexes[existing] != carried else { continue }
+                conflicts.append(MergeConflict(table: name, key: "schema", columns: [index.name], base: nil,
+                                               source: [.text("index created on the source as \(Self.describe(carried, merged))")],
+                                               target: [.text("index created on the target as \(Self.describe(merged.indexes[existing], merged))")]))
+                if strategy == .theirs { merged.indexes[existing] = carried }
+                continue
+            }
+            merged.indexes.append(carried)
+        }
+        let sourceNames = Set(source.indexes.map(\.name))
+        for index in base?.indexes ?? [] where !sourceNames.contains(index.name) {
+            merged.indexes.removeAll { $0.name == index.name }
+        }
+    }
+
+    /// One index, for a conflict report.
+    static func describe(_ index: IndexSchema, _ table: TableSchema) -> String {
+        "\(index.method) (\(index.columns.map { $0 < table.columns.count ? table.columns[$0].name : "?" }.joined(separator: ", ")))"
+            + index.options.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+    }
+
     /// Whether two tables created apart define the same thing: columns
     /// (names, types), primary key, and indexes (columns, method, options).
     static func sameDefinition(_ a: TableSchema, _ b: TableSchema) -> Bool {
@@ -292,9 +332,10 @@ private struct MergePlan {
                 return index
             }
         }
+        mergeIndexes(name, base: base, source: source, into: &merged)
         let reshaped = merged.columns.map(\.name) != target.columns.map(\.name)
         var tableWrites = TableWrites(tableName: merged.name)
-        if renameTo != nil { writes.catalog[merged.name] = .some(merged) }
+        if renameTo != nil || (!reshaped && merged.indexes != target.indexes) { writes.catalog[merged.name] = .some(merged) }
         if reshaped {
             // Rewrite every target row into the new shape (as ALTER TABLE does).
             writes.catalog[merged.name] = .some(merged)

@@ -115,6 +115,24 @@ final class BranchVectorIndexTests: XCTestCase {
         XCTAssertEqual(store.ancestorVectorIndexes.count, 0)
     }
 
+    /// An index merged into a branch covers the rows that branch inherits;
+    /// merged into main, main's own graph takes over.
+    func testMergedIndexesCoverInheritedRows() throws {
+        let db = Database()
+        let data = try load(db)
+        try run(db, "CREATE BRANCH dev")
+        try run(db, "CREATE BRANCH feature FROM dev")
+        try run(db, "CREATE INDEX f_hnsw ON items USING hnsw (embedding)", branch: "feature")
+        try run(db, "MERGE BRANCH feature INTO dev")
+        XCTAssertEqual(try searchReport(db, data[30], branch: "dev").strategy, "index")
+        XCTAssertEqual(ids(try run(db, "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(data[30])], branch: "dev")), [30])
+        try run(db, "MERGE BRANCH dev INTO main")
+        XCTAssertEqual(try searchReport(db, data[31], branch: "main").strategy, "index")
+        let store = try XCTUnwrap(db.store as? MemoryStore)
+        XCTAssertEqual(store.ancestorVectorIndexes.count, 0, "main's own index covers what dev inherits")
+        XCTAssertEqual(try searchReport(db, data[32], branch: "dev").strategy, "index")
+    }
+
     func testSmallInheritedLayersAreScannedExactly() throws {
         let db = Database()
         let data = try load(db, count: 300)

@@ -149,3 +149,57 @@ final class MergeEdgeTests: XCTestCase {
         }
     }
 }
+
+/// Indexes merge like columns: created on the source since the fork, they
+/// reach the target (an HNSW index with its graph); dropped there, they go.
+final class MergeIndexTests: XCTestCase {
+    var db: Database!
+
+    override func setUp() { db = Database() }
+
+    @discardableResult
+    func run(_ sql: String, branch: String = "main") throws -> [Row] {
+        try db.execute(SQLRequest(sql: sql, branch: branch)).last!.rows
+    }
+
+    func indexes(branch: String = "main") throws -> [String] {
+        try run("SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY indexname", branch: branch).map { "\($0[0])" }
+    }
+
+    func plan(_ sql: String, branch: String = "main") throws -> String {
+        try run("EXPLAIN " + sql, branch: branch).map { "\($0[0])" }.joined(separator: "\n")
+    }
+
+    func testIndexesCreatedOnTheSourceReachTheTarget() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, tag TEXT, code TEXT, v VECTOR(2))")
+        try run("INSERT INTO t VALUES (1, 'a', 'x', '[0,0]'), (2, 'b', 'y', '[5,5]'), (3, 'c', 'z', '[9,9]')")
+        try run("CREATE INDEX old_tag ON t (tag)")
+        try run("CREATE BRANCH b")
+        try run("CREATE INDEX t_v ON t USING hnsw (v) WITH (m = 8)", branch: "b")
+        try run("CREATE INDEX t_code ON t (code)", branch: "b")
+        try run("CREATE UNIQUE INDEX t_code_unique ON t (code)", branch: "b")
+        try run("DROP INDEX old_tag", branch: "b")
+        try run("INSERT INTO t VALUES (4, 'd', 'x', '[1,1]')")   // main's rows would break the unique one
+        try run("MERGE BRANCH b INTO main")
+        XCTAssertEqual(try indexes(), ["t_code", "t_pkey", "t_v"], "created ones carried (not the unique one), the dropped one gone")
+        XCTAssertTrue(try plan("SELECT id FROM t ORDER BY v <-> '[1,1]' LIMIT 1").contains("HNSW Index Scan using t_v"))
+        XCTAssertEqual(try run("SELECT id FROM t ORDER BY v <-> '[1,1]' LIMIT 2").map { $0[0] }, [.integer(4), .integer(1)])
+        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('t_v')").first?[0], .integer(4))
+        XCTAssertEqual(try run("SELECT count(*) FROM t WHERE code = 'x'").first?[0], .integer(2))
+    }
+
+    func testOneIndexNameCreatedDifferentlyOnBothSidesIsAConflict() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, a TEXT, b TEXT)")
+        try run("CREATE BRANCH b")
+        try run("CREATE INDEX t_i ON t (a)", branch: "b")
+        try run("CREATE INDEX t_i ON t (b)")
+        XCTAssertThrowsError(try run("MERGE BRANCH b INTO main")) { error in
+            XCTAssertEqual((error as? DatabaseError)?.sqlState, "HB001")
+        }
+        XCTAssertTrue(try run("SELECT indexdef FROM pg_indexes WHERE indexname = 't_i'").first.map { "\($0[0])" }?.contains("(b)") ?? false,
+                      "a failed merge changes nothing")
+        try run("MERGE BRANCH b INTO main WITH (strategy = 'theirs')")
+        let definition = try run("SELECT indexdef FROM pg_indexes WHERE indexname = 't_i'").first.map { "\($0[0])" } ?? ""
+        XCTAssertTrue(definition.contains("(a)"), definition)
+    }
+}
