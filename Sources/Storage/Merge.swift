@@ -48,6 +48,7 @@ extension MemoryStore {
     /// both sides is a conflict, settled by `strategy`.
     public func merge(source: String, into target: String, strategy: MergeStrategy,
                       deleteSource: Bool) throws(StorageError) -> MergeOutcome {
+        let prebuilt = prebuildMergedVectorIndexes(source: source, into: target)
         let (outcome, offset) = try lock.writing { () throws(StorageError) -> (MergeOutcome, LogPosition?) in
             guard let sourceID = branchIDs[source], let s = branches[sourceID] else {
                 throw StorageError("3D000", "branch \"\(source)\" not found")
@@ -94,7 +95,7 @@ extension MemoryStore {
                 let micros = Self.nowMicros()
                 let transaction = TransactionID(rawValue: nextTransactionIDValue())
                 offset = try logged(.commit(branch: t.id, scn: scn, transaction: transaction, micros: micros, writes: plan.writes))
-                apply(plan.writes, to: t, scn: scn)
+                apply(plan.writes, to: t, scn: scn, prebuilt: prebuilt)
                 lastSCN = scn
                 commitLog.append(CommitRecord(scn: scn, transactionID: transaction, branch: t.id, timestampMicros: micros))
                 t.commitCount += 1
@@ -115,6 +116,37 @@ extension MemoryStore {
         pruneAncestorVectorIndexes()
         warmAncestorVectorIndexes()
         return outcome
+    }
+
+    /// Builds, before the merge takes the write lock, the HNSW indexes the
+    /// source created that the merge will likely bring to large tables of
+    /// the target (as a commit does, see `prebuildVectorIndexes`). The merge
+    /// installs those whose definition it ends up with; others it builds.
+    private func prebuildMergedVectorIndexes(source: String, into target: String) -> [PrebuiltVectorIndex] {
+        let found = lock.reading { () -> ([(VectorIndexData, VectorIndexData.Versions)], SCN) in
+            guard let s = branchIDs[source].flatMap({ branches[$0] }), let t = branchIDs[target].flatMap({ branches[$0] }) else { return ([], lastSCN) }
+            var builds: [(VectorIndexData, VectorIndexData.Versions)] = []
+            for name in s.tableNames(at: lastSCN) {
+                guard let sourceSchema = s.schema(named: name, at: lastSCN), let targetSchema = t.schema(named: name, at: lastSCN),
+                      sourceSchema.id == targetSchema.id, let table = t.tables[targetSchema.id],
+                      table.history.count >= Self.prebuildThreshold else { continue }
+                for index in sourceSchema.indexes where index.method == "hnsw" && !targetSchema.indexes.contains(where: { $0.name == index.name }) {
+                    let columns = index.columns.compactMap { position in
+                        position < sourceSchema.columns.count
+                            ? targetSchema.columns.firstIndex { $0.name == sourceSchema.columns[position].name } : nil
+                    }
+                    guard columns.count == index.columns.count else { continue }
+                    var carried = index
+                    carried.columns = columns
+                    if let data = VectorIndexData(schema: carried, table: table) { builds.append((data, data.versions(of: table))) }
+                }
+            }
+            return (builds, lastSCN)
+        }
+        return found.0.map { index, versions in
+            index.build(from: versions, threads: 2, detached: true)
+            return PrebuiltVectorIndex(table: index.indexedTable, index: index, snapshot: found.1)
+        }
     }
 
     /// The nearest branch both lineages read, and the SCN of the state they

@@ -45,6 +45,9 @@ final class VectorIndexData {
 
     var count: Int { nodeSlots.count }
 
+    /// The table whose versions the nodes are.
+    var indexedTable: TableData { table }
+
     private func makeGraph(dimensions: Int) -> HNSWGraph {
         let compression = VectorCompression(quantization: options.quantization,
                                             subquantizers: options.subquantizers(dimensions: dimensions),

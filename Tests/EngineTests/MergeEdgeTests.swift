@@ -188,6 +188,21 @@ final class MergeIndexTests: XCTestCase {
         XCTAssertEqual(try run("SELECT count(*) FROM t WHERE code = 'x'").first?[0], .integer(2))
     }
 
+    /// On a large table the graph is built before the merge takes the lock
+    /// (as for CREATE INDEX), then catches up with what main wrote meanwhile.
+    func testAnHNSWIndexMergedIntoALargeTable() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(3))")
+        try run("INSERT INTO t SELECT i, '[' || (i % 47) || ',' || (i % 13) || ',' || (i / 100) || ']' FROM generate_series(1, 2500) i")
+        try run("CREATE BRANCH b")
+        try run("CREATE INDEX t_v ON t USING hnsw (v)", branch: "b")
+        try run("INSERT INTO t VALUES (9001, '[100,100,100]')")
+        try run("MERGE BRANCH b INTO main")
+        XCTAssertTrue(try plan("SELECT id FROM t ORDER BY v <-> '[100,100,99]' LIMIT 1").contains("HNSW Index Scan using t_v"))
+        XCTAssertEqual(try run("SELECT id FROM t ORDER BY v <-> '[100,100,99]' LIMIT 1").first?[0], .integer(9001))
+        XCTAssertEqual(try run("SELECT id FROM t ORDER BY v <-> '[5,5,5]' LIMIT 1").first?[0], .integer(616), "[5,5,6]")
+        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('t_v')").first?[0], .integer(2501))
+    }
+
     func testOneIndexNameCreatedDifferentlyOnBothSidesIsAConflict() throws {
         try run("CREATE TABLE t (id INT PRIMARY KEY, a TEXT, b TEXT)")
         try run("CREATE BRANCH b")
