@@ -138,9 +138,11 @@ extension MemoryStore {
         return targets
     }
 
-    /// Builds the ancestor graphs for the HNSW indexes a commit on `branch`
-    /// created or changed (waits for them; called without the lock), and
-    /// forgets those no branch needs any more.
+    /// After a commit that changed the catalog (called without the lock):
+    /// builds the ancestor graphs for the HNSW indexes it created or changed
+    /// on `branch` (waiting for them), forgets those no branch needs any
+    /// more, and starts building in the background those other branches
+    /// need now (an ancestor dropped an index of its own).
     func buildAncestorVectorIndexes(for writes: WriteSet, branch: BranchID) {
         for case let (_, schema?) in writes.catalog where schema.indexes.contains(where: { $0.method == "hnsw" }) {
             for (key, table) in lock.reading({ ancestorIndexTargets(branch: branch, schema: schema) }) {
@@ -148,6 +150,7 @@ extension MemoryStore {
             }
         }
         pruneAncestorVectorIndexes()
+        warmAncestorVectorIndexes()
     }
 
     /// Every ancestor graph the branches' indexes need. Caller holds the lock.
@@ -171,9 +174,11 @@ extension MemoryStore {
         ancestorVectorIndexes.prune(keeping: needed)
     }
 
-    /// After a restart: builds the ancestor graphs in the background (until
-    /// each is ready, searches scan those rows exactly).
+    /// Builds in the background the ancestor graphs not ready yet (after a
+    /// restart, a merge, an ancestor's DROP INDEX); until each is ready,
+    /// searches scan those rows exactly.
     func warmAncestorVectorIndexes() {
-        ancestorVectorIndexes.buildInBackground(lock.reading { allAncestorIndexTargets() }, store: self)
+        let missing = lock.reading { allAncestorIndexTargets().filter { ancestorVectorIndexes.ready($0.0, table: $0.1) == nil } }
+        ancestorVectorIndexes.buildInBackground(missing, store: self)
     }
 }

@@ -236,6 +236,9 @@ extension MemoryTransaction {
             let layers = data.layers(at: scn)
             let caps = data.layers(at: SCN(rawValue: .max)).map(\.scn)
             var counted = Set<RowKey>()
+            // A quantizer trained in any layer's graph searches that layer
+            // on codes: the index does not scan exactly as a whole.
+            var anyLayerTrained = false
             for (depth, layer) in layers.enumerated() {
                 guard let own = layer.branch.tables[table.id] else { continue }
                 let nearer = NearerLayers(layers, before: depth, table: table.id)
@@ -254,6 +257,7 @@ extension MemoryTransaction {
                     continue
                 }
                 stats.quantization = index.options.quantization.rawValue
+                if index.graph?.codebook != nil { anyLayerTrained = true }
                 if depth == 0, index.options.quantization != .none, index.graph?.codebook == nil {
                     stats.untrainedUntil = index.graph?.compression.trainingThreshold
                         ?? VectorCompression(quantization: index.options.quantization,
@@ -272,6 +276,7 @@ extension MemoryTransaction {
                     stats.recallAt10 = Self.sampledRecall(index, graph, at: layer.scn)
                 }
             }
+            if anyLayerTrained { stats.untrainedUntil = nil }
             return stats
         }
     }

@@ -133,6 +133,40 @@ final class BranchVectorIndexTests: XCTestCase {
         XCTAssertEqual(try searchReport(db, data[32], branch: "dev").strategy, "index")
     }
 
+    /// The parent drops the index the branch searched its rows with: a
+    /// graph of the branch's own takes over, built without a search asking.
+    func testAParentDroppingItsIndexAfterTheFork() throws {
+        let db = Database()
+        let store = try XCTUnwrap(db.store as? MemoryStore)
+        let data = try load(db)
+        try run(db, "CREATE INDEX main_hnsw ON items USING hnsw (embedding)")
+        try run(db, "CREATE BRANCH dev")
+        XCTAssertEqual(store.ancestorVectorIndexes.count, 0, "main's own graph serves dev")
+        try run(db, "DROP INDEX main_hnsw")
+        let deadline = Date().addingTimeInterval(30)
+        while store.ancestorVectorIndexes.readyCount < 1 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual(store.ancestorVectorIndexes.readyCount, 1)
+        XCTAssertEqual(try searchReport(db, data[12], branch: "dev").strategy, "index")
+        XCTAssertEqual(ids(try run(db, "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(data[12])], branch: "dev")), [12])
+    }
+
+    /// A quantized index on a branch whose own rows are too few to train
+    /// searches the inherited rows on codes: EXPLAIN does not say "exact scan".
+    func testAQuantizedBranchIndexTrainedOverInheritedRows() throws {
+        let db = Database()
+        let data = try load(db)
+        try run(db, "CREATE BRANCH dev")
+        try run(db, "CREATE INDEX dev_pq ON items USING hnsw (embedding) WITH (quantization = 'product', pq_subquantizers = 4, pq_centroids = 16)",
+                branch: "dev")
+        try run(db, "INSERT INTO items VALUES (7000, '[1,1,1,1,1,1,1,1]')", branch: "dev")
+        let query = "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10"
+        let plan = try run(db, "EXPLAIN " + query, [.vector(data[2])], branch: "dev").map { "\($0[0])" }.joined(separator: "\n")
+        XCTAssertTrue(plan.contains("HNSW Index Scan") && !plan.contains("exact scan"), plan)
+        let analyzed = try run(db, "EXPLAIN ANALYZE " + query, [.vector(data[2])], branch: "dev").map { "\($0[0])" }.joined(separator: "\n")
+        XCTAssertTrue(analyzed.contains("strategy=index") && analyzed.contains("reranked=true"), analyzed)
+        XCTAssertEqual(ids(try run(db, query, [.vector(data[2])], branch: "dev")).first, 2)
+    }
+
     func testSmallInheritedLayersAreScannedExactly() throws {
         let db = Database()
         let data = try load(db, count: 300)
