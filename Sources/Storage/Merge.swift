@@ -62,6 +62,7 @@ extension MemoryStore {
                 throw StorageError("22023", "branches \"\(source)\" and \"\(target)\" share no history")
             }
             var plan = MergePlan(strategy: strategy)
+            plan.targetRelations = MergePlan.relations(of: t, at: lastSCN)
             // Tables the source renamed (same id, new name, old name gone)
             // while the target kept them: a rename plus a row merge.
             var renames: [String: String] = [:]
@@ -118,37 +119,6 @@ extension MemoryStore {
         return outcome
     }
 
-    /// Builds, before the merge takes the write lock, the HNSW indexes the
-    /// source created that the merge will likely bring to large tables of
-    /// the target (as a commit does, see `prebuildVectorIndexes`). The merge
-    /// installs those whose definition it ends up with; others it builds.
-    private func prebuildMergedVectorIndexes(source: String, into target: String) -> [PrebuiltVectorIndex] {
-        let found = lock.reading { () -> ([(VectorIndexData, VectorIndexData.Versions)], SCN) in
-            guard let s = branchIDs[source].flatMap({ branches[$0] }), let t = branchIDs[target].flatMap({ branches[$0] }) else { return ([], lastSCN) }
-            var builds: [(VectorIndexData, VectorIndexData.Versions)] = []
-            for name in s.tableNames(at: lastSCN) {
-                guard let sourceSchema = s.schema(named: name, at: lastSCN), let targetSchema = t.schema(named: name, at: lastSCN),
-                      sourceSchema.id == targetSchema.id, let table = t.tables[targetSchema.id],
-                      table.history.count >= Self.prebuildThreshold else { continue }
-                for index in sourceSchema.indexes where index.method == "hnsw" && !targetSchema.indexes.contains(where: { $0.name == index.name }) {
-                    let columns = index.columns.compactMap { position in
-                        position < sourceSchema.columns.count
-                            ? targetSchema.columns.firstIndex { $0.name == sourceSchema.columns[position].name } : nil
-                    }
-                    guard columns.count == index.columns.count else { continue }
-                    var carried = index
-                    carried.columns = columns
-                    if let data = VectorIndexData(schema: carried, table: table) { builds.append((data, data.versions(of: table))) }
-                }
-            }
-            return (builds, lastSCN)
-        }
-        return found.0.map { index, versions in
-            index.build(from: versions, threads: 2, detached: true)
-            return PrebuiltVectorIndex(table: index.indexedTable, index: index, snapshot: found.1)
-        }
-    }
-
     /// The nearest branch both lineages read, and the SCN of the state they
     /// share (the older of the two points they read it at).
     static func commonAncestor(_ a: [(branch: BranchData, scn: SCN)], _ b: [(branch: BranchData, scn: SCN)])
@@ -161,8 +131,10 @@ extension MemoryStore {
 }
 
 /// The writes and conflicts a merge works out, table by table.
-private struct MergePlan {
+struct MergePlan {
     let strategy: MergeStrategy
+    /// The target's tables and indexes by name (one namespace, as in CREATE).
+    var targetRelations: [String: TargetRelation] = [:]
     var writes = WriteSet()
     var conflicts: [MergeConflict] = []
     var mergedKeys = 0
@@ -188,7 +160,14 @@ private struct MergePlan {
         }
         switch (base, source, target) {
         case (nil, let created?, nil):
-            // A table created on the source only: create it with its rows.
+            // A table created on the source only: create it with its rows
+            // (unless the target gave its name to an index).
+            if let holder = targetRelations[name], holder.isIndex {
+                conflicts.append(MergeConflict(table: name, key: "schema", columns: [], base: nil,
+                                               source: [.text("table \(name) created on the source")],
+                                               target: [.text("index \(name) of table \(holder.table) on the target")]))
+                return
+            }
             copyTable(created, named: name, from: s, at: lastSCN)
         case (let base?, nil, let target?) where target.id == base.id:
             // Dropped on the source. If the target changed it since the
@@ -246,43 +225,6 @@ private struct MergePlan {
         }
     }
 
-    /// Indexes the source created since the fork carry over (their columns
-    /// found by name in the merged table), and those it dropped go. A
-    /// unique index stays behind: the target's rows might break it. A name
-    /// both sides gave different indexes is a conflict (`theirs` takes the
-    /// source's).
-    private mutating func mergeIndexes(_ name: String, base: TableSchema?, source: TableSchema, into merged: inout TableSchema) {
-        let baseNames = Set(base?.indexes.map(\.name) ?? [])
-        for index in source.indexes where !baseNames.contains(index.name) && !index.unique {
-            let columns = index.columns.compactMap { position -> Int? in
-                guard position < source.columns.count else { return nil }
-                return merged.columns.firstIndex { $0.name == source.columns[position].name }
-            }
-            guard columns.count == index.columns.count else { continue }
-            var carried = index
-            carried.columns = columns
-            if let existing = merged.indexes.firstIndex(where: { $0.name == index.name }) {
-                guard merged.indexes[existing] != carried else { continue }
-                conflicts.append(MergeConflict(table: name, key: "schema", columns: [index.name], base: nil,
-                                               source: [.text("index created on the source as \(Self.describe(carried, merged))")],
-                                               target: [.text("index created on the target as \(Self.describe(merged.indexes[existing], merged))")]))
-                if strategy == .theirs { merged.indexes[existing] = carried }
-                continue
-            }
-            merged.indexes.append(carried)
-        }
-        let sourceNames = Set(source.indexes.map(\.name))
-        for index in base?.indexes ?? [] where !sourceNames.contains(index.name) {
-            merged.indexes.removeAll { $0.name == index.name }
-        }
-    }
-
-    /// One index, for a conflict report.
-    static func describe(_ index: IndexSchema, _ table: TableSchema) -> String {
-        "\(index.method) (\(index.columns.map { $0 < table.columns.count ? table.columns[$0].name : "?" }.joined(separator: ", ")))"
-            + index.options.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
-    }
-
     /// Whether two tables created apart define the same thing: columns
     /// (names, types), primary key, and indexes (columns, method, options).
     static func sameDefinition(_ a: TableSchema, _ b: TableSchema) -> Bool {
@@ -308,6 +250,7 @@ private struct MergePlan {
     private mutating func copyTable(_ schema: TableSchema, named name: String, from s: BranchData, at scn: SCN) {
         var schema = schema
         schema.materialized?.sawOwnWrites = true
+        schema.indexes = schema.indexes.filter { index in !clashes(index.name, onTable: name) }
         writes.catalog[name] = .some(schema)
         s.forEachRow(table: schema.id, at: scn, skip: { _ in false }) { key, row in
             writes.tables[schema.id, default: TableWrites(tableName: name)].set(key!, row)
@@ -364,7 +307,7 @@ private struct MergePlan {
                 return index
             }
         }
-        mergeIndexes(name, base: base, source: source, into: &merged)
+        mergeIndexes(base: base, source: source, target: target, into: &merged)
         let reshaped = merged.columns.map(\.name) != target.columns.map(\.name)
         var tableWrites = TableWrites(tableName: merged.name)
         if renameTo != nil || (!reshaped && merged.indexes != target.indexes) { writes.catalog[merged.name] = .some(merged) }

@@ -5,15 +5,7 @@ import XCTest
 /// Merges where one side dropped a table the other changed, and merges of
 /// materialized views: nothing is lost silently, and a view never counts
 /// a merged change twice.
-final class MergeEdgeTests: XCTestCase {
-    var db: Database!
-
-    override func setUp() { db = Database() }
-
-    @discardableResult
-    func run(_ sql: String, branch: String = "main") throws -> [Row] {
-        try db.execute(SQLRequest(sql: sql, branch: branch)).last!.rows
-    }
+final class MergeEdgeTests: BranchSQLTestCase {
 
     /// The error's SQLSTATE (nil when the statement succeeds).
     func failure(_ sql: String, branch: String = "main") -> String? {
@@ -150,9 +142,8 @@ final class MergeEdgeTests: XCTestCase {
     }
 }
 
-/// Indexes merge like columns: created on the source since the fork, they
-/// reach the target (an HNSW index with its graph); dropped there, they go.
-final class MergeIndexTests: XCTestCase {
+/// A fresh database per test and statements run on a named branch.
+class BranchSQLTestCase: XCTestCase {
     var db: Database!
 
     override func setUp() { db = Database() }
@@ -160,61 +151,5 @@ final class MergeIndexTests: XCTestCase {
     @discardableResult
     func run(_ sql: String, branch: String = "main") throws -> [Row] {
         try db.execute(SQLRequest(sql: sql, branch: branch)).last!.rows
-    }
-
-    func indexes(branch: String = "main") throws -> [String] {
-        try run("SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY indexname", branch: branch).map { "\($0[0])" }
-    }
-
-    func plan(_ sql: String, branch: String = "main") throws -> String {
-        try run("EXPLAIN " + sql, branch: branch).map { "\($0[0])" }.joined(separator: "\n")
-    }
-
-    func testIndexesCreatedOnTheSourceReachTheTarget() throws {
-        try run("CREATE TABLE t (id INT PRIMARY KEY, tag TEXT, code TEXT, v VECTOR(2))")
-        try run("INSERT INTO t VALUES (1, 'a', 'x', '[0,0]'), (2, 'b', 'y', '[5,5]'), (3, 'c', 'z', '[9,9]')")
-        try run("CREATE INDEX old_tag ON t (tag)")
-        try run("CREATE BRANCH b")
-        try run("CREATE INDEX t_v ON t USING hnsw (v) WITH (m = 8)", branch: "b")
-        try run("CREATE INDEX t_code ON t (code)", branch: "b")
-        try run("CREATE UNIQUE INDEX t_code_unique ON t (code)", branch: "b")
-        try run("DROP INDEX old_tag", branch: "b")
-        try run("INSERT INTO t VALUES (4, 'd', 'x', '[1,1]')")   // main's rows would break the unique one
-        try run("MERGE BRANCH b INTO main")
-        XCTAssertEqual(try indexes(), ["t_code", "t_pkey", "t_v"], "created ones carried (not the unique one), the dropped one gone")
-        XCTAssertTrue(try plan("SELECT id FROM t ORDER BY v <-> '[1,1]' LIMIT 1").contains("HNSW Index Scan using t_v"))
-        XCTAssertEqual(try run("SELECT id FROM t ORDER BY v <-> '[1,1]' LIMIT 2").map { $0[0] }, [.integer(4), .integer(1)])
-        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('t_v')").first?[0], .integer(4))
-        XCTAssertEqual(try run("SELECT count(*) FROM t WHERE code = 'x'").first?[0], .integer(2))
-    }
-
-    /// On a large table the graph is built before the merge takes the lock
-    /// (as for CREATE INDEX), then catches up with what main wrote meanwhile.
-    func testAnHNSWIndexMergedIntoALargeTable() throws {
-        try run("CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(3))")
-        try run("INSERT INTO t SELECT i, '[' || (i % 47) || ',' || (i % 13) || ',' || (i / 100) || ']' FROM generate_series(1, 2500) i")
-        try run("CREATE BRANCH b")
-        try run("CREATE INDEX t_v ON t USING hnsw (v)", branch: "b")
-        try run("INSERT INTO t VALUES (9001, '[100,100,100]')")
-        try run("MERGE BRANCH b INTO main")
-        XCTAssertTrue(try plan("SELECT id FROM t ORDER BY v <-> '[100,100,99]' LIMIT 1").contains("HNSW Index Scan using t_v"))
-        XCTAssertEqual(try run("SELECT id FROM t ORDER BY v <-> '[100,100,99]' LIMIT 1").first?[0], .integer(9001))
-        XCTAssertEqual(try run("SELECT id FROM t ORDER BY v <-> '[5,5,5]' LIMIT 1").first?[0], .integer(616), "[5,5,6]")
-        XCTAssertEqual(try run("SELECT num_vectors FROM pg_vector_index_stats('t_v')").first?[0], .integer(2501))
-    }
-
-    func testOneIndexNameCreatedDifferentlyOnBothSidesIsAConflict() throws {
-        try run("CREATE TABLE t (id INT PRIMARY KEY, a TEXT, b TEXT)")
-        try run("CREATE BRANCH b")
-        try run("CREATE INDEX t_i ON t (a)", branch: "b")
-        try run("CREATE INDEX t_i ON t (b)")
-        XCTAssertThrowsError(try run("MERGE BRANCH b INTO main")) { error in
-            XCTAssertEqual((error as? DatabaseError)?.sqlState, "HB001")
-        }
-        XCTAssertTrue(try run("SELECT indexdef FROM pg_indexes WHERE indexname = 't_i'").first.map { "\($0[0])" }?.contains("(b)") ?? false,
-                      "a failed merge changes nothing")
-        try run("MERGE BRANCH b INTO main WITH (strategy = 'theirs')")
-        let definition = try run("SELECT indexdef FROM pg_indexes WHERE indexname = 't_i'").first.map { "\($0[0])" } ?? ""
-        XCTAssertTrue(definition.contains("(a)"), definition)
     }
 }
