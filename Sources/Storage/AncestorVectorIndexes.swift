@@ -143,7 +143,18 @@ extension MemoryStore {
     /// on `branch` (waiting for them), forgets those no branch needs any
     /// more, and starts building in the background those other branches
     /// need now (an ancestor dropped an index of its own).
-    func buildAncestorVectorIndexes(for writes: WriteSet, branch: BranchID) {
+    func buildAncestorVectorIndexes(for writes: WriteSet, branch: BranchID, at scn: SCN) {
+        // Only catalog changes that touch an HNSW index (new, changed or
+        // dropped, with its table or alone) can change which graphs are needed.
+        let touchesHNSW = lock.reading { () -> Bool in
+            guard let data = branches[branch] else { return false }
+            let before = SCN(rawValue: scn.rawValue - 1)
+            return writes.catalog.contains { name, schema in
+                (schema?.indexes ?? []).contains { $0.method == "hnsw" }
+                    || (data.schema(named: name, at: before)?.indexes ?? []).contains { $0.method == "hnsw" }
+            }
+        }
+        guard touchesHNSW else { return }
         for case let (_, schema?) in writes.catalog where schema.indexes.contains(where: { $0.method == "hnsw" }) {
             for (key, table) in lock.reading({ ancestorIndexTargets(branch: branch, schema: schema) }) {
                 ancestorVectorIndexes.build(key, table: table, store: self)
@@ -170,6 +181,7 @@ extension MemoryStore {
 
     /// Forgets the ancestor graphs that no branch's indexes need.
     func pruneAncestorVectorIndexes() {
+        if ancestorVectorIndexes.count == 0 { return }
         let needed = lock.reading { Set(allAncestorIndexTargets().map(\.0)) }
         ancestorVectorIndexes.prune(keeping: needed)
     }

@@ -262,7 +262,7 @@ public final class MemoryStore: StorageEngine, @unchecked Sendable {
             return (scn, offset)
         }
         try awaitDurable(offset)
-        if !writes.catalog.isEmpty { buildAncestorVectorIndexes(for: writes, branch: branch) }
+        if !writes.catalog.isEmpty { buildAncestorVectorIndexes(for: writes, branch: branch, at: scn) }
         return scn
     }
 
