@@ -49,6 +49,7 @@ extension MemoryStore {
     public func merge(source: String, into target: String, strategy: MergeStrategy,
                       deleteSource: Bool) throws(StorageError) -> MergeOutcome {
         let prebuilt = prebuildMergedVectorIndexes(source: source, into: target)
+        var touchesHNSW = false
         let (outcome, offset) = try lock.writing { () throws(StorageError) -> (MergeOutcome, LogPosition?) in
             guard let sourceID = branchIDs[source], let s = branches[sourceID] else {
                 throw StorageError("3D000", "branch \"\(source)\" not found")
@@ -91,6 +92,9 @@ extension MemoryStore {
             }
             var mergeSCN: SCN?
             var offset: LogPosition?
+            touchesHNSW = plan.writes.catalog.contains { name, schema in
+                ((schema?.indexes ?? []) + (t.schema(named: name, at: lastSCN)?.indexes ?? [])).contains { $0.method == "hnsw" }
+            }
             if !plan.writes.isEmpty {
                 let scn = lastSCN.next
                 let micros = Self.nowMicros()
@@ -114,8 +118,10 @@ extension MemoryStore {
         }
         try awaitDurable(offset)
         // Indexes the merge brought or made redundant on the target's layers.
-        pruneAncestorVectorIndexes()
-        warmAncestorVectorIndexes()
+        if touchesHNSW {
+            pruneAncestorVectorIndexes()
+            warmAncestorVectorIndexes()
+        }
         return outcome
     }
 
