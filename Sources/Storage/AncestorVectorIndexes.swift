@@ -46,8 +46,8 @@ final class AncestorVectorIndexes: @unchecked Sendable {
     static let minimumRows = 1_000
 
     private let entries = Locked<[Key: Entry]>([:])
-    /// Whether a background build runs (one at a time).
-    private let buildingInBackground = Locked(false)
+    /// Graphs waiting for the background builder, and whether it runs.
+    private let queue = Locked<(pending: [(Key, TableData)], running: Bool)>(([], false))
 
     /// Graphs held or being built, and those ready.
     var count: Int { entries.withLock { $0.count } }
@@ -63,9 +63,20 @@ final class AncestorVectorIndexes: @unchecked Sendable {
         }
     }
 
+    /// Whether `key` has a graph ready over `table` or being built.
+    private func present(_ key: Key, table: TableData) -> Bool {
+        entries.withLock { entries in
+            switch entries[key] {
+            case .ready(_, let indexed)?: indexed === table
+            case .building?: true
+            case nil: false
+            }
+        }
+    }
+
     /// Builds the graph for `key` unless one is ready or being built.
-    /// Waits for the build; the store's lock must not be held.
-    func build(_ key: Key, table: TableData, store: MemoryStore) {
+    /// Waits for the build; `lock` (the store's) must not be held.
+    func build(_ key: Key, table: TableData, lock: ReadWriteLock) {
         let claimed = entries.withLock { entries -> Bool in
             if case .ready(_, let indexed)? = entries[key], indexed === table { return false }
             if case .building? = entries[key] { return false }
@@ -77,32 +88,47 @@ final class AncestorVectorIndexes: @unchecked Sendable {
             entries.withLock { $0[key] = nil }
             return
         }
-        let versions = store.lock.reading { index.versions(of: table, through: key.cap) }
+        let versions = lock.reading { index.versions(of: table, through: key.cap) }
         index.build(from: versions, threads: 2, detached: true)
         index.readVectorsFromTable()
         entries.withLock { $0[key] = .ready(index, table) }
     }
 
-    /// Starts building the graphs for `targets`, one after another on a
-    /// thread of its own, unless another background build runs (those
-    /// ready or being built are skipped). May be called with the store's
-    /// read lock held.
-    func buildInBackground(_ targets: [(Key, TableData)], store: MemoryStore) {
-        guard !targets.isEmpty else { return }
-        let started = buildingInBackground.withLock { busy -> Bool in
-            if busy { return false }
-            busy = true
+    /// Queues the graphs for `targets` not ready or being built, for one
+    /// background thread that builds them one after another (started
+    /// unless it runs). May be called with the store's read lock held. The
+    /// thread holds the store's lock object, not the store, so a store let
+    /// go of closes (and frees its data directory) while a build finishes.
+    func buildInBackground(_ targets: [(Key, TableData)], lock: ReadWriteLock) {
+        let wanted = targets.filter { !present($0.0, table: $0.1) }
+        if wanted.isEmpty { return }
+        let start = queue.withLock { queue -> Bool in
+            for target in wanted where !queue.pending.contains(where: { $0.0 == target.0 }) { queue.pending.append(target) }
+            if queue.running { return false }
+            queue.running = true
             return true
         }
-        guard started else { return }
-        // The tables are read under the store's lock, which `build` takes.
-        struct Job: @unchecked Sendable { let targets: [(Key, TableData)]; let store: MemoryStore }
-        let job = Job(targets: targets, store: store)
+        guard start else { return }
+        struct Job: @unchecked Sendable { let lock: ReadWriteLock }
+        let job = Job(lock: lock)
         let thread = NativeThread.start { [self] in
-            for (key, table) in job.targets { build(key, table: table, store: job.store) }
-            buildingInBackground.withLock { $0 = false }
+            while let (key, table) = queue.withLock({ queue -> (Key, TableData)? in
+                if queue.pending.isEmpty { queue.running = false; return nil }
+                return queue.pending.removeFirst()
+            }) {
+                build(key, table: table, lock: job.lock)
+            }
         }
-        if let thread { pthread_detach(thread) } else { buildingInBackground.withLock { $0 = false } }
+        if thread == nil { queue.withLock { $0 = ([], false) } } else { pthread_detach(thread!) }
+    }
+
+    /// Whether the ancestor's rows hold the reader's column `column` at the
+    /// same position (a branch that dropped or moved columns rewrote its
+    /// rows, which hide the ancestor's: a graph over them would serve nothing).
+    static func sameColumn(_ column: Int, of table: TableSchema, in ancestor: BranchData, at scn: SCN) -> Bool {
+        guard let theirs = ancestor.schema(named: table.name, at: scn), theirs.id == table.id,
+              column < theirs.columns.count, column < table.columns.count else { return false }
+        return theirs.columns[column].name == table.columns[column].name && theirs.columns[column].type == table.columns[column].type
     }
 
     /// Forgets the graphs no branch needs any more (a dropped branch or
@@ -129,7 +155,7 @@ extension MemoryStore {
         var targets: [(AncestorVectorIndexes.Key, TableData)] = []
         for layer in data.layers(at: SCN(rawValue: .max)).dropFirst() {
             guard let table = layer.branch.tables[schema.id], table.chains.count >= AncestorVectorIndexes.minimumRows else { continue }
-            for index in hnsw {
+            for index in hnsw where AncestorVectorIndexes.sameColumn(index.columns[0], of: schema, in: layer.branch, at: layer.scn) {
                 let metric = VectorMetric(indexOptions: index.options)
                 if table.vectorIndexes.contains(where: { $0.column == index.columns[0] && $0.metric == metric }) { continue }
                 targets.append((AncestorVectorIndexes.Key(ancestor: layer.branch.id, table: schema.id, index: index, cap: layer.scn), table))
@@ -157,7 +183,7 @@ extension MemoryStore {
         guard touchesHNSW else { return }
         for case let (_, schema?) in writes.catalog where schema.indexes.contains(where: { $0.method == "hnsw" }) {
             for (key, table) in lock.reading({ ancestorIndexTargets(branch: branch, schema: schema) }) {
-                ancestorVectorIndexes.build(key, table: table, store: self)
+                ancestorVectorIndexes.build(key, table: table, lock: lock)
             }
         }
         pruneAncestorVectorIndexes()
@@ -191,6 +217,6 @@ extension MemoryStore {
     /// searches scan those rows exactly.
     func warmAncestorVectorIndexes() {
         let missing = lock.reading { allAncestorIndexTargets().filter { ancestorVectorIndexes.ready($0.0, table: $0.1) == nil } }
-        ancestorVectorIndexes.buildInBackground(missing, store: self)
+        ancestorVectorIndexes.buildInBackground(missing, lock: lock)
     }
 }

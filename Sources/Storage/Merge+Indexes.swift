@@ -16,7 +16,7 @@ struct TargetRelation: Equatable {
 /// source and target versions of a table compare whatever their columns'
 /// order.
 struct IndexDefinition: Equatable {
-    let columns: [String]
+    private(set) var columns: [String]
     let unique: Bool
     let method: String
     let options: [String: String]
@@ -32,6 +32,13 @@ struct IndexDefinition: Equatable {
         return IndexDefinition(index, in: table)
     }
 
+    /// The definition with its columns renamed by `names` (old → new).
+    func renamed(_ names: [String: String]) -> IndexDefinition {
+        var copy = self
+        copy.columns = columns.map { names[$0] ?? $0 }
+        return copy
+    }
+
     var text: String {
         "\(unique ? "unique " : "")\(method) (\(columns.joined(separator: ", ")))"
             + options.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
@@ -39,12 +46,23 @@ struct IndexDefinition: Equatable {
 }
 
 extension MergePlan {
-    /// The names `t`'s tables and indexes hold at `scn`.
-    static func relations(of t: BranchData, at scn: SCN) -> [String: TargetRelation] {
+    /// The names `t`'s tables and indexes hold at `scn`, less those the
+    /// merge frees: tables and indexes the source `s` dropped since the
+    /// fork (`ancestor` at `baseSCN`) that the target still has as they were.
+    static func relations(of t: BranchData, at scn: SCN, freedBy s: BranchData, from ancestor: BranchData, at baseSCN: SCN)
+        -> [String: TargetRelation] {
         var relations: [String: TargetRelation] = [:]
         for name in t.tableNames(at: scn) {
+            guard let table = t.schema(named: name, at: scn) else { continue }
+            let base = ancestor.schema(named: name, at: baseSCN).flatMap { $0.id == table.id ? $0 : nil }
+            let source = s.schema(named: name, at: scn).flatMap { $0.id == table.id ? $0 : nil }
+            if base != nil && source == nil { continue }   // dropped on the source: the merge drops it here
             relations[name] = TargetRelation(isIndex: false, table: name)
-            for index in t.schema(named: name, at: scn)?.indexes ?? [] { relations[index.name] = TargetRelation(isIndex: true, table: name) }
+            for index in table.indexes {
+                let droppedOnSource = base?.indexes.contains { $0.name == index.name } == true
+                    && source?.indexes.contains { $0.name == index.name } == false
+                if !droppedOnSource { relations[index.name] = TargetRelation(isIndex: true, table: name) }
+            }
         }
         return relations
     }
@@ -68,10 +86,19 @@ extension MergePlan {
     /// behind (the target's rows might break it), as does one whose columns
     /// the merged table lacks or whose name the target gave another relation.
     mutating func mergeIndexes(base: TableSchema?, source: TableSchema, target: TableSchema, into merged: inout TableSchema) {
+        // Definitions compare in the base's column names (a rename on either
+        // side is not a change to the index).
+        let sourceRenames = Self.columnRenames(from: base, to: source)
+        let targetRenames = Self.columnRenames(from: base, to: target)
+        func inverse(_ renames: [String: String]) -> [String: String] {
+            Dictionary(renames.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        let (sourceToBase, targetToBase) = (inverse(sourceRenames), inverse(targetRenames))
         let names = Set((base?.indexes ?? []).map(\.name) + source.indexes.map(\.name))
         for name in names.sorted() {
-            let b = IndexDefinition.named(name, in: base), s = IndexDefinition.named(name, in: source)
-            let t = IndexDefinition.named(name, in: target)
+            let b = IndexDefinition.named(name, in: base)
+            let s = IndexDefinition.named(name, in: source)?.renamed(sourceToBase)
+            let t = IndexDefinition.named(name, in: target)?.renamed(targetToBase)
             if s == b || s == t { continue }
             if t != b {
                 conflicts.append(MergeConflict(table: merged.name, key: "schema", columns: [name], base: b.map { [.text($0.text)] },
@@ -83,7 +110,11 @@ extension MergePlan {
                 merged.indexes.removeAll { $0.name == name }
                 continue
             }
-            let columns = s.columns.compactMap { column in merged.columns.firstIndex { $0.name == column } }
+            // The merged table has the target's columns with the source's renames.
+            let columns = s.columns.compactMap { column in
+                let name = sourceRenames[column] ?? targetRenames[column] ?? column
+                return merged.columns.firstIndex { $0.name == name }
+            }
             guard !s.unique, columns.count == s.columns.count, !clashes(name, onTable: target.name) else { continue }
             var carried = index
             carried.columns = columns
@@ -95,25 +126,26 @@ extension MergePlan {
 
 extension MemoryStore {
     /// Builds, before the merge takes the write lock, the HNSW indexes the
-    /// source created that the merge will likely bring to large tables of
-    /// the target (as a commit does, see `prebuildVectorIndexes`). The merge
-    /// installs those whose definition it ends up with; others it builds.
+    /// merge will bring to large tables of the target by the rule of
+    /// `mergeIndexes` (changed on the source only, the table's columns
+    /// alike on both sides), as a commit does (see `prebuildVectorIndexes`).
+    /// The merge installs those it ends up with; a failed merge drops them.
     func prebuildMergedVectorIndexes(source: String, into target: String) -> [PrebuiltVectorIndex] {
         let found = lock.reading { () -> ([(VectorIndexData, VectorIndexData.Versions)], SCN) in
-            guard let s = branchIDs[source].flatMap({ branches[$0] }), let t = branchIDs[target].flatMap({ branches[$0] }) else { return ([], lastSCN) }
+            guard let s = branchIDs[source].flatMap({ branches[$0] }), let t = branchIDs[target].flatMap({ branches[$0] }), s !== t,
+                  let (ancestor, baseSCN) = Self.commonAncestor(s.layers(at: lastSCN), t.layers(at: lastSCN)) else { return ([], lastSCN) }
             var builds: [(VectorIndexData, VectorIndexData.Versions)] = []
             for name in s.tableNames(at: lastSCN) {
                 guard let sourceSchema = s.schema(named: name, at: lastSCN), let targetSchema = t.schema(named: name, at: lastSCN),
-                      sourceSchema.id == targetSchema.id, let table = t.tables[targetSchema.id],
-                      table.history.count >= Self.prebuildThreshold else { continue }
-                for index in sourceSchema.indexes where index.method == "hnsw" && !targetSchema.indexes.contains(index) {
-                    guard let definition = IndexDefinition(index, in: sourceSchema),
-                          IndexDefinition.named(index.name, in: targetSchema) != definition else { continue }
-                    let columns = definition.columns.compactMap { column in targetSchema.columns.firstIndex { $0.name == column } }
-                    guard columns.count == index.columns.count else { continue }
-                    var carried = index
-                    carried.columns = columns
-                    if let data = VectorIndexData(schema: carried, table: table) { builds.append((data, data.versions(of: table))) }
+                      sourceSchema.id == targetSchema.id, sourceSchema.columns == targetSchema.columns,
+                      let table = t.tables[targetSchema.id], table.history.count >= Self.prebuildThreshold else { continue }
+                let baseSchema = ancestor.schema(named: name, at: baseSCN)
+                for index in sourceSchema.indexes where index.method == "hnsw" {
+                    let changed = IndexDefinition(index, in: sourceSchema)
+                    guard changed != IndexDefinition.named(index.name, in: baseSchema),
+                          IndexDefinition.named(index.name, in: targetSchema) == IndexDefinition.named(index.name, in: baseSchema),
+                          let data = VectorIndexData(schema: index, table: table) else { continue }
+                    builds.append((data, data.versions(of: table)))
                 }
             }
             return (builds, lastSCN)

@@ -63,7 +63,7 @@ extension MemoryStore {
                 throw StorageError("22023", "branches \"\(source)\" and \"\(target)\" share no history")
             }
             var plan = MergePlan(strategy: strategy)
-            plan.targetRelations = MergePlan.relations(of: t, at: lastSCN)
+            plan.targetRelations = MergePlan.relations(of: t, at: lastSCN, freedBy: s, from: ancestor, at: baseSCN)
             // Tables the source renamed (same id, new name, old name gone)
             // while the target kept them: a rename plus a row merge.
             var renames: [String: String] = [:]
@@ -118,10 +118,8 @@ extension MemoryStore {
         }
         try awaitDurable(offset)
         // Indexes the merge brought or made redundant on the target's layers.
-        if touchesHNSW {
-            pruneAncestorVectorIndexes()
-            warmAncestorVectorIndexes()
-        }
+        pruneAncestorVectorIndexes()   // also for a source the merge deleted
+        if touchesHNSW { warmAncestorVectorIndexes() }
         return outcome
     }
 
@@ -231,6 +229,19 @@ struct MergePlan {
         }
     }
 
+    /// Columns `side` renamed since `base` (old name → new): same position
+    /// and type, the old name gone from `side`, the new one unknown to `base`.
+    static func columnRenames(from base: TableSchema?, to side: TableSchema) -> [String: String] {
+        guard let base, base.columns.count == side.columns.count else { return [:] }
+        let baseColumns = Set(base.columns.map(\.name)), sideColumns = Set(side.columns.map(\.name))
+        var renames: [String: String] = [:]
+        for (old, new) in zip(base.columns, side.columns)
+        where old.name != new.name && old.type == new.type && !sideColumns.contains(old.name) && !baseColumns.contains(new.name) {
+            renames[old.name] = new.name
+        }
+        return renames
+    }
+
     /// Whether two tables created apart define the same thing: columns
     /// (names, types), primary key, and indexes (columns, method, options).
     static func sameDefinition(_ a: TableSchema, _ b: TableSchema) -> Bool {
@@ -278,15 +289,7 @@ struct MergePlan {
         }
         let baseColumns = Set(base?.columns.map(\.name) ?? [])
         let sourceColumns = Set(source.columns.map(\.name))
-        // A column renamed on the source: same position and type, old name
-        // gone from the source, new name unknown to the base.
-        var columnRenames: [String: String] = [:]
-        if let base, base.columns.count == source.columns.count {
-            for (old, new) in zip(base.columns, source.columns)
-            where old.name != new.name && old.type == new.type && !sourceColumns.contains(old.name) && !baseColumns.contains(new.name) {
-                columnRenames[old.name] = new.name
-            }
-        }
+        let columnRenames = Self.columnRenames(from: base, to: source)
         for i in merged.columns.indices { if let new = columnRenames[merged.columns[i].name] { merged.columns[i].name = new } }
         // Columns both sides added with different types: the target's type stands.
         var typeConflicts: Set<String> = []

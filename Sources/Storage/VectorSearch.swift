@@ -46,7 +46,7 @@ extension MemoryTransaction {
                 var index = covering.first { $0.schema.name == request.indexName } ?? covering.first
                 if index == nil && depth > 0 {
                     if caps == nil { caps = data.layers(at: SCN(rawValue: .max)).map(\.scn) }
-                    index = ancestorIndex(table, own, ancestor: layer.branch.id, cap: caps![depth], request)
+                    index = ancestorIndex(table, own, ancestor: layer.branch, cap: caps![depth], request)
                 }
                 if let index, let graph = index.graph, graph.count > 0,
                    let (hits, layerStats) = searchGraph(index, graph, own, at: layer.scn, shadow: shadow, request) {
@@ -75,16 +75,18 @@ extension MemoryTransaction {
     /// The reader's index for the request, over an ancestor layer that has
     /// none of its own (see `AncestorVectorIndexes`), when its graph is
     /// ready; otherwise its build starts and the layer is scanned meanwhile.
-    private func ancestorIndex(_ table: TableSchema, _ own: TableData, ancestor: BranchID, cap: SCN,
+    private func ancestorIndex(_ table: TableSchema, _ own: TableData, ancestor: BranchData, cap: SCN,
                                _ request: VectorSearchRequest) -> VectorIndexData? {
         guard own.chains.count >= AncestorVectorIndexes.minimumRows else { return nil }
         let covering = table.indexes.filter {
             $0.method == "hnsw" && $0.columns == [request.column] && VectorMetric(indexOptions: $0.options) == request.metric
         }
         guard let schema = covering.first(where: { $0.name == request.indexName }) ?? covering.first else { return nil }
-        let key = AncestorVectorIndexes.Key(ancestor: ancestor, table: table.id, index: schema, cap: cap)
+        let key = AncestorVectorIndexes.Key(ancestor: ancestor.id, table: table.id, index: schema, cap: cap)
         if let ready = store.ancestorVectorIndexes.ready(key, table: own) { return ready }
-        store.ancestorVectorIndexes.buildInBackground([(key, own)], store: store)
+        if AncestorVectorIndexes.sameColumn(request.column, of: table, in: ancestor, at: cap) {
+            store.ancestorVectorIndexes.buildInBackground([(key, own)], lock: store.lock)
+        }
         return nil
     }
 

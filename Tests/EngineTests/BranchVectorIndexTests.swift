@@ -167,6 +167,50 @@ final class BranchVectorIndexTests: XCTestCase {
         XCTAssertEqual(ids(try run(db, query, [.vector(data[2])], branch: "dev")).first, 2)
     }
 
+    /// A branch that dropped a column rewrote its rows, which hide main's:
+    /// no graph is built over main's rows (their columns sit elsewhere).
+    func testNoAncestorGraphWhenTheBranchMovedTheColumn() throws {
+        let db = Database()
+        let store = try XCTUnwrap(db.store as? MemoryStore)
+        try run(db, "CREATE TABLE items (id INT PRIMARY KEY, other VECTOR(8), embedding VECTOR(8))")
+        let data = VectorIndexSQLTests.vectors(Self.rows, dimensions: 8, seed: 3)
+        for start in stride(from: 0, to: Self.rows, by: 250) {
+            let values = (start..<min(Self.rows, start + 250)).map { "(\($0), '[1,1,1,1,1,1,1,1]', '\(Value.vector(data[$0]).description)')" }
+            try run(db, "INSERT INTO items VALUES " + values.joined(separator: ", "))
+        }
+        try run(db, "CREATE BRANCH dev")
+        try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding)", branch: "dev")
+        XCTAssertEqual(store.ancestorVectorIndexes.count, 1)
+        try run(db, "ALTER TABLE items DROP COLUMN other", branch: "dev")
+        XCTAssertEqual(store.ancestorVectorIndexes.count, 0, "dev's rewritten rows hide main's")
+        XCTAssertEqual(ids(try run(db, "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(data[77])], branch: "dev")), [77])
+        XCTAssertEqual(store.ancestorVectorIndexes.count, 0)
+    }
+
+    /// A store let go of while it rebuilds an ancestor graph frees its data
+    /// directory: the builder does not keep the store alive.
+    func testAStoreRebuildingAGraphCanBeReopenedAtOnce() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-branch-reopen-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let db = Database(storage: try MemoryStore.open(directory: directory, sync: .full).0)
+            try run(db, "CREATE TABLE items (id INT PRIMARY KEY, embedding VECTOR(32))")
+            let data = VectorIndexSQLTests.vectors(6000, dimensions: 32, seed: 9)
+            for start in stride(from: 0, to: 6000, by: 500) {
+                let values = (start..<start + 500).map { "(\($0), '\(Value.vector(data[$0]).description)')" }
+                try run(db, "INSERT INTO items VALUES " + values.joined(separator: ", "))
+            }
+            try run(db, "CREATE BRANCH dev")
+            try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding)", branch: "dev")
+        }
+        for _ in 0..<2 {
+            let store = try MemoryStore.open(directory: directory, sync: .full).0
+            let deadline = Date().addingTimeInterval(10)
+            while store.ancestorVectorIndexes.count < 1 && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+            XCTAssertEqual(store.ancestorVectorIndexes.count, 1, "its rebuild started")
+        }
+    }
+
     func testSmallInheritedLayersAreScannedExactly() throws {
         let db = Database()
         let data = try load(db, count: 300)

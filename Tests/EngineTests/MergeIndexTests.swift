@@ -86,6 +86,26 @@ final class MergeIndexTests: BranchSQLTestCase {
         XCTAssertTrue(try definition("t_x")?.contains("(b)") ?? false, "the target's index stands")
     }
 
+    func testANameTheMergeFreesIsNoClash() throws {
+        try run("CREATE TABLE a (id INT PRIMARY KEY, v TEXT); CREATE INDEX x_idx ON a (v)")
+        try run("CREATE BRANCH b")
+        try run("DROP TABLE a; CREATE TABLE c (id INT PRIMARY KEY, v TEXT); CREATE INDEX x_idx ON c (v)", branch: "b")
+        try run("MERGE BRANCH b INTO main")
+        XCTAssertEqual(try run("SELECT tablename FROM pg_indexes WHERE indexname = 'x_idx'").map { "\($0[0])" }, ["c"])
+    }
+
+    func testARenamedColumnIsNoChangeToItsIndex() throws {
+        try run("CREATE TABLE t (id INT PRIMARY KEY, v VECTOR(2)); CREATE INDEX t_v ON t USING hnsw (v)")
+        try run("INSERT INTO t VALUES (1, '[0,0]'), (2, '[5,5]')")
+        try run("CREATE BRANCH b")
+        try run("DROP INDEX t_v; CREATE INDEX t_v ON t USING hnsw (v) WITH (m = 8)", branch: "b")
+        try run("ALTER TABLE t RENAME COLUMN v TO w")
+        try run("MERGE BRANCH b INTO main")
+        let merged = try definition("t_v") ?? "none"
+        XCTAssertTrue(merged.contains("(w") && merged.contains("m"), merged)
+        XCTAssertEqual(try run("SELECT id FROM t ORDER BY w <-> '[4,4]' LIMIT 1").first?[0], .integer(2))
+    }
+
     func testIndexNamesTheTargetGaveOtherRelationsStayBehind() throws {
         try run("CREATE TABLE t (id INT PRIMARY KEY, a TEXT); CREATE TABLE u (id INT PRIMARY KEY, a TEXT)")
         try run("CREATE BRANCH b")
