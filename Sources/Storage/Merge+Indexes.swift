@@ -96,26 +96,26 @@ extension MergePlan {
         let (sourceToBase, targetToBase) = (inverse(sourceRenames), inverse(targetRenames))
         let names = Set((base?.indexes ?? []).map(\.name) + source.indexes.map(\.name))
         for name in names.sorted() {
-            let b = IndexDefinition.named(name, in: base)
-            let s = IndexDefinition.named(name, in: source)?.renamed(sourceToBase)
-            let t = IndexDefinition.named(name, in: target)?.renamed(targetToBase)
-            if s == b || s == t { continue }
-            if t != b {
-                conflicts.append(MergeConflict(table: merged.name, key: "schema", columns: [name], base: b.map { [.text($0.text)] },
-                                               source: [.text(s.map { "index \(name) on the source: \($0.text)" } ?? "index \(name) dropped on the source")],
-                                               target: [.text(t.map { "index \(name) on the target: \($0.text)" } ?? "index \(name) dropped on the target")]))
+            let inBase = IndexDefinition.named(name, in: base)
+            let inSource = IndexDefinition.named(name, in: source)?.renamed(sourceToBase)
+            let inTarget = IndexDefinition.named(name, in: target)?.renamed(targetToBase)
+            if inSource == inBase || inSource == inTarget { continue }
+            if inTarget != inBase {
+                conflicts.append(MergeConflict(table: merged.name, key: "schema", columns: [name], base: inBase.map { [.text($0.text)] },
+                                               source: [.text(inSource.map { "index \(name) on the source: \($0.text)" } ?? "index \(name) dropped on the source")],
+                                               target: [.text(inTarget.map { "index \(name) on the target: \($0.text)" } ?? "index \(name) dropped on the target")]))
                 if strategy != .theirs { continue }
             }
-            guard let s, let index = source.indexes.first(where: { $0.name == name }) else {
+            guard let inSource, let index = source.indexes.first(where: { $0.name == name }) else {
                 merged.indexes.removeAll { $0.name == name }
                 continue
             }
             // The merged table has the target's columns with the source's renames.
-            let columns = s.columns.compactMap { column in
+            let columns = inSource.columns.compactMap { column in
                 let name = sourceRenames[column] ?? targetRenames[column] ?? column
                 return merged.columns.firstIndex { $0.name == name }
             }
-            guard !s.unique, columns.count == s.columns.count, !clashes(name, onTable: target.name) else { continue }
+            guard !inSource.unique, columns.count == inSource.columns.count, !clashes(name, onTable: target.name) else { continue }
             var carried = index
             carried.columns = columns
             merged.indexes.removeAll { $0.name == name }
