@@ -22,10 +22,10 @@ import Glibc
 /// Branches reading one ancestor through the same fork share one graph.
 ///
 /// Built when an index is created on a branch (the DDL waits for it, as for
-/// any index build). They are not checkpointed: after a restart they are
-/// built again in the background, one at a time, and a search that finds
-/// one missing starts its build; until a graph is ready, searches scan
-/// those rows exactly.
+/// any index build); saved with checkpoints (`AncestorIndexFiles`). Those
+/// missing after a restart, a merge or an ancestor's DROP INDEX are built in
+/// the background, one at a time, as is one a search finds missing; until
+/// a graph is ready, searches scan those rows exactly.
 final class AncestorVectorIndexes: @unchecked Sendable {
     /// An ancestor's table read at `cap`, indexed as `index` says.
     struct Key: Hashable {
@@ -60,6 +60,22 @@ final class AncestorVectorIndexes: @unchecked Sendable {
             guard case .ready(let index, let indexed)? = entries[key] else { return nil }
             if indexed !== table { entries[key] = nil; return nil }
             return index
+        }
+    }
+
+    /// The ready graphs, for a checkpoint.
+    func readyGraphs() -> [(Key, VectorIndexData)] {
+        entries.withLock { entries in
+            entries.compactMap { key, entry in if case .ready(let index, _) = entry { (key, index) } else { nil } }
+        }
+    }
+
+    /// Installs a graph restored from a checkpoint unless one is there.
+    func install(_ key: Key, _ index: VectorIndexData, table: TableData) -> Bool {
+        entries.withLock { entries in
+            if entries[key] != nil { return false }
+            entries[key] = .ready(index, table)
+            return true
         }
     }
 

@@ -167,6 +167,64 @@ final class BranchVectorIndexTests: XCTestCase {
         XCTAssertEqual(ids(try run(db, query, [.vector(data[2])], branch: "dev")).first, 2)
     }
 
+    /// A checkpoint saves the ancestor graphs: after a restart the branch
+    /// searches its inherited rows in the graph at once.
+    func testACheckpointKeepsAncestorGraphs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-branch-ckpt-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var data: [[Float]] = []
+        do {
+            let store = try MemoryStore.open(directory: directory, sync: .full).0
+            let db = Database(storage: store)
+            data = try load(db)
+            try run(db, "CREATE BRANCH dev")
+            try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding) WITH (m = 12, ef_construction = 64)", branch: "dev")
+            _ = try store.checkpoint()
+            try run(db, "INSERT INTO items VALUES (9000, $1)", [.vector(data[5])])   // replayed from the log
+        }
+        let store = try MemoryStore.open(directory: directory, sync: .full).0
+        XCTAssertEqual(store.ancestorVectorIndexes.readyCount, 1, "restored, not rebuilt")
+        let db = Database(storage: store)
+        XCTAssertEqual(try searchReport(db, data[5], branch: "dev").strategy, "index")
+        let found = ids(try run(db, "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 2", [.vector(data[5])], branch: "dev"))
+        XCTAssertEqual(found.first, 5)
+        XCTAssertFalse(found.contains(9000), "main's row after the fork")
+        XCTAssertGreaterThanOrEqual(try recall(db, branch: "dev"), 0.9)
+        XCTAssertEqual(try run(db, "SELECT num_vectors FROM pg_vector_index_stats('dev_hnsw')", branch: "dev").first?[0],
+                       .integer(Int64(Self.rows)))
+    }
+
+    /// A damaged or missing file of ancestor graphs only costs a rebuild;
+    /// the decoder refuses bytes that are not one.
+    func testADamagedAncestorGraphFileIsRebuilt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-branch-bad-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var data: [[Float]] = []
+        do {
+            let store = try MemoryStore.open(directory: directory, sync: .full).0
+            let db = Database(storage: store)
+            data = try load(db)
+            try run(db, "CREATE BRANCH dev")
+            try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding)", branch: "dev")
+            _ = try store.checkpoint()
+        }
+        let file = MemoryStore.checkpointPath(directory, 1) + "/" + AncestorIndexFiles.fileName
+        let good = try XCTUnwrap(FileManager.default.contents(atPath: file).map { [UInt8]($0) })
+        var flipped = good
+        flipped[flipped.count / 2] ^= 0xFF
+        for damaged in [flipped, Array(good.prefix(good.count / 3)), Array("not a checkpoint file".utf8), []] {
+            XCTAssertThrowsError(try AncestorIndexFiles.entries(damaged, name: file))
+            try Data(damaged).write(to: URL(fileURLWithPath: file))
+            let store = try MemoryStore.open(directory: directory, sync: .full).0
+            let deadline = Date().addingTimeInterval(30)
+            while store.ancestorVectorIndexes.readyCount < 1 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            let db = Database(storage: store)
+            XCTAssertEqual(try searchReport(db, data[6], branch: "dev").strategy, "index", "rebuilt")
+            XCTAssertEqual(ids(try run(db, "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(data[6])], branch: "dev")), [6])
+        }
+        XCTAssertEqual(try AncestorIndexFiles.entries(good, name: file).count, 1)
+    }
+
     /// A branch that dropped a column rewrote its rows, which hide main's:
     /// no graph is built over main's rows (their columns sit elsewhere).
     func testNoAncestorGraphWhenTheBranchMovedTheColumn() throws {

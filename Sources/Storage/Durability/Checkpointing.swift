@@ -131,6 +131,13 @@ extension MemoryStore {
                 try Files.write(temporary + "/" + VectorIndexFiles.fileName, data)
                 bytes += data.count
             }
+            // Ancestor graphs never change once built: saved outside the lock.
+            let ancestorGraphs = ancestorVectorIndexes.readyGraphs()
+            if !ancestorGraphs.isEmpty {
+                let data = AncestorIndexFiles.file(ancestorGraphs.map { .init(key: $0.0, bytes: $0.1.serialized()) })
+                try Files.write(temporary + "/" + AncestorIndexFiles.fileName, data)
+                bytes += data.count
+            }
             let manifest = CheckpointFiles.manifest(image, segments: segments)
             try Files.write(temporary + "/manifest", manifest)
             bytes += manifest.count

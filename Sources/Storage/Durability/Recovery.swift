@@ -90,6 +90,7 @@ extension MemoryStore {
         store.log = try WriteAheadLog(path: walPath(directory, current), mode: sync, validLength: validLength)
         store.logGeneration = current
         store.checkpointedGeneration = base
+        if let base { store.restoreAncestorVectorIndexes(checkpoint: checkpointPath(directory, base)) }
         store.warmAncestorVectorIndexes()
         let report = RecoveryReport(records: records, lastSCN: store.lastSCN, truncatedBytes: fileLength - validLength,
                                     validLength: validLength, milliseconds: Double(nowMicros() - started) / 1000,
