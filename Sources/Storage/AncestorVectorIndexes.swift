@@ -39,6 +39,15 @@ final class AncestorVectorIndexes: @unchecked Sendable {
         case building
         /// The graph, and the table it indexes (kept alive: the index refers to it unowned).
         case ready(VectorIndexData, TableData)
+
+        /// Whether it stands for a graph over `table`, ready or to come
+        /// (one over a table since dropped and created again does not).
+        func covers(_ table: TableData) -> Bool {
+            switch self {
+            case .ready(_, let indexed): indexed === table
+            case .building: true
+            }
+        }
     }
 
     /// Ancestor layers with fewer row keys are scanned exactly (about as
@@ -81,21 +90,14 @@ final class AncestorVectorIndexes: @unchecked Sendable {
 
     /// Whether `key` has a graph ready over `table` or being built.
     private func present(_ key: Key, table: TableData) -> Bool {
-        entries.withLock { entries in
-            switch entries[key] {
-            case .ready(_, let indexed)?: indexed === table
-            case .building?: true
-            case nil: false
-            }
-        }
+        entries.withLock { $0[key]?.covers(table) ?? false }
     }
 
     /// Builds the graph for `key` unless one is ready or being built.
     /// Waits for the build; `lock` (the store's) must not be held.
     func build(_ key: Key, table: TableData, lock: ReadWriteLock) {
         let claimed = entries.withLock { entries -> Bool in
-            if case .ready(_, let indexed)? = entries[key], indexed === table { return false }
-            if case .building? = entries[key] { return false }
+            if entries[key]?.covers(table) == true { return false }
             entries[key] = .building
             return true
         }
@@ -169,7 +171,7 @@ extension MemoryStore {
         let hnsw = schema.indexes.filter { $0.method == "hnsw" && $0.columns.count == 1 }
         if hnsw.isEmpty { return [] }
         var targets: [(AncestorVectorIndexes.Key, TableData)] = []
-        for layer in data.layers(at: SCN(rawValue: .max)).dropFirst() {
+        for layer in data.layerCaps.dropFirst() {
             guard let table = layer.branch.tables[schema.id], table.chains.count >= AncestorVectorIndexes.minimumRows else { continue }
             for index in hnsw where AncestorVectorIndexes.sameColumn(index.columns[0], of: schema, in: layer.branch, at: layer.scn) {
                 let metric = VectorMetric(indexOptions: index.options)
@@ -182,19 +184,11 @@ extension MemoryStore {
 
     /// After a commit that changed the catalog (called without the lock):
     /// builds the ancestor graphs for the HNSW indexes it created or changed
-    /// on `branch` (waiting for them), forgets those no branch needs any
-    /// more, and starts building in the background those other branches
-    /// need now (an ancestor dropped an index of its own).
+    /// on `branch` (waiting for them), then reconciles the rest (see
+    /// `reconcileAncestorVectorIndexes`).
     func buildAncestorVectorIndexes(for writes: WriteSet, branch: BranchID, at scn: SCN) {
-        // Only catalog changes that touch an HNSW index (new, changed or
-        // dropped, with its table or alone) can change which graphs are needed.
-        let touchesHNSW = lock.reading { () -> Bool in
-            guard let data = branches[branch] else { return false }
-            let before = SCN(rawValue: scn.rawValue - 1)
-            return writes.catalog.contains { name, schema in
-                (schema?.indexes ?? []).contains { $0.method == "hnsw" }
-                    || (data.schema(named: name, at: before)?.indexes ?? []).contains { $0.method == "hnsw" }
-            }
+        let touchesHNSW = lock.reading {
+            branches[branch].map { data in writes.touchesHNSW { data.schema(named: $0, at: SCN(rawValue: scn.rawValue - 1)) } } ?? false
         }
         guard touchesHNSW else { return }
         for case let (_, schema?) in writes.catalog where schema.indexes.contains(where: { $0.method == "hnsw" }) {
@@ -202,8 +196,7 @@ extension MemoryStore {
                 ancestorVectorIndexes.build(key, table: table, lock: lock)
             }
         }
-        pruneAncestorVectorIndexes()
-        warmAncestorVectorIndexes()
+        reconcileAncestorVectorIndexes()
     }
 
     /// Every ancestor graph the branches' indexes need. Caller holds the lock.
@@ -221,18 +214,32 @@ extension MemoryStore {
         return targets
     }
 
-    /// Forgets the ancestor graphs that no branch's indexes need.
+    /// Forgets the ancestor graphs that no branch's indexes need (after a
+    /// branch is dropped; nothing to do while none is held).
     func pruneAncestorVectorIndexes() {
         if ancestorVectorIndexes.count == 0 { return }
         let needed = lock.reading { Set(allAncestorIndexTargets().map(\.0)) }
         ancestorVectorIndexes.prune(keeping: needed)
     }
 
-    /// Builds in the background the ancestor graphs not ready yet (after a
-    /// restart, a merge, an ancestor's DROP INDEX); until each is ready,
-    /// searches scan those rows exactly.
-    func warmAncestorVectorIndexes() {
-        let missing = lock.reading { allAncestorIndexTargets().filter { ancestorVectorIndexes.ready($0.0, table: $0.1) == nil } }
-        ancestorVectorIndexes.buildInBackground(missing, lock: lock)
+    /// Matches the ancestor graphs to what the branches need now (after a
+    /// catalog change, a merge or a restart): forgets those no branch needs,
+    /// installs those `checkpoint` saved, and builds the rest in the
+    /// background; until each is ready, searches scan those rows exactly.
+    func reconcileAncestorVectorIndexes(restoringFrom checkpoint: String? = nil) {
+        let targets = lock.reading { allAncestorIndexTargets() }
+        if ancestorVectorIndexes.count > 0 { ancestorVectorIndexes.prune(keeping: Set(targets.map(\.0))) }
+        if let checkpoint { restoreAncestorVectorIndexes(checkpoint: checkpoint, needed: targets) }
+        ancestorVectorIndexes.buildInBackground(targets, lock: lock)
+    }
+}
+
+extension WriteSet {
+    /// Whether these catalog writes create, change or drop an HNSW index
+    /// (`before`: a written table's schema before them).
+    func touchesHNSW(before: (String) -> TableSchema?) -> Bool {
+        catalog.contains { name, schema in
+            ((schema?.indexes ?? []) + (before(name)?.indexes ?? [])).contains { $0.method == "hnsw" }
+        }
     }
 }

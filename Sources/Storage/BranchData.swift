@@ -46,6 +46,10 @@ final class BranchData {
         return result
     }
 
+    /// Each layer at the newest SCN this branch can read it at (its own at
+    /// the newest, each ancestor at the nearest fork below it).
+    var layerCaps: [(branch: BranchData, scn: SCN)] { layers(at: SCN(rawValue: .max)) }
+
     var hasParent: Bool { parent != nil }
 
     // MARK: Catalog

@@ -67,13 +67,14 @@ extension MergePlan {
         return relations
     }
 
-    /// Whether an index named `name` on `table` would take a name another
-    /// relation of the target holds (recorded as a conflict: the index
+    /// Whether a relation the source created (an index named `name` on
+    /// `table`, or the table `name` itself) would take a name another
+    /// relation of the target holds (recorded as a conflict: the relation
     /// stays behind whatever the strategy).
-    mutating func clashes(_ name: String, onTable table: String) -> Bool {
+    mutating func clashes(_ name: String, onTable table: String, created kind: String = "index") -> Bool {
         guard let holder = targetRelations[name], holder != TargetRelation(isIndex: true, table: table) else { return false }
-        conflicts.append(MergeConflict(table: table, key: "schema", columns: [name], base: nil,
-                                       source: [.text("index \(name) created on the source")],
+        conflicts.append(MergeConflict(table: table, key: "schema", columns: kind == "index" ? [name] : [], base: nil,
+                                       source: [.text("\(kind) \(name) created on the source")],
                                        target: [.text("\(holder.isIndex ? "index of table \(holder.table)" : "table") \(name) on the target")]))
         return true
     }

@@ -92,9 +92,7 @@ extension MemoryStore {
             }
             var mergeSCN: SCN?
             var offset: LogPosition?
-            touchesHNSW = plan.writes.catalog.contains { name, schema in
-                ((schema?.indexes ?? []) + (t.schema(named: name, at: lastSCN)?.indexes ?? [])).contains { $0.method == "hnsw" }
-            }
+            touchesHNSW = plan.writes.touchesHNSW { t.schema(named: $0, at: lastSCN) }
             if !plan.writes.isEmpty {
                 let scn = lastSCN.next
                 let micros = Self.nowMicros()
@@ -117,9 +115,9 @@ extension MemoryStore {
             return (MergeOutcome(scn: mergeSCN, mergedKeys: plan.mergedKeys, conflicts: plan.conflicts, completed: true), offset)
         }
         try awaitDurable(offset)
-        // Indexes the merge brought or made redundant on the target's layers.
-        pruneAncestorVectorIndexes()   // also for a source the merge deleted
-        if touchesHNSW { warmAncestorVectorIndexes() }
+        // Indexes the merge brought or made redundant on the target's
+        // layers; the graphs of a source it deleted.
+        if touchesHNSW { reconcileAncestorVectorIndexes() } else { pruneAncestorVectorIndexes() }
         return outcome
     }
 
@@ -166,12 +164,7 @@ struct MergePlan {
         case (nil, let created?, nil):
             // A table created on the source only: create it with its rows
             // (unless the target gave its name to an index).
-            if let holder = targetRelations[name], holder.isIndex {
-                conflicts.append(MergeConflict(table: name, key: "schema", columns: [], base: nil,
-                                               source: [.text("table \(name) created on the source")],
-                                               target: [.text("index \(name) of table \(holder.table) on the target")]))
-                return
-            }
+            if clashes(name, onTable: name, created: "table") { return }
             copyTable(created, named: name, from: s, at: lastSCN)
         case (let base?, nil, let target?) where target.id == base.id:
             // Dropped on the source. If the target changed it since the

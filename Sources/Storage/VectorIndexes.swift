@@ -149,14 +149,18 @@ final class VectorIndexData {
         build(from: versions(of: table), threads: threads, detached: false)
     }
 
-    /// Every vector version of the indexed column in `table` (the caller
-    /// holds the store's lock, read or write).
-    func versions(of table: TableData) -> Versions {
+    /// Every vector version of the indexed column in `table` that starts at
+    /// or below `cap`, those ending after it counted as open (an ancestor
+    /// layer read at `cap` or below, see `AncestorVectorIndexes`). The
+    /// caller holds the store's lock, read or write.
+    func versions(of table: TableData, through cap: SCN = SCN(rawValue: .max)) -> Versions {
         var vectors: [[Float]] = []
         var meta: [(slot: Int32, start: UInt64, end: UInt64)] = []
         for (slot, versions) in table.history.enumerated() {
             var open: (vector: [Float], start: UInt64)?
             for version in versions {
+                // Past the cap, what is open stays open.
+                if version.scn > cap { break }
                 let vector = Self.vector(in: version.row, column: column)
                 if let current = open {
                     if let vector, vector == current.vector { continue }
@@ -172,19 +176,6 @@ final class VectorIndexData {
             }
         }
         return Versions(vectors: vectors, meta: meta)
-    }
-
-    /// The vector versions of `table` that start at or below `cap`, those
-    /// ending after it counted as open (an ancestor layer read at `cap` or
-    /// below, see `AncestorVectorIndexes`).
-    func versions(of table: TableData, through cap: SCN) -> Versions {
-        let all = versions(of: table)
-        var kept = Versions()
-        for (vector, meta) in zip(all.vectors, all.meta) where meta.start <= cap.rawValue {
-            kept.vectors.append(vector)
-            kept.meta.append((meta.slot, meta.start, meta.end > cap.rawValue ? Self.open : meta.end))
-        }
-        return kept
     }
 
     /// After a detached build that no commit installs (an ancestor graph):

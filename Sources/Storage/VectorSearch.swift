@@ -45,7 +45,7 @@ extension MemoryTransaction {
                 let covering = own.vectorIndexes.lazy.filter { $0.column == request.column && $0.metric == request.metric }
                 var index = covering.first { $0.schema.name == request.indexName } ?? covering.first
                 if index == nil && depth > 0 {
-                    if caps == nil { caps = data.layers(at: SCN(rawValue: .max)).map(\.scn) }
+                    if caps == nil { caps = data.layerCaps.map(\.scn) }
                     index = ancestorIndex(table, own, ancestor: layer.branch, cap: caps![depth], request)
                 }
                 if let index, let graph = index.graph, graph.count > 0,
@@ -236,7 +236,7 @@ extension MemoryTransaction {
             if let column = schema.columns.first, column < table.columns.count,
                case .vector(let dimensions) = table.columns[column].type { stats.dimensions = dimensions }
             let layers = data.layers(at: scn)
-            let caps = data.layers(at: SCN(rawValue: .max)).map(\.scn)
+            let caps = data.layerCaps.map(\.scn)
             var counted = Set<RowKey>()
             // A quantizer trained in any layer's graph searches that layer
             // on codes: the index does not scan exactly as a whole.

@@ -167,20 +167,28 @@ final class BranchVectorIndexTests: XCTestCase {
         XCTAssertEqual(ids(try run(db, query, [.vector(data[2])], branch: "dev")).first, 2)
     }
 
+    /// A durable store in `directory` with the loaded rows on main, a branch
+    /// `dev` with index `dev_hnsw`, and a checkpoint; `then` runs after it
+    /// before the store is let go of. Returns the rows' vectors.
+    func checkpointedBranchIndex(in directory: String, options: String = "",
+                                 then: (Database, [[Float]]) throws -> Void = { _, _ in }) throws -> [[Float]] {
+        let store = try MemoryStore.open(directory: directory, sync: .full).0
+        let db = Database(storage: store)
+        let data = try load(db)
+        try run(db, "CREATE BRANCH dev")
+        try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding) \(options)", branch: "dev")
+        _ = try store.checkpoint()
+        try then(db, data)
+        return data
+    }
+
     /// A checkpoint saves the ancestor graphs: after a restart the branch
     /// searches its inherited rows in the graph at once.
     func testACheckpointKeepsAncestorGraphs() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-branch-ckpt-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var data: [[Float]] = []
-        do {
-            let store = try MemoryStore.open(directory: directory, sync: .full).0
-            let db = Database(storage: store)
-            data = try load(db)
-            try run(db, "CREATE BRANCH dev")
-            try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding) WITH (m = 12, ef_construction = 64)", branch: "dev")
-            _ = try store.checkpoint()
-            try run(db, "INSERT INTO items VALUES (9000, $1)", [.vector(data[5])])   // replayed from the log
+        let data = try checkpointedBranchIndex(in: directory, options: "WITH (m = 12, ef_construction = 64)") { db, data in
+            try self.run(db, "INSERT INTO items VALUES (9000, $1)", [.vector(data[5])])   // replayed from the log
         }
         let store = try MemoryStore.open(directory: directory, sync: .full).0
         XCTAssertEqual(store.ancestorVectorIndexes.readyCount, 1, "restored, not rebuilt")
@@ -199,15 +207,7 @@ final class BranchVectorIndexTests: XCTestCase {
     func testADamagedAncestorGraphFileIsRebuilt() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helios-branch-bad-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var data: [[Float]] = []
-        do {
-            let store = try MemoryStore.open(directory: directory, sync: .full).0
-            let db = Database(storage: store)
-            data = try load(db)
-            try run(db, "CREATE BRANCH dev")
-            try run(db, "CREATE INDEX dev_hnsw ON items USING hnsw (embedding)", branch: "dev")
-            _ = try store.checkpoint()
-        }
+        let data = try checkpointedBranchIndex(in: directory)
         let file = MemoryStore.checkpointPath(directory, 1) + "/" + AncestorIndexFiles.fileName
         let good = try XCTUnwrap(FileManager.default.contents(atPath: file).map { [UInt8]($0) })
         var flipped = good

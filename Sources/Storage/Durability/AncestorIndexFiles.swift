@@ -47,14 +47,14 @@ enum AncestorIndexFiles {
 }
 
 extension MemoryStore {
-    /// Installs the saved ancestor graphs that a branch still needs (after
-    /// the log's replay, so the branches and indexes are the final ones).
-    /// Returns how many were installed.
+    /// Installs the graphs the checkpoint at `path` saved that are among
+    /// `needed` (worked out after the log's replay, so the branches and
+    /// indexes are the final ones). Returns how many were installed.
     @discardableResult
-    func restoreAncestorVectorIndexes(checkpoint path: String) -> Int {
+    func restoreAncestorVectorIndexes(checkpoint path: String, needed targets: [(AncestorVectorIndexes.Key, TableData)]) -> Int {
         let file = path + "/" + AncestorIndexFiles.fileName
         guard let bytes = try? Files.read(file), let entries = try? AncestorIndexFiles.entries(bytes, name: file) else { return 0 }
-        let needed = Dictionary(allAncestorIndexTargets().map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+        let needed = Dictionary(targets, uniquingKeysWith: { first, _ in first })
         var installed = 0
         for entry in entries {
             guard let table = needed[entry.key], let index = VectorIndexData(schema: entry.key.index, table: table),

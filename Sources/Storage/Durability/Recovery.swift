@@ -90,8 +90,7 @@ extension MemoryStore {
         store.log = try WriteAheadLog(path: walPath(directory, current), mode: sync, validLength: validLength)
         store.logGeneration = current
         store.checkpointedGeneration = base
-        if let base { store.restoreAncestorVectorIndexes(checkpoint: checkpointPath(directory, base)) }
-        store.warmAncestorVectorIndexes()
+        store.reconcileAncestorVectorIndexes(restoringFrom: base.map { checkpointPath(directory, $0) })
         let report = RecoveryReport(records: records, lastSCN: store.lastSCN, truncatedBytes: fileLength - validLength,
                                     validLength: validLength, milliseconds: Double(nowMicros() - started) / 1000,
                                     recordsAfterDamage: recordsAfterDamage, preservedTail: preservedTail)
