@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "heliosd", targets: ["heliosd"]),
+        .executable(name: "helios-codec", targets: ["helios-codec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,7 +28,9 @@ let package = Package(
         // exclusivity checks on every access cost ~10% of a query.
         .target(name: "Vector", dependencies: ["Core", "CVectorKernels"],
                 swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "Storage", dependencies: ["Core", "Vector"], swiftSettings: strict),
+        // Column codecs of checkpoint segments (FSST, ALP/ALP-rd, integer layouts).
+        .target(name: "Compression", dependencies: ["Core"], swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["Core", "Vector", "Compression"], swiftSettings: strict),
         .target(name: "SQL", dependencies: ["Core", "Vector"], swiftSettings: strict),
         // Materialized views: definitions, refresh (DESIGN §1: Views → SQL, Storage, Core).
         .target(name: "Views", dependencies: ["Core", "SQL"], swiftSettings: strict),
@@ -45,10 +48,13 @@ let package = Package(
         // In-process vector benchmark (Benchmarks/vector/run.sh, release build).
         .executableTarget(name: "vector-bench", dependencies: ["Vector", "Service"], path: "Benchmarks/vector/VectorBench",
                           linkerSettings: [.linkedLibrary("jemalloc")]),
+        // The column codecs as a command (Benchmarks/compression, measure.py's --external).
+        .executableTarget(name: "helios-codec", dependencies: ["Compression"], swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "VectorTests", dependencies: ["Vector", "Core"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector"]),
         .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Core", "Storage", "Views", "Vector"]),

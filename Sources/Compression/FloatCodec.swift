@@ -1,0 +1,66 @@
+/// Double and float columns: row groups of 100 vectors of 1024 values, each
+/// row group in ALP or ALP-rd, whichever the sample says is smaller.
+///
+///     count
+///     per row group: scheme (0 ALP, 1 ALP-rd)
+///                    ALP-rd: right width, dictionary
+///                    per vector: the scheme's vector (ALP.swift, ALPRD.swift)
+enum FloatCodec {
+    enum Scheme: UInt8 { case alp = 0, alpRD = 1 }
+
+    static func compress(_ column: FloatColumn, into out: inout ChunkWriter) {
+        out.count(column.count)
+        let rowGroupSize = ALP.rowGroupVectors * ALP.vectorSize
+        for start in stride(from: 0, to: column.count, by: rowGroupSize) {
+            let rowGroup = start..<min(column.count, start + rowGroupSize)
+            let (candidates, alpBits) = ALP.candidates(column, rowGroup)
+            let rd = ALPRD.plan(column, rowGroup)
+            let vectors = stride(from: rowGroup.lowerBound, to: rowGroup.upperBound, by: ALP.vectorSize).map {
+                $0..<min(rowGroup.upperBound, $0 + ALP.vectorSize)
+            }
+            if rd.bitsPerValue < alpBits {
+                out.u8(Scheme.alpRD.rawValue)
+                ALPRD.writeHeader(rd, into: &out)
+                for vector in vectors { ALPRD.writeVector(column, vector, rd, into: &out) }
+            } else {
+                out.u8(Scheme.alp.rawValue)
+                for vector in vectors {
+                    ALP.writeVector(column, vector, ALP.choose(column, vector, from: candidates), into: &out)
+                }
+            }
+        }
+    }
+
+    /// The values' bit patterns (in the low 32 bits for floats). Memory
+    /// grows vector by vector, so a forged count fails before it costs.
+    static func decompress(_ reader: inout ChunkReader, isFloat: Bool) throws(CompressionError) -> [UInt64] {
+        // The smallest vector (all one value) takes 5 bytes.
+        let count = try reader.count("value count", limit: min(ColumnCodec.maxValues, ALP.vectorSize * reader.remaining / 4))
+        var bits: [UInt64] = []
+        bits.reserveCapacity(min(count, 64 * ALP.vectorSize))
+        var vector = [UInt64](repeating: 0, count: ALP.vectorSize)
+        let rowGroupSize = ALP.rowGroupVectors * ALP.vectorSize
+        for start in stride(from: 0, to: count, by: rowGroupSize) {
+            let end = min(count, start + rowGroupSize)
+            let scheme = try reader.u8("float scheme")
+            var plan: ALPRD.Plan?
+            switch Scheme(rawValue: scheme) {
+            case .alp: plan = nil
+            case .alpRD: plan = try ALPRD.readHeader(&reader, valueBits: isFloat ? 32 : 64)
+            case nil: throw CompressionError("unknown float scheme \(scheme)")
+            }
+            for vectorStart in stride(from: start, to: end, by: ALP.vectorSize) {
+                let n = min(end - vectorStart, ALP.vectorSize)
+                try vector.withUnsafeMutableBufferPointer { (buffer) throws(CompressionError) in
+                    if let plan {
+                        try ALPRD.readVector(&reader, count: n, plan: plan, into: buffer.baseAddress!)
+                    } else {
+                        try ALP.readVector(&reader, count: n, isFloat: isFloat, into: buffer.baseAddress!)
+                    }
+                }
+                bits.append(contentsOf: vector[0..<n])
+            }
+        }
+        return bits
+    }
+}
