@@ -33,11 +33,13 @@ public enum ColumnCodec {
         return out.bytes
     }
 
-    public static func compress(floats: [Float]) -> [UInt8] {
+    /// `rawAbove`: row groups whose estimated size is at least this share
+    /// of their raw size are stored raw (faster to read back).
+    public static func compress(floats: [Float], rawAbove: Double = 1) -> [UInt8] {
         precondition(floats.count <= maxValues, "a chunk holds at most \(maxValues) values")
         var out = ChunkWriter(capacity: floats.count * 2 + 16)
         out.u8(Kind.floats.rawValue)
-        FloatCodec.compress(FloatColumn(floats: floats), into: &out)
+        FloatCodec.compress(FloatColumn(floats: floats), rawAbove: rawAbove, into: &out)
         return out.bytes
     }
 
@@ -91,7 +93,9 @@ public enum ColumnCodec {
             while i < chunk.count && chunk[i] >= 0x80 { i += 1 }
             let name = "\(kind == .doubles ? "doubles" : "floats")"
             guard i + 1 < chunk.count else { return name }
-            return FloatCodec.Scheme(rawValue: chunk[i + 1]).map { "\(name)/\($0 == .alp ? "alp" : "alp_rd")" }
+            return FloatCodec.Scheme(rawValue: chunk[i + 1]).map {
+                "\(name)/\($0 == .alp ? "alp" : $0 == .alpRD ? "alp_rd" : "raw")"
+            }
         case .strings:
             return StringCodecs.Layout(rawValue: layout).map { "strings/\($0)" }
         }

@@ -1,14 +1,18 @@
 /// Double and float columns: row groups of 100 vectors of 1024 values, each
-/// row group in ALP or ALP-rd, whichever the sample says is smaller.
+/// row group in ALP or ALP-rd, whichever the sample says is smaller, or as
+/// they are when neither is estimated below `rawAbove` of the raw size (a
+/// caller that reads the column often, such as vectors, gives up small
+/// savings on random mantissas for raw decoding speed).
 ///
 ///     count
-///     per row group: scheme (0 ALP, 1 ALP-rd)
+///     per row group: scheme (0 ALP, 1 ALP-rd, 2 raw)
 ///                    ALP-rd: right width, dictionary
 ///                    per vector: the scheme's vector (ALP.swift, ALPRD.swift)
+///                    raw: the values' bits, little-endian, 4 or 8 bytes each
 enum FloatCodec {
-    enum Scheme: UInt8 { case alp = 0, alpRD = 1 }
+    enum Scheme: UInt8 { case alp = 0, alpRD = 1, raw = 2 }
 
-    static func compress(_ column: FloatColumn, into out: inout ChunkWriter) {
+    static func compress(_ column: FloatColumn, rawAbove: Double = 1, into out: inout ChunkWriter) {
         out.count(column.count)
         let rowGroupSize = ALP.rowGroupVectors * ALP.vectorSize
         for start in stride(from: 0, to: column.count, by: rowGroupSize) {
@@ -18,7 +22,17 @@ enum FloatCodec {
             let vectors = stride(from: rowGroup.lowerBound, to: rowGroup.upperBound, by: ALP.vectorSize).map {
                 $0..<min(rowGroup.upperBound, $0 + ALP.vectorSize)
             }
-            if rd.bitsPerValue < alpBits {
+            if min(alpBits, rd.bitsPerValue) >= rawAbove * Double(column.valueBits) {
+                out.u8(Scheme.raw.rawValue)
+                for i in rowGroup {
+                    let bits = column.bits[i]
+                    if column.isFloat {
+                        withUnsafeBytes(of: UInt32(truncatingIfNeeded: bits).littleEndian) { out.raw($0) }
+                    } else {
+                        out.u64(bits)
+                    }
+                }
+            } else if rd.bitsPerValue < alpBits {
                 out.u8(Scheme.alpRD.rawValue)
                 ALPRD.writeHeader(rd, into: &out)
                 for vector in vectors { ALPRD.writeVector(column, vector, rd, into: &out) }
@@ -45,6 +59,14 @@ enum FloatCodec {
             let scheme = try reader.u8("float scheme")
             var plan: ALPRD.Plan?
             switch Scheme(rawValue: scheme) {
+            case .raw:
+                let width = isFloat ? 4 : 8
+                let raw = try reader.raw(width * (end - start), "raw values")
+                for i in 0..<(end - start) {
+                    bits.append(isFloat ? UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                                        : UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                }
+                continue
             case .alp: plan = nil
             case .alpRD: plan = try ALPRD.readHeader(&reader, valueBits: isFloat ? 32 : 64)
             case nil: throw CompressionError("unknown float scheme \(scheme)")

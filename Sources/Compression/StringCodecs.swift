@@ -33,9 +33,9 @@ enum StringCodecs {
 
     static func decompress(_ reader: inout ChunkReader) throws(CompressionError) -> ByteStrings {
         let layout = try reader.u8("string layout")
-        // Each value takes at least a bit of a packed field, so no honest
-        // chunk holds more values than 8 × its bytes.
-        let limit = min(ColumnCodec.maxValues, 8 * reader.remaining)
+        // (Packed fields of width 0 hold any number of empty values or
+        // equal codes in no bytes: counts are bounded by the chunk limit.)
+        let limit = ColumnCodec.maxValues
         switch Layout(rawValue: layout) {
         case .plain:
             let count = try reader.count("string count", limit: limit)

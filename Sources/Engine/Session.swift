@@ -332,6 +332,7 @@ final class TransactionAccess: SQLDataAccess {
     func catalogHistory(of name: String) -> [(scn: SCN, schema: TableSchema?)] { transaction.catalogHistory(of: name) }
     func systemView(named name: String) -> SystemViewContent? {
         if name == "pg_vector_index_stats" { return SystemViews.vectorIndexStats(transaction, only: nil) }
+        if name == "pg_compression_stats" { return SystemViews.compressionStats(transaction, only: nil) }
         if let views = SystemViews.materializedViews(named: name, transaction, storage: storage, history: history) { return views }
         return SystemViews.content(named: name, storage: storage)
     }
@@ -339,6 +340,10 @@ final class TransactionAccess: SQLDataAccess {
         if name == "pg_vector_index_stats" {
             guard case .text(let index) = argument else { return SystemViews.vectorIndexStats(transaction, only: "") }
             return SystemViews.vectorIndexStats(transaction, only: index)
+        }
+        if name == "pg_compression_stats" {
+            guard case .text(let table) = argument else { return SystemViews.compressionStats(transaction, only: "") }
+            return SystemViews.compressionStats(transaction, only: table)
         }
         return nil
     }

@@ -29,6 +29,8 @@ final class FSSTTests: XCTestCase {
         _ = try roundTrip(ByteStrings())
         _ = try roundTrip(ByteStrings(strings: [""]))
         _ = try roundTrip(ByteStrings(strings: ["", "", "a", ""]))
+        _ = try roundTrip(ByteStrings(strings: Array(repeating: "", count: 300)))
+        _ = try roundTrip(ByteStrings(strings: Array(repeating: "same", count: 300)))
         // Every byte value, the escape byte included, and values shorter than a word.
         _ = try roundTrip(ByteStrings([Array(0...255)]))
         _ = try roundTrip(ByteStrings([[255], [0], [255, 255, 0]]))

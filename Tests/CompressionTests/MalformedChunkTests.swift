@@ -26,6 +26,8 @@ final class MalformedChunkTests: XCTestCase {
             ("no doubles", ColumnCodec.compress(doubles: [])),
             ("no integers", ColumnCodec.compress(integers: [])),
             ("one float", ColumnCodec.compress(floats: [0.5])),
+            ("raw floats", ColumnCodec.compress(floats: (0..<1100).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next() >> 34)) },
+                                                rawAbove: 0.8)),
         ]
     }
 

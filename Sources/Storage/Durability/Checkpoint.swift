@@ -17,9 +17,10 @@ import Glibc
 // Files: `manifest` (branches, catalogs, commit log, counters, the list of
 // segments with their checksums) and one segment per table per branch,
 // columnar: keys, version counts, version SCNs, presence, row widths, then
-// the values column by column (plain encodings; a later issue plugs column
-// codecs into `SegmentWriter.column`). Every file starts with a magic and
-// a format version and ends with a CRC32C of what precedes it.
+// the values column by column. Format 2 compresses each column with the
+// column codecs (`SegmentColumn`: FSST text, ALP doubles, packed integers);
+// format 1 wrote them plain and is still read. Every file starts with a
+// magic and a format version and ends with a CRC32C of what precedes it.
 
 /// The captured state of one table of one branch.
 struct TableImage {
@@ -50,7 +51,9 @@ struct StoreImage {
 enum CheckpointFiles {
     static let manifestMagic: [UInt8] = Array("HLXMANIF".utf8)
     static let segmentMagic: [UInt8] = Array("HLXSEGMT".utf8)
-    static let format: UInt8 = 1
+    /// The format written; `readableFormats` are read (1: plain columns, 2: `SegmentColumn`).
+    static let format: UInt8 = 2
+    static let readableFormats: ClosedRange<UInt8> = 1...2
 
     static func sealed(_ magic: [UInt8], _ body: (inout ByteWriter) -> Void) -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 16)
@@ -64,10 +67,15 @@ enum CheckpointFiles {
 
     /// The body of a sealed file, after checking magic, format and checksum.
     static func opened(_ bytes: [UInt8], _ magic: [UInt8], name: String) throws(StorageError) -> ArraySlice<UInt8> {
+        try openedWithFormat(bytes, magic, name: name).body
+    }
+
+    static func openedWithFormat(_ bytes: [UInt8], _ magic: [UInt8], name: String) throws(StorageError)
+        -> (format: UInt8, body: ArraySlice<UInt8>) {
         guard bytes.count >= magic.count + 5, Array(bytes.prefix(magic.count)) == magic else {
             throw StorageError("XX001", "checkpoint file \(name) is not a Helios \(magic == manifestMagic ? "manifest" : "segment")")
         }
-        guard bytes[magic.count] == format else {
+        guard readableFormats.contains(bytes[magic.count]) else {
             throw StorageError("XX001", "checkpoint file \(name) has unknown format \(bytes[magic.count])")
         }
         let end = bytes.count - 4
@@ -75,7 +83,7 @@ enum CheckpointFiles {
         guard CRC32C.checksum(bytes[0..<end]) == stored else {
             throw StorageError("XX001", "checkpoint file \(name) is corrupt (checksum mismatch)")
         }
-        return bytes[(magic.count + 1)..<end]
+        return (bytes[magic.count], bytes[(magic.count + 1)..<end])
     }
 
     static func segment(_ image: TableImage) -> [UInt8] {
@@ -96,12 +104,14 @@ enum CheckpointFiles {
             let width = rows.map(\.count).max() ?? 0
             w.count(width)
             // Column by column: the values of every row that has the column.
-            for column in 0..<width { for row in rows where column < row.count { w.value(row[column]) } }
+            for column in 0..<width {
+                SegmentColumn.write(rows.compactMap { column < $0.count ? $0[column] : nil }, into: &w)
+            }
         }
     }
 
     static func readSegment(_ bytes: [UInt8], name: String) throws(StorageError) -> TableImage {
-        let body = try opened(bytes, segmentMagic, name: name)
+        let (format, body) = try openedWithFormat(bytes, segmentMagic, name: name)
         do {
             var r = ByteReader(body)
             let branch = BranchID(rawValue: try r.u64()), table = try r.u64()
@@ -120,7 +130,15 @@ enum CheckpointFiles {
             for _ in 0..<rowCount { widths.append(try r.count()) }
             let width = try r.count()
             var rows = widths.map { Row(repeating: .null, count: $0) }
-            for column in 0..<width { for i in rows.indices where column < widths[i] { rows[i][column] = try r.value() } }
+            for column in 0..<width {
+                let holders = rows.indices.filter { column < widths[$0] }
+                if format == 1 {
+                    for i in holders { rows[i][column] = try r.value() }
+                } else {
+                    let values = try SegmentColumn.read(count: holders.count, from: &r)
+                    for (i, value) in zip(holders, values) { rows[i][column] = value }
+                }
+            }
             try r.expectEnd()
             var history = ContiguousArray<[Version]>()
             history.reserveCapacity(n)

@@ -1,0 +1,96 @@
+import Core
+@testable import Storage
+import XCTest
+
+/// Checkpoint segments compress each column (`SegmentColumn`): every kind
+/// of value comes back as it was, mixed columns fall back to plain values,
+/// segments of format 1 (plain) still read, and damage is refused.
+final class SegmentColumnTests: XCTestCase {
+    private func roundTrip(_ values: [Value], file: StaticString = #filePath, line: UInt = #line) throws -> SegmentColumn.Encoding {
+        var w = ByteWriter()
+        let (encoding, _) = SegmentColumn.write(values, into: &w)
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try SegmentColumn.read(count: values.count, from: &r), values, file: file, line: line)
+        XCTAssertTrue(r.isAtEnd, file: file, line: line)
+        return encoding
+    }
+
+    func testEveryKindRoundTripsWithNulls() throws {
+        XCTAssertEqual(try roundTrip((0..<3000).map { $0 % 10 == 0 ? .null : .integer(Int64($0) * 7) }), .integers)
+        XCTAssertEqual(try roundTrip((0..<3000).map { .double(Double($0 % 500) / 100) }), .doubles)
+        XCTAssertEqual(try roundTrip([.double(.nan), .double(-0.0), .null, .double(.infinity)]), .doubles)
+        XCTAssertEqual(try roundTrip((0..<3000).map { $0 % 7 == 0 ? .null : .text("customer #\($0 % 300) — café") }), .text)
+        XCTAssertEqual(try roundTrip([.boolean(true), .null, .boolean(false)]), .booleans)
+        XCTAssertEqual(try roundTrip([.date(19_000), .date(-5), .null]), .dates)
+        XCTAssertEqual(try roundTrip([.timestamp(1_700_000_000_000_000, zoned: true), .null, .timestamp(0, zoned: true)]), .timestamps)
+        XCTAssertEqual(try roundTrip([.vector([1.5, -2, 0.25]), .null, .vector([]), .vector([3, 4])]), .vectors)
+        XCTAssertEqual(try roundTrip([.text(""), .text(""), .null]), .text)
+    }
+
+    func testMixedOrOtherKindsArePlain() throws {
+        XCTAssertEqual(try roundTrip([.integer(1), .text("one")]), .plain)
+        XCTAssertEqual(try roundTrip([.timestamp(1, zoned: true), .timestamp(2, zoned: false)]), .plain)
+        XCTAssertEqual(try roundTrip([.uuid(1, 2), .bytes([0, 255]), .null]), .plain)
+        XCTAssertEqual(try roundTrip([]), .plain)
+        XCTAssertEqual(try roundTrip([.null, .null]), .plain)
+    }
+
+    func testTextAndNumbersShrink() {
+        var w = ByteWriter()
+        let words = ["shipped", "pending", "returned", "lost in transit"]
+        let text: [Value] = (0..<10_000).map { .text("order \($0 % 977) \(words[$0 % 4])") }
+        SegmentColumn.write(text, into: &w)
+        var plain = ByteWriter()
+        for v in text { plain.value(v) }
+        XCTAssertLessThan(w.count * 2, plain.count, "text at least halves")
+        w = ByteWriter()
+        plain = ByteWriter()
+        let prices: [Value] = (0..<10_000).map { .double(Double($0 * 37 % 100_000) / 100) }
+        SegmentColumn.write(prices, into: &w)
+        for v in prices { plain.value(v) }
+        XCTAssertLessThan(w.count * 3, plain.count, "two-decimal doubles shrink threefold")
+    }
+
+    func testSegmentsOfBothFormatsRead() throws {
+        let rows: [Row] = (0..<50).map { [.integer(Int64($0)), .text("name \($0)"), .double(Double($0) / 4)] }
+        let image = TableImage(branch: .main, table: 7, keys: rows.map { RowKey([$0[0]]) },
+                               history: ContiguousArray(rows.map { [(SCN(5), $0)] }))
+        let current = CheckpointFiles.segment(image)
+        XCTAssertEqual(current[CheckpointFiles.segmentMagic.count], 2)
+        let back = try CheckpointFiles.readSegment(current, name: "t")
+        XCTAssertEqual(back.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
+        // The same segment as format 1 wrote it: each value plain.
+        var w = ByteWriter()
+        w.raw(CheckpointFiles.segmentMagic)
+        w.u8(1)
+        w.u64(BranchID.main.rawValue); w.u64(7)
+        w.count(rows.count)
+        for row in rows { w.rowKey(RowKey([row[0]])) }
+        for _ in rows { w.count(1) }
+        for _ in rows { w.varint(5) }
+        for _ in rows { w.bool(true) }
+        for row in rows { w.count(row.count) }
+        w.count(3)
+        for column in 0..<3 { for row in rows { w.value(row[column]) } }
+        w.u32(CRC32C.checksum(w.bytes))
+        let old = try CheckpointFiles.readSegment(w.bytes, name: "old")
+        XCTAssertEqual(old.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
+    }
+
+    func testDamagedColumnsAreRefused() throws {
+        var w = ByteWriter()
+        let values: [Value] = (0..<500).map { $0 % 9 == 0 ? .null : .text("value \($0 % 40)") }
+        SegmentColumn.write(values, into: &w)
+        let bytes = w.bytes
+        for length in 0..<bytes.count {
+            var r = ByteReader(Array(bytes[0..<length]))
+            XCTAssertThrowsError(try SegmentColumn.read(count: values.count, from: &r), "cut to \(length)")
+        }
+        var r = ByteReader(bytes)
+        XCTAssertThrowsError(try SegmentColumn.read(count: values.count + 1, from: &r), "a count the nulls do not match")
+        var tag = bytes
+        tag[0] = 99
+        r = ByteReader(tag)
+        XCTAssertThrowsError(try SegmentColumn.read(count: values.count, from: &r))
+    }
+}
