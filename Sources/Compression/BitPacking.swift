@@ -126,20 +126,26 @@ extension ChunkWriter {
         }
     }
 
-    /// The most common value and the positions of the rest, when that
-    /// takes fewer bits than `frameBits`.
+    /// The value held by at least half the block and the positions of
+    /// the rest, when that takes fewer bits than `frameBits`. (The
+    /// majority vote of Boyer and Moore finds the candidate in one pass
+    /// without a table; a second pass counts it.)
     private static func sparse(_ values: UnsafeBufferPointer<Int64>, cheaperThan frameBits: Int) -> (Int64, [Int])? {
-        guard values.count >= 16 else { return nil }
-        var counts: [Int64: Int] = [:]
-        for v in values { counts[v, default: 0] += 1 }
-        guard let (common, n) = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }),
-              n * 2 >= values.count else { return nil }
-        let others = values.indices.filter { values[$0] != common }
+        guard values.count >= 16, frameBits > 0 else { return nil }
+        var candidate = values[0], votes = 0
+        for v in values {
+            if votes == 0 { candidate = v; votes = 1 } else if v == candidate { votes += 1 } else { votes -= 1 }
+        }
+        var others: [Int] = []
+        for (i, v) in values.enumerated() where v != candidate {
+            others.append(i)
+            if others.count * 2 > values.count { return nil }
+        }
         let (low, high) = others.reduce((Int64.max, Int64.min)) { (min($0.0, values[$1]), max($0.1, values[$1])) }
         let valueWidth = others.isEmpty ? 0 : BitPacking.width(of: UInt64(bitPattern: high &- low))
         let positionWidth = BitPacking.width(of: UInt64(others.last ?? 0))
         let sparseBits = others.count * (positionWidth + valueWidth) + 8 * 12
-        return sparseBits < frameBits ? (common, others) : nil
+        return sparseBits < frameBits ? (candidate, others) : nil
     }
 }
 

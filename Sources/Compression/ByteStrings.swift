@@ -15,7 +15,7 @@ public struct ByteStrings: Sendable, Equatable {
 
     public init(strings: [String]) {
         self.init()
-        for s in strings { append(s.utf8) }
+        for s in strings { append(s) }
     }
 
     /// From prepared parts; `ends` must be non-decreasing and end at `bytes.count`.
@@ -30,6 +30,14 @@ public struct ByteStrings: Sendable, Equatable {
 
     public mutating func append<C: Collection>(_ value: C) where C.Element == UInt8 {
         bytes.append(contentsOf: value)
+        ends.append(bytes.count)
+    }
+
+    /// A string's UTF-8 bytes (copied from its contiguous storage: the
+    /// generic `append` is not specialized across modules).
+    public mutating func append(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
         ends.append(bytes.count)
     }
 

@@ -36,7 +36,8 @@ enum IntegerCodecs {
             runs.packed(runLengths)
             candidates.append(runs)
         }
-        if let (distinct, codes) = dictionary(values) {
+        // Few runs: the runs layout is as small as a dictionary could be.
+        if runValues.count > values.count / 16, let (distinct, codes) = dictionary(values) {
             var dictionary = ChunkWriter(capacity: values.count + 16)
             dictionary.u8(Layout.dictionary.rawValue)
             dictionary.count(values.count)
@@ -129,9 +130,16 @@ enum IntegerCodecs {
         return (runValues, lengths)
     }
 
-    /// Distinct values and codes, when at most 1/4 of the values are distinct.
+    /// Distinct values and codes, when at most 1/4 of the values are
+    /// distinct (checked first on a sample of 1024, so columns of unique
+    /// values do not fill a table to find out).
     private static func dictionary(_ values: [Int64]) -> ([Int64], [UInt64])? {
         guard values.count >= 16 else { return nil }
+        if values.count > 4096 {
+            let step = values.count / 1024
+            let sample = Set(stride(from: 0, to: values.count, by: step).map { values[$0] })
+            guard sample.count <= 256 else { return nil }
+        }
         var codeOf: [Int64: UInt64] = [:]
         var distinct: [Int64] = []
         var codes: [UInt64] = []

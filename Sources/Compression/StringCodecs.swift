@@ -89,9 +89,15 @@ enum StringCodecs {
     }
 
     /// The distinct values (first-seen order) and each value's code, when
-    /// fewer than half the values are distinct.
+    /// fewer than half the values are distinct (checked first on a sample,
+    /// so columns of unique values do not fill a table to find out).
     private static func dictionary(of strings: ByteStrings) -> (ByteStrings, [UInt64])? {
         guard strings.count >= 16 else { return nil }
+        // A sample of 1024 with more than half distinct: not worth a table.
+        if strings.count > 4096 {
+            let step = strings.count / 1024
+            guard Set(stride(from: 0, to: strings.count, by: step).map { strings[$0] }).count <= 512 else { return nil }
+        }
         var codeOf: [ArraySlice<UInt8>: UInt64] = [:]
         var distinct = ByteStrings()
         var codes: [UInt64] = []

@@ -62,17 +62,57 @@ public enum SegmentColumn {
             for value in values { w.value(value) }
             return (.plain, [])
         }
-        w.bytes(ColumnCodec.compress(integers: values.map { $0 == .null ? 1 : 0 }))
-        let present = values.filter { $0 != .null }
-        var codecs: [String] = []
-        w.count((present.count + pieceValues - 1) / pieceValues)
-        for start in stride(from: 0, to: present.count, by: pieceValues) {
-            for chunk in chunks(present[start..<min(present.count, start + pieceValues)], encoding) {
-                w.bytes(chunk)
-                codecs.append(ColumnCodec.describe(chunk) ?? "?")
+        // One pass: the null flags and the non-null values in their own type.
+        var nulls = [Int64](repeating: 0, count: values.count)
+        var integers: [Int64] = [], doubles: [Double] = [], text = ByteStrings()
+        var lengths: [Int64] = [], elements: [Float] = [], zoned = false
+        for (i, value) in values.enumerated() {
+            switch value {
+            case .integer(let v), .date(let v): integers.append(v)
+            case .boolean(let b): integers.append(b ? 1 : 0)
+            case .timestamp(let v, let z): integers.append(v); zoned = z
+            case .double(let v): doubles.append(v)
+            case .text(let v): text.append(v)
+            case .vector(let v): lengths.append(Int64(v.count)); elements.append(contentsOf: v)
+            default: nulls[i] = 1
             }
         }
+        w.bytes(ColumnCodec.compress(integers: nulls))
+        var pieces: [[[UInt8]]] = []
+        switch encoding {
+        case .integers, .dates, .booleans, .timestamps:
+            pieces = slices(integers.count).map { range in
+                let chunk = ColumnCodec.compress(integers: Array(integers[range]))
+                return encoding == .timestamps ? [[zoned ? 1 : 0], chunk] : [chunk]
+            }
+        case .doubles:
+            pieces = slices(doubles.count).map { [ColumnCodec.compress(doubles: Array(doubles[$0]))] }
+        case .text:
+            pieces = slices(text.count).map { range in
+                range == 0..<text.count ? [ColumnCodec.compress(strings: text)]
+                    : [ColumnCodec.compress(strings: ByteStrings(range.map { text[$0] }))]
+            }
+        case .vectors:
+            pieces = slices(lengths.count).map { range in
+                let start = lengths[..<range.lowerBound].reduce(0) { $0 + Int($1) }
+                let end = start + lengths[range].reduce(0) { $0 + Int($1) }
+                return vectorChunks(Array(lengths[range]), elements[start..<end])
+            }
+        case .plain:
+            break
+        }
+        w.count(pieces.count)
+        var codecs: [String] = []
+        for chunk in pieces.joined() {
+            w.bytes(chunk)
+            if let codec = ColumnCodec.describe(chunk) { codecs.append(codec) }
+        }
         return (encoding, codecs)
+    }
+
+    /// The ranges of the pieces of `count` values.
+    private static func slices(_ count: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: pieceValues).map { $0..<min(count, $0 + pieceValues) }
     }
 
     /// What a checkpoint would store for `values` now: the encoding, the
@@ -85,44 +125,17 @@ public enum SegmentColumn {
         return (encoding, codecs, plain.count, written.count)
     }
 
-    private static func chunks(_ values: ArraySlice<Value>, _ encoding: Encoding) -> [[UInt8]] {
-        switch encoding {
-        case .integers, .dates, .booleans:
-            return [ColumnCodec.compress(integers: values.map { value -> Int64 in
-                switch value {
-                case .integer(let v), .date(let v): v
-                case .boolean(let b): b ? 1 : 0
-                default: 0
-                }
-            })]
-        case .doubles:
-            return [ColumnCodec.compress(doubles: values.map { if case .double(let v) = $0 { v } else { 0 } })]
-        case .text:
-            var strings = ByteStrings()
-            for case .text(let s) in values { strings.append(s.utf8) }
-            return [ColumnCodec.compress(strings: strings)]
-        case .timestamps:
-            var zoned = false
-            let micros = values.map { value -> Int64 in
-                if case .timestamp(let v, let z) = value { zoned = z; return v }
-                return 0
-            }
-            return [[zoned ? 1 : 0], ColumnCodec.compress(integers: micros)]
-        case .vectors:
-            var lengths: [Int64] = [], elements: [Float] = []
-            for case .vector(let v) in values { lengths.append(Int64(v.count)); elements.append(contentsOf: v) }
-            // A float chunk holds at most ColumnCodec.maxValues elements.
-            // Vectors are read whole at every start: embeddings' random
-            // mantissas stay raw unless the codecs save a fifth.
-            var parts = [ColumnCodec.compress(integers: lengths)]
-            for start in stride(from: 0, to: max(1, elements.count), by: ColumnCodec.maxValues) {
-                parts.append(ColumnCodec.compress(floats: Array(elements[start..<min(elements.count, start + ColumnCodec.maxValues)]),
-                                                  rawAbove: 0.8))
-            }
-            return parts
-        case .plain:
-            return []
+    /// A piece of vectors: an integer chunk of the lengths, then float
+    /// chunks of the elements (each at most ColumnCodec.maxValues). Vectors
+    /// are read whole at every start: embeddings' random mantissas stay raw
+    /// unless the codecs save a fifth.
+    private static func vectorChunks(_ lengths: [Int64], _ elements: ArraySlice<Float>) -> [[UInt8]] {
+        var parts = [ColumnCodec.compress(integers: lengths)]
+        for start in stride(from: elements.startIndex, to: max(elements.startIndex + 1, elements.endIndex), by: ColumnCodec.maxValues) {
+            let part = elements[start..<min(elements.endIndex, start + ColumnCodec.maxValues)]
+            parts.append(ColumnCodec.compress(floats: Array(part), rawAbove: 0.8))
         }
+        return parts
     }
 
     /// Reads `count` values written by `write`.
