@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "VectorTests", dependencies: ["Vector", "Core"]),
-        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "Core"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector"]),
         .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Core", "Storage", "Views", "Vector"]),

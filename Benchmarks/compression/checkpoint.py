@@ -10,36 +10,14 @@ footprint of the same tables (pg_total_relation_size, indexes included).
 
   python3 Benchmarks/compression/checkpoint.py [--scale 1.0] [--pg] BINARY [BINARY...]
 """
-import argparse, http.client, json, os, shutil, signal, subprocess, sys, tempfile, time
+import argparse, os, shutil, signal, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SQL_BENCH = os.path.join(HERE, "..", "..", "..", "shared", "bench", "sql")
 sys.path.insert(0, SQL_BENCH)
+sys.path.insert(0, os.path.join(HERE, "..", "vector"))
 import workload  # noqa: E402
-
-
-def sql(port, text):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    c.request("POST", "/v1/sql", json.dumps({"sql": text}), {"Content-Type": "application/json"})
-    r = c.getresponse(); body = r.read()
-    if r.status != 200:
-        sys.exit(f"{r.status}: {body[:300]}")
-    return json.loads(body)["results"][-1]
-
-
-def start(binary, port, directory):
-    t = time.perf_counter()
-    p = subprocess.Popen([binary, "serve", "--port", str(port), "--data-dir", directory, "--sync", "normal"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while True:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1); c.request("GET", "/health")
-            if c.getresponse().status == 200:
-                return p, time.perf_counter() - t
-        except OSError:
-            time.sleep(0.02)
-        if p.poll() is not None:
-            sys.exit(f"{binary} exited")
+from restart import sql, start  # noqa: E402  (one server helper for the benchmarks)
 
 
 def tree_bytes(path, prefix):

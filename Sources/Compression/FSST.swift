@@ -1,3 +1,5 @@
+import Core
+
 /// FSST, Fast Static Symbol Table (Boncz, Neumann, Leis, VLDB 2020): a
 /// table of up to 255 symbols of 1 to 8 bytes replaces each symbol with a
 /// one-byte code; code 255 escapes one literal byte. Every value is encoded
@@ -261,18 +263,4 @@ private struct FSSTCounts {
 private struct Candidate: Hashable {
     var word: UInt64
     var length: Int
-}
-
-/// A small deterministic generator (Steele, Lea, Flood 2014), so a sample and
-/// hence a table is the same for the same input.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -28,23 +28,11 @@ enum IntegerCodecs {
 
         let (runValues, runLengths) = runs(values)
         if runValues.count <= values.count / 2 {
-            var runs = ChunkWriter(capacity: runValues.count * 2 + 16)
-            runs.u8(Layout.runs.rawValue)
-            runs.count(values.count)
-            runs.count(runValues.count)
-            runValues.withUnsafeBufferPointer { runs.frameOfReference($0) }
-            runs.packed(runLengths)
-            candidates.append(runs)
+            candidates.append(valuesAndCodes(.runs, count: values.count, values: runValues, codes: runLengths))
         }
         // Few runs: the runs layout is as small as a dictionary could be.
         if runValues.count > values.count / 16, let (distinct, codes) = dictionary(values) {
-            var dictionary = ChunkWriter(capacity: values.count + 16)
-            dictionary.u8(Layout.dictionary.rawValue)
-            dictionary.count(values.count)
-            dictionary.count(distinct.count)
-            distinct.withUnsafeBufferPointer { dictionary.frameOfReference($0) }
-            dictionary.packed(codes)
-            candidates.append(dictionary)
+            candidates.append(valuesAndCodes(.dictionary, count: values.count, values: distinct, codes: codes))
         }
         out.raw(candidates.min { $0.bytes.count < $1.bytes.count }!.bytes)
     }
@@ -91,6 +79,18 @@ enum IntegerCodecs {
     }
 
     // MARK: Parts
+
+    /// The runs and dictionary layouts: count, then values (frame of
+    /// reference) and a packed second field (run lengths or codes).
+    private static func valuesAndCodes(_ layout: Layout, count: Int, values: [Int64], codes: [UInt64]) -> ChunkWriter {
+        var out = ChunkWriter(capacity: values.count * 2 + codes.count / 4 + 16)
+        out.u8(layout.rawValue)
+        out.count(count)
+        out.count(values.count)
+        values.withUnsafeBufferPointer { out.frameOfReference($0) }
+        out.packed(codes)
+        return out
+    }
 
     private static func writeBlocks(_ values: [Int64], into out: inout ChunkWriter) {
         out.count(values.count)

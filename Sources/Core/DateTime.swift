@@ -94,9 +94,12 @@ public enum DateTime {
                     guard let sec = number(2), sec < 61 else { return nil }
                     second = sec
                     if expect(46) {
+                        // Digits past the sixth round to the microsecond, as in PostgreSQL.
                         var scale: Int64 = 100_000
+                        var digits = 0
                         while i < s.count, s[i] >= 48, s[i] <= 57 {
-                            fraction += Int64(s[i] - 48) * scale
+                            digits += 1
+                            if digits <= 6 { fraction += Int64(s[i] - 48) * scale } else if digits == 7 && s[i] >= 53 { fraction += 1 }
                             scale /= 10; i += 1
                         }
                     }

@@ -11,7 +11,7 @@ struct HeliosCommand: ParsableCommand {
         commandName: "heliosd",
         abstract: "Helios: a SQL database with time travel, branches and vector search, served over HTTP/JSON.",
         version: HeliosVersion.version,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Import.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -113,6 +113,54 @@ struct Serve: ParsableCommand {
             _ = text.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
             throw ExitCode.failure
         }
+    }
+}
+
+/// `heliosd import FILE`: a HeliosDB Nano SQL dump into a data directory.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a HeliosDB Nano SQL dump into a data directory (no server may be running on it).")
+
+    @Argument(help: "The dump: SQL text written by HeliosDB Nano (\\dump or dump_sql), or - for standard input.")
+    var file: String
+
+    @Option(name: .customLong("data-dir"), help: "The data directory to import into (created if missing).")
+    var dataDirectory: String = "./helios-data"
+
+    @Option(help: "The branch to import into.")
+    var branch: String = "main"
+
+    func run() throws {
+        let text: String
+        if file == "-" {
+            var bytes: [UInt8] = []
+            while let line = readLine(strippingNewline: false) { bytes.append(contentsOf: line.utf8) }
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            guard let handle = fopen(file, "rb") else {
+                fail("cannot read \(file): \(String(cString: strerror(errno)))")
+            }
+            defer { fclose(handle) }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = fread(&buffer, 1, buffer.count, handle)
+                if n <= 0 { break }
+                bytes.append(contentsOf: buffer[0..<n])
+            }
+            text = String(decoding: bytes, as: UTF8.self)
+        }
+        do {
+            print(try DumpImporter.run(dump: text, dataDirectory: dataDirectory, branch: branch, sync: .full))
+        } catch {
+            fail(error.message)
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        var text = Array("heliosd import: error: \(message)\n".utf8)
+        _ = text.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        Import.exit(withError: ExitCode.failure)
     }
 }
 

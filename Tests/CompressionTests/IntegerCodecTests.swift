@@ -1,3 +1,4 @@
+import Core
 @testable import Compression
 import XCTest
 

@@ -1,19 +1,6 @@
 @testable import Core
 import XCTest
 
-/// SplitMix64: a small seeded generator so fuzz runs are reproducible.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 final class BinaryCodecTests: XCTestCase {
     // MARK: - Fixtures
 
@@ -339,7 +326,7 @@ final class BinaryCodecTests: XCTestCase {
             }
             return ~c
         }
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let data = (0..<300).map { _ in UInt8.random(in: 0...255, using: &rng) }
         for start in 0..<9 {
             for end in stride(from: start, through: data.count, by: 7) {
@@ -396,7 +383,7 @@ final class BinaryCodecTests: XCTestCase {
     }
 
     func testRandomByteFlipsNeverTrap() {
-        var rng = SeededGenerator(seed: 0x4845_4C49_4F53)
+        var rng = SplitMix64(seed: 0x4845_4C49_4F53)
         let original = everything
         var decodedCount = 0
         for _ in 0..<4_000 {

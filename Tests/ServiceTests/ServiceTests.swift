@@ -174,7 +174,7 @@ final class HeliosServiceTests: XCTestCase {
         for path in ["/health:", "/version:", "/metrics:", "/openapi.yaml:", "/v1/sql:",
                      "/v1/branches/{branch}/query:", "/v1/branches/{branch}/execute:", "/v1/transactions:",
                      "/v1/transactions/{id}/commit:", "/v1/transactions/{id}/rollback:",
-                     "/v1/branches/{branch}/views:", "/v1/branches/{branch}/views/{view}/refresh:"] {
+                     "/v1/branches/{branch}/views:", "/v1/branches/{branch}/views/{view}/refresh:", "/v1/import:"] {
             XCTAssertTrue(spec.contains("  " + path), "OpenAPI spec lacks \(path)")
         }
     }

@@ -24,6 +24,7 @@ extension HeliosService {
         addBranchRoutes(to: &router)
         addVectorRoutes(to: &router)
         addViewRoutes(to: &router)
+        router.add("POST", "/v1/import") { service, request, _ in service.importDump(request) }
         router.add("POST", "/v1/transactions") { service, request, _ in service.beginTransaction(request) }
         router.add("POST", "/v1/transactions/{id}/commit") { service, _, parameters in
             service.endTransaction(parameters["id"]!, commit: true)

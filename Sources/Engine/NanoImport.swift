@@ -1,0 +1,64 @@
+import Core
+import SQL
+
+/// What an import did (the answer of `POST /v1/import` and `heliosd import`).
+public struct NanoImportReport: Sendable {
+    /// "heliosdb-nano sql v2" or "heliosdb-nano sql v1".
+    public var format: String
+    public var branch: String
+    /// Statements run (those left out are in `warnings`).
+    public var statements: Int
+    public var tablesCreated: [String]
+    public var rowsInserted: Int
+    public var indexesCreated: Int
+    /// What was changed or left out to fit Helios, with dump line numbers.
+    public var warnings: [String]
+    public var milliseconds: Double
+}
+
+extension Database {
+    /// Imports a HeliosDB Nano SQL dump (`NanoDump`) into `branch`, as one
+    /// transaction: on any error nothing is applied, and the error names
+    /// the statement and its line in the dump.
+    public func importNanoDump(_ text: String, branch: String = "main") throws(EngineError) -> NanoImportReport {
+        let started = ExecutionContext.now()
+        let branchID = try resolveBranch(branch)
+        let dump = try NanoDump.read(text)
+        let session = Session(database: self, branch: branchID, readSCN: nil)
+        let context = ExecutionContext(parameters: [], deadline: nil)
+        var report = NanoImportReport(format: dump.format.rawValue, branch: branch, statements: 0, tablesCreated: [],
+                                      rowsInserted: 0, indexesCreated: 0, warnings: dump.warnings, milliseconds: 0)
+        var number = 0
+        do throws(EngineError) {
+            for source in dump.statements {
+                number += 1
+                let parsed: [Statement]
+                do { parsed = try Parser.parse(source.text) } catch { throw located(EngineError(error), number, source) }
+                for statement in parsed {
+                    let result: StatementResult
+                    do { result = try session.run(statement, context: context) } catch { throw located(EngineError(error), number, source) }
+                    report.statements += 1
+                    switch result.statementType {
+                    case "INSERT": report.rowsInserted += result.affectedRows
+                    case "CREATE INDEX": report.indexesCreated += 1
+                    case "CREATE TABLE":
+                        if case .createTable(let create) = statement { report.tablesCreated.append(create.name) }
+                    default: break
+                    }
+                }
+            }
+            try session.finish()
+        } catch {
+            session.fail()
+            throw error
+        }
+        report.milliseconds = Double(ExecutionContext.now() - started) / 1e6
+        return report
+    }
+
+    private func located(_ error: EngineError, _ number: Int, _ source: NanoDump.Statement) -> EngineError {
+        let text = source.text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        let excerpt = text.count > 80 ? String(text.prefix(77)) + "..." : text
+        return EngineError(error.sqlState, "dump statement \(number) (line \(source.line)): \(error.message) [\(excerpt)]")
+    }
+}

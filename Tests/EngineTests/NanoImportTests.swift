@@ -1,0 +1,173 @@
+import Core
+@testable import Engine
+import XCTest
+
+/// Importing HeliosDB Nano SQL dumps (`Database.importNanoDump`): both
+/// dialects, the rewrites for what Helios lacks, one transaction, and
+/// errors that name the dump line.
+final class NanoImportTests: XCTestCase {
+    var db: Database!
+
+    override func setUp() { db = Database() }
+
+    @discardableResult
+    func run(_ sql: String, branch: String = "main") throws -> [Row] {
+        try db.execute(SQLRequest(sql: sql, parameters: [], branch: branch)).last!.rows
+    }
+
+    static let v2Dump = #"""
+    -- HeliosDB Nano Database Dump
+    -- Generated: 2026-08-16 10:00:00
+    -- Database: heliosdb-nano
+    -- Format: heliosdb-nano sql v2
+    -- Restore with EmbeddedDatabase::execute_sql_script, into an EMPTY database.
+
+    -- Table: child
+    CREATE TABLE IF NOT EXISTS "child" ("a" INT4 NOT NULL, "b" INT4 NOT NULL, "pid" INT4 NOT NULL, "qty" INT4 NOT NULL DEFAULT 7, "created" TIMESTAMPTZ DEFAULT now(), PRIMARY KEY ("a", "b"), CONSTRAINT child_qty_check CHECK (("qty" > 0)));
+    -- Table: docs
+    CREATE TABLE IF NOT EXISTS "docs" ("id" INT4 PRIMARY KEY, "body" TEXT, "meta" JSONB, "tags" TEXT[], "counts" INT4[], "blob" BYTEA, "at" TIME, "embedding" VECTOR(3));
+    -- Table: my "odd" table
+    CREATE TABLE IF NOT EXISTS "my ""odd"" table" ("select" TEXT, "n" NUMERIC, "f" FLOAT4, "d" FLOAT8, "u" UUID, "day" DATE, "ts" TIMESTAMP);
+
+    -- Data: child
+    INSERT INTO "child" ("a", "b", "pid", "qty", "created") VALUES (1, 1, 1, 7, '2026-08-16T01:11:00.123456789+00:00'::timestamptz);
+
+    -- Data: docs
+    INSERT INTO "docs" ("id", "body", "meta", "tags", "counts", "blob", "at", "embedding") VALUES (1, E'line1\nline2;\t\\', '{"k":[1,2]}'::jsonb, '{"a,b",NULL,"say \"hi\""}'::TEXT[], '{1,2,3}'::INT4[], E'\\x00ff00'::bytea, '01:00:00.123456789'::time, '[1.0,2.5,0.0]'::vector(3)), (2, 'O''Brien; -- not a comment', NULL, '{}'::TEXT[], NULL, E'\\x'::bytea, NULL, '[0.0,-1.5,2.25]'::vector(3));
+
+    -- Data: my "odd" table
+    INSERT INTO "my ""odd"" table" ("select", "n", "f", "d", "u", "day", "ts") VALUES ('日本', '3.14159'::numeric, 1.5::float4, 'NaN'::float8, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '2026-08-16'::date, '2025-08-16 01:00:00.123456789'::timestamp), (NULL, NULL, '-Infinity'::float4, -0.0, NULL, NULL, NULL);
+
+    -- Foreign keys
+    ALTER TABLE "child" ADD CONSTRAINT child_pid_fk FOREIGN KEY ("pid") REFERENCES "docs" ("id") ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
+
+    -- Indexes
+    CREATE INDEX "idx_docs_embedding" ON "docs" USING hnsw ("embedding");
+    """#
+
+    func testVersion2DumpImportsWithItsValues() throws {
+        let report = try db.importNanoDump(Self.v2Dump)
+        XCTAssertEqual(report.format, "heliosdb-nano sql v2")
+        XCTAssertEqual(report.tablesCreated, ["child", "docs", "my \"odd\" table"])
+        XCTAssertEqual(report.rowsInserted, 5)
+        XCTAssertEqual(report.indexesCreated, 1)
+        XCTAssertEqual(report.statements, 7)
+        XCTAssertEqual(report.warnings.count, 4, "\(report.warnings)")
+        XCTAssertTrue(report.warnings.contains { $0.contains("docs.tags TEXT[] imported as JSONB") })
+        XCTAssertTrue(report.warnings.contains { $0.contains("docs.at TIME imported as TEXT") })
+        XCTAssertTrue(report.warnings.contains { $0.hasPrefix("line 24: foreign key left out") })
+
+        let docs = try run("SELECT body, meta->'k'->>1, tags, counts, blob, at, embedding FROM docs ORDER BY id")
+        XCTAssertEqual(docs[0][0], .text("line1\nline2;\t\\"))
+        XCTAssertEqual(docs[0][1], .text("2"))
+        XCTAssertEqual(try run("SELECT tags->>0, tags->>2, jsonb_typeof(tags->1), counts->>2 FROM docs WHERE id = 1"),
+                       [[.text("a,b"), .text("say \"hi\""), .text("null"), .text("3")]])
+        XCTAssertEqual(docs[0][4], .bytes([0, 255, 0]))
+        XCTAssertEqual(docs[0][5], .text("01:00:00.123456789"))
+        XCTAssertEqual(docs[0][6], .vector([1, 2.5, 0]))
+        XCTAssertEqual(docs[1][0], .text("O'Brien; -- not a comment"))
+        XCTAssertEqual(docs[1][4], .bytes([]))
+        XCTAssertEqual(try run("SELECT jsonb_array_length(tags) FROM docs WHERE id = 2"), [[.integer(0)]])
+
+        let odd = try run(#"SELECT "select", n::text, f, d, u::text, day::text, ts::text FROM "my ""odd"" table" ORDER BY "select""#)
+        XCTAssertEqual(odd[0][0], .text("日本"))
+        XCTAssertEqual(odd[0][5], .text("2026-08-16"))
+        XCTAssertEqual(odd[0][6], .text("2025-08-16 01:00:00.123457"), "nanoseconds round to microseconds")
+        if case .double(let d) = odd[0][3] { XCTAssertTrue(d.isNaN) } else { XCTFail("NaN") }
+        XCTAssertEqual(odd[1][2], .double(-.infinity))
+        XCTAssertEqual(try run("SELECT qty, created::text FROM child"), [[.integer(7), .text("2026-08-16 01:11:00.123457+00")]])
+        XCTAssertEqual(try run("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_docs_embedding'"), [[.integer(1)]])
+        XCTAssertEqual(try run("SELECT id FROM docs ORDER BY embedding <-> '[0,-1,2]' LIMIT 1"), [[.integer(2)]])
+    }
+
+    func testVersion1DumpWithDebugValues() throws {
+        let dump = #"""
+        -- HeliosDB Nano Database Dump
+        -- Generated: 2026-05-01 12:00:00
+        -- Database: heliosdb-nano
+
+        -- Table: users
+        CREATE TABLE IF NOT EXISTS users (
+          id INT4 PRIMARY KEY NOT NULL,
+          name Varchar(Some(50)),
+          note Text,
+          meta JSONB,
+          price NUMERIC,
+          score FLOAT8,
+          key UUID,
+          born DATE,
+          seen TIMESTAMPTZ,
+          raw BYTEA,
+          v VECTOR(2),
+          tags JSONB
+        );
+
+        INSERT INTO users VALUES
+          (1, 'Alice', 'multi
+        line; text', 'Json("{\"a\":[1,\"x\"]}")', 'Numeric("3.14159")', NaN, 'Uuid(a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11)', 'Date(2024-01-01)', '2024-01-01 10:30:00 UTC', 'Bytes([0, 171])', 'Vector([1.0, 2.0])', 'Array([Int4(1), Text("b"), Null])'),
+          (2, 'Bob', NULL, NULL, NULL, -inf, NULL, NULL, NULL, NULL, NULL, NULL);
+        """#
+        let report = try db.importNanoDump(dump)
+        XCTAssertEqual(report.format, "heliosdb-nano sql v1")
+        XCTAssertEqual(report.rowsInserted, 2)
+        let rows = try run("SELECT name, note, meta->'a'->>1, price::text, key::text, born::text, seen::text, raw, v, tags FROM users WHERE id = 1")
+        XCTAssertEqual(rows, [[.text("Alice"), .text("multi\nline; text"), .text("x"), .text("3.14159"),
+                               .text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), .text("2024-01-01"), .text("2024-01-01 10:30:00+00"),
+                               .bytes([0, 171]), .vector([1, 2]), try XCTUnwrap(run(#"SELECT '[1,"b",null]'::jsonb"#).first?.first)]])
+        XCTAssertEqual(try run("SELECT score FROM users WHERE id = 2"), [[.double(-.infinity)]])
+        if case .double(let nan) = try run("SELECT score FROM users WHERE id = 1")[0][0] { XCTAssertTrue(nan.isNaN) } else { XCTFail() }
+    }
+
+    func testAnErrorAppliesNothingAndNamesTheLine() throws {
+        let dump = """
+        -- Format: heliosdb-nano sql v2
+        CREATE TABLE IF NOT EXISTS "t" ("id" INT4 PRIMARY KEY);
+        INSERT INTO "t" ("id") VALUES (1), (2);
+        INSERT INTO "t" ("id") VALUES (2);
+        """
+        XCTAssertThrowsError(try db.importNanoDump(dump)) { error in
+            let error = error as! EngineError
+            XCTAssertEqual(error.sqlState, "23505")
+            XCTAssertTrue(error.message.hasPrefix("dump statement 3 (line 4):"), error.message)
+        }
+        XCTAssertThrowsError(try run("SELECT * FROM t"), "the table's creation was rolled back too")
+        XCTAssertThrowsError(try db.importNanoDump("CREATE TABLE x (a INT);\nCREATE TABLE y (a NOTATYPE);")) { error in
+            XCTAssertTrue((error as! EngineError).message.contains("(line 2)"))
+        }
+        XCTAssertThrowsError(try run("SELECT * FROM x"))
+        XCTAssertEqual(try db.importNanoDump(dump.replacingOccurrences(of: "VALUES (2);", with: "VALUES (3);")).rowsInserted, 3)
+    }
+
+    func testMalformedDumpsAreRefused() {
+        for (text, state) in [("", "22P02"), ("-- only a comment\n", "22P02"), ("INSERT INTO t VALUES ('open", "42601"),
+                              ("CREATE TABLE \"t (a INT);", "42601"), ("SELECT $x$ never closed", "42601"),
+                              ("/* unclosed comment", "42601"), ("hello world", "42601")] {
+            XCTAssertThrowsError(try db.importNanoDump(text), text) { error in
+                XCTAssertEqual((error as? EngineError)?.sqlState, state, "\(text): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try db.importNanoDump("CREATE TABLE t (a INT);", branch: "nope")) { error in
+            XCTAssertEqual((error as? EngineError)?.sqlState, "3D000")
+        }
+    }
+
+    func testImportIntoABranchLeavesMainAlone() throws {
+        try run("CREATE BRANCH dev")
+        let report = try db.importNanoDump(Self.v2Dump, branch: "dev")
+        XCTAssertEqual(report.branch, "dev")
+        XCTAssertEqual(try run("SELECT count(*) FROM docs", branch: "dev"), [[.integer(2)]])
+        XCTAssertThrowsError(try run("SELECT count(*) FROM docs"))
+    }
+
+    func testScannerSplitsOnlyOnStatementSemicolons() throws {
+        let text = "SELECT ';', \"a;b\", E'\\';' -- c;\n; /* x; */ SELECT $t$ ; $t$;\nSELECT 1"
+        let pieces = try DumpScanner.statements(Array(text.utf8)).statements
+        XCTAssertEqual(pieces.count, 3)
+        XCTAssertEqual(pieces.map(\.line), [1, 2, 3])
+        XCTAssertEqual(PostgresArrayText.json(#"{{1,2},{3,NULL}}"#, elementType: "INT8"), "[[1,2],[3,null]]")
+        XCTAssertEqual(PostgresArrayText.json(#"{t,f,"true"}"#, elementType: "BOOLEAN"), "[true,false,true]")
+        XCTAssertEqual(PostgresArrayText.json(#"{"a\\b",c d}"#, elementType: "TEXT"), #"["a\\b","c d"]"#)
+        XCTAssertNil(PostgresArrayText.json("{1,2", elementType: "INT4"))
+        XCTAssertNil(PostgresArrayText.json("1,2}", elementType: "INT4"))
+    }
+}
