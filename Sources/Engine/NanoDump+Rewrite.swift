@@ -12,11 +12,10 @@ extension NanoDump {
             warnings.append("line \(line): \(Self.summary(tokens)) left out (session settings do not carry over)")
             return nil
         }
-        if first.isWord("ALTER") && words.contains(where: { $0.isWord("FOREIGN") }) {
-            warnings.append("line \(line): foreign key left out (Helios does not enforce foreign keys): \(Self.summary(tokens))")
-            return nil
-        }
         var out = tokens
+        if first.isWord("ALTER") && words.contains(where: { $0.isWord("FOREIGN") }) {
+            guard rewriteForeignKey(&out, line: line) else { return nil }
+        }
         if format == .v1 { rewriteOptionalLengths(&out) }
         if first.isWord("CREATE"), let table = words.dropFirst().first, table.isWord("TABLE") {
             rewriteColumnTypes(&out, line: line)
@@ -29,6 +28,39 @@ extension NanoDump {
     private static func summary(_ tokens: [DumpToken]) -> String {
         let text = String(tokens.map { $0.kind == .space ? " " : $0.sql }.joined().split(separator: " ").joined(separator: " "))
         return text.count > 120 ? String(text.prefix(117)) + "..." : text
+    }
+
+    /// `ALTER TABLE … FOREIGN KEY`: Helios checks a foreign key at once,
+    /// so `DEFERRABLE` and `INITIALLY …` go (the rows are all in by then);
+    /// a key Nano did not enforce (`NOT ENFORCED`) is left out, as the rows
+    /// need not satisfy it. Returns whether the statement stays.
+    private mutating func rewriteForeignKey(_ tokens: inout [DumpToken], line: Int) -> Bool {
+        let s = Self.solid(tokens)
+        if zip(s, s.dropFirst()).contains(where: { tokens[$0].isWord("NOT") && tokens[$1].isWord("ENFORCED") }) {
+            warnings.append("line \(line): foreign key left out (NOT ENFORCED in the dump): \(Self.summary(tokens))")
+            return false
+        }
+        var removed = false
+        for (n, i) in s.enumerated() {
+            let word = tokens[i]
+            var span = 0
+            if word.isWord("DEFERRABLE") {
+                span = n > 0 && tokens[s[n - 1]].isWord("NOT") ? -1 : 1
+            } else if word.isWord("INITIALLY"), n + 1 < s.count {
+                span = 2
+            }
+            if span == -1 {
+                tokens[s[n - 1]] = DumpToken(kind: .space, text: "")
+                tokens[i] = DumpToken(kind: .space, text: "")
+            } else if span > 0 {
+                for k in s[n..<(n + span)] { tokens[k] = DumpToken(kind: .space, text: "") }
+                removed = true
+            }
+        }
+        if removed {
+            warnings.append("line \(line): foreign key checked at once, not deferred: \(Self.summary(tokens))")
+        }
+        return true
     }
 
     /// Indices of the tokens that are not spaces.

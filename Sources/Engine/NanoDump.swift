@@ -22,7 +22,8 @@ import Core
 //
 //   T[] columns        become JSONB; their '{…}'::T[] literals JSON arrays
 //   TIME columns       become TEXT ('01:00:00.123456789' kept as written)
-//   FOREIGN KEY        constraints are left out (Helios does not enforce them)
+//   FOREIGN KEY        kept (checked when added), but not deferred; left
+//                      out when Nano did not enforce them (NOT ENFORCED)
 //   v1 debug values    become the literals they stand for
 //
 // Everything then runs as one transaction: an import applies whole or not

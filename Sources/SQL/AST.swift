@@ -207,6 +207,8 @@ public struct CreateTable: Sendable, Equatable {
     public var primaryKey: [String]?
     /// Other table-level constraints (UNIQUE, CHECK, FOREIGN KEY), in order.
     public var constraints: [TableConstraint]
+    /// Names given with `CONSTRAINT name`, by index into `constraints`.
+    public var constraintNames: [Int: String] = [:]
     /// `CREATE TABLE t AS query`.
     public var asQuery: Query?
     public var position: Int
@@ -328,7 +330,7 @@ public struct AlterTable: Sendable, Equatable {
         case dropColumn(String, ifExists: Bool)
         case renameColumn(from: String, to: String)
         case renameTable(to: String)
-        case addConstraint(TableConstraint)
+        case addConstraint(TableConstraint, name: String?)
     }
     public var table: String
     public var ifExists: Bool

@@ -51,9 +51,11 @@ extension SQLParser {
         }
         try expect(.rightParen)
         let columns = try builder.finish()
-        return .createTable(CreateTable(name: name, ifNotExists: ifNotExists, columns: columns,
+        var create = CreateTable(name: name, ifNotExists: ifNotExists, columns: columns,
                                         primaryKey: builder.tablePrimaryKey?.map(\.name),
-                                        constraints: builder.constraints, position: createToken.position))
+                                        constraints: builder.constraints, position: createToken.position)
+        create.constraintNames = builder.constraintNames
+        return .createTable(create)
     }
 
     /// `IF NOT EXISTS`, if present.
@@ -80,11 +82,11 @@ extension SQLParser {
     /// with its key columns and their positions.
     mutating func parseTableConstraint() throws(SQLError) -> ParsedConstraint {
         let start = tokens[index]
-        if accept(.constraint) { _ = try parseIdentifier() }
+        let name = accept(.constraint) ? try parseIdentifier() : nil
         let keyword = tokens[index]
         let position = start.position
         if accept(.check) {
-            return ParsedConstraint(constraint: .check(try parseCheckCondition(), position: position), columns: [])
+            return ParsedConstraint(constraint: .check(try parseCheckCondition(), position: position), columns: [], name: name)
         }
         if accept(.primary) {
             try expect(.key)
@@ -97,16 +99,16 @@ extension SQLParser {
         let names = columns.map(\.name)
         switch keyword.keyword {
         case .primary:
-            return ParsedConstraint(constraint: .primaryKey(names, position: position), columns: columns)
+            return ParsedConstraint(constraint: .primaryKey(names, position: position), columns: columns, name: name)
         case .unique:
-            return ParsedConstraint(constraint: .unique(names, position: position), columns: columns)
+            return ParsedConstraint(constraint: .unique(names, position: position), columns: columns, name: name)
         default:
             let reference = try parseReferences()
             if !reference.columns.isEmpty, reference.columns.count != names.count {
                 throw SQLError("42830", "number of referencing and referenced columns for foreign key disagree",
                                position: keyword.position)
             }
-            return ParsedConstraint(constraint: .foreignKey(names, reference, position: position), columns: columns)
+            return ParsedConstraint(constraint: .foreignKey(names, reference, position: position), columns: columns, name: name)
         }
     }
 
@@ -232,6 +234,8 @@ extension SQLParser {
 struct ParsedConstraint {
     var constraint: TableConstraint
     var columns: [(name: String, position: Int)]
+    /// `CONSTRAINT name`, when given.
+    var name: String?
 }
 
 /// Collects a CREATE TABLE's columns and keys and enforces PostgreSQL's rules.
@@ -240,6 +244,7 @@ struct TableBuilder {
     var columns: [ColumnDefinition] = []
     var tablePrimaryKey: [(name: String, position: Int)]?
     var constraints: [TableConstraint] = []
+    var constraintNames: [Int: String] = [:]
     /// Table-level UNIQUE and FOREIGN KEY columns, to check in `finish`.
     var keys: [(columns: [(name: String, position: Int)], unique: Bool)] = []
     var sawPrimaryKey = false
@@ -281,6 +286,9 @@ struct TableBuilder {
             keys.append((parsed.columns, false))
         case .check:
             constraints.append(parsed.constraint)
+        }
+        if let name = parsed.name, !constraints.isEmpty, parsed.constraint == constraints.last {
+            constraintNames[constraints.count - 1] = name
         }
     }
 

@@ -127,7 +127,8 @@ extension SQLParser {
         let actionToken = tokens[index]
         if accept(.add) {
             if isTableConstraintStart() {
-                action = .addConstraint(try parseTableConstraint().constraint)
+                let parsed = try parseTableConstraint()
+                action = .addConstraint(parsed.constraint, name: parsed.name)
             } else {
                 _ = accept(.column)
                 let ifNotExists = try parseIfNotExists()

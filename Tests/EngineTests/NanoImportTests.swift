@@ -51,11 +51,11 @@ final class NanoImportTests: XCTestCase {
         XCTAssertEqual(report.tablesCreated, ["child", "docs", "my \"odd\" table"])
         XCTAssertEqual(report.rowsInserted, 5)
         XCTAssertEqual(report.indexesCreated, 1)
-        XCTAssertEqual(report.statements, 7)
+        XCTAssertEqual(report.statements, 8)
         XCTAssertEqual(report.warnings.count, 4, "\(report.warnings)")
         XCTAssertTrue(report.warnings.contains { $0.contains("docs.tags TEXT[] imported as JSONB") })
         XCTAssertTrue(report.warnings.contains { $0.contains("docs.at TIME imported as TEXT") })
-        XCTAssertTrue(report.warnings.contains { $0.hasPrefix("line 24: foreign key left out") })
+        XCTAssertTrue(report.warnings.contains { $0.hasPrefix("line 24: foreign key checked at once, not deferred") })
 
         let docs = try run("SELECT body, meta->'k'->>1, tags, counts, blob, at, embedding FROM docs ORDER BY id")
         XCTAssertEqual(docs[0][0], .text("line1\nline2;\t\\"))
@@ -78,6 +78,31 @@ final class NanoImportTests: XCTestCase {
         XCTAssertEqual(try run("SELECT qty, created::text FROM child"), [[.integer(7), .text("2026-08-16 01:11:00.123457+00")]])
         XCTAssertEqual(try run("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_docs_embedding'"), [[.integer(1)]])
         XCTAssertEqual(try run("SELECT id FROM docs ORDER BY embedding <-> '[0,-1,2]' LIMIT 1"), [[.integer(2)]])
+        // The foreign key came along, with its name and ON DELETE CASCADE.
+        XCTAssertThrowsError(try run("INSERT INTO child (a, b, pid) VALUES (9, 9, 42)")) { error in
+            XCTAssertTrue((error as! EngineError).message.contains("child_pid_fk"), "\(error)")
+        }
+        try run("DELETE FROM docs WHERE id = 1")
+        XCTAssertEqual(try run("SELECT count(*) FROM child"), [[.integer(0)]])
+    }
+
+    func testForeignKeysNanoDidNotEnforceOrThatRowsBreak() throws {
+        let dump = """
+        -- Format: heliosdb-nano sql v2
+        CREATE TABLE IF NOT EXISTS "p" ("id" INT4 PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS "c" ("pid" INT4);
+        INSERT INTO "c" ("pid") VALUES (1), (NULL);
+        ALTER TABLE "c" ADD CONSTRAINT c_fk FOREIGN KEY ("pid") REFERENCES "p" ("id") NOT ENFORCED;
+        """
+        let report = try db.importNanoDump(dump)
+        XCTAssertTrue(report.warnings.contains { $0.contains("NOT ENFORCED") })
+        XCTAssertEqual(try run("SELECT count(*) FROM c"), [[.integer(2)]])
+        db = Database()
+        XCTAssertThrowsError(try db.importNanoDump(dump.replacingOccurrences(of: " NOT ENFORCED", with: ""))) { error in
+            XCTAssertEqual((error as? EngineError)?.sqlState, "23503")
+            XCTAssertTrue((error as! EngineError).message.contains("(line 5)"))
+        }
+        XCTAssertThrowsError(try run("SELECT * FROM c"), "nothing applied")
     }
 
     func testVersion1DumpWithDebugValues() throws {

@@ -201,18 +201,18 @@ final class SchemaTests: ParserTestCase {
             ("ALTER TABLE t RENAME a TO b", AlterTable(table: "t", action: .renameColumn(from: "a", to: "b"), position: 1)),
             ("ALTER TABLE t RENAME TO u", AlterTable(table: "t", action: .renameTable(to: "u"), position: 1)),
             ("ALTER TABLE t ADD CONSTRAINT k UNIQUE (a, b)",
-             AlterTable(table: "t", action: .addConstraint(.unique(["a", "b"], position: 19)), position: 1)),
+             AlterTable(table: "t", action: .addConstraint(.unique(["a", "b"], position: 19), name: "k"), position: 1)),
             ("ALTER TABLE t ADD PRIMARY KEY (a)",
-             AlterTable(table: "t", action: .addConstraint(.primaryKey(["a"], position: 19)), position: 1)),
+             AlterTable(table: "t", action: .addConstraint(.primaryKey(["a"], position: 19), name: nil), position: 1)),
             ("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u",
              AlterTable(table: "t", action: .addConstraint(.foreignKey(["a"], ForeignKeyReference(table: "u", columns: []),
-                                                                       position: 19)), position: 1)),
+                                                                       position: 19), name: nil), position: 1)),
         ]
         for (sql, expected) in cases {
             XCTAssertEqual(one(sql), .alterTable(expected), sql)
         }
         guard case .alterTable(let check)? = one("ALTER TABLE t ADD CHECK (a > 0)"),
-              case .addConstraint(.check(let condition, 19)) = check.action else { return XCTFail() }
+              case .addConstraint(.check(let condition, 19), nil) = check.action else { return XCTFail() }
         XCTAssertEqual(render(condition), "(> a 0)")
         XCTAssertEqual(Statement.alterTable(check).tag, "ALTER TABLE")
     }

@@ -61,15 +61,18 @@ extension SchemaExecutor {
         case .renameTable(let to):
             new.name = to
             try Executor.storage { try data.alterTable(from: table, to: new) }
-        case .addConstraint(let constraint):
+        case let .addConstraint(constraint, name):
             switch constraint {
             case let .unique(names, position), let .primaryKey(names, position):
-                let index = CreateIndex(name: nil, table: table.name, columns: names.map { IndexColumn(name: $0) },
+                let index = CreateIndex(name: name, table: table.name, columns: names.map { IndexColumn(name: $0) },
                                         unique: true, position: position)
                 return try createIndex(index)
-            default:
-                throw SQLError(SQLState.featureNotSupported, "this constraint cannot be added with ALTER TABLE yet", position: alter.position)
+            case let .foreignKey(names, reference, position):
+                new = try addForeignKey(names, reference, position: position, name: name, to: table)
+            case let .check(condition, position):
+                new = try addCheck(condition, position: position, name: name, to: table)
             }
+            try Executor.storage { try data.alterTable(from: table, to: new) }
         }
         return result
     }

@@ -7,35 +7,35 @@ import Core
 enum Constraints {
     static func define(_ create: CreateTable, into schema: inout TableSchema, data: any SQLDataAccess,
                        parameters: [Value]) throws(SQLError) {
-        var checks: [(Expression, String?)] = []
-        var foreignKeys: [([String], ForeignKeyReference, Int)] = []
+        var checks: [(Expression, column: String?, name: String?)] = []
+        var foreignKeys: [([String], ForeignKeyReference, Int, name: String?)] = []
         for column in create.columns {
-            if let check = column.check { checks.append((check, column.name)) }
-            if let reference = column.references { foreignKeys.append(([column.name], reference, column.position)) }
+            if let check = column.check { checks.append((check, column.name, nil)) }
+            if let reference = column.references { foreignKeys.append(([column.name], reference, column.position, nil)) }
         }
-        for constraint in create.constraints {
+        for (i, constraint) in create.constraints.enumerated() {
             switch constraint {
-            case let .check(e, _): checks.append((e, nil))
-            case let .foreignKey(names, reference, position): foreignKeys.append((names, reference, position))
+            case let .check(e, _): checks.append((e, nil, create.constraintNames[i]))
+            case let .foreignKey(names, reference, position): foreignKeys.append((names, reference, position, create.constraintNames[i]))
             default: break
             }
         }
         let scope = schema.columns.map { ScopeColumn(table: schema.name, name: $0.name, type: $0.type) }
-        for (n, (e, column)) in checks.enumerated() {
+        for (n, (e, column, name)) in checks.enumerated() {
             let binder = Binder(columns: scope, parameters: parameters)
             let (b, t) = try binder.bind(e)
             _ = try binder.expectBoolean(b, t, e.position)
             let base = column.map { "\(schema.name)_\($0)_check" } ?? "\(schema.name)_check"
-            schema.checks.append(CheckConstraint(name: n == 0 || column != nil ? base : "\(base)\(n)",
+            schema.checks.append(CheckConstraint(name: name ?? (n == 0 || column != nil ? base : "\(base)\(n)"),
                                                  condition: try ExpressionPrinter.sql(e)))
         }
-        for (names, reference, position) in foreignKeys {
-            schema.foreignKeys.append(try foreignKey(names, reference, position: position, schema: schema, data: data))
+        for (names, reference, position, name) in foreignKeys {
+            schema.foreignKeys.append(try foreignKey(names, reference, position: position, name: name, schema: schema, data: data))
         }
     }
 
-    private static func foreignKey(_ names: [String], _ reference: ForeignKeyReference, position: Int,
-                                   schema: TableSchema, data: any SQLDataAccess) throws(SQLError) -> ForeignKeySchema {
+    static func foreignKey(_ names: [String], _ reference: ForeignKeyReference, position: Int, name: String? = nil,
+                           schema: TableSchema, data: any SQLDataAccess) throws(SQLError) -> ForeignKeySchema {
         var columns: [Int] = []
         for name in names {
             guard let i = schema.columnIndex(name) else {
@@ -70,7 +70,7 @@ enum Constraints {
             case .setDefault: .setDefault
             }
         }
-        return ForeignKeySchema(name: "\(schema.name)_\(names.joined(separator: "_"))_fkey", columns: columns,
+        return ForeignKeySchema(name: name ?? "\(schema.name)_\(names.joined(separator: "_"))_fkey", columns: columns,
                                 referencedTable: target.name, referencedColumns: referenced,
                                 onDelete: action(reference.onDelete), onUpdate: action(reference.onUpdate))
     }
