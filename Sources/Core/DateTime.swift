@@ -94,13 +94,16 @@ public enum DateTime {
                     guard let sec = number(2), sec < 61 else { return nil }
                     second = sec
                     if expect(46) {
-                        // Digits past the sixth round to the microsecond, as in PostgreSQL.
-                        var scale: Int64 = 100_000
-                        var digits = 0
-                        while i < s.count, s[i] >= 48, s[i] <= 57 {
-                            digits += 1
-                            if digits <= 6 { fraction += Int64(s[i] - 48) * scale } else if digits == 7 && s[i] >= 53 { fraction += 1 }
-                            scale /= 10; i += 1
+                        // Past six digits the fraction rounds to the microsecond as
+                        // PostgreSQL does it: the digits as a double, times 10^6,
+                        // rounded half to even.
+                        let start = i
+                        while i < s.count, s[i] >= 48, s[i] <= 57 { i += 1 }
+                        if i - start <= 6 {
+                            var scale: Int64 = 100_000
+                            for k in start..<i { fraction += Int64(s[k] - 48) * scale; scale /= 10 }
+                        } else if let value = Double("0." + String(decoding: s[start..<i], as: UTF8.self)) {
+                            fraction = Int64((value * 1_000_000).rounded(.toNearestOrEven))
                         }
                     }
                 }

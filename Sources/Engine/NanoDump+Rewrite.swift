@@ -21,7 +21,8 @@ extension NanoDump {
             rewriteColumnTypes(&out, line: line)
         }
         rewriteCasts(&out)
-        if format == .v1 { rewriteDebugValues(&out) }
+        if format == .v1 && first.isWord("INSERT") { rewriteDebugValues(&out) }
+        if first.isWord("INSERT") { rewriteEmptyVectors(&out, line: line) }
         return out.map(\.sql).joined()
     }
 
@@ -102,14 +103,27 @@ extension NanoDump {
     private mutating func rewriteType(_ tokens: inout [DumpToken], _ s: [Int], at: Int, table: String, column: String,
                                       line: Int) -> Int {
         guard tokens[s[at]].kind == .word else { return at }
-        let typeName = tokens[s[at]].text.uppercased()
+        var typeName = tokens[s[at]].text.uppercased()
+        // v1 REPL types: Array(Text) is an array of text.
+        if typeName == "ARRAY", at + 3 < s.count, tokens[s[at + 1]].text == "(", tokens[s[at + 3]].text == ")" {
+            let element = tokens[s[at + 2]].text.uppercased()
+            arrayColumns[table, default: [:]][column] = element
+            columnTypes[table, default: []].append((column, "ARRAY"))
+            warnings.append("line \(line): column \(table).\(column) \(element)[] imported as JSONB (Helios has no array types)")
+            tokens[s[at]] = DumpToken(kind: .word, text: "JSONB")
+            for i in s[(at + 1)...(at + 3)] { tokens[i] = DumpToken(kind: .space, text: "") }
+            return at + 4
+        }
+        if typeName == "DOUBLE", at + 1 < s.count, tokens[s[at + 1]].isWord("PRECISION") { typeName = "FLOAT8" }
         var end = at + 1
         // (n) or (p, s) after the name
         if end < s.count && tokens[s[end]].text == "(" {
-            while end < s.count && tokens[s[end]].text != ")" { end += 1 }
-            end += 1
+            guard let close = s[end...].firstIndex(where: { tokens[$0].text == ")" }) else { return s.count }
+            end = close + 1
         }
-        if end + 1 < s.count && tokens[s[end]].text == "[" && tokens[s[end + 1]].text == "]" {
+        let isArray = end + 1 < s.count && tokens[s[end]].text == "[" && tokens[s[end + 1]].text == "]"
+        columnTypes[table, default: []].append((column, isArray ? "ARRAY" : typeName))
+        if isArray {
             arrayColumns[table, default: [:]][column] = typeName
             warnings.append("line \(line): column \(table).\(column) \(typeName)[] imported as JSONB (Helios has no array types)")
             tokens[s[at]] = DumpToken(kind: .word, text: "JSONB")
@@ -119,12 +133,15 @@ extension NanoDump {
         if typeName == "TIME" || typeName == "TIMETZ" {
             warnings.append("line \(line): column \(table).\(column) \(typeName) imported as TEXT (Helios has no time-of-day type)")
             tokens[s[at]] = DumpToken(kind: .word, text: "TEXT")
-            // TIME WITH[OUT] TIME ZONE: the rest goes too.
+            for i in s[(at + 1)..<end] { tokens[i] = DumpToken(kind: .space, text: "") }
+            // TIME [(p)] WITH[OUT] TIME ZONE: the rest goes too.
             if end + 2 < s.count, tokens[s[end]].isWord("WITH") || tokens[s[end]].isWord("WITHOUT"), tokens[s[end + 2]].isWord("ZONE") {
                 for i in s[end...(end + 2)] { tokens[i] = DumpToken(kind: .space, text: "") }
                 return end + 3
             }
-            for i in s[(at + 1)..<end] { tokens[i] = DumpToken(kind: .space, text: "") }
+        }
+        if typeName == "NUMERIC" || typeName == "DECIMAL" {
+            warnings.append("line \(line): column \(table).\(column) \(typeName) is stored as double precision (about 15 significant digits)")
         }
         return end
     }
@@ -137,8 +154,8 @@ extension NanoDump {
             guard type.kind == .word else { continue }
             var end = n + 2
             if end < s.count && tokens[s[end]].text == "(" {
-                while end < s.count && tokens[s[end]].text != ")" { end += 1 }
-                end += 1
+                guard let close = s[end...].firstIndex(where: { tokens[$0].text == ")" }) else { continue }
+                end = close + 1
             }
             if end + 1 < s.count && tokens[s[end]].text == "[" && tokens[s[end + 1]].text == "]" {
                 if n > 0, tokens[s[n - 1]].kind == .string, let json = PostgresArrayText.json(tokens[s[n - 1]].text, elementType: type.text) {
@@ -172,12 +189,64 @@ extension NanoDump {
         }
     }
 
-    /// v1 values: Rust debug text in quotes, and bare NaN / inf.
+    /// The column each value token of an INSERT fills: token index → the
+    /// column's declared type (from the dump's CREATE TABLE), for values
+    /// standing alone in their tuple slot.
+    private func insertSlots(_ tokens: [DumpToken]) -> [Int: String] {
+        let s = Self.solid(tokens)
+        guard s.count > 3, tokens[s[1]].isWord("INTO") else { return [:] }
+        var k = 2
+        var table = tokens[s[k]].text
+        while k + 2 < s.count && tokens[s[k + 1]].text == "." { k += 2; table = tokens[s[k]].text }
+        guard let declared = columnTypes[table] else { return [:] }
+        var names = declared.map(\.name)
+        k += 1
+        if k < s.count && tokens[s[k]].text == "(" {
+            names = []
+            k += 1
+            while k < s.count && tokens[s[k]].text != ")" {
+                if tokens[s[k]].text != "," { names.append(tokens[s[k]].text) }
+                k += 1
+            }
+            k += 1
+        }
+        guard k < s.count, tokens[s[k]].isWord("VALUES") else { return [:] }
+        let typeOf = Dictionary(declared.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        var slots: [Int: String] = [:]
+        var depth = 0, column = 0, tokensInSlot: [Int] = []
+        func close() {
+            if tokensInSlot.count == 1, column < names.count, let type = typeOf[names[column]] { slots[tokensInSlot[0]] = type }
+            tokensInSlot = []
+        }
+        for i in s[(k + 1)...] {
+            let text = tokens[i].kind == .symbol ? tokens[i].text : ""
+            if text == "(" {
+                depth += 1
+                if depth == 1 { column = 0; tokensInSlot = []; continue }
+            } else if text == ")" {
+                depth -= 1
+                if depth == 0 { close(); continue }
+            } else if text == "," && depth == 1 {
+                close()
+                column += 1
+                continue
+            }
+            if depth >= 1 { tokensInSlot.append(i) }
+        }
+        return slots
+    }
+
+    /// v1 values: Rust debug text in quotes, converted where the column's
+    /// type is the one the text names (a TEXT value that happens to read
+    /// `Date(…)` stays as it is); bare NaN / inf anywhere.
     private func rewriteDebugValues(_ tokens: inout [DumpToken]) {
+        let slots = insertSlots(tokens)
         for i in tokens.indices {
             switch tokens[i].kind {
             case .string:
-                if let literal = RustDebugValue.literal(tokens[i].text) { tokens[i] = DumpToken(kind: .word, text: literal) }
+                if let type = slots[i], let literal = RustDebugValue.literal(tokens[i].text, columnType: type) {
+                    tokens[i] = DumpToken(kind: .word, text: literal)
+                }
             case .word where ["NaN", "inf", "infinity"].contains(where: tokens[i].isWord):
                 let negative = (tokens[..<i].last { $0.kind != .space })?.text == "-"
                 if negative, let minus = tokens[..<i].lastIndex(where: { $0.kind != .space }) {
@@ -189,5 +258,24 @@ extension NanoDump {
                 continue
             }
         }
+    }
+
+    /// `'[]'::vector(n)`: Nano stored empty vectors in sized columns;
+    /// Helios checks the dimension, so they become NULL (with a warning).
+    private mutating func rewriteEmptyVectors(_ tokens: inout [DumpToken], line: Int) {
+        let s = Self.solid(tokens)
+        var count = 0
+        for (n, i) in s.enumerated() where tokens[i].kind == .string && tokens[i].text.filter({ !$0.isWhitespace }) == "[]"
+            && n + 2 < s.count && tokens[s[n + 1]].text == "::" && tokens[s[n + 2]].isWord("vector") {
+            var end = n + 3
+            if end < s.count && tokens[s[end]].text == "(" {
+                guard let close = s[end...].firstIndex(where: { tokens[$0].text == ")" }) else { continue }
+                end = close + 1
+            }
+            tokens[i] = DumpToken(kind: .word, text: "NULL")
+            for k in s[(n + 1)..<end] { tokens[k] = DumpToken(kind: .space, text: "") }
+            count += 1
+        }
+        if count > 0 { warnings.append("line \(line): \(count) empty vector(s) imported as NULL (a VECTOR(n) column holds n dimensions)") }
     }
 }

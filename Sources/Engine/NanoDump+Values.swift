@@ -26,6 +26,7 @@ enum PostgresArrayText {
             if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return "[]" }
             while i < bytes.count {
                 skip()
+                guard i < bytes.count else { return nil }
                 if bytes[i] == UInt8(ascii: "{") {
                     guard let nested = array() else { return nil }
                     items.append(nested)
@@ -86,22 +87,32 @@ enum PostgresArrayText {
 /// `'Bytes([0, 171])'`, `'Vector([1.0, 2.0])'`, `'Array([Int4(1), …])'`,
 /// and timestamps as `'2024-01-01 00:00:00 UTC'`), as SQL literals.
 enum RustDebugValue {
-    static func literal(_ text: String) -> String? {
-        if text.hasSuffix(" UTC"), text.count >= 23, text.first?.isNumber == true {
+    /// The SQL literal for `text` in a column of `columnType` (the dump's
+    /// declared type, upper-cased; "ARRAY" for arrays), when `text` is the
+    /// debug form of a value of that type; nil otherwise.
+    static func literal(_ text: String, columnType: String) -> String? {
+        let type = columnType
+        if text.hasSuffix(" UTC"), type.hasPrefix("TIMESTAMP"), text.count >= 23, text.first?.isNumber == true {
             return DumpToken.quoted(String(text.dropLast(4)) + "+00")
         }
         guard let open = text.firstIndex(of: "("), text.hasSuffix(")") else { return nil }
         let kind = String(text[..<open])
         let inner = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
-        switch kind {
-        case "Json", "Jsonb": return rustString(inner).map(DumpToken.quoted)
-        case "Numeric": return rustString(inner).map(DumpToken.quoted)
-        case "Uuid", "Date", "Time", "Timestamp": return DumpToken.quoted(inner)
-        case "Vector": return DumpToken.quoted(inner)
-        case "Bytes":
+        switch (kind, type) {
+        case ("Json", "JSON"), ("Json", "JSONB"), ("Jsonb", "JSON"), ("Jsonb", "JSONB"):
+            return rustString(inner).map(DumpToken.quoted)
+        case ("Numeric", "NUMERIC"), ("Numeric", "DECIMAL"):
+            return rustString(inner).map(DumpToken.quoted)
+        case ("Uuid", "UUID"), ("Date", "DATE"), ("Time", "TIME"), ("Time", "TIMETZ"), ("Vector", "VECTOR"):
+            return DumpToken.quoted(inner)
+        case ("Timestamp", _) where type.hasPrefix("TIMESTAMP"):
+            return DumpToken.quoted(inner.hasSuffix(" UTC") ? String(inner.dropLast(4)) + "+00" : inner)
+        case ("Interval", "INTERVAL"):
+            return Int64(inner).map { DumpToken.quoted("\($0) microseconds") }
+        case ("Bytes", "BYTEA"):
             let digits = inner.trimming("[]").split(separator: ",").compactMap { UInt8(String($0).trimmingSpaces) }
             return DumpToken.quoted("\\x" + digits.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
-        case "Array":
+        case ("Array", "ARRAY"):
             let items = splitTopLevel(inner.trimming("[]")).map(arrayItem)
             return DumpToken.quoted("[" + items.joined(separator: ",") + "]")
         default:

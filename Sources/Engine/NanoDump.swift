@@ -41,6 +41,8 @@ struct NanoDump {
         var text: String
         /// 1-based line of the dump where it starts.
         var line: Int
+        /// 1-based position among the dump's statements (left-out ones counted).
+        var number: Int
     }
 
     var format: Format
@@ -48,16 +50,24 @@ struct NanoDump {
     var warnings: [String] = []
     /// Tables with array columns turned into JSONB: table → column → element type.
     var arrayColumns: [String: [String: String]] = [:]
+    /// Each table's columns and their types as the dump declares them
+    /// (upper-cased names without sizes; "ARRAY" for arrays), in order.
+    var columnTypes: [String: [(name: String, type: String)]] = [:]
 
     /// Reads a dump. Throws 22P02 for text that is not a Nano dump (no
     /// statement at all, or an unterminated quote).
     static func read(_ text: String) throws(EngineError) -> NanoDump {
-        let pieces = try DumpScanner.statements(Array(text.utf8))
-        let isV2 = pieces.comments.contains { $0.lowercased().hasPrefix("-- format: heliosdb-nano sql v2") }
-        var dump = NanoDump(format: isV2 ? .v2 : .v1)
-        for piece in pieces.statements {
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a byte-order mark
+        let pieces = try DumpScanner.statements(bytes)
+        let format = pieces.comments.first { $0.lowercased().hasPrefix("-- format: heliosdb-nano sql v") }
+        var dump = NanoDump(format: format == nil ? .v1 : .v2)
+        if let format, !format.lowercased().hasPrefix("-- format: heliosdb-nano sql v2") {
+            dump.warnings.append("\(format.dropFirst(3)) is newer than this importer knows: read as v2")
+        }
+        for (n, piece) in pieces.statements.enumerated() {
             if let rewritten = dump.rewrite(piece.tokens, line: piece.line) {
-                dump.statements.append(Statement(text: rewritten, line: piece.line))
+                dump.statements.append(Statement(text: rewritten, line: piece.line, number: n + 1))
             }
         }
         if pieces.comments.contains(where: { $0.contains("Row data would go here") }) {
@@ -139,6 +149,7 @@ enum DumpScanner {
                     end += 1
                 }
                 guard end + 1 < bytes.count else { throw unterminated("comment", line) }
+                tokens.append(DumpToken(kind: .space, text: " "))
                 i = end + 2
             case UInt8(ascii: ";"):
                 finish()

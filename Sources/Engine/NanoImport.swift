@@ -24,25 +24,38 @@ extension Database {
         let started = ExecutionContext.now()
         let branchID = try resolveBranch(branch)
         let dump = try NanoDump.read(text)
+        // Tables the branch has already: CREATE TABLE IF NOT EXISTS keeps them.
+        var existing: Set<String>
+        do {
+            let reader = try storage.begin(branch: branchID)
+            existing = Set(reader.tableNames())
+            reader.rollback()
+        } catch {
+            throw EngineError(error)
+        }
         let session = Session(database: self, branch: branchID, readSCN: nil)
         let context = ExecutionContext(parameters: [], deadline: nil)
         var report = NanoImportReport(format: dump.format.rawValue, branch: branch, statements: 0, tablesCreated: [],
                                       rowsInserted: 0, indexesCreated: 0, warnings: dump.warnings, milliseconds: 0)
-        var number = 0
         do throws(EngineError) {
             for source in dump.statements {
-                number += 1
                 let parsed: [Statement]
-                do { parsed = try Parser.parse(source.text) } catch { throw located(EngineError(error), number, source) }
+                do { parsed = try Parser.parse(source.text) } catch { throw Self.located(EngineError(error), source) }
                 for statement in parsed {
+                    try Self.admit(statement, source)
                     let result: StatementResult
-                    do { result = try session.run(statement, context: context) } catch { throw located(EngineError(error), number, source) }
+                    do { result = try session.run(statement, context: context) } catch { throw Self.located(EngineError(error), source) }
                     report.statements += 1
                     switch result.statementType {
                     case "INSERT": report.rowsInserted += result.affectedRows
                     case "CREATE INDEX": report.indexesCreated += 1
                     case "CREATE TABLE":
-                        if case .createTable(let create) = statement { report.tablesCreated.append(create.name) }
+                        guard case .createTable(let create) = statement else { break }
+                        if existing.insert(create.name).inserted {
+                            report.tablesCreated.append(create.name)
+                        } else {
+                            report.warnings.append("line \(source.line): table \(create.name) already existed: its definition was kept and the dump's rows go into it")
+                        }
                     default: break
                     }
                 }
@@ -56,9 +69,28 @@ extension Database {
         return report
     }
 
-    private func located(_ error: EngineError, _ number: Int, _ source: NanoDump.Statement) -> EngineError {
+    /// What a dump is made of: tables, views, rows, indexes and
+    /// constraints. Anything else (DROP, branch statements, transaction
+    /// control, queries) is refused before it runs, so a failed import
+    /// leaves nothing behind: those would act outside the transaction.
+    private static func admit(_ statement: Statement, _ source: NanoDump.Statement) throws(EngineError) {
+        switch statement {
+        case .createTable, .createView, .createIndex, .insert: return
+        case .alterTable(let alter):
+            switch alter.action {
+            case .addConstraint, .addColumn: return
+            default: break
+            }
+        default: break
+        }
+        throw located(EngineError(SQLState.featureNotSupported,
+                                  "\(statement.tag) is not part of a dump (an import creates tables, views and indexes, inserts rows and adds columns and constraints)"),
+                      source)
+    }
+
+    private static func located(_ error: EngineError, _ source: NanoDump.Statement) -> EngineError {
         let text = source.text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         let excerpt = text.count > 80 ? String(text.prefix(77)) + "..." : text
-        return EngineError(error.sqlState, "dump statement \(number) (line \(source.line)): \(error.message) [\(excerpt)]")
+        return EngineError(error.sqlState, "dump statement \(source.number) (line \(source.line)): \(error.message) [\(excerpt)]")
     }
 }

@@ -134,8 +134,14 @@ struct Import: ParsableCommand {
         let text: String
         if file == "-" {
             var bytes: [UInt8] = []
-            while let line = readLine(strippingNewline: false) { bytes.append(contentsOf: line.utf8) }
-            text = String(decoding: bytes, as: UTF8.self)
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = read(0, &buffer, buffer.count)
+                if n <= 0 { break }
+                bytes.append(contentsOf: buffer[0..<n])
+            }
+            guard let decoded = String(validating: bytes, as: UTF8.self) else { fail("standard input is not valid UTF-8") }
+            text = decoded
         } else {
             guard let handle = fopen(file, "rb") else {
                 fail("cannot read \(file): \(String(cString: strerror(errno)))")
@@ -148,7 +154,8 @@ struct Import: ParsableCommand {
                 if n <= 0 { break }
                 bytes.append(contentsOf: buffer[0..<n])
             }
-            text = String(decoding: bytes, as: UTF8.self)
+            guard let decoded = String(validating: bytes, as: UTF8.self) else { fail("\(file) is not valid UTF-8") }
+            text = decoded
         }
         do {
             print(try DumpImporter.run(dump: text, dataDirectory: dataDirectory, branch: branch, sync: .full))
