@@ -10,8 +10,10 @@
 /// would cost too much) and the smallest kept.
 public enum ColumnCodec {
     /// The most values one chunk may hold; decoders refuse larger counts
-    /// instead of allocating for them.
-    public static let maxValues = 1 << 24
+    /// instead of allocating for them. (Runs and dictionaries can describe
+    /// that many values in a few bytes: this also bounds what a forged
+    /// chunk can make a decoder produce.)
+    public static let maxValues = 1 << 20
 
     public enum Kind: UInt8, Sendable {
         case integers = 1, doubles = 2, floats = 3, strings = 4
@@ -93,12 +95,28 @@ public enum ColumnCodec {
             while i < chunk.count && chunk[i] >= 0x80 { i += 1 }
             let name = "\(kind == .doubles ? "doubles" : "floats")"
             guard i + 1 < chunk.count else { return name }
-            return FloatCodec.Scheme(rawValue: chunk[i + 1]).map {
-                "\(name)/\($0 == .alp ? "alp" : $0 == .alpRD ? "alp_rd" : "raw")"
-            }
+            return FloatCodec.Scheme(rawValue: chunk[i + 1]).map { "\(name)/\($0.name)" }
         case .strings:
             return StringCodecs.Layout(rawValue: layout).map { "strings/\($0)" }
         }
+    }
+
+    /// Every codec a chunk uses: float chunks name each row group's scheme
+    /// (decoding the chunk to find them), others their one layout.
+    public static func describeAll(_ chunk: [UInt8]) -> [String] {
+        guard let first = describe(chunk) else { return [] }
+        guard chunk[0] == Kind.doubles.rawValue || chunk[0] == Kind.floats.rawValue else { return [first] }
+        let name = chunk[0] == Kind.doubles.rawValue ? "doubles" : "floats"
+        var schemes: Set<FloatCodec.Scheme> = []
+        let decoded: Result<[UInt64], CompressionError> = chunk.withUnsafeBytes { raw in
+            var reader = ChunkReader(raw)
+            reader.offset = 1
+            return Result { () throws(CompressionError) in
+                try FloatCodec.decompress(&reader, isFloat: chunk[0] == Kind.floats.rawValue, schemes: &schemes)
+            }
+        }
+        guard case .success = decoded else { return [first] }
+        return schemes.sorted { $0.rawValue < $1.rawValue }.map { "\(name)/\($0.name)" }
     }
 
     private static func expect(_ kind: Kind, _ reader: inout ChunkReader) throws(CompressionError) {

@@ -30,14 +30,21 @@ import Core
 /// Bytes that are not a valid encoding of the codec that reads them:
 /// truncated, out of range, or inconsistent. SQLSTATE XX001 (data_corrupted).
 public struct CompressionError: DatabaseError, Equatable {
-    public var sqlState: String { "XX001" }
+    public var sqlState: String
     public var message: String
     public var position: Int? { nil }
 
-    public init(_ message: String) { self.message = "corrupt compressed data: \(message)" }
+    public init(_ message: String) {
+        self.sqlState = "XX001"
+        self.message = "corrupt compressed data: \(message)"
+    }
 
-    /// Input a compressor cannot take (not the corrupt data of a decoder).
-    public init(invalidInput message: String) { self.message = message }
+    /// Input a compressor cannot take (not the corrupt data of a decoder):
+    /// SQLSTATE 22023 (invalid_parameter_value).
+    public init(invalidInput message: String) {
+        self.sqlState = "22023"
+        self.message = message
+    }
 }
 
 /// Appends a chunk's fields (little-endian, LEB128 varints).

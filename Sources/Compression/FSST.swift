@@ -27,13 +27,14 @@ struct FSSTSymbolTable: Equatable {
     /// Code → the symbol's length in bytes.
     private(set) var lengths: [UInt8] = []
 
-    // Encoder lookups (not serialized; rebuilt from the symbols).
-    private var shortCodes = [UInt16](repeating: 0, count: 65536)   // (length << 8) | code
-    private var byteCodes = [UInt16](repeating: 0, count: 256)
+    // Encoder lookups (not serialized; rebuilt from the symbols, and only
+    // for tables that encode: a decoder needs the symbols alone).
+    private var shortCodes: [UInt16] = []   // (length << 8) | code, by the next 2 bytes
+    private var byteCodes: [UInt16] = []
     /// Symbols of 3 or more bytes by the hash of their first 3 bytes: those
     /// of bucket h are `longSymbols[bucketStarts[h] ..< bucketStarts[h + 1]]`,
     /// longest first, so the first that matches is the longest match.
-    private var bucketStarts = [UInt16](repeating: 0, count: Self.bucketCount + 1)
+    private var bucketStarts: [UInt16] = []
     private var longSymbols: [UInt64] = []
     private var longEntries: [UInt16] = []  // (length << 8) | code
     private static let bucketCount = 1024
@@ -43,8 +44,9 @@ struct FSSTSymbolTable: Equatable {
     init() { rebuildLookups() }
 
     /// A table from symbols in code order; nil if one would not fit (too
-    /// many, empty or longer than 8 bytes).
-    init?(symbols: [[UInt8]]) {
+    /// many, empty or longer than 8 bytes). `forEncoding: false` skips the
+    /// encoder's lookups (for decoding).
+    init?(symbols: [[UInt8]], forEncoding: Bool = true) {
         guard symbols.count <= Self.maxSymbols else { return nil }
         for s in symbols {
             guard (1...8).contains(s.count) else { return nil }
@@ -53,7 +55,7 @@ struct FSSTSymbolTable: Equatable {
             self.symbols.append(word)
             self.lengths.append(UInt8(s.count))
         }
-        rebuildLookups()
+        if forEncoding { rebuildLookups() }
     }
 
     @inline(__always)
@@ -67,7 +69,9 @@ struct FSSTSymbolTable: Equatable {
 
     private mutating func rebuildLookups() {
         let escapeEntry = UInt16(1 << 8) | UInt16(Self.escape)
-        for i in 0..<256 { byteCodes[i] = escapeEntry }
+        byteCodes = [UInt16](repeating: escapeEntry, count: 256)
+        shortCodes = [UInt16](repeating: 0, count: 65536)
+        bucketStarts = [UInt16](repeating: 0, count: Self.bucketCount + 1)
         for (code, (word, length)) in zip(symbols, lengths).enumerated() where length == 1 {
             byteCodes[Int(word & 0xFF)] = UInt16(1 << 8) | UInt16(code)
         }
@@ -131,7 +135,7 @@ struct FSSTSymbolTable: Equatable {
             guard (1...8).contains(length) else { throw CompressionError("FSST symbol \(code) of length \(length)") }
             parts.append(Array(try reader.raw(length, "FSST symbol")))
         }
-        return FSSTSymbolTable(symbols: parts)!
+        return FSSTSymbolTable(symbols: parts, forEncoding: false)!
     }
 }
 

@@ -10,7 +10,11 @@
 ///                    per vector: the scheme's vector (ALP.swift, ALPRD.swift)
 ///                    raw: the values' bits, little-endian, 4 or 8 bytes each
 enum FloatCodec {
-    enum Scheme: UInt8 { case alp = 0, alpRD = 1, raw = 2 }
+    enum Scheme: UInt8 {
+        case alp = 0, alpRD = 1, raw = 2
+
+        var name: String { self == .alp ? "alp" : self == .alpRD ? "alp_rd" : "raw" }
+    }
 
     static func compress(_ column: FloatColumn, rawAbove: Double = 1, into out: inout ChunkWriter) {
         out.count(column.count)
@@ -48,6 +52,13 @@ enum FloatCodec {
     /// The values' bit patterns (in the low 32 bits for floats). Memory
     /// grows vector by vector, so a forged count fails before it costs.
     static func decompress(_ reader: inout ChunkReader, isFloat: Bool) throws(CompressionError) -> [UInt64] {
+        var schemes: Set<Scheme> = []
+        return try decompress(&reader, isFloat: isFloat, schemes: &schemes)
+    }
+
+    /// Also collects the schemes of the row groups.
+    static func decompress(_ reader: inout ChunkReader, isFloat: Bool,
+                           schemes: inout Set<Scheme>) throws(CompressionError) -> [UInt64] {
         // The smallest vector (all one value) takes 5 bytes.
         let count = try reader.count("value count", limit: min(ColumnCodec.maxValues, ALP.vectorSize * reader.remaining / 4))
         var bits: [UInt64] = []
@@ -58,6 +69,7 @@ enum FloatCodec {
             let end = min(count, start + rowGroupSize)
             let scheme = try reader.u8("float scheme")
             var plan: ALPRD.Plan?
+            if let known = Scheme(rawValue: scheme) { schemes.insert(known) }
             switch Scheme(rawValue: scheme) {
             case .raw:
                 let width = isFloat ? 4 : 8

@@ -55,7 +55,13 @@ enum IntegerCodecs {
             let runCount = try reader.count("run count", limit: min(count, 8 * reader.remaining))
             let runValues = try reader.frameOfReference(count: runCount)
             let lengths = try reader.packed(count: runCount)
-            guard lengths.reduce(0, { $0 &+ $1 }) == UInt64(count), !lengths.contains(0) || count == 0 else {
+            var total: UInt64 = 0
+            for n in lengths {
+                let (sum, overflow) = total.addingReportingOverflow(n)
+                guard !overflow, n > 0 else { throw CompressionError("run lengths overflow or hold an empty run") }
+                total = sum
+            }
+            guard total == UInt64(count) else {
                 throw CompressionError("run lengths do not add up to \(count)")
             }
             var values: [Int64] = []

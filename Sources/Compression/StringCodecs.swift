@@ -31,7 +31,7 @@ enum StringCodecs {
         out.raw(best.bytes)
     }
 
-    static func decompress(_ reader: inout ChunkReader) throws(CompressionError) -> ByteStrings {
+    static func decompress(_ reader: inout ChunkReader, allowDictionary: Bool = true) throws(CompressionError) -> ByteStrings {
         let layout = try reader.u8("string layout")
         // (Packed fields of width 0 hold any number of empty values or
         // equal codes in no bytes: counts are bounded by the chunk limit.)
@@ -53,8 +53,10 @@ enum StringCodecs {
             let body = try reader.raw(encodedTotal, "FSST codes")
             return try decodeFSST(body, lengths: lengths, table: table, decodedTotal: decodedTotal)
         case .dictionary:
+            // The writer nests one plain or FSST chunk, never a dictionary.
+            guard allowDictionary else { throw CompressionError("a dictionary nested in a dictionary") }
             let count = try reader.count("string count", limit: limit)
-            let distinct = try decompress(&reader)
+            let distinct = try decompress(&reader, allowDictionary: false)
             let codes = try reader.packed(count: count)
             var strings = ByteStrings()
             for code in codes {

@@ -28,7 +28,8 @@ extension SystemViews {
                 return [.text(name), .text(table.columns[column].name), .text(table.columns[column].type.description),
                         .text("\(measured.encoding)"), codecs.isEmpty ? .null : .text(codecs),
                         integer(values[column].count), integer(measured.plainBytes), integer(measured.bytes),
-                        .double(measured.bytes == 0 ? 1 : (Double(measured.plainBytes) / Double(measured.bytes) * 1000).rounded() / 1000)]
+                        values[column].isEmpty ? .null
+                            : .double((Double(measured.plainBytes) / Double(measured.bytes) * 1000).rounded() / 1000)]
             }
         })
     }

@@ -73,4 +73,22 @@ final class MalformedChunkTests: XCTestCase {
         XCTAssertThrowsError(try ColumnCodec.decompressIntegers([1, 2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, 0, 0]))
         XCTAssertThrowsError(try ColumnCodec.decompressStrings([4, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0]))
     }
+
+    func testReviewFindingsStayFixed() {
+        // A dictionary nested in a dictionary (the writer nests one plain or
+        // FSST chunk): refused, not recursed into until the stack ends.
+        var nested: [UInt8] = [4]
+        for _ in 0..<50_000 { nested += [2, 1] }
+        XCTAssertThrowsError(try ColumnCodec.decompressStrings(nested))
+        // Run lengths that wrap around to the count.
+        var runs = ChunkWriter()
+        runs.u8(1); runs.u8(IntegerCodecs.Layout.runs.rawValue); runs.count(2); runs.count(2)
+        [Int64(5), 6].withUnsafeBufferPointer { runs.frameOfReference($0) }
+        runs.packed([(1 << 63) + 1, (1 << 63) + 1])
+        XCTAssertThrowsError(try ColumnCodec.decompressIntegers(runs.bytes))
+        // A count above the chunk limit.
+        var big = ChunkWriter()
+        big.u8(1); big.u8(IntegerCodecs.Layout.runs.rawValue); big.count(ColumnCodec.maxValues + 1)
+        XCTAssertThrowsError(try ColumnCodec.decompressIntegers(big.bytes))
+    }
 }

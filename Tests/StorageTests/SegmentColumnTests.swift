@@ -18,14 +18,18 @@ final class SegmentColumnTests: XCTestCase {
     func testEveryKindRoundTripsWithNulls() throws {
         XCTAssertEqual(try roundTrip((0..<3000).map { $0 % 10 == 0 ? .null : .integer(Int64($0) * 7) }), .integers)
         XCTAssertEqual(try roundTrip((0..<3000).map { .double(Double($0 % 500) / 100) }), .doubles)
-        XCTAssertEqual(try roundTrip([.double(.nan), .double(-0.0), .null, .double(.infinity)]), .doubles)
+        XCTAssertEqual(try roundTrip(many([.double(.nan), .double(-0.0), .null, .double(.infinity)])), .doubles)
         XCTAssertEqual(try roundTrip((0..<3000).map { $0 % 7 == 0 ? .null : .text("customer #\($0 % 300) — café") }), .text)
-        XCTAssertEqual(try roundTrip([.boolean(true), .null, .boolean(false)]), .booleans)
-        XCTAssertEqual(try roundTrip([.date(19_000), .date(-5), .null]), .dates)
-        XCTAssertEqual(try roundTrip([.timestamp(1_700_000_000_000_000, zoned: true), .null, .timestamp(0, zoned: true)]), .timestamps)
-        XCTAssertEqual(try roundTrip([.vector([1.5, -2, 0.25]), .null, .vector([]), .vector([3, 4])]), .vectors)
-        XCTAssertEqual(try roundTrip([.text(""), .text(""), .null]), .text)
+        XCTAssertEqual(try roundTrip(many([.boolean(true), .null, .boolean(false)])), .booleans)
+        XCTAssertEqual(try roundTrip(many([.date(19_000), .date(-5), .null])), .dates)
+        XCTAssertEqual(try roundTrip(many([.timestamp(1_700_000_000_000_000, zoned: true), .null, .timestamp(0, zoned: true)])), .timestamps)
+        XCTAssertEqual(try roundTrip(many([.vector([1.5, -2, 0.25]), .null, .vector([]), .vector([3, 4])])), .vectors)
+        XCTAssertEqual(try roundTrip(many([.text(""), .text(""), .null])), .text)
+        XCTAssertEqual(try roundTrip([.text("a"), .null, .double(1)]), .plain, "a few values stay plain when that is smaller")
     }
+
+    /// The values repeated up to 300 or more (typed encodings pay off past a few).
+    private func many(_ values: [Value]) -> [Value] { Array(repeating: values, count: 300 / values.count + 1).flatMap { $0 } }
 
     func testMixedOrOtherKindsArePlain() throws {
         XCTAssertEqual(try roundTrip([.integer(1), .text("one")]), .plain)
@@ -92,5 +96,33 @@ final class SegmentColumnTests: XCTestCase {
         tag[0] = 99
         r = ByteReader(tag)
         XCTAssertThrowsError(try SegmentColumn.read(count: values.count, from: &r))
+    }
+
+    func testPiecesSplitLongColumnsNullFlagsIncluded() throws {
+        let values: [Value] = (0..<1000).map { $0 % 3 == 0 ? .null : .integer(Int64($0)) }
+        var w = ByteWriter()
+        let (encoding, codecs) = SegmentColumn.write(values, pieceValues: 64, into: &w)
+        XCTAssertEqual(encoding, .integers)
+        XCTAssertEqual(codecs.count, 16, "a values chunk per piece (its flags chunk is not reported)")
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try SegmentColumn.read(count: values.count, from: &r), values)
+        r = ByteReader(w.bytes)
+        XCTAssertThrowsError(try SegmentColumn.read(count: values.count - 1, from: &r), "more values than the column holds")
+    }
+
+    func testAllNullsAndTinyColumns() throws {
+        let nulls = [Value](repeating: .null, count: 5000)
+        XCTAssertEqual(try roundTrip(nulls), .integers)
+        var w = ByteWriter()
+        SegmentColumn.write(nulls, into: &w)
+        XCTAssertLessThan(w.count, 40, "a column of NULLs is one run of flags")
+        XCTAssertEqual(try roundTrip([.integer(1), .integer(2)]), .plain, "two values are smaller plain")
+    }
+
+    func testFloatCodecsOfEveryRowGroupAreReported() {
+        var rng = SplitMix64(seed: 3)
+        let values: [Value] = (0..<102_400).map { .double(Double($0 % 1000) / 100) }
+            + (0..<102_400).map { _ in .double(Double(bitPattern: rng.next() >> 2)) }
+        XCTAssertEqual(SegmentColumn.measure(values).codecs.filter { $0.hasPrefix("doubles") }, ["doubles/alp", "doubles/alp_rd"])
     }
 }

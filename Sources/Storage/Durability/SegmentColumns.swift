@@ -3,13 +3,15 @@ import Core
 
 /// One column of a checkpoint segment (format 2): the values of every row
 /// that has the column, compressed by the column codecs when all of them
-/// that are not null are of one kind, written plain otherwise.
+/// that are not null are of one kind, written plain otherwise (and plain
+/// also when that is smaller, as for a few rows).
 ///
 ///     u8 encoding (`SegmentColumn.Encoding`)
 ///     plain:  each Value (BinaryCodec)
-///     typed:  bytes: the null flags (an integer chunk of 0/1; runs when
-///             there are none), then per piece of at most `pieceValues`
-///             non-null values: bytes: the chunk
+///     typed:  count of pieces, then per piece of at most `pieceValues`
+///             rows: bytes: the null flags (an integer chunk of 0/1; runs
+///             when there are none), then bytes per chunk of the piece's
+///             non-null values
 ///             (integers, booleans, dates: integer chunk; doubles: double
 ///             chunk; text: string chunk; timestamps: a zoned byte, then
 ///             an integer chunk; vectors: an integer chunk of the lengths,
@@ -18,7 +20,8 @@ import Core
 ///
 /// The chunks come from `ColumnCodec`, which tries its layouts and keeps
 /// the smallest: FSST or a dictionary for text, ALP / ALP-rd for doubles,
-/// frame of reference, deltas, runs or a dictionary for integers.
+/// frame of reference, deltas, runs or a dictionary for integers. A column
+/// of NULLs alone is typed (integers) with no values: its flags are one run.
 public enum SegmentColumn {
     public enum Encoding: UInt8, Sendable {
         case plain = 0, integers = 1, doubles = 2, text = 3, booleans = 4, dates = 5, timestamps = 6, vectors = 7
@@ -27,7 +30,7 @@ public enum SegmentColumn {
     static let pieceValues = 1 << 20
 
     /// The typed encoding the values allow, if any.
-    static func encoding(of values: [Value]) -> Encoding {
+    static func encoding(of values: ArraySlice<Value>) -> Encoding {
         var found: Encoding?
         var zoned: Bool?
         for value in values {
@@ -49,20 +52,54 @@ public enum SegmentColumn {
             if let found, found != kind { return .plain }
             found = kind
         }
-        return found ?? .plain
+        return found ?? (values.isEmpty ? .plain : .integers)
     }
 
     /// Writes `values`; returns the encoding and, for typed ones, the
     /// chunks' codecs (e.g. "strings/fsst").
     @discardableResult
     public static func write(_ values: [Value], into w: inout ByteWriter) -> (encoding: Encoding, codecs: [String]) {
-        let encoding = encoding(of: values)
-        w.u8(encoding.rawValue)
+        write(values, pieceValues: pieceValues, into: &w)
+    }
+
+    static func write(_ values: [Value], pieceValues: Int, into w: inout ByteWriter) -> (encoding: Encoding, codecs: [String]) {
+        let encoding = encoding(of: values[...])
         guard encoding != .plain else {
-            for value in values { w.value(value) }
+            writePlain(values, into: &w)
             return (.plain, [])
         }
-        // One pass: the null flags and the non-null values in their own type.
+        var typed = ByteWriter(capacity: 256)
+        typed.u8(encoding.rawValue)
+        let ranges = stride(from: 0, to: values.count, by: pieceValues).map { $0..<min(values.count, $0 + pieceValues) }
+        typed.count(ranges.count)
+        var codecs: [String] = []
+        for range in ranges {
+            for (n, chunk) in piece(values[range], encoding).enumerated() {
+                typed.bytes(chunk)
+                // (The first chunk holds the null flags, not values.)
+                if n > 0 { codecs.append(contentsOf: ColumnCodec.describeAll(chunk)) }
+            }
+        }
+        // A few rows: headers can outweigh the values.
+        if values.count <= 256 {
+            var plain = ByteWriter(capacity: 256)
+            writePlain(values, into: &plain)
+            if plain.count <= typed.count {
+                w.raw(plain.bytes)
+                return (.plain, [])
+            }
+        }
+        w.raw(typed.bytes)
+        return (encoding, codecs)
+    }
+
+    private static func writePlain(_ values: [Value], into w: inout ByteWriter) {
+        w.u8(Encoding.plain.rawValue)
+        for value in values { w.value(value) }
+    }
+
+    /// One piece: its null flags, then its values' chunks.
+    private static func piece(_ values: ArraySlice<Value>, _ encoding: Encoding) -> [[UInt8]] {
         var nulls = [Int64](repeating: 0, count: values.count)
         var integers: [Int64] = [], doubles: [Double] = [], text = ByteStrings()
         var lengths: [Int64] = [], elements: [Float] = [], zoned = false
@@ -77,42 +114,15 @@ public enum SegmentColumn {
             default: nulls[i] = 1
             }
         }
-        w.bytes(ColumnCodec.compress(integers: nulls))
-        var pieces: [[[UInt8]]] = []
+        let flags = ColumnCodec.compress(integers: nulls)
         switch encoding {
-        case .integers, .dates, .booleans, .timestamps:
-            pieces = slices(integers.count).map { range in
-                let chunk = ColumnCodec.compress(integers: Array(integers[range]))
-                return encoding == .timestamps ? [[zoned ? 1 : 0], chunk] : [chunk]
-            }
-        case .doubles:
-            pieces = slices(doubles.count).map { [ColumnCodec.compress(doubles: Array(doubles[$0]))] }
-        case .text:
-            pieces = slices(text.count).map { range in
-                range == 0..<text.count ? [ColumnCodec.compress(strings: text)]
-                    : [ColumnCodec.compress(strings: ByteStrings(range.map { text[$0] }))]
-            }
-        case .vectors:
-            pieces = slices(lengths.count).map { range in
-                let start = lengths[..<range.lowerBound].reduce(0) { $0 + Int($1) }
-                let end = start + lengths[range].reduce(0) { $0 + Int($1) }
-                return vectorChunks(Array(lengths[range]), elements[start..<end])
-            }
-        case .plain:
-            break
+        case .integers, .dates, .booleans: return [flags, ColumnCodec.compress(integers: integers)]
+        case .timestamps: return [flags, [zoned ? 1 : 0], ColumnCodec.compress(integers: integers)]
+        case .doubles: return [flags, ColumnCodec.compress(doubles: doubles)]
+        case .text: return [flags, ColumnCodec.compress(strings: text)]
+        case .vectors: return [flags] + vectorChunks(lengths, elements[...])
+        case .plain: return []
         }
-        w.count(pieces.count)
-        var codecs: [String] = []
-        for chunk in pieces.joined() {
-            w.bytes(chunk)
-            if let codec = ColumnCodec.describe(chunk) { codecs.append(codec) }
-        }
-        return (encoding, codecs)
-    }
-
-    /// The ranges of the pieces of `count` values.
-    private static func slices(_ count: Int) -> [Range<Int>] {
-        stride(from: 0, to: count, by: pieceValues).map { $0..<min(count, $0 + pieceValues) }
     }
 
     /// What a checkpoint would store for `values` now: the encoding, the
@@ -142,28 +152,27 @@ public enum SegmentColumn {
     static func read(count: Int, from r: inout ByteReader) throws -> [Value] {
         let tag = try r.u8()
         guard let encoding = Encoding(rawValue: tag) else { throw CompressionError("unknown column encoding \(tag)") }
+        var values: [Value] = []
+        values.reserveCapacity(min(count, r.remaining * 64))
         guard encoding != .plain else {
-            var values: [Value] = []
-            values.reserveCapacity(min(count, r.remaining))
             for _ in 0..<count { values.append(try r.value()) }
             return values
         }
-        let nulls = try ColumnCodec.decompressIntegers(try r.bytes())
-        guard nulls.count == count else { throw CompressionError("\(nulls.count) null flags for \(count) values") }
-        let presentCount = nulls.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
-        var present: [Value] = []
-        present.reserveCapacity(presentCount)
         let pieces = try r.count()
-        for _ in 0..<pieces { present.append(contentsOf: try readPiece(encoding, from: &r)) }
-        guard present.count == presentCount else {
-            throw CompressionError("\(present.count) values for \(presentCount) non-null rows")
+        for _ in 0..<pieces {
+            let nulls = try ColumnCodec.decompressIntegers(try r.bytes())
+            let present = try readPiece(encoding, from: &r)
+            guard present.count == nulls.reduce(0, { $0 + ($1 == 0 ? 1 : 0) }) else {
+                throw CompressionError("\(present.count) values for the non-null rows of \(nulls.count)")
+            }
+            var next = 0
+            for flag in nulls {
+                if flag == 0 { values.append(present[next]); next += 1 } else { values.append(.null) }
+            }
+            guard values.count <= count else { throw CompressionError("more than the \(count) values of the column") }
         }
-        var next = 0
-        return nulls.map { flag in
-            guard flag == 0 else { return .null }
-            defer { next += 1 }
-            return present[next]
-        }
+        guard values.count == count else { throw CompressionError("\(values.count) values for a column of \(count)") }
+        return values
     }
 
     private static func readPiece(_ encoding: Encoding, from r: inout ByteReader) throws -> [Value] {
@@ -181,12 +190,18 @@ public enum SegmentColumn {
             return try ColumnCodec.decompressIntegers(try r.bytes()).map { .timestamp($0, zoned: zoned[0] == 1) }
         case .vectors:
             let lengths = try ColumnCodec.decompressIntegers(try r.bytes())
-            let total = lengths.reduce(0) { $0 &+ max(0, $1) }
+            var total = 0
+            for n in lengths {
+                guard n >= 0, n <= Int64(Int32.max) else { throw CompressionError("a vector of \(n) elements") }
+                let (sum, overflow) = total.addingReportingOverflow(Int(n))
+                guard !overflow else { throw CompressionError("vector lengths overflow") }
+                total = sum
+            }
             var elements: [Float] = []
             repeat {
                 elements.append(contentsOf: try ColumnCodec.decompressFloats(try r.bytes()))
             } while elements.count < total
-            guard lengths.allSatisfy({ $0 >= 0 }), elements.count == total else {
+            guard elements.count == total else {
                 throw CompressionError("vector lengths add up to \(total), \(elements.count) elements stored")
             }
             var start = 0
