@@ -4,7 +4,9 @@
 //     varint id, string name
 //     count columns, each:   string name, DataType (u8 tag; VECTOR adds a
 //                            varint dimension count, 0 = any), u8 flags
-//                            (1 notNull, 2 serial, 4 has default), [Value default]
+//                            (1 notNull, 2 serial, 4 has default, 8 has a
+//                            per-row default), [Value default], [string
+//                            default expression]
 //     count primaryKey, each varint column position
 //     count indexes, each:   string name, count + varint columns, bool unique,
 //                            string method, count options, each string key,
@@ -98,7 +100,8 @@ private enum ColumnFlag {
     static let notNull: UInt8 = 1
     static let serial: UInt8 = 2
     static let hasDefault: UInt8 = 4
-    static let all: UInt8 = 7
+    static let hasDefaultExpression: UInt8 = 8
+    static let all: UInt8 = 15
 }
 
 extension ByteWriter {
@@ -125,8 +128,10 @@ extension ByteWriter {
         if c.notNull { flags |= ColumnFlag.notNull }
         if c.serial { flags |= ColumnFlag.serial }
         if c.defaultValue != nil { flags |= ColumnFlag.hasDefault }
+        if c.defaultExpression != nil { flags |= ColumnFlag.hasDefaultExpression }
         u8(flags)
         if let d = c.defaultValue { value(d) }
+        if let e = c.defaultExpression { string(e) }
     }
 
     public mutating func indexSchema(_ index: IndexSchema) {
@@ -212,8 +217,10 @@ extension ByteReader {
         let flags = try u8()
         guard flags & ~ColumnFlag.all == 0 else { throw CodecError("unknown column flags \(flags)", at: flagsAt) }
         let defaultValue = flags & ColumnFlag.hasDefault != 0 ? try value() : nil
-        return ColumnSchema(name: name, type: type, notNull: flags & ColumnFlag.notNull != 0,
-                            defaultValue: defaultValue, serial: flags & ColumnFlag.serial != 0)
+        var column = ColumnSchema(name: name, type: type, notNull: flags & ColumnFlag.notNull != 0,
+                                  defaultValue: defaultValue, serial: flags & ColumnFlag.serial != 0)
+        if flags & ColumnFlag.hasDefaultExpression != 0 { column.defaultExpression = try string() }
+        return column
     }
 
     public mutating func indexSchema() throws(CodecError) -> IndexSchema {

@@ -122,6 +122,9 @@ public struct ColumnSchema: Hashable, Sendable {
     public var notNull: Bool
     /// The value used when an INSERT omits the column (NULL when nil).
     public var defaultValue: Value?
+    /// A default evaluated for each row (`now()`, `random()`,
+    /// `gen_random_uuid()`): its SQL text; `defaultValue` is nil then.
+    public var defaultExpression: String?
     /// SERIAL/BIGSERIAL: an omitted value is taken from the column's sequence.
     public var serial: Bool
 

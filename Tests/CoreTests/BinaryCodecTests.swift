@@ -81,6 +81,9 @@ final class BinaryCodecTests: XCTestCase {
                                  onDelete: .setDefault, onUpdate: .setDefault),
             ])
         schema.readSCN = SCN(42)
+        var created = ColumnSchema(name: "created", type: .timestampWithTimeZone)
+        created.defaultExpression = "now()"
+        schema.columns.append(created)
         return schema
     }
 

@@ -20,15 +20,22 @@ extension SchemaExecutor {
                 throw SQLError(SQLState.duplicateColumn, "column \"\(definition.name)\" of relation \"\(table.name)\" already exists", position: definition.position)
             }
             var column = ColumnSchema(name: definition.name, type: definition.type, notNull: definition.notNull)
+            let env = Environment(runner: PlanRunner(data: data, context: context))
             if let e = definition.defaultValue {
-                let (bound, _) = try Binder(columns: [], parameters: context.parameters).bind(e)
-                column.defaultValue = try Casts.cast(bound.evaluate([], Environment(runner: PlanRunner(data: data, context: context))), to: definition.type)
+                try ColumnDefaults.define(e, on: &column, parameters: context.parameters, env: env)
             }
-            if column.notNull && column.defaultValue == nil && !data.scan(table).isEmpty {
+            if column.notNull && column.defaultValue == nil && column.defaultExpression == nil && !data.scan(table).isEmpty {
                 throw SQLError(SQLState.notNullViolation, "column \"\(column.name)\" of relation \"\(table.name)\" contains null values")
             }
             new.columns.append(column)
-            try rewrite(table, new) { $0 + [column.defaultValue ?? .null] }
+            // A per-row default fills each existing row with a value of its own.
+            let fill = try ColumnDefaults.perRow(new).first { $0.column == new.columns.count - 1 }?.expression
+            var values: [Value] = []
+            for _ in data.scan(table) {
+                values.append(try fill.map { e throws(SQLError) in try Casts.cast(e.evaluate([], env), to: column.type) } ?? column.defaultValue ?? .null)
+            }
+            var next = 0
+            try rewrite(table, new) { row in defer { next += 1 }; return row + [next < values.count ? values[next] : .null] }
         case let .dropColumn(name, ifExists):
             guard let i = table.columnIndex(name) else {
                 if ifExists { return result }

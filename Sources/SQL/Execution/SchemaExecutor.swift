@@ -23,8 +23,8 @@ struct SchemaExecutor {
                                       notNull: definition.notNull || definition.primaryKey || definition.serial,
                                       serial: definition.serial)
             if let e = definition.defaultValue {
-                let (bound, _) = try Binder(columns: [], parameters: context.parameters).bind(e)
-                column.defaultValue = try Casts.cast(bound.evaluate([], Environment(runner: PlanRunner(data: data, context: context))), to: definition.type)
+                try ColumnDefaults.define(e, on: &column, parameters: context.parameters,
+                                          env: Environment(runner: PlanRunner(data: data, context: context)))
             }
             if definition.primaryKey { primaryKey.append(columns.count) }
             columns.append(column)

@@ -21,7 +21,7 @@ enum SystemCatalog {
                     table.columns.enumerated().map { i, c -> Row in
                         [.text("helios"), .text("public"), .text(table.name), .text(c.name), .integer(Int64(i + 1)),
                          .text(c.notNull ? "NO" : "YES"), .text(c.type.description.lowercased()),
-                         c.defaultValue.map { .text($0.description) } ?? .null]
+                         c.defaultExpression.map { .text($0) } ?? c.defaultValue.map { .text($0.description) } ?? .null]
                     }
                 }
             }, columns([("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("column_name", .text),

@@ -76,11 +76,15 @@ struct WriteExecutor {
         written.reserveCapacity(incoming.count)
         var touched = Set<RowKey>()
         let defaults = table.columns.map { $0.defaultValue ?? .null }
+        let perRowDefaults = try ColumnDefaults.perRow(table)
         let serialColumns = table.columns.indices.filter { table.columns[$0].serial }
         let tracksConflicts = insert.onConflict != nil
         for (n, values) in incoming.enumerated() {
             if n & 1023 == 1023 { try context.checkDeadline() }
             var row = defaults
+            for (i, e) in perRowDefaults where !zip(targets, values).contains(where: { $0.0 == i && $0.1 != nil }) {
+                row[i] = try assign(e.evaluate([], env), to: table.columns[i], position: insert.position)
+            }
             for (target, value) in zip(targets, values) {
                 guard let value else { continue }
                 row[target] = try assign(value, to: table.columns[target], position: insert.position)
@@ -184,7 +188,7 @@ struct WriteExecutor {
                 throw SQLError(SQLState.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist",
                                position: assignment.position)
             }
-            if case .defaultValue = assignment.value { newRow[i] = table.columns[i].defaultValue ?? .null; continue }
+            if case .defaultValue = assignment.value { newRow[i] = try ColumnDefaults.value(table, column: i, env: env); continue }
             let value = try binder.bind(assignment.value).0.evaluate(combined, env)
             newRow[i] = try assign(value, to: table.columns[i], position: assignment.position)
         }
@@ -215,7 +219,8 @@ struct WriteExecutor {
             if n & 1023 == 1023 { try context.checkDeadline() }
             var newRow = row
             for (i, e, position) in assignments {
-                let value = try e?.evaluate(row, env) ?? table.columns[i].defaultValue ?? .null
+                let value: Value
+                if let e { value = try e.evaluate(row, env) } else { value = try ColumnDefaults.value(table, column: i, env: env) }
                 newRow[i] = try assign(value, to: table.columns[i], position: position)
             }
             try write(newRow, replacing: row, at: key, in: table, env: env)
