@@ -45,4 +45,11 @@ final class AlterTableConstraintTests: XCTestCase {
         fails("ALTER TABLE t ADD CONSTRAINT small CHECK (qty < 1000)", "42710", "already exists")
         fails("ALTER TABLE t ADD CHECK (qty)", "42804", "boolean")
     }
+
+    func testNamedUniqueConstraintKeepsItsName() throws {
+        try run("CREATE TABLE u (v TEXT, CONSTRAINT u_v_unique UNIQUE (v))")
+        XCTAssertEqual(try run("SELECT indexname FROM pg_indexes WHERE tablename = 'u'"), [[.text("u_v_unique")]])
+        try run("INSERT INTO u VALUES ('a')")
+        fails("INSERT INTO u VALUES ('a')", "23505", "u_v_unique")
+    }
 }

@@ -44,7 +44,7 @@ struct SchemaExecutor {
             }
         }
         var indexes: [IndexSchema] = []
-        func uniqueIndex(_ names: [String], position: Int) throws(SQLError) {
+        func uniqueIndex(_ names: [String], position: Int, named given: String? = nil) throws(SQLError) {
             var positions: [Int] = []
             for name in names {
                 guard let i = columns.firstIndex(where: { $0.name == name }) else {
@@ -52,13 +52,15 @@ struct SchemaExecutor {
                 }
                 positions.append(i)
             }
-            indexes.append(IndexSchema(name: "\(create.name)_\(names.joined(separator: "_"))_key", columns: positions, unique: true))
+            indexes.append(IndexSchema(name: given ?? "\(create.name)_\(names.joined(separator: "_"))_key", columns: positions, unique: true))
         }
         for definition in create.columns where definition.unique && !definition.primaryKey {
             try uniqueIndex([definition.name], position: definition.position)
         }
-        for constraint in create.constraints {
-            if case let .unique(names, position) = constraint { try uniqueIndex(names, position: position) }
+        for (i, constraint) in create.constraints.enumerated() {
+            if case let .unique(names, position) = constraint {
+                try uniqueIndex(names, position: position, named: create.constraintNames[i])
+            }
         }
         if let query = create.asQuery {
             return try createTableAs(create, query)
