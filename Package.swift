@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "VectorTests", dependencies: ["Vector", "Core"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "Core"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Core", "Vector", "Compression"]),
         .testTarget(name: "SQLTests", dependencies: ["SQL", "Core"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Core", "Storage", "Views", "Vector"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine", "JSON", "Core", "TestSupport"]),

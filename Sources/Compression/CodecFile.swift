@@ -69,7 +69,6 @@ public enum CodecFile {
             switch kind {
             case .strings:
                 let lines = try ColumnCodec.decompressStrings(chunk)
-                out.reserveCapacity(out.count + lines.totalBytes + lines.count)
                 for i in 0..<lines.count {
                     out.append(contentsOf: lines[i])
                     out.append(UInt8(ascii: "\n"))

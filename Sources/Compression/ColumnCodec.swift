@@ -53,10 +53,12 @@ public enum ColumnCodec {
         return out.bytes
     }
 
-    public static func decompressIntegers(_ chunk: [UInt8]) throws(CompressionError) -> [Int64] {
+    /// `maxValues` above the limit reads chunks of earlier writers that
+    /// allowed more (checkpoint segments of format 2: 2^24).
+    public static func decompressIntegers(_ chunk: [UInt8], maxValues: Int = maxValues) throws(CompressionError) -> [Int64] {
         try readingAll(chunk) { (reader) throws(CompressionError) in
             try expect(.integers, &reader)
-            return try IntegerCodecs.decompress(&reader)
+            return try IntegerCodecs.decompress(&reader, maxValues: maxValues)
         }
     }
 

@@ -37,13 +37,13 @@ enum IntegerCodecs {
         out.raw(candidates.min { $0.bytes.count < $1.bytes.count }!.bytes)
     }
 
-    static func decompress(_ reader: inout ChunkReader) throws(CompressionError) -> [Int64] {
+    static func decompress(_ reader: inout ChunkReader, maxValues: Int = ColumnCodec.maxValues) throws(CompressionError) -> [Int64] {
         let layout = try reader.u8("integer layout")
         switch Layout(rawValue: layout) {
         case .frame:
-            return try readBlocks(&reader)
+            return try readBlocks(&reader, maxValues: maxValues)
         case .delta:
-            var values = try readBlocks(&reader)
+            var values = try readBlocks(&reader, maxValues: maxValues)
             var previous: Int64 = 0
             for i in values.indices {
                 values[i] = previous &+ values[i]
@@ -51,7 +51,7 @@ enum IntegerCodecs {
             }
             return values
         case .runs:
-            let count = try reader.count("value count", limit: ColumnCodec.maxValues)
+            let count = try reader.count("value count", limit: maxValues)
             let runCount = try reader.count("run count", limit: min(count, 8 * reader.remaining))
             let runValues = try reader.frameOfReference(count: runCount)
             let lengths = try reader.packed(count: runCount)
@@ -69,7 +69,7 @@ enum IntegerCodecs {
             for (v, n) in zip(runValues, lengths) { values.append(contentsOf: repeatElement(v, count: Int(n))) }
             return values
         case .dictionary:
-            let count = try reader.count("value count", limit: ColumnCodec.maxValues)
+            let count = try reader.count("value count", limit: maxValues)
             let distinctCount = try reader.count("distinct count", limit: 8 * reader.remaining)
             let distinct = try reader.frameOfReference(count: distinctCount)
             let codes = try reader.packed(count: count)
@@ -107,9 +107,9 @@ enum IntegerCodecs {
         }
     }
 
-    private static func readBlocks(_ reader: inout ChunkReader) throws(CompressionError) -> [Int64] {
+    private static func readBlocks(_ reader: inout ChunkReader, maxValues: Int) throws(CompressionError) -> [Int64] {
         // A block takes at least 2 bytes (base and width).
-        let count = try reader.count("value count", limit: min(ColumnCodec.maxValues, blockSize * reader.remaining / 2))
+        let count = try reader.count("value count", limit: min(maxValues, blockSize * reader.remaining / 2))
         var values: [Int64] = []
         values.reserveCapacity(min(count, 64 * blockSize))
         var block = [Int64](repeating: 0, count: blockSize)

@@ -44,18 +44,15 @@ extension NanoDump {
         var removed = false
         for (n, i) in s.enumerated() {
             let word = tokens[i]
-            var span = 0
             if word.isWord("DEFERRABLE") {
-                span = n > 0 && tokens[s[n - 1]].isWord("NOT") ? -1 : 1
-            } else if word.isWord("INITIALLY"), n + 1 < s.count {
-                span = 2
-            }
-            if span == -1 {
-                tokens[s[n - 1]] = DumpToken(kind: .space, text: "")
+                // NOT DEFERRABLE is what Helios does anyway.
+                let negated = n > 0 && tokens[s[n - 1]].isWord("NOT")
+                if negated { tokens[s[n - 1]] = DumpToken(kind: .space, text: "") } else { removed = true }
                 tokens[i] = DumpToken(kind: .space, text: "")
-            } else if span > 0 {
-                for k in s[n..<(n + span)] { tokens[k] = DumpToken(kind: .space, text: "") }
-                removed = true
+            } else if word.isWord("INITIALLY"), n + 1 < s.count {
+                if tokens[s[n + 1]].isWord("DEFERRED") { removed = true }
+                tokens[i] = DumpToken(kind: .space, text: "")
+                tokens[s[n + 1]] = DumpToken(kind: .space, text: "")
             }
         }
         if removed {

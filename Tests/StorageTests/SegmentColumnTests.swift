@@ -1,3 +1,4 @@
+import Compression
 import Core
 @testable import Storage
 import XCTest
@@ -60,7 +61,7 @@ final class SegmentColumnTests: XCTestCase {
         let image = TableImage(branch: .main, table: 7, keys: rows.map { RowKey([$0[0]]) },
                                history: ContiguousArray(rows.map { [(SCN(5), $0)] }))
         let current = CheckpointFiles.segment(image)
-        XCTAssertEqual(current[CheckpointFiles.segmentMagic.count], 2)
+        XCTAssertEqual(current[CheckpointFiles.segmentMagic.count], 3)
         let back = try CheckpointFiles.readSegment(current, name: "t")
         XCTAssertEqual(back.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
         // The same segment as format 1 wrote it: each value plain.
@@ -79,6 +80,28 @@ final class SegmentColumnTests: XCTestCase {
         w.u32(CRC32C.checksum(w.bytes))
         let old = try CheckpointFiles.readSegment(w.bytes, name: "old")
         XCTAssertEqual(old.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
+        // Format 2: one null-flags chunk per column, then pieces of values.
+        w = ByteWriter()
+        w.raw(CheckpointFiles.segmentMagic)
+        w.u8(2)
+        w.u64(BranchID.main.rawValue); w.u64(7)
+        w.count(rows.count)
+        for row in rows { w.rowKey(RowKey([row[0]])) }
+        for _ in rows { w.count(1) }
+        for _ in rows { w.varint(5) }
+        for _ in rows { w.bool(true) }
+        for row in rows { w.count(row.count) }
+        w.count(3)
+        let noNulls = ColumnCodec.compress(integers: [Int64](repeating: 0, count: rows.count))
+        w.u8(SegmentColumn.Encoding.integers.rawValue); w.bytes(noNulls); w.count(1)
+        w.bytes(ColumnCodec.compress(integers: rows.map { if case .integer(let v) = $0[0] { v } else { 0 } }))
+        w.u8(SegmentColumn.Encoding.text.rawValue); w.bytes(noNulls); w.count(1)
+        w.bytes(ColumnCodec.compress(strings: ByteStrings(strings: rows.map { if case .text(let v) = $0[1] { v } else { "" } })))
+        w.u8(SegmentColumn.Encoding.plain.rawValue)
+        for row in rows { w.value(row[2]) }
+        w.u32(CRC32C.checksum(w.bytes))
+        let format2 = try CheckpointFiles.readSegment(w.bytes, name: "format 2")
+        XCTAssertEqual(format2.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
     }
 
     func testDamagedColumnsAreRefused() throws {

@@ -17,9 +17,10 @@ import Glibc
 // Files: `manifest` (branches, catalogs, commit log, counters, the list of
 // segments with their checksums) and one segment per table per branch,
 // columnar: keys, version counts, version SCNs, presence, row widths, then
-// the values column by column. Format 2 compresses each column with the
+// the values column by column. Format 3 compresses each column with the
 // column codecs (`SegmentColumn`: FSST text, ALP doubles, packed integers);
-// format 1 wrote them plain and is still read. Every file starts with a
+// formats 1 (plain values) and 2 (an earlier layout of the columns) are
+// still read. Every file starts with a
 // magic and a format version and ends with a CRC32C of what precedes it.
 
 /// The captured state of one table of one branch.
@@ -51,9 +52,12 @@ struct StoreImage {
 enum CheckpointFiles {
     static let manifestMagic: [UInt8] = Array("HLXMANIF".utf8)
     static let segmentMagic: [UInt8] = Array("HLXSEGMT".utf8)
-    /// The format written; `readableFormats` are read (1: plain columns, 2: `SegmentColumn`).
-    static let format: UInt8 = 2
-    static let readableFormats: ClosedRange<UInt8> = 1...2
+    /// The format written; `readableFormats` are read (1: plain columns;
+    /// 2: `SegmentColumn` with one null-flags chunk per column, written by
+    /// builds of 2026-11-29; 3: `SegmentColumn` with pieces that carry
+    /// their own null flags).
+    static let format: UInt8 = 3
+    static let readableFormats: ClosedRange<UInt8> = 1...3
 
     static func sealed(_ magic: [UInt8], _ body: (inout ByteWriter) -> Void) -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 16)
@@ -135,7 +139,8 @@ enum CheckpointFiles {
                 if format == 1 {
                     for i in holders { rows[i][column] = try r.value() }
                 } else {
-                    let values = try SegmentColumn.read(count: holders.count, from: &r)
+                    let values = format == 2 ? try SegmentColumn.readFormat2(count: holders.count, from: &r)
+                                             : try SegmentColumn.read(count: holders.count, from: &r)
                     for (i, value) in zip(holders, values) { rows[i][column] = value }
                 }
             }

@@ -175,6 +175,33 @@ public enum SegmentColumn {
         return values
     }
 
+    /// Reads a column of format 2 (builds of 2026-11-29 before pieces
+    /// carried their own null flags): one null-flags chunk for the whole
+    /// column (up to 2^24), then pieces of the non-null values.
+    static func readFormat2(count: Int, from r: inout ByteReader) throws -> [Value] {
+        let tag = try r.u8()
+        guard let encoding = Encoding(rawValue: tag) else { throw CompressionError("unknown column encoding \(tag)") }
+        guard encoding != .plain else {
+            var values: [Value] = []
+            for _ in 0..<count { values.append(try r.value()) }
+            return values
+        }
+        let nulls = try ColumnCodec.decompressIntegers(try r.bytes(), maxValues: 1 << 24)
+        guard nulls.count == count else { throw CompressionError("\(nulls.count) null flags for \(count) values") }
+        var present: [Value] = []
+        let pieces = try r.count()
+        for _ in 0..<pieces { present.append(contentsOf: try readPiece(encoding, from: &r)) }
+        guard present.count == nulls.reduce(0, { $0 + ($1 == 0 ? 1 : 0) }) else {
+            throw CompressionError("\(present.count) values for the non-null rows of \(count)")
+        }
+        var next = 0
+        return nulls.map { flag in
+            guard flag == 0 else { return .null }
+            defer { next += 1 }
+            return present[next]
+        }
+    }
+
     private static func readPiece(_ encoding: Encoding, from r: inout ByteReader) throws -> [Value] {
         switch encoding {
         case .integers: return try ColumnCodec.decompressIntegers(try r.bytes()).map(Value.integer)
