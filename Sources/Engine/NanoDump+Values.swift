@@ -178,27 +178,12 @@ enum RustDebugValue {
     }
 }
 
-/// JSON string literals for the rewrites.
+/// JSON string literals for the rewrites (PostgreSQL's escapes).
 enum JSONText {
     static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONDocument.writeString(s, to: &out)
+        return out
     }
 }
 
