@@ -67,10 +67,11 @@ enum FloatCodec {
         let rowGroupSize = ALP.rowGroupVectors * ALP.vectorSize
         for start in stride(from: 0, to: count, by: rowGroupSize) {
             let end = min(count, start + rowGroupSize)
-            let scheme = try reader.u8("float scheme")
+            let tag = try reader.u8("float scheme")
+            guard let scheme = Scheme(rawValue: tag) else { throw CompressionError("unknown float scheme \(tag)") }
+            schemes.insert(scheme)
             var plan: ALPRD.Plan?
-            if let known = Scheme(rawValue: scheme) { schemes.insert(known) }
-            switch Scheme(rawValue: scheme) {
+            switch scheme {
             case .raw:
                 let width = isFloat ? 4 : 8
                 let raw = try reader.raw(width * (end - start), "raw values")
@@ -81,7 +82,6 @@ enum FloatCodec {
                 continue
             case .alp: plan = nil
             case .alpRD: plan = try ALPRD.readHeader(&reader, valueBits: isFloat ? 32 : 64)
-            case nil: throw CompressionError("unknown float scheme \(scheme)")
             }
             for vectorStart in stride(from: start, to: end, by: ALP.vectorSize) {
                 let n = min(end - vectorStart, ALP.vectorSize)

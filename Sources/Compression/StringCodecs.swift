@@ -160,7 +160,7 @@ enum StringCodecs {
         ends.reserveCapacity(lengths.count)
         var failure: CompressionError?
         // 8 spare bytes: every symbol is stored as a whole word.
-        var bytes = [UInt8](unsafeUninitializedCapacity: decodedTotal + 8) { out, written in
+        let bytes = [UInt8](unsafeUninitializedCapacity: decodedTotal + 8) { out, written in
             let base = UnsafeMutableRawPointer(out.baseAddress!)
             var o = 0, p = 0
             defer { written = o }
@@ -203,7 +203,6 @@ enum StringCodecs {
         guard bytes.count == decodedTotal else {
             throw CompressionError("FSST values decode to \(bytes.count) bytes, not \(decodedTotal)")
         }
-        bytes.reserveCapacity(0)
         return ByteStrings(bytes: bytes, ends: ends)
     }
 

@@ -47,12 +47,12 @@ extension NanoDump {
             if word.isWord("DEFERRABLE") {
                 // NOT DEFERRABLE is what Helios does anyway.
                 let negated = n > 0 && tokens[s[n - 1]].isWord("NOT")
-                if negated { tokens[s[n - 1]] = DumpToken(kind: .space, text: "") } else { removed = true }
-                tokens[i] = DumpToken(kind: .space, text: "")
+                if negated { tokens[s[n - 1]] = Self.erased } else { removed = true }
+                tokens[i] = Self.erased
             } else if word.isWord("INITIALLY"), n + 1 < s.count {
                 if tokens[s[n + 1]].isWord("DEFERRED") { removed = true }
-                tokens[i] = DumpToken(kind: .space, text: "")
-                tokens[s[n + 1]] = DumpToken(kind: .space, text: "")
+                tokens[i] = Self.erased
+                tokens[s[n + 1]] = Self.erased
             }
         }
         if removed {
@@ -64,6 +64,31 @@ extension NanoDump {
     /// Indices of the tokens that are not spaces.
     private static func solid(_ tokens: [DumpToken]) -> [Int] { tokens.indices.filter { tokens[$0].kind != .space } }
 
+    /// What a removed token becomes (nothing, when the tokens are joined).
+    private static let erased = DumpToken(kind: .space, text: "")
+
+    /// Where scanning goes on after `s[at]`: past a parenthesized part
+    /// (`(n)`, `(p, s)`) that starts there, or `at` itself if none does;
+    /// nil when the parenthesis is never closed.
+    private static func skipParenthesized(_ tokens: [DumpToken], _ s: [Int], at: Int) -> Int? {
+        guard at < s.count && tokens[s[at]].text == "(" else { return at }
+        return s[at...].firstIndex(where: { tokens[$0].text == ")" }).map { $0 + 1 }
+    }
+
+    /// A possibly qualified name at `s[at]` (`"s"."t"` names `t`), and the index after it.
+    private static func qualifiedName(_ tokens: [DumpToken], _ s: [Int], at: Int) -> (name: String, next: Int) {
+        var k = at
+        var name = tokens[s[k]].text
+        while k + 2 < s.count && tokens[s[k + 1]].text == "." { k += 2; name = tokens[s[k]].text }
+        return (name, k + 1)
+    }
+
+    /// Records an array column (element type `element`), turned into JSONB.
+    private mutating func importArray(_ table: String, _ column: String, element: String, line: Int) {
+        columnTypes[table, default: []].append((column, "ARRAY"))
+        warnings.append("line \(line): column \(table).\(column) \(element)[] imported as JSONB (Helios has no array types)")
+    }
+
     /// CREATE TABLE: array columns become JSONB and TIME columns TEXT.
     private mutating func rewriteColumnTypes(_ tokens: inout [DumpToken], line: Int) {
         let s = Self.solid(tokens)
@@ -71,13 +96,12 @@ extension NanoDump {
         var k = 2
         if k + 2 < s.count && tokens[s[k]].isWord("IF") { k += 3 }
         guard k < s.count else { return }
-        var table = tokens[s[k]].text
-        while k + 2 < s.count && tokens[s[k + 1]].text == "." { k += 2; table = tokens[s[k]].text }
-        guard k + 1 < s.count, tokens[s[k + 1]].text == "(" else { return }
+        let (table, afterName) = Self.qualifiedName(tokens, s, at: k)
+        guard afterName < s.count, tokens[s[afterName]].text == "(" else { return }
         var depth = 0
         var atColumnStart = true
         var column: String?
-        var position = k + 1
+        var position = afterName
         while position < s.count {
             let token = tokens[s[position]]
             if token.text == "(" { depth += 1 } else if token.text == ")" { depth -= 1; if depth == 0 { break } }
@@ -103,37 +127,28 @@ extension NanoDump {
         var typeName = tokens[s[at]].text.uppercased()
         // v1 REPL types: Array(Text) is an array of text.
         if typeName == "ARRAY", at + 3 < s.count, tokens[s[at + 1]].text == "(", tokens[s[at + 3]].text == ")" {
-            let element = tokens[s[at + 2]].text.uppercased()
-            arrayColumns[table, default: [:]][column] = element
-            columnTypes[table, default: []].append((column, "ARRAY"))
-            warnings.append("line \(line): column \(table).\(column) \(element)[] imported as JSONB (Helios has no array types)")
+            importArray(table, column, element: tokens[s[at + 2]].text.uppercased(), line: line)
             tokens[s[at]] = DumpToken(kind: .word, text: "JSONB")
-            for i in s[(at + 1)...(at + 3)] { tokens[i] = DumpToken(kind: .space, text: "") }
+            for i in s[(at + 1)...(at + 3)] { tokens[i] = Self.erased }
             return at + 4
         }
         if typeName == "DOUBLE", at + 1 < s.count, tokens[s[at + 1]].isWord("PRECISION") { typeName = "FLOAT8" }
-        var end = at + 1
         // (n) or (p, s) after the name
-        if end < s.count && tokens[s[end]].text == "(" {
-            guard let close = s[end...].firstIndex(where: { tokens[$0].text == ")" }) else { return s.count }
-            end = close + 1
-        }
-        let isArray = end + 1 < s.count && tokens[s[end]].text == "[" && tokens[s[end + 1]].text == "]"
-        columnTypes[table, default: []].append((column, isArray ? "ARRAY" : typeName))
-        if isArray {
-            arrayColumns[table, default: [:]][column] = typeName
-            warnings.append("line \(line): column \(table).\(column) \(typeName)[] imported as JSONB (Helios has no array types)")
+        guard let end = Self.skipParenthesized(tokens, s, at: at + 1) else { return s.count }
+        if end + 1 < s.count && tokens[s[end]].text == "[" && tokens[s[end + 1]].text == "]" {
+            importArray(table, column, element: typeName, line: line)
             tokens[s[at]] = DumpToken(kind: .word, text: "JSONB")
-            for i in s[(at + 1)...(end + 1)] { tokens[i] = DumpToken(kind: .space, text: "") }
+            for i in s[(at + 1)...(end + 1)] { tokens[i] = Self.erased }
             return end + 2
         }
+        columnTypes[table, default: []].append((column, typeName))
         if typeName == "TIME" || typeName == "TIMETZ" {
             warnings.append("line \(line): column \(table).\(column) \(typeName) imported as TEXT (Helios has no time-of-day type)")
             tokens[s[at]] = DumpToken(kind: .word, text: "TEXT")
-            for i in s[(at + 1)..<end] { tokens[i] = DumpToken(kind: .space, text: "") }
+            for i in s[(at + 1)..<end] { tokens[i] = Self.erased }
             // TIME [(p)] WITH[OUT] TIME ZONE: the rest goes too.
             if end + 2 < s.count, tokens[s[end]].isWord("WITH") || tokens[s[end]].isWord("WITHOUT"), tokens[s[end + 2]].isWord("ZONE") {
-                for i in s[end...(end + 2)] { tokens[i] = DumpToken(kind: .space, text: "") }
+                for i in s[end...(end + 2)] { tokens[i] = Self.erased }
                 return end + 3
             }
         }
@@ -148,18 +163,13 @@ extension NanoDump {
         let s = Self.solid(tokens)
         for (n, i) in s.enumerated() where tokens[i].kind == .symbol && tokens[i].text == "::" && n + 1 < s.count {
             let type = tokens[s[n + 1]]
-            guard type.kind == .word else { continue }
-            var end = n + 2
-            if end < s.count && tokens[s[end]].text == "(" {
-                guard let close = s[end...].firstIndex(where: { tokens[$0].text == ")" }) else { continue }
-                end = close + 1
-            }
+            guard type.kind == .word, let end = Self.skipParenthesized(tokens, s, at: n + 2) else { continue }
             if end + 1 < s.count && tokens[s[end]].text == "[" && tokens[s[end + 1]].text == "]" {
                 if n > 0, tokens[s[n - 1]].kind == .string, let json = PostgresArrayText.json(tokens[s[n - 1]].text, elementType: type.text) {
                     tokens[s[n - 1]].text = json
                 }
                 tokens[s[n + 1]] = DumpToken(kind: .word, text: "jsonb")
-                for k in s[(n + 2)...(end + 1)] { tokens[k] = DumpToken(kind: .space, text: "") }
+                for k in s[(n + 2)...(end + 1)] { tokens[k] = Self.erased }
             } else if type.isWord("time") || type.isWord("timetz") {
                 tokens[s[n + 1]] = DumpToken(kind: .word, text: "text")
             }
@@ -172,13 +182,13 @@ extension NanoDump {
         var n = 0
         while n + 2 < s.count {
             if tokens[s[n]].text == "(" && tokens[s[n + 1]].isWord("None") && tokens[s[n + 2]].text == ")" {
-                for k in s[n...(n + 2)] { tokens[k] = DumpToken(kind: .space, text: "") }
+                for k in s[n...(n + 2)] { tokens[k] = Self.erased }
                 n += 3
             } else if n + 4 < s.count && tokens[s[n]].isWord("Some") && tokens[s[n + 1]].text == "("
                         && tokens[s[n + 3]].text == ")" {
-                tokens[s[n]] = DumpToken(kind: .space, text: "")
-                tokens[s[n + 1]] = DumpToken(kind: .space, text: "")
-                tokens[s[n + 3]] = DumpToken(kind: .space, text: "")
+                tokens[s[n]] = Self.erased
+                tokens[s[n + 1]] = Self.erased
+                tokens[s[n + 3]] = Self.erased
                 n += 4
             } else {
                 n += 1
@@ -192,12 +202,10 @@ extension NanoDump {
     private func insertSlots(_ tokens: [DumpToken]) -> [Int: String] {
         let s = Self.solid(tokens)
         guard s.count > 3, tokens[s[1]].isWord("INTO") else { return [:] }
-        var k = 2
-        var table = tokens[s[k]].text
-        while k + 2 < s.count && tokens[s[k + 1]].text == "." { k += 2; table = tokens[s[k]].text }
+        let (table, afterName) = Self.qualifiedName(tokens, s, at: 2)
+        var k = afterName
         guard let declared = columnTypes[table] else { return [:] }
         var names = declared.map(\.name)
-        k += 1
         if k < s.count && tokens[s[k]].text == "(" {
             names = []
             k += 1
@@ -245,10 +253,9 @@ extension NanoDump {
                     tokens[i] = DumpToken(kind: .word, text: literal)
                 }
             case .word where ["NaN", "inf", "infinity"].contains(where: tokens[i].isWord):
-                let negative = (tokens[..<i].last { $0.kind != .space })?.text == "-"
-                if negative, let minus = tokens[..<i].lastIndex(where: { $0.kind != .space }) {
-                    tokens[minus] = DumpToken(kind: .space, text: "")
-                }
+                let before = tokens[..<i].lastIndex { $0.kind != .space }
+                let negative = before.map { tokens[$0].text == "-" } ?? false
+                if negative, let minus = before { tokens[minus] = Self.erased }
                 let name = tokens[i].isWord("NaN") ? "NaN" : negative ? "-Infinity" : "Infinity"
                 tokens[i] = DumpToken(kind: .word, text: "'\(name)'::float8")
             default:
@@ -264,13 +271,9 @@ extension NanoDump {
         var count = 0
         for (n, i) in s.enumerated() where tokens[i].kind == .string && tokens[i].text.filter({ !$0.isWhitespace }) == "[]"
             && n + 2 < s.count && tokens[s[n + 1]].text == "::" && tokens[s[n + 2]].isWord("vector") {
-            var end = n + 3
-            if end < s.count && tokens[s[end]].text == "(" {
-                guard let close = s[end...].firstIndex(where: { tokens[$0].text == ")" }) else { continue }
-                end = close + 1
-            }
+            guard let end = Self.skipParenthesized(tokens, s, at: n + 3) else { continue }
             tokens[i] = DumpToken(kind: .word, text: "NULL")
-            for k in s[(n + 1)..<end] { tokens[k] = DumpToken(kind: .space, text: "") }
+            for k in s[(n + 1)..<end] { tokens[k] = Self.erased }
             count += 1
         }
         if count > 0 { warnings.append("line \(line): \(count) empty vector(s) imported as NULL (a VECTOR(n) column holds n dimensions)") }

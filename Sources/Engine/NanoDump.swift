@@ -48,8 +48,6 @@ struct NanoDump {
     var format: Format
     var statements: [Statement] = []
     var warnings: [String] = []
-    /// Tables with array columns turned into JSONB: table → column → element type.
-    var arrayColumns: [String: [String: String]] = [:]
     /// Each table's columns and their types as the dump declares them
     /// (upper-cased names without sizes; "ARRAY" for arrays), in order.
     var columnTypes: [String: [(name: String, type: String)]] = [:]

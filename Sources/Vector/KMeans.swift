@@ -1,3 +1,4 @@
+import Core
 // k-means clustering for codebook training, and the seeded random number
 // generator that makes it repeatable.
 //
@@ -27,28 +28,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
-        var x = seed
-        s0 = SeededGenerator.splitMix64(&x)
-        s1 = SeededGenerator.splitMix64(&x)
-        s2 = SeededGenerator.splitMix64(&x)
-        s3 = SeededGenerator.splitMix64(&x)
+        var x = SplitMix64(seed: seed)
+        s0 = x.next()
+        s1 = x.next()
+        s2 = x.next()
+        s3 = x.next()
     }
 
     /// A generator for the `stream`-th independent task under `seed` (one per
     /// subspace of a product quantizer, say): the two are mixed through
     /// SplitMix64 so neighbouring streams are unrelated.
     public init(seed: UInt64, stream: UInt64) {
-        var x = seed ^ (stream &* 0xD1B5_4A32_D192_ED03)
-        self.init(seed: SeededGenerator.splitMix64(&x))
-    }
-
-    /// One SplitMix64 step: advances `state` and returns a well-mixed word.
-    public static func splitMix64(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var x = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        self.init(seed: x.next())
     }
 
     public mutating func next() -> UInt64 {

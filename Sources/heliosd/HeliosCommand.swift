@@ -131,32 +131,20 @@ struct Import: ParsableCommand {
     var branch: String = "main"
 
     func run() throws {
-        let text: String
-        if file == "-" {
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = read(0, &buffer, buffer.count)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buffer[0..<n])
-            }
-            guard let decoded = String(validating: bytes, as: UTF8.self) else { fail("standard input is not valid UTF-8") }
-            text = decoded
-        } else {
-            guard let handle = fopen(file, "rb") else {
-                fail("cannot read \(file): \(String(cString: strerror(errno)))")
-            }
-            defer { fclose(handle) }
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = fread(&buffer, 1, buffer.count, handle)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buffer[0..<n])
-            }
-            guard let decoded = String(validating: bytes, as: UTF8.self) else { fail("\(file) is not valid UTF-8") }
-            text = decoded
+        let name = file == "-" ? "standard input" : file
+        let fd = file == "-" ? 0 : open(file, O_RDONLY)
+        guard fd >= 0 else { fail("cannot read \(file): \(String(cString: strerror(errno)))") }
+        defer { if fd != 0 { close(fd) } }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { fail("cannot read \(name): \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
         }
+        guard let text = String(validating: bytes, as: UTF8.self) else { fail("\(name) is not valid UTF-8") }
         do {
             print(try DumpImporter.run(dump: text, dataDirectory: dataDirectory, branch: branch, sync: .full))
         } catch {

@@ -65,33 +65,13 @@ final class SegmentColumnTests: XCTestCase {
         let back = try CheckpointFiles.readSegment(current, name: "t")
         XCTAssertEqual(back.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
         // The same segment as format 1 wrote it: each value plain.
-        var w = ByteWriter()
-        w.raw(CheckpointFiles.segmentMagic)
-        w.u8(1)
-        w.u64(BranchID.main.rawValue); w.u64(7)
-        w.count(rows.count)
-        for row in rows { w.rowKey(RowKey([row[0]])) }
-        for _ in rows { w.count(1) }
-        for _ in rows { w.varint(5) }
-        for _ in rows { w.bool(true) }
-        for row in rows { w.count(row.count) }
-        w.count(3)
+        var w = segmentHeader(format: 1, rows)
         for column in 0..<3 { for row in rows { w.value(row[column]) } }
         w.u32(CRC32C.checksum(w.bytes))
         let old = try CheckpointFiles.readSegment(w.bytes, name: "old")
         XCTAssertEqual(old.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
         // Format 2: one null-flags chunk per column, then pieces of values.
-        w = ByteWriter()
-        w.raw(CheckpointFiles.segmentMagic)
-        w.u8(2)
-        w.u64(BranchID.main.rawValue); w.u64(7)
-        w.count(rows.count)
-        for row in rows { w.rowKey(RowKey([row[0]])) }
-        for _ in rows { w.count(1) }
-        for _ in rows { w.varint(5) }
-        for _ in rows { w.bool(true) }
-        for row in rows { w.count(row.count) }
-        w.count(3)
+        w = segmentHeader(format: 2, rows)
         let noNulls = ColumnCodec.compress(integers: [Int64](repeating: 0, count: rows.count))
         w.u8(SegmentColumn.Encoding.integers.rawValue); w.bytes(noNulls); w.count(1)
         w.bytes(ColumnCodec.compress(integers: rows.map { if case .integer(let v) = $0[0] { v } else { 0 } }))
@@ -102,6 +82,23 @@ final class SegmentColumnTests: XCTestCase {
         w.u32(CRC32C.checksum(w.bytes))
         let format2 = try CheckpointFiles.readSegment(w.bytes, name: "format 2")
         XCTAssertEqual(format2.history.map { $0.map(\.row) }, image.history.map { $0.map(\.row) })
+    }
+
+    /// A segment as the given format writes it, up to its columns: one
+    /// version (SCN 5) per row, keyed by the first value, 3 columns.
+    private func segmentHeader(format: UInt8, _ rows: [Row]) -> ByteWriter {
+        var w = ByteWriter()
+        w.raw(CheckpointFiles.segmentMagic)
+        w.u8(format)
+        w.u64(BranchID.main.rawValue); w.u64(7)
+        w.count(rows.count)
+        for row in rows { w.rowKey(RowKey([row[0]])) }
+        for _ in rows { w.count(1) }
+        for _ in rows { w.varint(5) }
+        for _ in rows { w.bool(true) }
+        for row in rows { w.count(row.count) }
+        w.count(3)
+        return w
     }
 
     func testDamagedColumnsAreRefused() throws {

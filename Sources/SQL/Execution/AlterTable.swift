@@ -29,13 +29,8 @@ extension SchemaExecutor {
             }
             new.columns.append(column)
             // A per-row default fills each existing row with a value of its own.
-            let fill = try ColumnDefaults.perRow(new).first { $0.column == new.columns.count - 1 }?.expression
-            var values: [Value] = []
-            for _ in data.scan(table) {
-                values.append(try fill.map { e throws(SQLError) in try Casts.cast(e.evaluate([], env), to: column.type) } ?? column.defaultValue ?? .null)
-            }
-            var next = 0
-            try rewrite(table, new) { row in defer { next += 1 }; return row + [next < values.count ? values[next] : .null] }
+            let fill = try ColumnDefaults.expression(column)
+            try rewrite(table, new) { (row) throws(SQLError) in row + [try Casts.cast(fill.evaluate([], env), to: column.type)] }
         case let .dropColumn(name, ifExists):
             guard let i = table.columnIndex(name) else {
                 if ifExists { return result }
@@ -85,11 +80,12 @@ extension SchemaExecutor {
     }
 
     /// Writes the new definition and every row transformed by `transform`.
-    private func rewrite(_ old: TableSchema, _ new: TableSchema, _ transform: (Row) -> Row) throws(SQLError) {
+    private func rewrite(_ old: TableSchema, _ new: TableSchema, _ transform: (Row) throws(SQLError) -> Row) throws(SQLError) {
         let rows = data.scan(old)
         try Executor.storage { try data.alterTable(from: old, to: new) }
         for (key, row) in rows {
-            try Executor.storage { try data.update(new, key: key, row: transform(row)) }
+            let updated = try transform(row)
+            try Executor.storage { try data.update(new, key: key, row: updated) }
         }
     }
 }

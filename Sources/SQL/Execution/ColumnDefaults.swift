@@ -29,25 +29,28 @@ enum ColumnDefaults {
         }
     }
 
+    /// A column's default as an expression: its per-row expression bound
+    /// (parsed from the catalog's text), or its constant.
+    static func expression(_ column: ColumnSchema) throws(SQLError) -> BoundExpression {
+        guard let text = column.defaultExpression else { return .constant(column.defaultValue ?? .null) }
+        guard case .select(let query)? = try Parser.parse("SELECT " + text).first,
+              case .select(let select) = query.body, case .expression(let e, _)? = select.items.first else {
+            throw SQLError(SQLState.internalError, "stored default of column \"\(column.name)\" does not parse: \(text)")
+        }
+        return try Binder(columns: [], parameters: []).bind(e).0
+    }
+
     /// A table's per-row defaults, bound once for a statement.
     static func perRow(_ table: TableSchema) throws(SQLError) -> [(column: Int, expression: BoundExpression)] {
         var result: [(Int, BoundExpression)] = []
-        for (i, column) in table.columns.enumerated() {
-            guard let text = column.defaultExpression else { continue }
-            guard case .select(let query)? = try Parser.parse("SELECT " + text).first,
-                  case .select(let select) = query.body, case .expression(let e, _)? = select.items.first else {
-                throw SQLError(SQLState.internalError, "stored default of column \"\(column.name)\" does not parse: \(text)")
-            }
-            result.append((i, try Binder(columns: [], parameters: []).bind(e).0))
+        for (i, column) in table.columns.enumerated() where column.defaultExpression != nil {
+            result.append((i, try expression(column)))
         }
         return result
     }
 
-    /// The default of `table`'s column `i` for one row.
-    static func value(_ table: TableSchema, column i: Int, env: Environment) throws(SQLError) -> Value {
-        let column = table.columns[i]
-        guard column.defaultExpression != nil else { return column.defaultValue ?? .null }
-        for (c, e) in try perRow(table) where c == i { return try Casts.cast(e.evaluate([], env), to: column.type) }
-        return .null
+    /// A column's default for one row.
+    static func value(_ column: ColumnSchema, env: Environment) throws(SQLError) -> Value {
+        try Casts.cast(expression(column).evaluate([], env), to: column.type)
     }
 }

@@ -182,7 +182,7 @@ final class ConstraintChecker {
                 case .setNull, .setDefault:
                     for (key, row) in matches {
                         var updated = row
-                        for c in fk.columns { updated[c] = action == .setNull ? .null : try ColumnDefaults.value(child, column: c, env: env) }
+                        for c in fk.columns { updated[c] = action == .setNull ? .null : try ColumnDefaults.value(child.columns[c], env: env) }
                         try writer.write(updated, replacing: row, at: key, in: child, env: env)
                     }
                 }

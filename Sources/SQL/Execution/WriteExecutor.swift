@@ -188,7 +188,7 @@ struct WriteExecutor {
                 throw SQLError(SQLState.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist",
                                position: assignment.position)
             }
-            if case .defaultValue = assignment.value { newRow[i] = try ColumnDefaults.value(table, column: i, env: env); continue }
+            if case .defaultValue = assignment.value { newRow[i] = try ColumnDefaults.value(table.columns[i], env: env); continue }
             let value = try binder.bind(assignment.value).0.evaluate(combined, env)
             newRow[i] = try assign(value, to: table.columns[i], position: assignment.position)
         }
@@ -203,14 +203,17 @@ struct WriteExecutor {
         let table = try writableTable(update.table, position: update.position)
         let label = update.alias ?? table.name
         let binder = Binder(columns: scope(table, label: label), parameters: context.parameters, planner: planner())
-        var assignments: [(Int, BoundExpression?, Int)] = []
+        var assignments: [(Int, BoundExpression, Int)] = []
         for assignment in update.assignments {
             guard let i = table.columnIndex(assignment.column) else {
                 throw SQLError(SQLState.undefinedColumn,
                                "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist",
                                position: assignment.position)
             }
-            if case .defaultValue = assignment.value { assignments.append((i, nil, assignment.position)); continue }
+            if case .defaultValue = assignment.value {
+                assignments.append((i, try ColumnDefaults.expression(table.columns[i]), assignment.position))
+                continue
+            }
             assignments.append((i, try binder.bind(assignment.value).0, assignment.value.position))
         }
         let env = environment()
@@ -219,8 +222,7 @@ struct WriteExecutor {
             if n & 1023 == 1023 { try context.checkDeadline() }
             var newRow = row
             for (i, e, position) in assignments {
-                let value: Value
-                if let e { value = try e.evaluate(row, env) } else { value = try ColumnDefaults.value(table, column: i, env: env) }
+                let value = try e.evaluate(row, env)
                 newRow[i] = try assign(value, to: table.columns[i], position: position)
             }
             try write(newRow, replacing: row, at: key, in: table, env: env)

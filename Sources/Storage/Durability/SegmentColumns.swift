@@ -55,14 +55,17 @@ public enum SegmentColumn {
         return found ?? (values.isEmpty ? .plain : .integers)
     }
 
-    /// Writes `values`; returns the encoding and, for typed ones, the
-    /// chunks' codecs (e.g. "strings/fsst").
+    /// Writes `values` (a checkpoint's column); returns the encoding.
     @discardableResult
     public static func write(_ values: [Value], into w: inout ByteWriter) -> (encoding: Encoding, codecs: [String]) {
-        write(values, pieceValues: pieceValues, into: &w)
+        write(values, pieceValues: pieceValues, describing: false, into: &w)
     }
 
-    static func write(_ values: [Value], pieceValues: Int, into w: inout ByteWriter) -> (encoding: Encoding, codecs: [String]) {
+    /// With `describing`, also the codecs of the value chunks (e.g.
+    /// "strings/fsst"; naming every row group's float scheme decodes the
+    /// chunk, so only statistics ask for it).
+    static func write(_ values: [Value], pieceValues: Int, describing: Bool = true,
+                      into w: inout ByteWriter) -> (encoding: Encoding, codecs: [String]) {
         let encoding = encoding(of: values[...])
         guard encoding != .plain else {
             writePlain(values, into: &w)
@@ -77,7 +80,7 @@ public enum SegmentColumn {
             for (n, chunk) in piece(values[range], encoding).enumerated() {
                 typed.bytes(chunk)
                 // (The first chunk holds the null flags, not values.)
-                if n > 0 { codecs.append(contentsOf: ColumnCodec.describeAll(chunk)) }
+                if describing && n > 0 { codecs.append(contentsOf: ColumnCodec.describeAll(chunk)) }
             }
         }
         // A few rows: headers can outweigh the values.
@@ -131,7 +134,7 @@ public enum SegmentColumn {
         var plain = ByteWriter(capacity: 1024)
         for value in values { plain.value(value) }
         var written = ByteWriter(capacity: 1024)
-        let (encoding, codecs) = write(values, into: &written)
+        let (encoding, codecs) = write(values, pieceValues: pieceValues, describing: true, into: &written)
         return (encoding, codecs, plain.count, written.count)
     }
 
